@@ -1,0 +1,56 @@
+// Detection (spec §2): does the app look like a Python app at all?
+// File contents are never read; only names are checked.
+
+import { entryExists, listDir, type DirListing } from '../fs-exists.js';
+
+/**
+ * The buildpack's list, in its order (first hit wins). A trailing `/` means
+ * only a directory, or a symlink to one, matches. The list is wider than the
+ * supported package-manager files on purpose: half-configured apps pass
+ * detection and then get a helpful build error instead of "not Python".
+ */
+export const DETECT_ENTRIES: readonly string[] = [
+  '.python-version',
+  '__init__.py',
+  'app.py',
+  'main.py',
+  'manage.py',
+  'pdm.lock',
+  'Pipfile',
+  'Pipfile.lock',
+  'poetry.lock',
+  'pyproject.toml',
+  'requirements.txt',
+  'runtime.txt',
+  'server.py',
+  'setup.cfg',
+  'setup.py',
+  'uv.lock',
+  'requeriments.txt',
+  'requirement.txt',
+  'requirements',
+  'requirements.text',
+  'Requirements.txt',
+  'requirements.txt.txt',
+  'requirments.txt',
+  '__pycache__/',
+  '.venv/',
+  'venv/',
+];
+
+/** `match` is the entry as written in `DETECT_ENTRIES` (directories keep their `/`). */
+export type DetectResult = { detected: true; match: string } | { detected: false };
+
+export async function detect(appDir: string, listing?: DirListing): Promise<DetectResult> {
+  const names = listing !== undefined ? listing : await listDir(appDir);
+  // Sequential on purpose: the buildpack stops at the first hit, so an I/O
+  // error on a later entry must not fail an app an earlier entry detected.
+  for (const entry of DETECT_ENTRIES) {
+    const directoryOnly = entry.endsWith('/');
+    const name = directoryOnly ? entry.slice(0, -1) : entry;
+    if (await entryExists(appDir, name, { directoryOnly, listing: names })) {
+      return { detected: true, match: entry };
+    }
+  }
+  return { detected: false };
+}

@@ -1,0 +1,53 @@
+// Types produced by the project analysis (spec §2–§5). Pure data: the layer
+// planner, `explain`, `doctor` and `build` all read these.
+
+export type PackageManager = 'pip' | 'poetry' | 'uv';
+
+export const PACKAGE_MANAGERS: readonly PackageManager[] = ['pip', 'poetry', 'uv'];
+
+export const PACKAGE_MANAGER_INFO: Readonly<Record<PackageManager, { displayName: string; marker: string }>> = {
+  pip: { displayName: 'pip', marker: 'requirements.txt' },
+  poetry: { displayName: 'Poetry', marker: 'poetry.lock' },
+  uv: { displayName: 'uv', marker: 'uv.lock' },
+};
+
+/** A requested version as parsed from `.python-version` (or the default). */
+export interface RequestedPython {
+  major: number;
+  minor: number;
+  /** Present when the patch is pinned (`3.12.3`). */
+  patch?: number;
+}
+
+export type PythonVersionOrigin = '.python-version' | 'buildpack default';
+
+export interface ResolvedPython {
+  requested: RequestedPython;
+  /** `X.Y` or `X.Y.Z`, re-formatted from the parsed integers. */
+  requestedText: string;
+  /** Full `X.Y.Z`. */
+  resolved: string;
+  origin: PythonVersionOrigin;
+  /** True when the patch came from the file (no alias resolution). */
+  patchPinned: boolean;
+}
+
+export interface Warning {
+  code: 'python-3.10-deprecated' | 'python-patch-substituted' | 'uv-python-override' | 'python-source-fallback';
+  title: string;
+  message: string;
+}
+
+export interface Notice {
+  /** Informational lines the buildpack prints (default version notice...). */
+  code: 'python-default-version' | 'python-version-from-file';
+  message: string;
+}
+
+export interface ProjectAnalysis {
+  appDir: string;
+  packageManager: PackageManager;
+  python: ResolvedPython;
+  warnings: Warning[];
+  notices: Notice[];
+}

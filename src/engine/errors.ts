@@ -1,0 +1,133 @@
+// Errors as data. Every failure a user can act on is a PybpError with a stable
+// kebab-case `code`, a short `title`, a `message` that carries the values that
+// matter, and a `fix`. Anything else that escapes is a bug in pybp and is
+// rendered as `internal-error`.
+
+export type ErrorCode =
+  // usage and configuration
+  | 'usage'
+  | 'config-invalid'
+  | 'app-dir-not-found'
+  | 'app-dir-not-a-directory'
+  | 'app-dir-unreadable'
+  // detection and pre-build checks (spec §2–§4)
+  | 'not-a-python-app'
+  | 'file-check-failed'
+  | 'forbidden-env-vars'
+  | 'no-package-manager'
+  | 'multiple-package-managers'
+  // Python version (spec §5)
+  | 'runtime-txt-not-supported'
+  | 'python-version-file-unreadable'
+  | 'python-version-invalid'
+  | 'python-version-multiple'
+  | 'python-version-empty'
+  | 'python-version-required-with-uv'
+  | 'python-version-eol'
+  | 'python-version-unknown'
+  // python layer (spec §7.2, plus pybp's local source)
+  | 'python-download-failed'
+  | 'python-unpack-failed'
+  | 'python-version-not-available'
+  | 'python-interpreter-not-found'
+  | 'python-copy-failed'
+  | 'python-archive-target-unsupported'
+  // tool layers
+  | 'bundled-pip-not-found'
+  | 'pip-install-failed'
+  | 'poetry-install-failed'
+  | 'uv-download-failed'
+  | 'uv-unpack-failed'
+  | 'uv-install-failed'
+  // dependency layers
+  | 'venv-create-failed'
+  | 'pip-dependencies-failed'
+  | 'poetry-sync-failed'
+  | 'uv-sync-failed'
+  | 'command-spawn-failed'
+  // Django (spec §11)
+  | 'django-inspect-failed'
+  | 'collectstatic-failed'
+  // layer store (libcnb framework errors, local lifecycle)
+  | 'layer-toml-invalid'
+  | 'layer-write-failed'
+  | 'layers-locked'
+  | 'layers-dir-unwritable'
+  | 'disk-full'
+  | 'interrupted'
+  // pybp run
+  | 'not-built'
+  | 'no-web-process'
+  | 'internal-error';
+
+export interface ErrorData {
+  code: ErrorCode;
+  title: string;
+  message: string;
+  fix: string;
+  /** Extra lines shown under the message (a list of files, captured stderr...). */
+  details?: string[];
+}
+
+export class PybpError extends Error implements ErrorData {
+  readonly code: ErrorCode;
+  readonly title: string;
+  readonly fix: string;
+  readonly details?: string[];
+
+  constructor(data: ErrorData, options?: { cause?: unknown }) {
+    super(data.message, options);
+    this.name = 'PybpError';
+    this.code = data.code;
+    this.title = data.title;
+    this.fix = data.fix;
+    if (data.details && data.details.length > 0) this.details = data.details;
+  }
+
+  toData(): ErrorData {
+    const data: ErrorData = { code: this.code, title: this.title, message: this.message, fix: this.fix };
+    if (this.details) data.details = this.details;
+    return data;
+  }
+}
+
+export function isPybpError(value: unknown): value is PybpError {
+  return value instanceof PybpError;
+}
+
+/** Turns anything thrown into error data; unknown throwables are pybp bugs. */
+export function toErrorData(value: unknown): ErrorData {
+  if (isPybpError(value)) return value.toData();
+  const text = value instanceof Error ? value.message : String(value);
+  const errno = (value as NodeJS.ErrnoException | undefined)?.code;
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') {
+    return {
+      code: 'disk-full',
+      title: 'The disk is full',
+      message: `Writing the build failed because the disk is full: ${text}`,
+      fix: 'Free some disk space (or point --layers-dir at a disk with room) and build again. The previous build\'s layers were kept.',
+    };
+  }
+  return {
+    code: 'internal-error',
+    title: 'pybp hit an unexpected error',
+    message: text,
+    fix: 'This is probably a bug in pybp. Run again with --debug for a stack trace and report it.',
+  };
+}
+
+/** Exit statuses rendered Rust-style, as the buildpack shows them. */
+export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return `signal: ${signalNumber(signal)} (${signal})`;
+  return `exit status: ${code ?? 'unknown'}`;
+}
+
+function signalNumber(signal: NodeJS.Signals): number | string {
+  const table: Partial<Record<NodeJS.Signals, number>> = {
+    SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15,
+  };
+  return table[signal] ?? '?';
+}
+
+export const BUG_REPORT_ADVICE =
+  'This is unexpected: it may be a bug in pybp or a problem with this machine. Try again; if it keeps happening, run with --debug and report it.';

@@ -1,0 +1,90 @@
+// Existence checks with the buildpack's semantics (Rust `Path::try_exists`):
+// symlinks are followed (a broken one does not exist), any kind of entry
+// counts, a path whose parent is a regular file does not exist, and every
+// other I/O error is a hard error rather than a silent "no".
+//
+// The buildpack runs on Linux, where names are case-sensitive. On a
+// case-insensitive filesystem (macOS default) `stat("requirements.txt")` also
+// finds `Requirements.txt`, so entries are matched by exact name against a
+// directory listing before being stat'ed.
+
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { BUG_REPORT_ADVICE, PybpError } from './errors.js';
+
+/** The exact entry names in a directory, or `null` when the directory does not exist. */
+export type DirListing = ReadonlySet<string> | null;
+
+export interface EntryOptions {
+  /** Only a directory (or a symlink to one) matches, like a trailing `/` in the buildpack's lists. */
+  directoryOnly?: boolean;
+  /** A listing of `dir` from `listDir`, so several checks share one `readdir`. */
+  listing?: DirListing;
+}
+
+/** Errors that `try_exists` (as the buildpack uses it) reports as "does not exist". */
+export function isNotFoundError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+export function describeIoError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The buildpack's `FileExistsError`: a check that could not say yes or no. */
+export function fileCheckFailedError(fileName: string, fullPath: string, cause: unknown): PybpError {
+  const errno = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return new PybpError(
+    {
+      code: 'file-check-failed',
+      title: `Couldn't check whether ${fileName} exists`,
+      message: `An I/O error${errno ? ` (${errno})` : ''} occurred while checking whether ${fullPath} exists.`,
+      fix: `Check that ${fullPath} and the directories above it can be read (permissions, symlinks). ${BUG_REPORT_ADVICE}`,
+      details: [describeIoError(cause)],
+    },
+    { cause },
+  );
+}
+
+/** `Path::try_exists`: true for any entry reached through symlinks; false when absent. */
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if (isNotFoundError(err)) return false;
+    throw fileCheckFailedError(basename(path), path, err);
+  }
+}
+
+/** Reads the entry names of `dir` once; `null` when `dir` is missing or not a directory. */
+export async function listDir(dir: string): Promise<DirListing> {
+  return readListing(dir, basename(dir), dir);
+}
+
+async function readListing(dir: string, fileName: string, fullPath: string): Promise<DirListing> {
+  try {
+    return new Set(await readdir(dir));
+  } catch (err) {
+    if (isNotFoundError(err)) return null;
+    throw fileCheckFailedError(fileName, fullPath, err);
+  }
+}
+
+/**
+ * Whether `dir` holds an entry called exactly `name` that exists once symlinks
+ * are followed (and, with `directoryOnly`, is a directory).
+ */
+export async function entryExists(dir: string, name: string, opts: EntryOptions = {}): Promise<boolean> {
+  const fullPath = join(dir, name);
+  const listing = opts.listing !== undefined ? opts.listing : await readListing(dir, name, fullPath);
+  if (listing === null || !listing.has(name)) return false;
+  try {
+    const stats = await stat(fullPath);
+    return opts.directoryOnly ? stats.isDirectory() : true;
+  } catch (err) {
+    if (isNotFoundError(err)) return false;
+    throw fileCheckFailedError(name, fullPath, err);
+  }
+}
