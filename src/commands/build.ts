@@ -1,0 +1,51 @@
+import { runBuild } from '../engine/build/build.js';
+import type { EngineEvent } from '../engine/events.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { applyColorFlags, chooseRenderer, type CommonFlags, planOptions } from './options.js';
+import { printFatal } from './report-error.js';
+
+export interface BuildFlags extends CommonFlags {
+  clearCache?: boolean;
+}
+
+export async function buildCommand(dir: string, flags: BuildFlags): Promise<number> {
+  applyColorFlags(flags);
+  let options;
+  try {
+    options = { ...planOptions(dir, flags), clearCache: flags.clearCache, hostEnv: process.env };
+  } catch (err) {
+    printFatal(err, flags);
+    return EXIT_USAGE;
+  }
+  const renderer = chooseRenderer(flags);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts += 1;
+    // A second Ctrl-C while the rollback runs means "now".
+    if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let onEvent: (e: EngineEvent) => void = () => {};
+  let finish: (report: Awaited<ReturnType<typeof runBuild>>) => Promise<void> = async () => {};
+  if (renderer === 'json') {
+    finish = async (report) => {
+      process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    };
+  } else {
+    const { PlainBuildPrinter } = await import('../ui/plain/build.js');
+    const printer = new PlainBuildPrinter(process.stdout, process.stderr);
+    onEvent = (e) => printer.onEvent(e);
+    finish = async (report) => printer.finish(report);
+  }
+  const report = await runBuild(options, onEvent, controller.signal);
+  await finish(report);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  if (report.status === 'succeeded') return EXIT_OK;
+  if (report.status === 'interrupted') return EXIT_INTERRUPTED;
+  return report.error?.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
+}

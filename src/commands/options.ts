@@ -1,0 +1,60 @@
+// Options shared by build, explain and doctor, and the choice of renderer.
+import type { PythonSource } from '../engine/config.js';
+import { parseEnvFlags } from '../engine/build-env.js';
+import { PybpError } from '../engine/errors.js';
+import type { PlanOptions } from '../engine/plan.js';
+
+export interface CommonFlags {
+  json?: boolean;
+  layersDir?: string;
+  env?: string[];
+  target?: string;
+  config?: string;
+  pythonSource?: string;
+  debug?: boolean;
+  color?: boolean;
+}
+
+export function planOptions(dir: string | undefined, flags: CommonFlags): PlanOptions {
+  let pythonSource: PythonSource | undefined;
+  if (flags.pythonSource !== undefined) {
+    if (!['auto', 'local', 'heroku'].includes(flags.pythonSource)) {
+      throw new PybpError({
+        code: 'usage',
+        title: 'Bad --python-source',
+        message: `--python-source must be auto, local or heroku, not "${flags.pythonSource}".`,
+        fix: 'Use --python-source auto (the default), local or heroku.',
+      });
+    }
+    pythonSource = flags.pythonSource as PythonSource;
+  }
+  return {
+    appDir: dir ?? '.',
+    layersDir: flags.layersDir,
+    envFlags: parseEnvFlags(flags.env ?? []),
+    target: flags.target,
+    configFile: flags.config,
+    pythonSource,
+  };
+}
+
+export type RendererKind = 'ink' | 'plain' | 'json';
+
+/**
+ * Ink only in a real terminal with CI unset: Ink itself looks only at CI, and
+ * piped output would fill with cursor codes.
+ */
+export function chooseRenderer(flags: CommonFlags, stream: NodeJS.WriteStream = process.stdout): RendererKind {
+  if (flags.json) return 'json';
+  const ci = process.env.CI;
+  if (stream.isTTY && (ci === undefined || ci === '' || ci === '0' || ci === 'false')) return 'ink';
+  return 'plain';
+}
+
+/** Sets chalk's level from --no-color / NO_COLOR / FORCE_COLOR before chalk is imported. */
+export function applyColorFlags(flags: CommonFlags): void {
+  if (flags.color === false) {
+    process.env.FORCE_COLOR = '0';
+    process.env.NO_COLOR = '1';
+  }
+}

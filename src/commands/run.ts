@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { parseEnvFlags } from '../engine/build-env.js';
+import { loadConfig } from '../engine/config.js';
+import { isPybpError, PybpError } from '../engine/errors.js';
+import { launchEnv, procfileProcess } from '../engine/launch-env.js';
+import { defaultLayersDir } from '../engine/plan.js';
+import { EXIT_FAILED, EXIT_USAGE } from './exit-codes.js';
+import { printFatal } from './report-error.js';
+
+export interface RunFlags {
+  layersDir?: string;
+  port?: string;
+  env?: string[];
+  debug?: boolean;
+}
+
+export async function runCommand(dir: string, command: string[], flags: RunFlags): Promise<number> {
+  try {
+    const appDir = path.resolve(dir);
+    const { config, file } = await loadConfig(appDir);
+    const layersDir = path.resolve(
+      flags.layersDir ?? (config.layersDir ? path.resolve(path.dirname(file ?? appDir), config.layersDir) : defaultLayersDir(appDir)),
+    );
+    const env = await launchEnv(layersDir, process.env, { ...config.env, ...parseEnvFlags(flags.env ?? []) });
+    let argv: string[];
+    if (command.length === 1 && command[0] === 'web') {
+      const web = await procfileProcess(appDir, 'web');
+      if (!web) {
+        throw new PybpError({
+          code: 'no-web-process',
+          title: 'No web process',
+          message: `${path.join(appDir, 'Procfile')} has no \`web:\` line (or there is no Procfile).`,
+          fix: 'Add a Procfile with e.g. `web: gunicorn app:app`, or run a command: pybp run -- python app.py',
+        });
+      }
+      env.PORT = flags.port ?? '5000';
+      // Procfile commands are shell command lines, as on Heroku.
+      argv = ['bash', '-c', web];
+    } else if (command.length > 0) {
+      argv = command;
+    } else {
+      throw new PybpError({
+        code: 'usage',
+        title: 'Nothing to run',
+        message: 'pybp run needs a command after --, or "web".',
+        fix: 'Example: pybp run . -- python -c "import flask"   or   pybp run . web',
+      });
+    }
+    const child = spawn(argv[0], argv.slice(1), { cwd: appDir, env, stdio: 'inherit' });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    return await new Promise<number>((resolve) => {
+      child.once('error', (err) => {
+        printFatal(
+          new PybpError({
+            code: 'command-spawn-failed',
+            title: `${argv[0]} could not be run`,
+            message: `${(err as Error).message} (PATH=${env.PATH})`,
+            fix: 'Check the command name; the launch PATH has the venv and python layers first.',
+          }),
+          flags,
+        );
+        resolve(127);
+      });
+      child.once('close', (code, signal) => resolve(code ?? (signal ? 128 + 2 : 1)));
+    });
+  } catch (err) {
+    printFatal(err, flags);
+    return isPybpError(err) && err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
+  }
+}

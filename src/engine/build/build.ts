@@ -1,0 +1,222 @@
+// `pybp build`: plan (the same function explain runs), then carry the plan
+// out as one transaction over the layers directory.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { formatRequested } from '../analysis/python-version-file.js';
+import { type ErrorData, PybpError, toErrorData } from '../errors.js';
+import type { Emit, PlanSummary } from '../events.js';
+import { recoverLayers } from '../layers/journal.js';
+import { acquireLayersLock, type LayersLock } from '../layers/lock.js';
+import { describeInterpreter } from '../layers/python.js';
+import type { Sidecar } from '../layers/sidecar.js';
+import { LayerTransaction } from '../layers/transaction.js';
+import type { LayerAction, Reason } from '../layers/types.js';
+import { type BuildPlan, defaultLayersDir, planBuild, type PlanOptions } from '../plan.js';
+import type { Warning } from '../analysis/types.js';
+import { CONTROL_DIR_NAME } from '../layers/control-dir.js';
+import { BuildContext } from './context.js';
+import { djangoStep } from './django-step.js';
+import { pipDependenciesStep, pipToolStep } from './pip-steps.js';
+import { poetryDependenciesStep, poetryToolStep } from './poetry-steps.js';
+import { pythonStep } from './python-step.js';
+import { interrupted, stopOrphans } from './run-command.js';
+import { uvDependenciesStep, uvToolStep } from './uv-steps.js';
+
+export interface BuildOptions extends PlanOptions {
+  clearCache?: boolean;
+}
+
+export interface BuildReport {
+  status: 'succeeded' | 'failed' | 'interrupted';
+  app: string;
+  layersDir: string | null;
+  packageManager: string | null;
+  python: { requested: string; resolved: string; origin: string; source: string | null; interpreter: string | null } | null;
+  target: { arch: string; distro_name: string; distro_version: string; origin: string } | null;
+  layers: Array<{ name: string; action: LayerAction; reasons: Reason[]; durationMs: number | null; sizeBytes: number | null }>;
+  warnings: Array<{ code: string; message: string }>;
+  error: ErrorData | null;
+  durationMs: number;
+}
+
+export function planSummary(plan: BuildPlan): PlanSummary | null {
+  const a = plan.analysis;
+  if (!a) return null;
+  return {
+    app: plan.appDir,
+    layersDir: plan.layersDir,
+    packageManager: a.packageManager,
+    python: { requested: formatRequested(a.python.requested), resolved: a.python.resolved, origin: a.python.origin },
+    source: plan.source
+      ? {
+          kind: plan.source.kind,
+          interpreter: plan.interpreter ? describeInterpreter(plan.interpreter) : null,
+          substituted: plan.source.substituted,
+          reason: plan.source.reason,
+        }
+      : null,
+    target: { ...plan.target },
+  };
+}
+
+export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortSignal): Promise<BuildReport> {
+  const started = Date.now();
+  let plan: BuildPlan | null = null;
+  let ctx: BuildContext | null = null;
+  let lock: LayersLock | null = null;
+  const warnings: Warning[] = [];
+  const onWarning: Emit = (e) => {
+    if (e.type === 'warning') warnings.push(e.warning);
+    emit(e);
+  };
+  try {
+    plan = await planBuild(options);
+    // A project error stops the build before anything is written.
+    if (plan.error) throw new PybpError(plan.error);
+    await prepareLayersDir(plan);
+    lock = await acquireLayersLock(plan.layersDir, 'pybp build');
+    await stopOrphans(plan.layersDir);
+    const recovered = await recoverLayers(plan.layersDir);
+    if (recovered !== 'clean') emit({ type: 'recovered', what: recovered });
+    if (options.clearCache) {
+      await clearLayers(plan.layersDir);
+      plan = await planBuild(options);
+    }
+    if (plan.error) throw new PybpError(plan.error);
+    const analysis = plan.analysis!;
+    const summary = planSummary(plan)!;
+    emit({ type: 'plan', plan: summary, decisions: [...plan.layers.map((l) => l.decision), ...plan.drops] });
+
+    emit({ type: 'step-started', step: 'python-version', title: 'Determining Python version' });
+    for (const notice of analysis.notices) emit({ type: 'info', step: 'python-version', message: notice.message });
+    for (const warning of plan.warnings) onWarning({ type: 'warning', warning });
+
+    const txn = await LayerTransaction.begin(plan.layersDir);
+    ctx = new BuildContext({ ...plan, analysis }, txn, onWarning, signal);
+    try {
+      await runSteps(ctx);
+      if (signal.aborted) throw interrupted();
+      await txn.commit(new Set(plan.layers.map((l) => l.def.name)), sidecarFor(plan, ctx, started));
+    } catch (err) {
+      await txn.rollback();
+      throw err;
+    }
+    return report('succeeded', plan, ctx, warnings, null, started);
+  } catch (err) {
+    const error = toErrorData(err);
+    if (error.code === 'internal-error' && options.hostEnv?.PYBP_DEBUG) error.details = [String((err as Error).stack)];
+    emit({ type: 'error', error });
+    const status = error.code === 'interrupted' ? 'interrupted' : 'failed';
+    return report(status, plan, ctx, warnings, error, started, err);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function runSteps(ctx: BuildContext): Promise<void> {
+  const step = async (fn: () => Promise<unknown>) => {
+    if (ctx.signal.aborted) throw interrupted();
+    await fn();
+  };
+  let pythonDir = '';
+  await step(async () => (pythonDir = await pythonStep(ctx)));
+  switch (ctx.plan.analysis.packageManager) {
+    case 'pip':
+      await step(() => pipToolStep(ctx, pythonDir));
+      await step(() => pipDependenciesStep(ctx, pythonDir));
+      break;
+    case 'poetry':
+      await step(() => poetryToolStep(ctx, pythonDir));
+      await step(() => poetryDependenciesStep(ctx, pythonDir));
+      break;
+    case 'uv':
+      await step(() => uvToolStep(ctx, pythonDir));
+      await step(() => uvDependenciesStep(ctx, pythonDir));
+      break;
+  }
+  await step(() => djangoStep(ctx));
+}
+
+function sidecarFor(plan: BuildPlan, ctx: BuildContext, started: number): Sidecar {
+  const pythonReused = plan.layers[0].decision.action === 'reuse';
+  const previous = plan.sidecar.ok ? plan.sidecar.sidecar : null;
+  return {
+    version: 1,
+    python: pythonReused ? (previous?.python ?? null) : plan.interpreter,
+    lastBuild: {
+      finishedAt: new Date().toISOString(),
+      packageManager: plan.analysis!.packageManager,
+      durationMs: Date.now() - started,
+      layers: ctx.records,
+    },
+  };
+}
+
+async function prepareLayersDir(plan: BuildPlan): Promise<void> {
+  try {
+    await fs.mkdir(plan.layersDir, { recursive: true });
+    await fs.access(plan.layersDir, fs.constants.W_OK);
+  } catch (err) {
+    throw new PybpError({
+      code: 'layers-dir-unwritable',
+      title: 'The layers directory cannot be written',
+      message: `pybp cannot write to ${plan.layersDir}: ${(err as Error).message}`,
+      fix: 'Fix its permissions, or choose another place with --layers-dir (or layersDir in the config).',
+    });
+  }
+  // Keep pybp's default layers out of git without touching the app's .gitignore.
+  if (plan.layersDir === defaultLayersDir(plan.appDir)) {
+    const ignore = path.join(plan.appDir, '.pybp', '.gitignore');
+    try {
+      await fs.writeFile(ignore, '*\n', { flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/** --clear-cache: every layer goes; pybp's lock stays (we hold it). */
+async function clearLayers(layersDir: string): Promise<void> {
+  for (const entry of await fs.readdir(layersDir)) {
+    if (entry === CONTROL_DIR_NAME) continue;
+    await fs.rm(path.join(layersDir, entry), { recursive: true, force: true });
+  }
+  for (const entry of ['state.json', 'backup', 'journal.json']) {
+    await fs.rm(path.join(layersDir, CONTROL_DIR_NAME, entry), { recursive: true, force: true });
+  }
+}
+
+function report(
+  status: BuildReport['status'],
+  plan: BuildPlan | null,
+  ctx: BuildContext | null,
+  warnings: Warning[],
+  error: ErrorData | null,
+  started: number,
+  _err?: unknown,
+): BuildReport {
+  const a = plan?.analysis ?? null;
+  const summary = plan ? planSummary(plan) : null;
+  return {
+    status,
+    app: plan?.appDir ?? '',
+    layersDir: plan?.layersDir ?? null,
+    packageManager: a?.packageManager ?? null,
+    python: a && summary
+      ? { ...summary.python, source: plan?.source?.kind ?? null, interpreter: summary.source?.interpreter ?? null }
+      : null,
+    target: plan ? { ...plan.target } : null,
+    layers: plan
+      ? [...plan.layers.map((l) => l.decision), ...plan.drops].map((d) => ({
+          name: String(d.name),
+          action: d.action,
+          reasons: d.reasons,
+          durationMs: ctx?.records[String(d.name)]?.durationMs ?? null,
+          sizeBytes: ctx?.records[String(d.name)]?.sizeBytes ?? null,
+        }))
+      : [],
+    warnings: warnings.map((w) => ({ code: w.code, message: w.message })),
+    error,
+    durationMs: Date.now() - started,
+  };
+}

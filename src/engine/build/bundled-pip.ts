@@ -1,0 +1,83 @@
+// Tools are installed with the pip wheel that ships inside the interpreter
+// (ensurepip/_bundled), run as `python <wheel>/pip`: no pip needs to exist yet.
+import { promises as fs, statSync } from 'node:fs';
+import path from 'node:path';
+import { PybpError } from '../errors.js';
+import type { BuildContext } from './context.js';
+import type { StepId } from '../events.js';
+import type { Env } from '../layers/layer-env.js';
+
+export async function locateBundledPip(pythonLayerDir: string, pythonVersion: string): Promise<string> {
+  const [major, minor] = pythonVersion.split('.');
+  const dir = path.join(pythonLayerDir, 'lib', `python${major}.${minor}`, 'ensurepip', '_bundled');
+  let entries: string[];
+  try {
+    // The buildpack takes the first match in directory order, unsorted.
+    const handle = await fs.opendir(dir);
+    entries = [];
+    for await (const e of handle) entries.push(e.name);
+  } catch (err) {
+    throw notFound(dir, (err as Error).message);
+  }
+  const wheel = entries.find((e) => e.startsWith('pip-'));
+  if (!wheel) throw notFound(dir, 'no file starting with "pip-" in it');
+  return path.join(dir, wheel);
+}
+
+function notFound(dir: string, detail: string): PybpError {
+  return new PybpError({
+    code: 'bundled-pip-not-found',
+    title: "The interpreter's bundled pip was not found",
+    message: `pybp looked for the pip wheel in ${dir}: ${detail}. Interpreters built without ensurepip cannot bootstrap pip or Poetry.`,
+    fix: 'Use an interpreter with ensurepip (pyenv, uv-managed or python.org builds have it), or rebuild with --clear-cache.',
+    details: [detail],
+  });
+}
+
+/** `python <wheel>/pip install --isolated ...` for a tool, into PYTHONUSERBASE or a --target. */
+export async function pipBootstrap(
+  ctx: BuildContext,
+  step: StepId,
+  args: { wheel: string; requirement: string; env: Env; target?: string; code: 'pip-install-failed' | 'poetry-install-failed' | 'uv-install-failed'; toolName: string },
+): Promise<void> {
+  const argv = [
+    'python',
+    path.join(args.wheel, 'pip'),
+    'install',
+    '--disable-pip-version-check',
+    '--isolated',
+    '--no-cache-dir',
+    '--no-input',
+    '--no-warn-script-location',
+    '--quiet',
+    ...(args.target ? ['--target', args.target] : ['--user']),
+    ...(ctx.plan.config.config.tools.indexUrl ? ['--index-url', ctx.plan.config.config.tools.indexUrl] : []),
+    args.requirement,
+  ];
+  // `python` is looked up on the build env's PATH: the python layer's.
+  const result = await ctx.run(step, [resolveOnPath('python', args.env), ...argv.slice(1)], { env: args.env });
+  if (result.code !== 0) {
+    throw new PybpError({
+      code: args.code,
+      title: `${args.toolName} could not be installed`,
+      message: `Installing ${args.requirement} failed (${result.status}). See the output above; a network problem or an unreachable package index is the usual cause.`,
+      fix: 'Try again. If you are offline or behind a mirror, set tools.indexUrl in the pybp config; also check https://status.python.org.',
+    });
+  }
+}
+
+/** Resolves a program on the env's PATH, as the OS would for a child. */
+export function resolveOnPath(program: string, env: Env): string {
+  for (const dir of (env.PATH ?? '').split(':')) {
+    if (!dir) continue;
+    const candidate = path.join(dir, program);
+    try {
+      // Synchronous on purpose: a handful of stats before a long-running tool.
+      const st = statSync(candidate);
+      if (st.isFile()) return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  return program;
+}

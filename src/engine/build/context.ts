@@ -1,0 +1,103 @@
+// What every build step gets: the plan, the open transaction, the build
+// environment as it accumulates (spec §10.1), and a way to report.
+import path from 'node:path';
+import type { Emit, StepId } from '../events.js';
+import type { Env } from '../layers/layer-env.js';
+import type { LayerRecord } from '../layers/sidecar.js';
+import type { LayerTransaction } from '../layers/transaction.js';
+import type { ProjectAnalysis } from '../analysis/types.js';
+import type { BuildPlan, PlannedLayer } from '../plan.js';
+import { PybpError } from '../errors.js';
+import { type CommandResult, runCommand } from './run-command.js';
+import { finishLayer, layerSize, openLayer } from './layer-ops.js';
+
+export class BuildContext {
+  readonly records: Record<string, LayerRecord> = {};
+  readonly env: Env;
+
+  constructor(
+    readonly plan: BuildPlan & { analysis: ProjectAnalysis },
+    readonly txn: LayerTransaction,
+    readonly emit: Emit,
+    readonly signal: AbortSignal,
+  ) {
+    this.env = { ...plan.baseEnv };
+  }
+
+  get layersDir(): string {
+    return this.plan.layersDir;
+  }
+
+  get appDir(): string {
+    return this.plan.appDir;
+  }
+
+  layerPath(name: string): string {
+    return path.join(this.layersDir, name);
+  }
+
+  planned(name: string): PlannedLayer {
+    const found = this.plan.layers.find((l) => l.def.name === name);
+    if (!found) throw new Error(`pybp bug: layer ${name} is not in the plan`);
+    return found;
+  }
+
+  info(step: StepId | null, message: string): void {
+    this.emit({ type: 'info', step, message });
+  }
+
+  /**
+   * Opens a layer as planned, runs `fill` when the layer is not reused, then
+   * writes its metadata (last) and reports time and size.
+   */
+  async withLayer(
+    step: StepId,
+    name: string,
+    fill: (dir: string) => Promise<void>,
+    opts: { reportDone?: boolean } = {},
+  ): Promise<{ dir: string; reused: boolean }> {
+    const started = Date.now();
+    const { def, decision } = this.planned(name);
+    this.emit({ type: 'layer-decision', step, decision });
+    const dir = await openLayer(this.txn, def, decision);
+    const reused = decision.action === 'reuse';
+    if (!reused) await fill(dir);
+    await finishLayer(this.txn, def);
+    if (opts.reportDone !== false) await this.layerDone(step, name, started, !reused);
+    return { dir, reused };
+  }
+
+  /** Records a layer's time; its size is measured only when it was (re)made. */
+  async layerDone(step: StepId, name: string, started: number, measure: boolean): Promise<void> {
+    const { decision } = this.planned(name);
+    const durationMs = Date.now() - started;
+    const previous = this.plan.sidecar.ok ? this.plan.sidecar.sidecar?.lastBuild?.layers[name] : undefined;
+    let sizeBytes = measure ? null : (previous?.sizeBytes ?? null);
+    if (sizeBytes == null) sizeBytes = await layerSize(this.layerPath(name));
+    this.records[name] = { action: decision.action, durationMs, sizeBytes };
+    this.emit({ type: 'layer-finished', step, layer: name, action: decision.action, durationMs, sizeBytes });
+  }
+
+  async run(step: StepId, argv: string[], opts: { env?: Env; capture?: boolean; cwd?: string } = {}): Promise<CommandResult> {
+    if (!opts.capture) this.emit({ type: 'command', step, argv });
+    return runCommand(argv, {
+      cwd: opts.cwd ?? this.appDir,
+      env: opts.env ?? this.env,
+      signal: this.signal,
+      capture: opts.capture,
+      layersDir: this.layersDir,
+      onLine: (line) => this.emit({ type: 'output', step, line }),
+    });
+  }
+
+  /** Runs a tool and turns a non-zero exit into the given error. */
+  async runOrFail(
+    step: StepId,
+    argv: string[],
+    error: (status: string) => ConstructorParameters<typeof PybpError>[0],
+    opts: { env?: Env } = {},
+  ): Promise<void> {
+    const result = await this.run(step, argv, opts);
+    if (result.code !== 0) throw new PybpError(error(result.status));
+  }
+}

@@ -1,0 +1,54 @@
+// Build steps for a pip app (spec §7.3–§7.5): the pip layer, then the
+// pip-cache and venv layers and `pip install -r requirements.txt`.
+import { PIP_VERSION } from '../versions.js';
+import { applyInMemory, applyLayerEnv, writeLayerEnv } from '../layers/layer-env.js';
+import type { BuildContext } from './context.js';
+import { locateBundledPip, pipBootstrap, resolveOnPath } from './bundled-pip.js';
+import { createVenv } from './venv.js';
+
+export async function pipToolStep(ctx: BuildContext, pythonDir: string): Promise<void> {
+  ctx.emit({ type: 'step-started', step: 'pip', title: 'Installing pip' });
+  const { def } = ctx.planned('pip');
+  const dir = ctx.layerPath('pip');
+  await ctx.withLayer('pip', 'pip', async (layerDir) => {
+    ctx.info('pip', `Installing pip ${PIP_VERSION}`);
+    const wheel = await locateBundledPip(pythonDir, ctx.plan.analysis.python.resolved);
+    // The layer's env is applied in memory for the bootstrap, written to disk after it.
+    const env = { ...ctx.env };
+    applyInMemory(env, def.env(layerDir), 'build');
+    await pipBootstrap(ctx, 'pip', { wheel, requirement: `pip==${PIP_VERSION}`, env, code: 'pip-install-failed', toolName: 'pip' });
+  });
+  await writeLayerEnv(dir, def.env(dir));
+  await applyLayerEnv(ctx.env, dir, 'build');
+}
+
+export async function pipDependenciesStep(ctx: BuildContext, pythonDir: string): Promise<void> {
+  ctx.emit({ type: 'step-started', step: 'pip-deps', title: 'Installing dependencies using pip' });
+
+  // pip-cache: its metadata is written as soon as it exists (pip only adds to it).
+  const cache = ctx.planned('pip-cache');
+  await ctx.withLayer('pip-deps', 'pip-cache', async () => {});
+  const cacheDir = ctx.layerPath('pip-cache');
+  await writeLayerEnv(cacheDir, cache.def.env(cacheDir));
+  applyInMemory(ctx.env, cache.def.env(cacheDir), 'build');
+
+  const venv = ctx.planned('venv');
+  const venvDir = ctx.layerPath('venv');
+  const started = Date.now();
+  await ctx.withLayer('pip-deps', 'venv', async (dir) => {
+    await createVenv(ctx, 'pip-deps', pythonDir, dir);
+  }, { reportDone: false });
+  await writeLayerEnv(venvDir, venv.def.env(venvDir));
+  await applyLayerEnv(ctx.env, venvDir, 'build');
+
+  ctx.info('pip-deps', 'Running pip install -r requirements.txt');
+  const pip = resolveOnPath('pip', ctx.env);
+  await ctx.runOrFail('pip-deps', [pip, 'install', '--no-input', '--progress-bar', 'off', '--requirement', 'requirements.txt'], (status) => ({
+    code: 'pip-dependencies-failed',
+    title: 'Dependencies could not be installed with pip',
+    message: `\`pip install -r requirements.txt\` failed (${status}). pip's output above says why.`,
+    fix: 'Fix requirements.txt (or the package it names) and build again; try the same install in a fresh local venv to reproduce it.',
+  }));
+  // The venv's time includes the install, as that is what the layer costs.
+  await ctx.layerDone('pip-deps', 'venv', started, true);
+}

@@ -1,0 +1,35 @@
+// Build step: the python layer (spec §7.2). The rule for reusing it lives in
+// layers/python.ts; this file only fills the layer.
+import { formatRequested } from '../analysis/python-version-file.js';
+import { PybpError } from '../errors.js';
+import { applyLayerEnv, writeLayerEnv } from '../layers/layer-env.js';
+import { installPythonLayer } from '../python-source/index.js';
+import type { BuildContext } from './context.js';
+
+export async function pythonStep(ctx: BuildContext): Promise<string> {
+  const { analysis, source } = ctx.plan;
+  const python = analysis.python;
+  ctx.emit({ type: 'step-started', step: 'python', title: 'Installing Python' });
+  const { dir } = await ctx.withLayer('python', 'python', async (layerDir) => {
+    if (!source) {
+      // planBuild() already put the source error in plan.error; this is a guard.
+      throw new PybpError({
+        code: 'python-interpreter-not-found',
+        title: `No interpreter for Python ${python.resolved}`,
+        message: `pybp found no way to get Python ${python.resolved}.`,
+        fix: `Install one (e.g. \`pyenv install ${formatRequested(python.requested)}\`) and build again.`,
+      });
+    }
+    const from = source.kind === 'local' ? `the local ${source.interpreter?.version} at ${source.interpreter?.prefix}` : source.url;
+    ctx.info('python', `Installing Python ${python.resolved} (from ${from})`);
+    await installPythonLayer(source, layerDir, {
+      signal: ctx.signal,
+      origin: python.origin,
+      onProgress: (msg) => ctx.info('python', msg),
+    });
+  });
+  const def = ctx.planned('python').def;
+  await writeLayerEnv(dir, def.env(dir));
+  await applyLayerEnv(ctx.env, dir, 'build');
+  return dir;
+}

@@ -1,0 +1,158 @@
+// Runs the build's tools: no shell (arguments as an array, so requirement
+// files and paths reach the tools as data), the build's own environment, output
+// streamed line by line as events. Each child gets its own process group so
+// an interrupt stops the tool and everything it started, and its PID is
+// recorded so a later build can stop the orphans of a killed pybp.
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { controlDir } from '../layers/control-dir.js';
+import { describeExit, PybpError } from '../errors.js';
+
+export interface CommandResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Captured output, when `capture` was asked for. */
+  stdout: string;
+  stderr: string;
+  /** "exit status: 1" or "signal: 9 (SIGKILL)". */
+  status: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  env: Record<string, string>;
+  signal?: AbortSignal;
+  /** Called for every output line (stderr merged), unless capture is set. */
+  onLine?: (line: string) => void;
+  capture?: boolean;
+  /** Where to record child PIDs (the layers dir), so a killed pybp's children can be stopped later. */
+  layersDir?: string;
+}
+
+export async function runCommand(argv: string[], opts: RunOptions): Promise<CommandResult> {
+  if (opts.signal?.aborted) throw interrupted();
+  const [program, ...args] = argv;
+  const child = spawn(program, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  try {
+    await spawned;
+  } catch (err) {
+    throw new PybpError(
+      {
+        code: 'command-spawn-failed',
+        title: `${path.basename(program)} could not be run`,
+        message: `Running ${program} failed: ${(err as Error).message}`,
+        fix: 'Check that the program exists and is executable. This is unexpected inside a build: try again, or rebuild with --clear-cache.',
+      },
+      { cause: err },
+    );
+  }
+  const pid = child.pid!;
+  if (opts.layersDir) await recordChild(opts.layersDir, pid, true);
+
+  let stdout = '';
+  let stderr = '';
+  const lineSplitter = () => {
+    let rest = '';
+    return {
+      push(chunk: string) {
+        rest += chunk;
+        let nl: number;
+        while ((nl = rest.indexOf('\n')) !== -1) {
+          opts.onLine?.(rest.slice(0, nl).replace(/\r$/, ''));
+          rest = rest.slice(nl + 1);
+        }
+      },
+      flush() {
+        if (rest) opts.onLine?.(rest);
+        rest = '';
+      },
+    };
+  };
+  const outLines = lineSplitter();
+  const errLines = lineSplitter();
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (opts.capture ? (stdout += c) : outLines.push(c)));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (opts.capture ? (stderr += c) : errLines.push(c)));
+
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    killGroup(pid, 'SIGTERM');
+    killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), 3000);
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('close', (c, s) => resolve({ code: c, signal: s }));
+  });
+  if (killTimer) clearTimeout(killTimer);
+  opts.signal?.removeEventListener('abort', onAbort);
+  // The tool may have left children of its own in the group.
+  killGroup(pid, 'SIGKILL');
+  outLines.flush();
+  errLines.flush();
+  if (opts.layersDir) await recordChild(opts.layersDir, pid, false);
+  if (opts.signal?.aborted) throw interrupted();
+  return { code, signal, stdout, stderr, status: describeExit(code, signal) };
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+export function interrupted(): PybpError {
+  return new PybpError({
+    code: 'interrupted',
+    title: 'The build was interrupted',
+    message: 'The build was stopped before it finished. The layers were put back as the last successful build left them.',
+    fix: 'Run the build again when you are ready.',
+  });
+}
+
+function childrenFile(layersDir: string): string {
+  return path.join(controlDir(layersDir), 'children');
+}
+
+// A simple serialised read-modify-write: builds run one at a time (the lock).
+let pending: Promise<void> = Promise.resolve();
+async function recordChild(layersDir: string, pid: number, add: boolean): Promise<void> {
+  pending = pending.then(async () => {
+    const file = childrenFile(layersDir);
+    const pids = new Set(await readChildren(layersDir));
+    if (add) pids.add(pid);
+    else pids.delete(pid);
+    if (pids.size === 0) await fs.rm(file, { force: true });
+    else await fs.writeFile(file, [...pids].join('\n'));
+  });
+  return pending;
+}
+
+async function readChildren(layersDir: string): Promise<number[]> {
+  try {
+    const text = await fs.readFile(childrenFile(layersDir), 'utf8');
+    return text.split('\n').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  } catch {
+    return [];
+  }
+}
+
+/** Stops the tools a killed pybp left running, before their layers are rolled back. */
+export async function stopOrphans(layersDir: string): Promise<number> {
+  const pids = await readChildren(layersDir);
+  for (const pid of pids) killGroup(pid, 'SIGKILL');
+  await fs.rm(childrenFile(layersDir), { force: true });
+  if (pids.length > 0) await new Promise((r) => setTimeout(r, 100));
+  return pids.length;
+}

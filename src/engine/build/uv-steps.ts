@@ -1,0 +1,144 @@
+// Build steps for a uv app (spec §7.8–§7.10): the uv layer, then the uv-cache
+// and venv layers and `uv sync --locked`.
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PybpError } from '../errors.js';
+import { unameArch } from '../target.js';
+import { UV_ARCHIVE_URL_TEMPLATE, UV_VERSION } from '../versions.js';
+import { applyInMemory, applyLayerEnv, writeLayerEnv } from '../layers/layer-env.js';
+import type { BuildContext } from './context.js';
+import { locateBundledPip, pipBootstrap } from './bundled-pip.js';
+import { createVenv } from './venv.js';
+
+export async function uvToolStep(ctx: BuildContext, pythonDir: string): Promise<void> {
+  ctx.emit({ type: 'step-started', step: 'uv', title: 'Installing uv' });
+  const { def } = ctx.planned('uv');
+  const dir = ctx.layerPath('uv');
+  await ctx.withLayer('uv', 'uv', async (layerDir) => {
+    const binDir = path.join(layerDir, 'bin');
+    await fs.mkdir(binDir, { recursive: true });
+    if (ctx.plan.config.config.tools.uv.source === 'astral') {
+      ctx.info('uv', `Installing uv ${UV_VERSION} (from Astral's release archive)`);
+      await downloadUv(ctx, binDir);
+    } else {
+      ctx.info('uv', `Installing uv ${UV_VERSION} (from the uv wheel on the package index)`);
+      await uvFromWheel(ctx, pythonDir, binDir);
+    }
+  });
+  await writeLayerEnv(dir, def.env(dir));
+  await applyLayerEnv(ctx.env, dir, 'build');
+}
+
+/** The same uv binary as Astral's archive, taken from PyPI's `uv` wheel (works where only a package index is reachable). */
+async function uvFromWheel(ctx: BuildContext, pythonDir: string, binDir: string): Promise<void> {
+  const wheel = await locateBundledPip(pythonDir, ctx.plan.analysis.python.resolved);
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pybp-uv-'));
+  try {
+    await pipBootstrap(ctx, 'uv', { wheel, requirement: `uv==${UV_VERSION}`, env: { ...ctx.env }, target: tmp, code: 'uv-install-failed', toolName: 'uv' });
+    for (const name of ['uv', 'uvx']) {
+      const src = path.join(tmp, 'bin', name);
+      try {
+        await fs.copyFile(src, path.join(binDir, name));
+        await fs.chmod(path.join(binDir, name), 0o755);
+      } catch (err) {
+        if (name === 'uv') {
+          throw new PybpError({
+            code: 'uv-install-failed',
+            title: 'uv could not be installed',
+            message: `The uv wheel did not contain bin/${name} (${(err as Error).message}).`,
+            fix: 'Check that the package index (tools.indexUrl) serves the real uv wheel for this platform, or set tools.uv.source to "astral".',
+          });
+        }
+      }
+    }
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function downloadUv(ctx: BuildContext, binDir: string): Promise<void> {
+  const template = ctx.plan.config.config.tools.uv.archiveUrlTemplate ?? UV_ARCHIVE_URL_TEMPLATE;
+  const url = template.replaceAll('{version}', UV_VERSION).replaceAll('{uname_arch}', unameArch(ctx.plan.target.arch));
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: ctx.signal });
+    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status} ${response.statusText}`);
+  } catch (err) {
+    throw new PybpError({
+      code: 'uv-download-failed',
+      title: 'uv could not be downloaded',
+      message: `Downloading ${url} failed: ${(err as Error).message}. Astral serves it from a CDN; this is usually a network problem.`,
+      fix: 'Try again (https://www.cloudflarestatus.com shows CDN problems), or use the default tools.uv.source "pypi".',
+    });
+  }
+  const tar = spawn('tar', ['-xz', '--strip-components=1', '-C', binDir], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  tar.stderr.on('data', (c) => (stderr += c));
+  const exited = new Promise<number | null>((resolve) => tar.once('close', resolve));
+  try {
+    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), tar.stdin);
+    const code = await exited;
+    if (code !== 0) throw new Error(stderr.trim() || `tar exited with ${code}`);
+  } catch (err) {
+    tar.kill();
+    throw new PybpError({
+      code: 'uv-unpack-failed',
+      title: 'The uv archive could not be unpacked',
+      message: `Unpacking ${url} into ${binDir} failed: ${(err as Error).message}`,
+      fix: 'Check the disk has room and try again.',
+    });
+  }
+}
+
+export async function uvDependenciesStep(ctx: BuildContext, pythonDir: string): Promise<void> {
+  ctx.emit({ type: 'step-started', step: 'uv-deps', title: 'Installing dependencies using uv' });
+
+  const cache = ctx.planned('uv-cache');
+  await ctx.withLayer('uv-deps', 'uv-cache', async () => {});
+  const cacheDir = ctx.layerPath('uv-cache');
+  await writeLayerEnv(cacheDir, cache.def.env(cacheDir));
+  applyInMemory(ctx.env, cache.def.env(cacheDir), 'build');
+
+  const venv = ctx.planned('venv');
+  const venvDir = ctx.layerPath('venv');
+  const started = Date.now();
+  await ctx.withLayer('uv-deps', 'venv', (dir) => createVenv(ctx, 'uv-deps', pythonDir, dir), { reportDone: false });
+  await writeLayerEnv(venvDir, venv.def.env(venvDir));
+  await applyLayerEnv(ctx.env, venvDir, 'build');
+
+  // uv reads .python-version itself. When a pinned patch is served by another
+  // local patch (3.12.13 by 3.12.1), uv would find no matching interpreter:
+  // point it at the venv's interpreter, and say so (Heroku never needs this).
+  const env = { ...ctx.env };
+  const source = ctx.plan.source;
+  if (ctx.plan.analysis.python.patchPinned && source?.kind === 'local' && source.substituted) {
+    env.UV_PYTHON = path.join(venvDir, 'bin', 'python');
+    ctx.emit({
+      type: 'warning',
+      warning: {
+        code: 'uv-python-override',
+        title: 'uv pointed at the venv interpreter',
+        message: `.python-version pins ${ctx.plan.analysis.python.resolved}, which this machine serves with ${source.interpreter?.version}; pybp sets UV_PYTHON=${env.UV_PYTHON} for uv sync so uv accepts it. Heroku does not set this.`,
+      },
+    });
+  }
+
+  ctx.info('uv-deps', 'Running uv sync --locked --no-default-groups');
+  const uv = path.join(ctx.layerPath('uv'), 'bin', 'uv');
+  await ctx.runOrFail(
+    'uv-deps',
+    [uv, 'sync', '--locked', '--no-default-groups', '--color', 'always', '--compile-bytecode', '--no-progress'],
+    (status) => ({
+      code: 'uv-sync-failed',
+      title: 'Dependencies could not be installed with uv',
+      message: `\`uv sync --locked --no-default-groups\` failed (${status}). uv's output above says why (an out-of-date uv.lock, or a .python-version outside requires-python, are common).`,
+      fix: 'Run `uv lock` and `uv sync --locked` locally, commit uv.lock and .python-version, and build again.',
+    }),
+    { env },
+  );
+  await ctx.layerDone('uv-deps', 'venv', started, true);
+}

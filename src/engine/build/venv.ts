@@ -1,0 +1,15 @@
+// `python -m venv --without-pip` with the python layer's interpreter, for every
+// package manager (not `uv venv`, which adds import hooks).
+import path from 'node:path';
+import type { BuildContext } from './context.js';
+import type { StepId } from '../events.js';
+
+export async function createVenv(ctx: BuildContext, step: StepId, pythonDir: string, venvDir: string): Promise<void> {
+  ctx.info(step, 'Creating virtual environment');
+  await ctx.runOrFail(step, [path.join(pythonDir, 'bin', 'python'), '-m', 'venv', '--without-pip', venvDir], (status) => ({
+    code: 'venv-create-failed',
+    title: 'The virtual environment could not be created',
+    message: `\`python -m venv\` failed (${status}). See its output above.`,
+    fix: 'Check the disk has room and the layers directory is writable; then build again, or with --clear-cache.',
+  }));
+}

@@ -1,0 +1,58 @@
+// The environment a dyno would run with after the build (spec §10.3): the base
+// environment and config vars, then every launch layer, in lifecycle's order
+// (sorted by toml file name, later ones prepended in front).
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { baseBuildEnv } from './build-env.js';
+import { PybpError } from './errors.js';
+import { applyLayerEnv, type Env } from './layers/layer-env.js';
+import { parseLayerToml } from './layers/layer-toml.js';
+import { isLayerName } from './layers/control-dir.js';
+import { readJournal } from './layers/journal.js';
+
+export async function launchEnv(layersDir: string, host: NodeJS.ProcessEnv, configVars: Record<string, string>): Promise<Env> {
+  const env = baseBuildEnv(host, configVars);
+  let entries: string[] = [];
+  try {
+    entries = await fs.readdir(layersDir);
+  } catch {
+    // handled below: no venv means no build
+  }
+  const journal = await readJournal(layersDir);
+  const tomls = entries.filter((e) => e.endsWith('.toml') && isLayerName(e.slice(0, -5))).sort();
+  let launchLayers = 0;
+  for (const toml of tomls) {
+    const name = toml.slice(0, -5);
+    const tomlPath = path.join(layersDir, toml);
+    const parsed = parseLayerToml(await fs.readFile(tomlPath, 'utf8'), tomlPath);
+    if (!parsed.types?.launch) continue;
+    launchLayers += 1;
+    await applyLayerEnv(env, path.join(layersDir, name), 'launch');
+  }
+  if (launchLayers === 0 || !entries.includes('venv.toml') || journal) {
+    throw new PybpError({
+      code: 'not-built',
+      title: 'The app has not been built',
+      message: journal
+        ? `A build of these layers (${layersDir}) is running or was interrupted, so there is no complete build to run.`
+        : `There is no successful build in ${layersDir}.`,
+      fix: 'Run `pybp build` first (with the same --layers-dir, if you use one).',
+    });
+  }
+  return env;
+}
+
+/** The `web` process of a Procfile, if any. */
+export async function procfileProcess(appDir: string, name: string): Promise<string | null> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(appDir, 'Procfile'), 'utf8');
+  } catch {
+    return null;
+  }
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^([A-Za-z0-9_-]+):\s*(.+)$/.exec(line);
+    if (m && m[1] === name) return m[2].trim();
+  }
+  return null;
+}

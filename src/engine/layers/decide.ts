@@ -1,0 +1,91 @@
+// libcnb's cached/uncached layer algorithm (spec §8.2, §8.3) as pure
+// functions: restored state in, decision out. `build` applies the decision,
+// `explain` prints it; neither has its own copy of these rules.
+import type { LayerDefinition } from './definition.js';
+import { compareMetadata, parseStrictMetadata } from './definition.js';
+import { parseLayerToml } from './layer-toml.js';
+import type { PreviousLayer } from './previous-state.js';
+import type { LayerDecision, Reason } from './types.js';
+
+export function decideLayer(def: LayerDefinition, prev: PreviousLayer | undefined): LayerDecision {
+  const base = { name: def.name, types: def.types };
+  const restored = prev && prev.restored ? prev : undefined;
+
+  if (def.kind === 'uncached') {
+    // Any existing layer is deleted and made again; an unreadable toml is still a framework error.
+    if (restored?.tomlText != null) parseLayerToml(restored.tomlText, restored.tomlPath);
+    const reasons: Reason[] = [{ field: 'cache', from: null, to: null, message: def.why }];
+    if (restored) {
+      reasons.push({
+        field: 'previous',
+        from: describePrevious(restored),
+        to: null,
+        message: `replaces the restored ${def.name} layer${restored.writer ? ` of ${restored.writer}` : ''} without a message, as the buildpack does`,
+      });
+    }
+    return { ...base, action: 'rebuild-always', cause: 'uncached', reasons };
+  }
+
+  if (!restored) return { ...base, action: 'create', cause: 'new', reasons: [] };
+
+  if (restored.tomlText == null) {
+    // libcnb: a directory without its toml gets an empty toml, which has no metadata.
+    return {
+      ...base,
+      action: 'discard',
+      cause: 'unparseable',
+      reasons: [{ field: 'metadata', from: null, to: null, message: `the layer directory has no ${def.name}.toml, so its metadata is missing` }],
+    };
+  }
+  if (!restored.hasDir) {
+    // libcnb: a toml without its directory is deleted and the layer starts new, silently.
+    return {
+      ...base,
+      action: 'create',
+      cause: 'contents-missing',
+      reasons: [{ field: 'contents', from: null, to: null, message: `${def.name}.toml was left without its directory, so the layer starts new` }],
+    };
+  }
+
+  const toml = parseLayerToml(restored.tomlText, restored.tomlPath);
+  const parsed = parseStrictMetadata(def.name, def.fields, toml.metadata);
+  if (!parsed.ok) return { ...base, action: 'discard', cause: 'unparseable', reasons: parsed.reasons };
+
+  const reasons = compareMetadata(def, parsed.metadata);
+  if (reasons.length === 0) {
+    return {
+      ...base,
+      action: 'reuse',
+      cause: 'unchanged',
+      reasons: [{ field: 'metadata', from: null, to: null, message: `${def.describe(parsed.metadata)} unchanged` }],
+    };
+  }
+  return { ...base, action: 'discard', cause: 'changed', reasons };
+}
+
+/** Restored layers the build does not touch: lifecycle does not cache them again. */
+export function decideDrops(used: ReadonlySet<string>, previous: ReadonlyMap<string, PreviousLayer>): LayerDecision[] {
+  const drops: LayerDecision[] = [];
+  for (const prev of previous.values()) {
+    if (!prev.restored || used.has(prev.name)) continue;
+    drops.push({
+      name: prev.name,
+      types: prev.types ?? { build: false, launch: false, cache: false },
+      action: 'drop',
+      cause: 'unused',
+      reasons: [
+        {
+          field: 'layer',
+          from: describePrevious(prev),
+          to: null,
+          message: `not used by this build${prev.writer ? ` (left over from ${prev.writer})` : ''}; it is not cached again`,
+        },
+      ],
+    });
+  }
+  return drops.sort((a, b) => String(a.name).localeCompare(String(b.name)));
+}
+
+function describePrevious(prev: PreviousLayer): string {
+  return prev.writer ? `${prev.name} (${prev.writer})` : prev.name;
+}

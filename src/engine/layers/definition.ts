@@ -1,0 +1,117 @@
+// A layer definition mirrors libcnb.rs's `CachedLayerDefinition` /
+// `UncachedLayerDefinition`: the layer's types, the metadata this build would
+// write, and the two "ask" functions (restored metadata → keep or delete with
+// reasons; unparseable metadata → delete with reasons). They are pure, so
+// `explain` runs exactly the code `build` runs, without touching the disk.
+import { diffMetadata } from './metadata-diff.js';
+import type { EnvFile } from './layer-env.js';
+import type { LayerMetadata, LayerName, LayerTypes, Reason } from './types.js';
+
+export interface CachedLayerDefinition {
+  kind: 'cached';
+  name: LayerName;
+  types: LayerTypes & { cache: true };
+  /** The strict metadata type: exactly these keys, each a TOML string. */
+  fields: readonly string[];
+  /** What this build writes once the layer is complete. */
+  metadata: LayerMetadata;
+  /** Extra reasons known only to pybp (e.g. a different local interpreter). Non-empty → discard. */
+  pybpReasons?: Reason[];
+  /** How the layer says "kept" / "new" in the log, for humans. */
+  describe: (metadata: LayerMetadata) => string;
+  /** The env files the layer writes (spec §7), given its directory. */
+  env: (layerDir: string) => EnvFile[];
+}
+
+export interface UncachedLayerDefinition {
+  kind: 'uncached';
+  name: LayerName;
+  types: LayerTypes & { cache: false };
+  /** Why this layer is never cached (shown next to ALWAYS REBUILT). */
+  why: string;
+  env: (layerDir: string) => EnvFile[];
+}
+
+export type LayerDefinition = CachedLayerDefinition | UncachedLayerDefinition;
+
+export type MetadataParse = { ok: true; metadata: LayerMetadata } | { ok: false; reasons: Reason[] };
+
+/**
+ * Strict typed parse, as serde does for the buildpack's metadata structs:
+ * a missing key, an unknown key, or a value that is not a string all fail.
+ * The reasons name each problem, and guess which build wrote foreign metadata.
+ */
+export function parseStrictMetadata(
+  name: string,
+  fields: readonly string[],
+  raw: unknown,
+): MetadataParse {
+  if (raw === undefined) {
+    return {
+      ok: false,
+      reasons: [{ field: 'metadata', from: null, to: null, message: `${name}.toml has no [metadata] table` }],
+    };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return {
+      ok: false,
+      reasons: [{ field: 'metadata', from: typeName(raw), to: 'table', message: `[metadata] in ${name}.toml is not a table` }],
+    };
+  }
+  const table = raw as Record<string, unknown>;
+  const reasons: Reason[] = [];
+  const writer = guessWriter(table, fields);
+  if (writer) {
+    reasons.push({ field: 'metadata', from: writer, to: null, message: `its metadata was written by ${writer}` });
+  }
+  for (const field of fields) {
+    if (!(field in table)) {
+      reasons.push({ field, from: null, to: 'string', message: `metadata key ${field} is missing` });
+    } else if (typeof table[field] !== 'string') {
+      reasons.push({
+        field,
+        from: typeName(table[field]),
+        to: 'string',
+        message: `metadata key ${field} is a ${typeName(table[field])}, not a string`,
+      });
+    }
+  }
+  for (const key of Object.keys(table)) {
+    if (!fields.includes(key)) {
+      reasons.push({ field: key, from: stringify(table[key]), to: null, message: `unknown metadata key ${key}` });
+    }
+  }
+  if (reasons.length > 0) return { ok: false, reasons };
+  return { ok: true, metadata: table as LayerMetadata };
+}
+
+/** The tool-version key in a venv's metadata says which package manager built it. */
+function guessWriter(table: Record<string, unknown>, fields: readonly string[]): string | null {
+  const tools: Array<[string, string]> = [
+    ['uv_version', 'a uv build'],
+    ['poetry_version', 'a Poetry build'],
+    ['pip_version', 'a pip build'],
+  ];
+  for (const [key, writer] of tools) {
+    if (key in table && !fields.includes(key)) return writer;
+  }
+  return null;
+}
+
+/** Restored metadata → reasons to delete (empty: keep). */
+export function compareMetadata(def: CachedLayerDefinition, old: LayerMetadata): Reason[] {
+  return [...diffMetadata(def.fields, old, def.metadata), ...(def.pybpReasons ?? [])];
+}
+
+function typeName(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (value === null) return 'null';
+  if (value instanceof Date) return 'datetime';
+  if (typeof value === 'object') return 'table';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'float';
+  return typeof value;
+}
+
+function stringify(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+}

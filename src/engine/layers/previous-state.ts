@@ -1,0 +1,124 @@
+// What lifecycle would restore before the next build (spec §8.4), read without
+// changing anything. If a build was interrupted, the view is taken as if it had
+// been rolled back (set-aside layers count, half-made ones don't), so `explain`
+// predicts what `build` decides after its own recovery.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'smol-toml';
+import { CONTROL_DIR_NAME, isLayerName } from './control-dir.js';
+import { backupPaths, exists, readJournal } from './journal.js';
+import type { LayerTypes } from './types.js';
+
+export interface PreviousLayer {
+  name: string;
+  /** Contents directory present (possibly set aside by an interrupted build). */
+  hasDir: boolean;
+  dirPath: string | null;
+  tomlText: string | null;
+  tomlPath: string;
+  /** [types] of the toml, when readable and present. */
+  types: LayerTypes | null;
+  /**
+   * Lifecycle restores a layer when its toml says cache = true. A toml without
+   * [types] is already in restored form (e.g. written by hand), so it counts too;
+   * a directory without any toml is kept for libcnb's own handling.
+   */
+  restored: boolean;
+  /** Which kind of build wrote it, guessed from its metadata (for messages). */
+  writer: string | null;
+}
+
+export async function readPreviousLayers(layersDir: string): Promise<Map<string, PreviousLayer>> {
+  const result = new Map<string, PreviousLayer>();
+  let entries: string[];
+  try {
+    entries = await fs.readdir(layersDir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return result;
+    throw err;
+  }
+  const journal = await readJournal(layersDir);
+
+  const names = new Set<string>();
+  for (const entry of entries) {
+    if (entry === CONTROL_DIR_NAME) continue;
+    const name = entry.endsWith('.toml') ? entry.slice(0, -'.toml'.length) : entry;
+    if (isLayerName(name)) names.add(name);
+  }
+  const sources = new Map<string, { dir: string | null; toml: string | null }>();
+  for (const name of names) {
+    sources.set(name, { dir: path.join(layersDir, name), toml: path.join(layersDir, `${name}.toml`) });
+  }
+  if (journal?.state === 'running') {
+    for (const entry of journal.entries) {
+      const backup = backupPaths(layersDir, entry.name);
+      const view = { dir: null as string | null, toml: null as string | null };
+      if (entry.hadDir) view.dir = (await exists(backup.dir)) ? backup.dir : path.join(layersDir, entry.name);
+      if (entry.hadToml) view.toml = (await exists(backup.toml)) ? backup.toml : path.join(layersDir, `${entry.name}.toml`);
+      sources.set(entry.name, view);
+    }
+  } else if (journal?.state === 'committed') {
+    for (const name of journal.removing) sources.delete(name);
+  }
+
+  for (const [name, src] of sources) {
+    const dirPath = src.dir && (await isDirectory(src.dir)) ? src.dir : null;
+    const tomlText = src.toml ? await readIfFile(src.toml) : null;
+    if (dirPath == null && tomlText == null) continue;
+    const { types, metadataKeys } = peek(tomlText);
+    const restored = tomlText == null ? true : types == null ? true : types.cache;
+    result.set(name, {
+      name,
+      hasDir: dirPath != null,
+      dirPath,
+      tomlText,
+      tomlPath: path.join(layersDir, `${name}.toml`),
+      types,
+      restored,
+      writer: guessWriter(metadataKeys),
+    });
+  }
+  return result;
+}
+
+/** A lenient look at the toml: the strict reading happens in decideLayer. */
+function peek(text: string | null): { types: LayerTypes | null; metadataKeys: string[] } {
+  if (text == null) return { types: null, metadataKeys: [] };
+  try {
+    const doc = parse(text) as Record<string, unknown>;
+    const t = doc.types as Record<string, unknown> | undefined;
+    const types = t && typeof t === 'object' ? { build: t.build === true, launch: t.launch === true, cache: t.cache === true } : null;
+    const m = doc.metadata;
+    return { types, metadataKeys: m && typeof m === 'object' ? Object.keys(m) : [] };
+  } catch {
+    return { types: null, metadataKeys: [] };
+  }
+}
+
+function guessWriter(keys: string[]): string | null {
+  if (keys.includes('uv_version')) return 'a uv build';
+  if (keys.includes('poetry_version')) return 'a Poetry build';
+  if (keys.includes('pip_version')) return 'a pip build';
+  return null;
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function readIfFile(p: string): Promise<string | null> {
+  try {
+    const st = await fs.stat(p);
+    if (!st.isFile()) return null;
+    return await fs.readFile(p, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw err;
+  }
+}

@@ -1,0 +1,96 @@
+// The `python` layer (spec §7.2): the interpreter. Reused only when the
+// architecture, the OS and the resolved Python version all match.
+import type { Target } from '../target.js';
+import type { CachedLayerDefinition } from './definition.js';
+import { SOURCE_DATE_EPOCH } from '../versions.js';
+import type { EnvFile } from './layer-env.js';
+import type { Reason } from './types.js';
+
+export const PYTHON_LAYER_FIELDS = ['arch', 'distro_name', 'distro_version', 'python_version'] as const;
+
+export interface PythonLayerMetadata {
+  arch: string;
+  distro_name: string;
+  distro_version: string;
+  python_version: string;
+}
+
+/** What pybp remembers (in its sidecar, not in the toml) about where a local python layer came from. */
+export interface InterpreterRecord {
+  source: 'local' | 'heroku';
+  /** Real version of the copied interpreter, or the downloaded version. */
+  version: string;
+  /** Prefix of the copied interpreter, or the archive URL. */
+  location: string;
+}
+
+export function pythonLayer(args: {
+  pythonVersion: string;
+  target: Pick<Target, 'arch' | 'distro_name' | 'distro_version'>;
+  /** The interpreter the previous build used (sidecar) and the one this build would use. */
+  previousInterpreter?: InterpreterRecord | null;
+  interpreter?: InterpreterRecord | null;
+}): CachedLayerDefinition {
+  const metadata: PythonLayerMetadata = {
+    arch: args.target.arch,
+    distro_name: args.target.distro_name,
+    distro_version: args.target.distro_version,
+    python_version: args.pythonVersion,
+  };
+  return {
+    kind: 'cached',
+    name: 'python',
+    types: { build: true, launch: true, cache: true },
+    fields: PYTHON_LAYER_FIELDS,
+    metadata: { ...metadata },
+    pybpReasons: interpreterReasons(args.previousInterpreter, args.interpreter),
+    describe: (m) => `Python ${m.python_version} (${m.distro_name} ${m.distro_version}, ${m.arch})`,
+    env: (dir) => pythonLayerEnv(dir, args.pythonVersion),
+  };
+}
+
+/**
+ * pybp-only: the layer's metadata can match while the interpreter copied into it
+ * changed (pyenv upgraded 3.12.1 to 3.12.8, or the source went from local to
+ * heroku). Heroku never sees this; pybp rebuilds so the layer holds what it says.
+ */
+function interpreterReasons(
+  previous: InterpreterRecord | null | undefined,
+  next: InterpreterRecord | null | undefined,
+): Reason[] {
+  if (!previous || !next) return [];
+  const before = describeInterpreter(previous);
+  const after = describeInterpreter(next);
+  if (before === after) return [];
+  return [
+    {
+      field: 'interpreter',
+      from: before,
+      to: after,
+      message: `the interpreter behind the layer changed from ${before} to ${after} (pybp only: Heroku always downloads its own build)`,
+      pybpOnly: true,
+    },
+  ];
+}
+
+export function describeInterpreter(r: InterpreterRecord): string {
+  return r.source === 'local' ? `local ${r.version} at ${r.location}` : `Heroku's ${r.version} archive`;
+}
+
+/**
+ * Headers live in include/pythonX.Y and pc files in lib/pkgconfig, which the
+ * automatic layer paths miss; SOURCE_DATE_EPOCH makes compileall write
+ * hash-based .pyc files and keeps wheel dates valid; unbuffered output keeps
+ * logs from being lost in a crash.
+ */
+export function pythonLayerEnv(layerDir: string, pythonVersion: string): EnvFile[] {
+  const [major, minor] = pythonVersion.split('.');
+  return [
+    { scope: 'all', name: 'PYTHONUNBUFFERED', modifier: 'override', value: '1' },
+    { scope: 'build', name: 'CPATH', modifier: 'prepend', value: `${layerDir}/include/python${major}.${minor}` },
+    { scope: 'build', name: 'CPATH', modifier: 'delim', value: ':' },
+    { scope: 'build', name: 'PKG_CONFIG_PATH', modifier: 'prepend', value: `${layerDir}/lib/pkgconfig` },
+    { scope: 'build', name: 'PKG_CONFIG_PATH', modifier: 'delim', value: ':' },
+    { scope: 'build', name: 'SOURCE_DATE_EPOCH', modifier: 'default', value: SOURCE_DATE_EPOCH },
+  ];
+}

@@ -1,0 +1,55 @@
+// pybp's sidecar: what pybp knows beyond the buildpack's metadata (which
+// interpreter filled the python layer, how long each layer took, its size).
+// Never in `<layer>.toml`, so decisions that follow the buildpack's rules stay
+// exactly the buildpack's. Written atomically at commit only, so it always
+// describes the last successful build.
+import { promises as fs } from 'node:fs';
+import { sidecarPath } from './control-dir.js';
+import { readJournal } from './journal.js';
+import type { InterpreterRecord } from './python.js';
+import type { LayerAction } from './types.js';
+
+export interface LayerRecord {
+  action: LayerAction;
+  durationMs: number;
+  sizeBytes: number | null;
+}
+
+export interface Sidecar {
+  version: 1;
+  python: InterpreterRecord | null;
+  lastBuild: {
+    finishedAt: string;
+    packageManager: string;
+    durationMs: number;
+    layers: Record<string, LayerRecord>;
+  } | null;
+}
+
+export type SidecarRead = { ok: true; sidecar: Sidecar | null } | { ok: false; problem: string };
+
+export async function readSidecar(layersDir: string): Promise<SidecarRead> {
+  let text: string;
+  try {
+    // A commit that was cut short carries the sidecar it was about to write.
+    const journal = await readJournal(layersDir);
+    text = journal?.state === 'committed' && journal.sidecar !== undefined ? journal.sidecar : await fs.readFile(sidecarPath(layersDir), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, sidecar: null };
+    return { ok: false, problem: (err as Error).message };
+  }
+  try {
+    const parsed = JSON.parse(text) as Sidecar;
+    if (parsed?.version !== 1 || typeof parsed !== 'object') return { ok: false, problem: 'unknown format' };
+    const python = parsed.python;
+    const pythonOk =
+      python === null ||
+      python === undefined ||
+      (typeof python === 'object' && typeof python.version === 'string' && typeof python.location === 'string');
+    if (!pythonOk) return { ok: false, problem: 'the python record is malformed' };
+    return { ok: true, sidecar: { version: 1, python: python ?? null, lastBuild: parsed.lastBuild ?? null } };
+  } catch (err) {
+    return { ok: false, problem: `not valid JSON (${(err as Error).message})` };
+  }
+}
+

@@ -1,0 +1,71 @@
+// The `venv` layer: the app's dependencies (spec §7.5, §7.7, §7.10). Its rules
+// depend on the package manager:
+// - pip: never cached. pip does not uninstall what left requirements.txt and has
+//   no lockfile, so a reused venv would drift; the pip-cache layer gives the speed.
+// - Poetry / uv: cached, because `poetry sync` / `uv sync` remove what is no longer
+//   locked. Reused while CPU, OS, Python and the tool's version are unchanged.
+// A venv written by another package manager carries the other tool's version key,
+// so its metadata does not parse and it is discarded.
+import { POETRY_VERSION, UV_VERSION } from '../versions.js';
+import type { Target } from '../target.js';
+import type { CachedLayerDefinition, UncachedLayerDefinition } from './definition.js';
+
+export const POETRY_VENV_FIELDS = ['arch', 'distro_name', 'distro_version', 'python_version', 'poetry_version'] as const;
+export const UV_VENV_FIELDS = ['arch', 'distro_name', 'distro_version', 'python_version', 'uv_version'] as const;
+
+type TargetFields = Pick<Target, 'arch' | 'distro_name' | 'distro_version'>;
+
+export function pipVenvLayer(): UncachedLayerDefinition {
+  return {
+    kind: 'uncached',
+    name: 'venv',
+    types: { build: true, launch: true, cache: false },
+    why: 'uncached for pip: pip never removes packages dropped from requirements.txt, so the venv is made fresh',
+    // PIP_PYTHON is pip's --python: the pip layer's pip installs into this venv.
+    env: (dir) => [
+      { scope: 'all', name: 'VIRTUAL_ENV', modifier: 'override', value: dir },
+      { scope: 'build', name: 'PIP_PYTHON', modifier: 'override', value: dir },
+    ],
+  };
+}
+
+export function poetryVenvLayer(args: { pythonVersion: string; target: TargetFields }): CachedLayerDefinition {
+  return {
+    kind: 'cached',
+    name: 'venv',
+    types: { build: true, launch: true, cache: true },
+    fields: POETRY_VENV_FIELDS,
+    metadata: {
+      arch: args.target.arch,
+      distro_name: args.target.distro_name,
+      distro_version: args.target.distro_version,
+      python_version: args.pythonVersion,
+      poetry_version: POETRY_VERSION,
+    },
+    describe: () => 'virtual environment (Poetry)',
+    // Poetry installs into the active venv named by VIRTUAL_ENV.
+    env: (dir) => [{ scope: 'all', name: 'VIRTUAL_ENV', modifier: 'override', value: dir }],
+  };
+}
+
+export function uvVenvLayer(args: { pythonVersion: string; target: TargetFields }): CachedLayerDefinition {
+  return {
+    kind: 'cached',
+    name: 'venv',
+    types: { build: true, launch: true, cache: true },
+    fields: UV_VENV_FIELDS,
+    metadata: {
+      arch: args.target.arch,
+      distro_name: args.target.distro_name,
+      distro_version: args.target.distro_version,
+      python_version: args.pythonVersion,
+      uv_version: UV_VERSION,
+    },
+    describe: () => 'virtual environment (uv)',
+    // uv manages this venv instead of .venv in the app.
+    env: (dir) => [
+      { scope: 'all', name: 'VIRTUAL_ENV', modifier: 'override', value: dir },
+      { scope: 'build', name: 'UV_PROJECT_ENVIRONMENT', modifier: 'override', value: dir },
+    ],
+  };
+}

@@ -1,0 +1,84 @@
+// Build events as plain lines: one line per event, no cursor movement, tool
+// output streamed as it comes. For CI and pipes; the same facts as the Ink view.
+import chalk from 'chalk';
+import type { BuildReport } from '../../engine/build/build.js';
+import type { EngineEvent } from '../../engine/events.js';
+import { ACTION_LABEL, formatDuration, formatReason, formatSize } from '../format.js';
+import { errorLines } from './error.js';
+
+export class PlainBuildPrinter {
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly err: NodeJS.WritableStream,
+  ) {}
+
+  private line(text = ''): void {
+    this.out.write(text + '\n');
+  }
+
+  onEvent(e: EngineEvent): void {
+    switch (e.type) {
+      case 'plan': {
+        const p = e.plan;
+        this.line(`${chalk.bold('pybp build')} ${p.app}`);
+        this.line(`package manager: ${p.packageManager}; Python ${p.python.requested} → ${p.python.resolved} (${p.python.origin})`);
+        if (p.source) this.line(`interpreter: ${p.source.interpreter ?? p.source.kind}`);
+        this.line(`target: ${p.target.distro_name} ${p.target.distro_version} ${p.target.arch}; layers: ${p.layersDir}`);
+        break;
+      }
+      case 'recovered':
+        this.line(chalk.yellow(e.what === 'rolled-back'
+          ? 'An earlier build was interrupted: its changes were undone and the layers are as the last successful build left them.'
+          : 'An earlier build was interrupted while committing: its commit was completed.'));
+        break;
+      case 'step-started':
+        this.line();
+        this.line(chalk.magenta.bold(`[${e.title}]`));
+        break;
+      case 'info':
+        this.line(e.message);
+        break;
+      case 'layer-decision': {
+        const d = e.decision;
+        this.line(`${chalk.bold(String(d.name))}: ${ACTION_LABEL[d.action]}`);
+        for (const r of d.reasons) this.line(` - ${formatReason(r)}`);
+        break;
+      }
+      case 'command':
+        this.line(chalk.dim(`$ ${e.argv.map(quote).join(' ')}`));
+        break;
+      case 'output':
+        this.line(`  ${e.line}`);
+        break;
+      case 'layer-finished':
+        this.line(chalk.dim(`${e.layer}: ${ACTION_LABEL[e.action].toLowerCase()} in ${formatDuration(e.durationMs)}${e.sizeBytes != null ? `, ${formatSize(e.sizeBytes)}` : ''}`));
+        break;
+      case 'step-finished':
+        break;
+      case 'warning':
+        this.err.write(`\n${chalk.yellow.bold(`[Warning: ${e.warning.title}]`)} ${chalk.dim(`(${e.warning.code})`)}\n${e.warning.message}\n`);
+        break;
+      case 'error':
+        this.err.write('\n' + errorLines(e.error).join('\n') + '\n');
+        break;
+    }
+  }
+
+  finish(report: BuildReport): void {
+    if (report.layers.length > 0) {
+      this.line();
+      this.line(chalk.bold('Summary'));
+      const width = Math.max(...report.layers.map((l) => l.name.length));
+      for (const l of report.layers) {
+        this.line(`  ${l.name.padEnd(width)}  ${ACTION_LABEL[l.action].padEnd(14)}  ${formatDuration(l.durationMs).padStart(8)}  ${formatSize(l.sizeBytes).padStart(7)}`);
+      }
+    }
+    this.line();
+    const verdict = report.status === 'succeeded' ? chalk.green('Build succeeded') : report.status === 'interrupted' ? chalk.yellow('Build interrupted') : chalk.red('Build failed');
+    this.line(`${verdict} in ${formatDuration(report.durationMs)}.`);
+  }
+}
+
+function quote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
