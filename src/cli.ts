@@ -25,7 +25,6 @@ program
   .description("Run the Heroku Python buildpack's build locally, without Docker, and say why each layer is reused or rebuilt.")
   .version('0.1.0')
   .showSuggestionAfterError()
-  .enablePositionalOptions()
   .exitOverride();
 
 commonOptions(program.command('build').argument('[dir]', 'app directory', '.').description('build the app\'s layers as the buildpack would'))
@@ -55,7 +54,6 @@ program
   .option('--layers-dir <dir>', 'where the layers live (default: <app>/.pybp/layers)')
   .option('--port <port>', 'PORT for the web process', '5000')
   .option('--env <KEY=VALUE>', 'an app config var (repeatable)', collect, [])
-  .passThroughOptions()
   .action(async (dir: string, command: string[], flags) => {
     // Everything after `--` is the command, even when no dir is given
     // (`pybp run -- python -V`): commander would take `python` as the dir.

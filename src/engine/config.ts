@@ -2,6 +2,7 @@
 // app directory only. Validated strictly: a typo in a key is an error that names
 // the file and the key, not a silently ignored setting.
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PybpError } from './errors.js';
 
@@ -108,12 +109,19 @@ export function validateConfig(raw: unknown, file: string): PybpConfig {
   };
   const onlyKeys = (obj: Record<string, unknown>, prefix: string, allowed: string[]) => {
     for (const k of Object.keys(obj)) {
+      // "//"-keys are comments (JSON has none), as in .buildpackrc.example.
+      if (k.startsWith('//')) continue;
       if (!allowed.includes(k)) throw bad(prefix + k, `is not a pybp setting (known here: ${allowed.join(', ')})`);
     }
   };
   const str = (value: unknown, key: string): string => {
     if (typeof value !== 'string' || value === '') throw bad(key, 'must be a non-empty string');
     return value;
+  };
+  const filePath = (value: unknown, key: string): string => {
+    const text = str(value, key);
+    const expanded = text === '~' || text.startsWith('~/') ? path.join(os.homedir(), text.slice(1)) : text;
+    return path.resolve(path.dirname(file), expanded);
   };
   const oneOf = <T extends string>(value: unknown, key: string, options: readonly T[]): T => {
     if (typeof value !== 'string' || !options.includes(value as T)) throw bad(key, `must be one of ${options.join(', ')}`);
@@ -128,6 +136,7 @@ export function validateConfig(raw: unknown, file: string): PybpConfig {
   if (root.env !== undefined) {
     const env = table(root.env, 'env');
     for (const [k, v] of Object.entries(env)) {
+      if (k.startsWith('//')) continue;
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw bad(`env.${k}`, 'is not a valid environment variable name');
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw bad(`env.${k}`, 'must be a string');
       config.env[k] = String(v);
@@ -139,9 +148,9 @@ export function validateConfig(raw: unknown, file: string): PybpConfig {
     if (py.source !== undefined) config.python.source = oneOf(py.source, 'python.source', ['auto', 'local', 'heroku'] as const);
     if (py.interpreters !== undefined) {
       if (!Array.isArray(py.interpreters)) throw bad('python.interpreters', 'must be a list of paths');
-      config.python.interpreters = py.interpreters.map((p, i) => path.resolve(path.dirname(file), str(p, `python.interpreters[${i}]`)));
+      config.python.interpreters = py.interpreters.map((p, i) => filePath(p, `python.interpreters[${i}]`));
     }
-    if (py.pyenvRoot !== undefined) config.python.pyenvRoot = path.resolve(path.dirname(file), str(py.pyenvRoot, 'python.pyenvRoot'));
+    if (py.pyenvRoot !== undefined) config.python.pyenvRoot = filePath(py.pyenvRoot, 'python.pyenvRoot');
     if (py.archiveUrlTemplate !== undefined) config.python.archiveUrlTemplate = str(py.archiveUrlTemplate, 'python.archiveUrlTemplate');
   }
   if (root.tools !== undefined) {
