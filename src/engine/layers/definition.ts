@@ -98,9 +98,14 @@ function guessWriter(table: Record<string, unknown>, fields: readonly string[]):
   return null;
 }
 
-/** Restored metadata → reasons to delete (empty: keep). */
+/**
+ * Restored metadata → reasons to delete (empty: keep). pybp's own reasons only
+ * count when the buildpack's metadata alone would keep the layer: otherwise
+ * they would repeat the real reason in other words.
+ */
 export function compareMetadata(def: CachedLayerDefinition, old: LayerMetadata): Reason[] {
-  return [...diffMetadata(def.fields, old, def.metadata), ...(def.pybpReasons ?? [])];
+  const reasons = diffMetadata(def.fields, old, def.metadata);
+  return reasons.length > 0 ? reasons : [...(def.pybpReasons ?? [])];
 }
 
 function typeName(value: unknown): string {

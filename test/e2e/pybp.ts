@@ -1,0 +1,111 @@
+// Runs the real pybp binary on real apps for the end-to-end tests, with the
+// run's loopback index for tools and dependencies.
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { repoRoot } from '../support/cache.js';
+import { hermeticConfigHome, hermeticEnv } from '../support/env.js';
+
+export const cli = join(repoRoot, 'dist', 'cli.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd: opts.cwd ?? repoRoot,
+      env: opts.env ?? hermeticEnv({ CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Config vars every test build gets: no host pip config, no root warning, no desktop keyring. */
+export const BUILD_ENV_FLAGS = [
+  '--env', 'PIP_CONFIG_FILE=/dev/null',
+  '--env', 'PIP_ROOT_USER_ACTION=ignore',
+  '--env', 'PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring',
+  '--env', `XDG_CONFIG_HOME=${hermeticConfigHome}`,
+];
+
+/** Points the pip/Poetry/uv bootstraps at the loopback index (the tool wheelhouse). */
+export async function writeToolsConfig(appDir: string, indexUrl: string): Promise<void> {
+  await writeFile(join(appDir, '.buildpackrc.json'), JSON.stringify({ tools: { indexUrl } }, null, 2));
+}
+
+export interface LayerReport {
+  name: string;
+  action: string;
+  reasons: Array<{ field: string; from: string | null; to: string | null; message: string }>;
+  durationMs: number | null;
+  sizeBytes: number | null;
+}
+
+export interface BuildJson {
+  status: string;
+  packageManager: string;
+  python: { requested: string; resolved: string; origin: string; source: string; interpreter: string };
+  layers: LayerReport[];
+  warnings: Array<{ code: string; message: string }>;
+  error: { code: string; title: string; message: string; fix: string } | null;
+}
+
+export interface ExplainJson {
+  layers: Array<{ name: string; action: string; reasons: LayerReport['reasons'] }>;
+  error: { code: string } | null;
+}
+
+export async function explain(appDir: string): Promise<ExplainJson> {
+  const r = await runCli(['explain', appDir, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS]);
+  try {
+    return JSON.parse(r.stdout) as ExplainJson;
+  } catch {
+    throw new Error(`explain printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+export async function build(appDir: string, extra: string[] = []): Promise<BuildJson & { exitCode: number | null; stderr: string }> {
+  const r = await runCli(['build', appDir, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS, ...extra]);
+  let parsed: BuildJson;
+  try {
+    parsed = JSON.parse(r.stdout) as BuildJson;
+  } catch {
+    throw new Error(`build printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+  return { ...parsed, exitCode: r.code, stderr: r.stderr };
+}
+
+/**
+ * Explain, then build: the build must take exactly the actions explain
+ * predicted just before it. Returns the build's report.
+ */
+export async function explainThenBuild(appDir: string, extra: string[] = []): Promise<BuildJson & { exitCode: number | null; stderr: string; predicted: ExplainJson }> {
+  const predicted = await explain(appDir);
+  const report = await build(appDir, extra);
+  const actions = (layers: Array<{ name: string; action: string; reasons: unknown }>) => layers.map((l) => ({ name: l.name, action: l.action, reasons: l.reasons }));
+  if (JSON.stringify(actions(predicted.layers)) !== JSON.stringify(actions(report.layers))) {
+    throw new Error(`explain predicted\n${JSON.stringify(actions(predicted.layers), null, 1)}\nbut build did\n${JSON.stringify(actions(report.layers), null, 1)}`);
+  }
+  return { ...report, predicted };
+}
+
+export function actionsOf(report: { layers: Array<{ name: string; action: string }> }): Record<string, string> {
+  return Object.fromEntries(report.layers.map((l) => [l.name, l.action]));
+}
+
+export function reasonsOf(report: { layers: LayerReport[] }, name: string): Array<[string, string | null, string | null]> {
+  const layer = report.layers.find((l) => l.name === name);
+  if (!layer) throw new Error(`no layer ${name} in ${JSON.stringify(report.layers.map((l) => l.name))}`);
+  return layer.reasons.map((r) => [r.field, r.from, r.to]);
+}

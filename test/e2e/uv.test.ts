@@ -1,0 +1,48 @@
+// End-to-end: a real uv app; rebuild; a .python-version change; dev groups stay out.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, makeUvApp } from '../support/apps.js';
+import { testInfra } from '../support/context.js';
+import { actionsOf, explainThenBuild, reasonsOf, runCli, writeToolsConfig } from './pybp.js';
+
+describe('uv app', () => {
+  let app: string;
+  let layers: string;
+
+  beforeAll(async () => {
+    const { indexUrl } = testInfra();
+    app = join(await makeTempDir(), 'uv app');
+    await makeUvApp(app, { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'], devDependencies: ['tinydev==0.1.0'], requiresPython: '>=3.12' });
+    await writeToolsConfig(app, indexUrl);
+    layers = join(app, '.pybp', 'layers');
+  });
+
+  it('builds, with uv sync --locked into the venv layer and no dev group', async () => {
+    const report = await explainThenBuild(app);
+    expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
+    expect(actionsOf(report)).toEqual({ python: 'create', uv: 'create', 'uv-cache': 'rebuild-always', venv: 'create' });
+    expect(readFileSync(join(layers, 'uv.toml'), 'utf8')).toMatch(/arch = "\w+"\s*\nuv_version = "0\.11\.33"|uv_version = "0\.11\.33"/);
+    expect(readFileSync(join(layers, 'uv', 'env.build', 'UV_PYTHON_DOWNLOADS.override'), 'utf8')).toBe('never');
+    expect(readFileSync(join(layers, 'venv', 'env.build', 'UV_PROJECT_ENVIRONMENT.override'), 'utf8')).toBe(join(layers, 'venv'));
+    const r = await runCli(['run', app, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())\ntry:\n import tinydev\n print("dev installed")\nexcept ImportError:\n print("no dev")']);
+    expect(r.stdout).toContain('hello from tinyweb 1.0.0');
+    expect(r.stdout).toContain('no dev');
+  });
+
+  it('reuses python, uv and venv on a rebuild; uv-cache is always rebuilt', async () => {
+    const report = await explainThenBuild(app);
+    expect(actionsOf(report)).toEqual({ python: 'reuse', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
+  });
+
+  it('discards python and venv but keeps uv when .python-version moves to 3.13', async () => {
+    writeFileSync(join(app, '.python-version'), '3.13\n');
+    const report = await explainThenBuild(app);
+    expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
+    expect(actionsOf(report)).toEqual({ python: 'discard', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'discard' });
+    expect(reasonsOf(report, 'python')).toContainEqual(['python_version', '3.12.13', '3.13.15']);
+    expect(reasonsOf(report, 'venv')).toContainEqual(['python_version', '3.12.13', '3.13.15']);
+    const r = await runCli(['run', app, '--', 'python', '-c', 'import sys, tinyweb; print(sys.version_info[:2])']);
+    expect(r.stdout).toContain('(3, 13)');
+  });
+});

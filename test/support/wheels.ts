@@ -1,0 +1,92 @@
+// Builds valid pure-Python wheels in-process (PEP 427 / the binary distribution
+// format spec), so tests can publish packages to a loopback index in
+// milliseconds, without setuptools, a build backend or the network.
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeZip, type ZipEntry } from './zip.js';
+
+export interface WheelSpec {
+  /** Project name as a user writes it (`Tiny-Web` is fine); normalised where the formats require. */
+  name: string;
+  /** A PEP 440 version, already in normal form (`1.0.0`, `5.0`, `2.0rc1`). */
+  version: string;
+  /** Files to ship, relative to site-packages. Default: `<import_name>/__init__.py` with `__version__`. */
+  files?: Record<string, string>;
+  /** PEP 508 requirement strings, written as `Requires-Dist`. */
+  requires?: string[];
+  /** console_scripts: command name -> `module:function`. */
+  scripts?: Record<string, string>;
+  /** Written as `Requires-Python` (and served as `data-requires-python` by the index). */
+  requiresPython?: string;
+}
+
+/** PEP 503 normalised project name: the key of `/simple/<name>/`. */
+export function normalizeProjectName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/** The distribution part of a wheel filename and of `.dist-info` (PEP 427 as amended). */
+export function wheelDistributionName(name: string): string {
+  return normalizeProjectName(name).replace(/-/g, '_');
+}
+
+/** The module a project would ship by default: `Tiny-Web` -> `tiny_web`. */
+export function importName(name: string): string {
+  return wheelDistributionName(name);
+}
+
+export function wheelFilename(name: string, version: string): string {
+  return `${wheelDistributionName(name)}-${version}-py3-none-any.whl`;
+}
+
+/** Writes `<dir>/<name>-<version>-py3-none-any.whl` and returns its path. */
+export async function buildWheel(dir: string, spec: WheelSpec): Promise<string> {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(spec.name)) {
+    throw new Error(`buildWheel: ${JSON.stringify(spec.name)} is not a valid project name`);
+  }
+  if (!/^[0-9][0-9A-Za-z.+!]*$/.test(spec.version)) {
+    throw new Error(`buildWheel: ${JSON.stringify(spec.version)} is not a normalised version`);
+  }
+  const distInfo = `${wheelDistributionName(spec.name)}-${spec.version}.dist-info`;
+  const files = spec.files ?? {
+    [`${importName(spec.name)}/__init__.py`]: `__version__ = ${JSON.stringify(spec.version)}\n`,
+  };
+
+  const metadata = [
+    'Metadata-Version: 2.1',
+    `Name: ${spec.name}`,
+    `Version: ${spec.version}`,
+    `Summary: pybp test wheel ${spec.name} ${spec.version}`,
+    ...(spec.requiresPython ? [`Requires-Python: ${spec.requiresPython}`] : []),
+    ...(spec.requires ?? []).map((r) => `Requires-Dist: ${r}`),
+    '',
+  ].join('\n');
+  const wheel = ['Wheel-Version: 1.0', 'Generator: pybp-tests', 'Root-Is-Purelib: true', 'Tag: py3-none-any', ''].join('\n');
+
+  const entries: ZipEntry[] = Object.entries(files).map(([path, text]) => ({ name: path, data: Buffer.from(text) }));
+  entries.push({ name: `${distInfo}/METADATA`, data: Buffer.from(metadata) });
+  entries.push({ name: `${distInfo}/WHEEL`, data: Buffer.from(wheel) });
+  const scripts = Object.entries(spec.scripts ?? {});
+  if (scripts.length > 0) {
+    const text = ['[console_scripts]', ...scripts.map(([cmd, target]) => `${cmd} = ${target}`), ''].join('\n');
+    entries.push({ name: `${distInfo}/entry_points.txt`, data: Buffer.from(text) });
+  }
+  const record = entries.map((e) => `${csvField(e.name)},sha256=${urlsafeSha256(e.data)},${e.data.length}`);
+  record.push(`${distInfo}/RECORD,,`, '');
+  // RECORD goes last, as the spec recommends (installers may stream the archive).
+  entries.push({ name: `${distInfo}/RECORD`, data: Buffer.from(record.join('\n')) });
+
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, wheelFilename(spec.name, spec.version));
+  await writeFile(path, writeZip(entries));
+  return path;
+}
+
+function urlsafeSha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('base64url');
+}
+
+function csvField(value: string): string {
+  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
