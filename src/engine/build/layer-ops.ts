@@ -4,6 +4,7 @@
 // by finishLayer(), once the layer's contents are complete.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { faultPoint } from '../fault.js';
 import type { LayerDefinition } from '../layers/definition.js';
 import { parseLayerToml, writeLayerToml } from '../layers/layer-toml.js';
 import type { LayerTransaction } from '../layers/transaction.js';
@@ -30,7 +31,9 @@ export async function openLayer(
 }
 
 export async function finishLayer(txn: LayerTransaction, def: LayerDefinition): Promise<void> {
+  faultPoint(`metadata:${def.name}:before`);
   if (def.kind === 'cached') await writeLayerToml(txn.layersDir, def.name, def.types, def.metadata);
+  faultPoint(`metadata:${def.name}:after`);
 }
 
 /** Bytes on disk of a layer, counting hardlinked files once. */

@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { backupDir, journalPath, sidecarPath } from './control-dir.js';
+import { faultPoint } from '../fault.js';
 import { writeFileAtomic } from './layer-toml.js';
 
 export interface JournalEntry {
@@ -101,6 +102,7 @@ export async function recoverLayers(layersDir: string): Promise<'clean' | 'rolle
 export async function finishCommit(layersDir: string, journal: Journal): Promise<void> {
   if (journal.sidecar !== undefined) await writeFileAtomic(sidecarPath(layersDir), journal.sidecar);
   await fs.rm(backupDir(layersDir), { recursive: true, force: true });
+  faultPoint('commit:backups-removed');
   for (const name of journal.removing) {
     await fs.rm(path.join(layersDir, `${name}.toml`), { force: true });
     await fs.rm(path.join(layersDir, name), { recursive: true, force: true });

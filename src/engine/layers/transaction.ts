@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { backupDir, CONTROL_DIR_NAME, isLayerName } from './control-dir.js';
+import { faultPoint } from '../fault.js';
 import type { Sidecar } from './sidecar.js';
 import { backupPaths, exists, finishCommit, type Journal, recoverLayers, writeJournal } from './journal.js';
 
@@ -39,8 +40,10 @@ export class LayerTransaction {
     const entry = { name, hadDir: await exists(dir), hadToml: await exists(toml) };
     this.journal.entries.push(entry);
     await writeJournal(this.layersDir, this.journal);
+    faultPoint(`set-aside:${name}:journaled`);
     const backup = backupPaths(this.layersDir, name);
     if (entry.hadToml) await fs.rename(toml, backup.toml);
+    faultPoint(`set-aside:${name}:toml-moved`);
     if (entry.hadDir) await fs.rename(dir, backup.dir);
   }
 
@@ -54,6 +57,7 @@ export class LayerTransaction {
     }
     this.journal = { ...this.journal, state: 'committed', removing: [...removing].sort(), sidecar: JSON.stringify(sidecar, null, 2) + '\n' };
     await writeJournal(this.layersDir, this.journal);
+    faultPoint('commit:journaled');
     await finishCommit(this.layersDir, this.journal);
   }
 

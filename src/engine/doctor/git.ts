@@ -1,0 +1,273 @@
+// Heroku builds what is committed, not what is on disk: the files the build
+// reads must be in git, and not hidden by an ignore rule. Read-only: git is
+// asked not to refresh the index (GIT_OPTIONAL_LOCKS=0).
+
+import { spawn } from 'node:child_process';
+import { PYTHON_VERSION_FILE } from '../analysis/python-version.js';
+import { formatRequested } from '../analysis/python-version-file.js';
+import { PACKAGE_MANAGER_INFO, type PackageManager, type ResolvedPython } from '../analysis/types.js';
+import type { ErrorCode } from '../errors.js';
+import { DEFAULT_PYTHON } from '../versions.js';
+import { fail, pass, warn } from './check.js';
+import type { CheckStatus, DoctorCheck } from './types.js';
+
+const AREA = 'git';
+
+/** pybp's default layers directory, relative to the app. */
+export const PYBP_DIR = '.pybp';
+
+export interface GitContext {
+  appDir: string;
+  listing: ReadonlySet<string>;
+  packageManager: PackageManager | null;
+  python: ResolvedPython | null;
+  env: NodeJS.ProcessEnv;
+}
+
+interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs git in the app dir; `null` when git itself can't be started (not installed). */
+function runGit(ctx: GitContext, args: string[], input?: string): Promise<GitResult | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['-C', ctx.appDir, ...args], {
+      env: { ...ctx.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'EACCES') resolve(null);
+      else reject(err);
+    });
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.on('error', () => {}); // git may exit before reading stdin
+    child.stdin.end(input ?? '');
+  });
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0]?.replace(/^fatal:\s*/, '') ?? '';
+}
+
+interface RequiredFile {
+  name: string;
+  /** What a build from the committed files would do without it. */
+  consequence: string;
+  severity: Exclude<CheckStatus, 'pass'>;
+  code?: ErrorCode;
+}
+
+function requiredFiles(ctx: GitContext): RequiredFile[] {
+  const files: RequiredFile[] = [];
+  const pm = ctx.packageManager;
+  if (pm) {
+    files.push({
+      name: PACKAGE_MANAGER_INFO[pm].marker,
+      consequence: 'Heroku would find no package manager file and fail the build',
+      severity: 'fail',
+      code: 'no-package-manager',
+    });
+  }
+  if (ctx.listing.has(PYTHON_VERSION_FILE)) {
+    const requested = ctx.python ? ` instead of ${ctx.python.requestedText}` : '';
+    files.push(
+      pm === 'uv'
+        ? {
+            name: PYTHON_VERSION_FILE,
+            consequence: 'the build would fail, since uv on Heroku requires it',
+            severity: 'fail',
+            code: 'python-version-required-with-uv',
+          }
+        : {
+            name: PYTHON_VERSION_FILE,
+            consequence: `Heroku would build with the default Python ${formatRequested(DEFAULT_PYTHON)}${requested}`,
+            severity: 'fail',
+          },
+    );
+  }
+  if ((pm === 'uv' || pm === 'poetry') && ctx.listing.has('pyproject.toml')) {
+    files.push({
+      name: 'pyproject.toml',
+      consequence: `${pm === 'uv' ? 'uv sync' : 'poetry sync'} would fail during the build`,
+      severity: 'fail',
+      code: pm === 'uv' ? 'uv-sync-failed' : 'poetry-sync-failed',
+    });
+  }
+  if (ctx.listing.has('Procfile')) {
+    files.push({ name: 'Procfile', consequence: 'the app would have no process types (no web process)', severity: 'warn' });
+  }
+  return files;
+}
+
+/** The git checks, and the check that pybp's own directory stays out of git (a Heroku-readiness matter). */
+export async function checkGit(ctx: GitContext): Promise<DoctorCheck[]> {
+  const inside = await runGit(ctx, ['rev-parse', '--is-inside-work-tree']);
+  if (inside === null) {
+    return [
+      warn(
+        'git-repo',
+        AREA,
+        'git is not installed (or not on PATH), so pybp could not check what is committed. Heroku builds what ' +
+          'is committed, not the files on disk.',
+        'Install git, commit the app, and run pybp doctor again.',
+      ),
+    ];
+  }
+  if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
+    const notRepo = inside.code !== 0 && /not a git repository/i.test(inside.stderr);
+    return [
+      warn(
+        'git-repo',
+        AREA,
+        notRepo || inside.code === 0
+          ? 'Not a git repository: Heroku builds what is committed, so pybp cannot tell whether Heroku would see these files.'
+          : `git could not read the repository (${firstLine(inside.stderr)}), so pybp could not check what is committed.`,
+        notRepo || inside.code === 0
+          ? 'Deploy from a git repository: git init, git add --all, git commit (keep .pybp/ in .gitignore).'
+          : 'Fix the problem git reports, then run pybp doctor again.',
+      ),
+    ];
+  }
+
+  const checks: DoctorCheck[] = [];
+  const where = await runGit(ctx, ['rev-parse', '--show-toplevel', '--show-prefix']);
+  const [toplevel = '', prefix = ''] = (where?.stdout ?? '').split('\n');
+  if (prefix !== '') {
+    checks.push(
+      warn(
+        'git-repo',
+        AREA,
+        `The app is in the subdirectory ${prefix} of the git repository at ${toplevel}. Heroku builds the root of ` +
+          `the repository you push, where it would not find this app's files.`,
+        `Deploy the subdirectory as the root of what you push (e.g. git subtree push --prefix ${prefix.replace(/\/$/, '')} ` +
+          `heroku main), or move the app to the root of the repository.`,
+      ),
+    );
+  } else {
+    checks.push(pass('git-repo', AREA, `The app is the root of the git repository at ${toplevel}.`));
+  }
+
+  checks.push(...(await checkFilesCommitted(ctx, requiredFiles(ctx), prefix)));
+  checks.push(await checkPybpDirNotCommitted(ctx));
+  return checks;
+}
+
+function splitZ(text: string): string[] {
+  return text.split('\0').filter((s) => s !== '');
+}
+
+async function checkFilesCommitted(ctx: GitContext, files: RequiredFile[], prefix: string): Promise<DoctorCheck[]> {
+  if (files.length === 0) return [];
+  const names = files.map((f) => f.name);
+  const listed = await runGit(ctx, ['ls-files', '-z', '--', ...names]);
+  const tracked = new Set(splitZ(listed?.stdout ?? ''));
+
+  // Why each untracked file is left out: `source`, `line`, `pattern` of the ignore rule.
+  const ignored = new Map<string, { source: string; line: string; pattern: string }>();
+  const untracked = names.filter((n) => !tracked.has(n));
+  if (untracked.length > 0) {
+    const result = await runGit(ctx, ['check-ignore', '-v', '-z', '--stdin'], untracked.join('\0') + '\0');
+    const fields = (result?.stdout ?? '').split('\0');
+    for (let i = 0; i + 3 < fields.length; i += 4) {
+      const [source, line, pattern, path] = fields.slice(i, i + 4);
+      // With -v a matching negation ("!name") is listed too, though it un-ignores.
+      if (pattern.startsWith('!')) continue;
+      ignored.set(path, { source, line, pattern });
+    }
+  }
+
+  // Porcelain paths are relative to the repository root.
+  const states = new Map<string, string>();
+  const trackedNames = names.filter((n) => tracked.has(n));
+  if (trackedNames.length > 0) {
+    const status = await runGit(ctx, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--', ...trackedNames]);
+    const entries = (status?.stdout ?? '').split('\0');
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      if (entry.length < 4) continue;
+      const xy = entry.slice(0, 2);
+      const path = entry.slice(3);
+      if (xy[0] === 'R' || xy[0] === 'C') i++; // the original path follows
+      states.set(path.startsWith(prefix) ? path.slice(prefix.length) : path, xy);
+    }
+  }
+
+  return files.map((file) => {
+    const id = `git-tracked:${file.name}`;
+    const problem = file.severity === 'fail' ? fail : warn;
+    const rule = ignored.get(file.name);
+    if (rule) {
+      return problem(
+        id,
+        AREA,
+        `${file.name} is ignored by git (${rule.source} line ${rule.line}: ${rule.pattern}), so it isn't committed ` +
+          `and ${file.consequence}.`,
+        `Remove or narrow that ignore rule (or add a line "!${file.name}" after it), then: ` +
+          `git add ${file.name} && git commit`,
+        file.code,
+      );
+    }
+    if (!tracked.has(file.name)) {
+      return problem(
+        id,
+        AREA,
+        `${file.name} is not tracked by git, so it isn't part of what you push and ${file.consequence}.`,
+        `git add ${file.name} && git commit`,
+        file.code,
+      );
+    }
+    const xy = states.get(file.name) ?? '  ';
+    if (xy[0] === 'A') {
+      return problem(
+        id,
+        AREA,
+        `${file.name} is staged but not committed yet: Heroku builds the last commit, which doesn't have it, so ${file.consequence}.`,
+        `git commit`,
+        file.code,
+      );
+    }
+    if (xy.trim() !== '') {
+      return warn(
+        id,
+        AREA,
+        `${file.name} has changes that aren't committed: Heroku would build the committed version.`,
+        `git add ${file.name} && git commit`,
+      );
+    }
+    return pass(id, AREA, `${file.name} is committed.`);
+  });
+}
+
+async function checkPybpDirNotCommitted(ctx: GitContext): Promise<DoctorCheck> {
+  const id = 'pybp-dir';
+  const area = 'heroku readiness';
+  const listed = await runGit(ctx, ['ls-files', '-z', '--', PYBP_DIR]);
+  const files = splitZ(listed?.stdout ?? '');
+  if (files.length > 0) {
+    return warn(
+      id,
+      area,
+      `${files.length} file${files.length === 1 ? ' is' : 's are'} under ${PYBP_DIR}/ (pybp's local layers and state) ` +
+        `tracked by git: they would be pushed to Heroku with the app, where they are useless and large.`,
+      `git rm -r --cached ${PYBP_DIR} && echo '${PYBP_DIR}/' >> .gitignore && git commit`,
+    );
+  }
+  if (ctx.listing.has(PYBP_DIR)) {
+    const ignored = await runGit(ctx, ['check-ignore', '-q', '--', PYBP_DIR]);
+    if (ignored && ignored.code === 1) {
+      return warn(
+        id,
+        area,
+        `${PYBP_DIR}/ (pybp's local layers, often hundreds of MB) is not ignored by git: a "git add --all" would commit it.`,
+        `echo '${PYBP_DIR}/' >> .gitignore`,
+      );
+    }
+  }
+  return pass(id, area, `${PYBP_DIR}/ (pybp's local layers) is not tracked by git.`);
+}

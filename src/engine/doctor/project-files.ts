@@ -1,0 +1,156 @@
+// The app directory, detection (spec §2), and whether the TOML files Poetry
+// and uv read parse at all (beyond the buildpack: they would fail mid-build).
+
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse, TomlError } from 'smol-toml';
+import { detect } from '../analysis/detect.js';
+import type { PackageManager } from '../analysis/types.js';
+import { describeIoError, isNotFoundError } from '../fs-exists.js';
+import type { ErrorCode } from '../errors.js';
+import { fail, pass, warn } from './check.js';
+import type { DoctorCheck } from './types.js';
+
+const AREA = 'project files';
+
+export async function checkAppDir(appDir: string): Promise<{ check: DoctorCheck; listing: ReadonlySet<string> | null }> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(appDir)).isDirectory();
+  } catch (err) {
+    if (isNotFoundError(err)) {
+      return {
+        check: fail('app-dir', AREA, `The app directory ${appDir} does not exist.`, 'Check the path, or run pybp doctor from inside the app directory.', 'app-dir-not-found'),
+        listing: null,
+      };
+    }
+    return { check: unreadable(appDir, err), listing: null };
+  }
+  if (!isDirectory) {
+    return {
+      check: fail(
+        'app-dir',
+        AREA,
+        `${appDir} is a file, not a directory.`,
+        'Pass the directory that contains the app (the one with requirements.txt, poetry.lock or uv.lock).',
+        'app-dir-not-a-directory',
+      ),
+      listing: null,
+    };
+  }
+  try {
+    const listing = new Set(await readdir(appDir));
+    return { check: pass('app-dir', AREA, `App directory: ${appDir}`), listing };
+  } catch (err) {
+    return { check: unreadable(appDir, err), listing: null };
+  }
+}
+
+function unreadable(appDir: string, err: unknown): DoctorCheck {
+  return fail(
+    'app-dir',
+    AREA,
+    `The app directory ${appDir} could not be read: ${describeIoError(err)}`,
+    `Check that ${appDir} and the directories above it can be read by your user (permissions, symlinks).`,
+    'app-dir-unreadable',
+  );
+}
+
+export async function checkDetection(appDir: string, listing: ReadonlySet<string>): Promise<DoctorCheck> {
+  const result = await detect(appDir, listing);
+  if (result.detected) {
+    return pass('detect', AREA, `The Heroku Python buildpack detects this app as Python (found ${result.match}).`);
+  }
+  return fail(
+    'detect',
+    AREA,
+    `No Python project files were found in ${appDir}, so the Heroku Python buildpack would not run at all ` +
+      `(detection fails). It looks for files such as requirements.txt, poetry.lock, uv.lock or .python-version ` +
+      `in the app's root directory.`,
+    'Run pybp doctor on the directory that contains the app, and give the app a package manager file: ' +
+      'requirements.txt (pip), poetry.lock (Poetry) or uv.lock (uv). An empty requirements.txt is fine if the ' +
+      'app has no dependencies.',
+    'not-a-python-app',
+  );
+}
+
+/** The TOML files pybp checks, and the package managers that read them during the build. */
+const TOML_FILES: ReadonlyArray<{ name: string; readBy: readonly PackageManager[] }> = [
+  { name: 'pyproject.toml', readBy: ['poetry', 'uv'] },
+  { name: 'poetry.lock', readBy: ['poetry'] },
+  { name: 'uv.lock', readBy: ['uv'] },
+];
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+export type TomlTable = Record<string, unknown>;
+
+/**
+ * Parses pyproject.toml, poetry.lock and uv.lock when present. A broken file
+ * the package manager reads fails the build mid-way (a warning when the
+ * chosen manager doesn't read it). Returns the parsed pyproject.toml.
+ */
+export async function checkTomlFiles(
+  appDir: string,
+  listing: ReadonlySet<string>,
+  pm: PackageManager | null,
+): Promise<{ checks: DoctorCheck[]; pyproject: TomlTable | null }> {
+  const checks: DoctorCheck[] = [];
+  let pyproject: TomlTable | null = null;
+  for (const { name, readBy } of TOML_FILES) {
+    if (!listing.has(name)) continue;
+    const id = `toml:${name}`;
+    const path = join(appDir, name);
+    const readers = readBy.map((r) => (r === 'poetry' ? 'Poetry' : r)).join(' and ');
+    const relevant = pm === null || readBy.includes(pm);
+    const code: ErrorCode | undefined = !relevant ? undefined : pm === 'poetry' ? 'poetry-sync-failed' : pm === 'uv' ? 'uv-sync-failed' : undefined;
+    const problem = (message: string, fix: string, excerpt = ''): DoctorCheck => {
+      const tail = excerpt ? `\n${excerpt}` : '';
+      return relevant
+        ? fail(id, AREA, `${message} ${readers} would stop on it during the dependency install.${tail}`, fix, code)
+        : warn(id, AREA, `${message} ${readers} would reject it (this app uses ${pm}, which doesn't read it during the build).${tail}`, fix);
+    };
+
+    let text: string;
+    try {
+      text = UTF8.decode(await readFile(path));
+    } catch (err) {
+      const errno = (err as NodeJS.ErrnoException).code;
+      if (errno === 'ENOENT') continue; // a broken symlink: not there, as the build sees it
+      if (err instanceof TypeError) {
+        checks.push(problem(`${name} is not valid UTF-8, which TOML requires.`, `Save ${name} as UTF-8.`));
+      } else if (errno === 'EISDIR') {
+        checks.push(problem(`${name} is a directory, not a file.`, `Replace the ${name} directory with the TOML file.`));
+      } else {
+        checks.push(problem(`${path} could not be read: ${describeIoError(err)}.`, `Check the permissions of ${name}.`));
+      }
+      continue;
+    }
+    try {
+      const parsed = parse(text);
+      if (name === 'pyproject.toml') pyproject = parsed as TomlTable;
+      checks.push(pass(id, AREA, `${name} is valid TOML.`));
+    } catch (err) {
+      if (!(err instanceof TomlError)) throw err;
+      const { message, excerpt } = describeTomlError(name, err);
+      checks.push(problem(message, tomlFix(name), excerpt));
+    }
+  }
+  return { checks, pyproject };
+}
+
+/** The parser's reason on one line, and its excerpt of the file (with a caret under the column). */
+function describeTomlError(name: string, err: TomlError): { message: string; excerpt: string } {
+  const [first, ...rest] = err.message.split('\n');
+  const reason = first.replace(/^Invalid TOML document:\s*/, '');
+  return {
+    message: `${name} is not valid TOML (line ${err.line}, column ${err.column}): ${reason}.`,
+    excerpt: rest.join('\n').replace(/^\n+|\s+$/g, ''),
+  };
+}
+
+function tomlFix(name: string): string {
+  if (name === 'poetry.lock') return 'Fix the syntax error, or regenerate the lock file with: poetry lock';
+  if (name === 'uv.lock') return 'Fix the syntax error, or regenerate the lock file with: uv lock';
+  return `Fix the syntax error in ${name} at the line shown.`;
+}
