@@ -32,6 +32,8 @@ export interface PlanOptions {
   pythonSource?: PythonSource;
   configFile?: string;
   hostEnv?: NodeJS.ProcessEnv;
+  /** --clear-cache: plan as if nothing was restored (the old layers are still set aside, so a failed build keeps them). */
+  ignorePrevious?: boolean;
 }
 
 export interface PlannedLayer {
@@ -101,11 +103,9 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
   const targetSpec = options.target ?? config.config.target;
   const target = options.target ? parseTarget(options.target, 'flag') : targetSpec ? parseTarget(targetSpec, 'config') : hostTarget();
 
-  const [previous, sidecar, journal] = await Promise.all([
-    readPreviousLayers(layersDir),
-    readSidecar(layersDir),
-    readJournal(layersDir),
-  ]);
+  const [previous, sidecar, journal] = options.ignorePrevious
+    ? [new Map<string, PreviousLayer>(), { ok: true, sidecar: null } as SidecarRead, null]
+    : await Promise.all([readPreviousLayers(layersDir), readSidecar(layersDir), readJournal(layersDir)]);
 
   const plan: BuildPlan = {
     appDir,

@@ -13,7 +13,6 @@ import { LayerTransaction } from '../layers/transaction.js';
 import type { LayerAction, Reason } from '../layers/types.js';
 import { type BuildPlan, defaultLayersDir, planBuild, type PlanOptions } from '../plan.js';
 import type { Warning } from '../analysis/types.js';
-import { CONTROL_DIR_NAME } from '../layers/control-dir.js';
 import { BuildContext } from './context.js';
 import { djangoStep } from './django-step.js';
 import { pipDependenciesStep, pipToolStep } from './pip-steps.js';
@@ -78,10 +77,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     await stopOrphans(plan.layersDir);
     const recovered = await recoverLayers(plan.layersDir);
     if (recovered !== 'clean') emit({ type: 'recovered', what: recovered });
-    if (options.clearCache) {
-      await clearLayers(plan.layersDir);
-      plan = await planBuild(options);
-    }
+    if (options.clearCache) plan = await planBuild({ ...options, ignorePrevious: true });
     if (plan.error) throw new PybpError(plan.error);
     const analysis = plan.analysis!;
     const summary = planSummary(plan)!;
@@ -172,17 +168,6 @@ async function prepareLayersDir(plan: BuildPlan): Promise<void> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-  }
-}
-
-/** --clear-cache: every layer goes; pybp's lock stays (we hold it). */
-async function clearLayers(layersDir: string): Promise<void> {
-  for (const entry of await fs.readdir(layersDir)) {
-    if (entry === CONTROL_DIR_NAME) continue;
-    await fs.rm(path.join(layersDir, entry), { recursive: true, force: true });
-  }
-  for (const entry of ['state.json', 'backup', 'journal.json']) {
-    await fs.rm(path.join(layersDir, CONTROL_DIR_NAME, entry), { recursive: true, force: true });
   }
 }
 
