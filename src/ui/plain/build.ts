@@ -1,5 +1,6 @@
 // Build events as plain lines: one line per event, no cursor movement, tool
 // output streamed as it comes. For CI and pipes; the same facts as the Ink view.
+import { stripVTControlCharacters } from 'node:util';
 import chalk from 'chalk';
 import type { BuildReport } from '../../engine/build/build.js';
 import type { EngineEvent } from '../../engine/events.js';
@@ -48,7 +49,8 @@ export class PlainBuildPrinter {
         this.line(chalk.dim(`$ ${e.argv.map(quote).join(' ')}`));
         break;
       case 'output':
-        this.line(`  ${e.line}`);
+        // uv runs with --color always (as in the buildpack); without colour, drop its escape codes.
+        this.line(`  ${chalk.level === 0 ? stripVTControlCharacters(e.line) : e.line}`);
         break;
       case 'layer-finished':
         this.line(chalk.dim(`${e.layer}: ${ACTION_LABEL[e.action].toLowerCase()} in ${formatDuration(e.durationMs)}${e.sizeBytes != null ? `, ${formatSize(e.sizeBytes)}` : ''}`));
