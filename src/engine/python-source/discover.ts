@@ -1,0 +1,226 @@
+// Finds Python interpreters already installed on this machine for one minor
+// version. Reading the version from patchlevel.h costs one small file read;
+// only installs without headers are asked with a subprocess.
+
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  compareNewestFirst,
+  minorName,
+  parsePythonVersion,
+  versionFromPatchlevel,
+  type MinorVersion,
+  type PythonVersionParts,
+} from './version.js';
+
+export type InterpreterOrigin = 'config' | 'pyenv' | 'uv' | 'asdf' | 'mise' | 'path';
+
+export interface LocalInterpreter {
+  /** The interpreter's real full version, e.g. "3.12.1". */
+  version: string;
+  /** Installation prefix (symlinks resolved), e.g. /root/.pyenv/versions/3.12.1. */
+  prefix: string;
+  /** The real binary, prefix/bin/python3.Y. */
+  executable: string;
+  origin: InterpreterOrigin;
+}
+
+export interface InterpreterSearchOptions {
+  /** pyenv's root (the directory holding `versions/`); default $PYENV_ROOT, then ~/.pyenv. */
+  pyenvRoot?: string;
+  /** From config `python.interpreters`: binaries or installation prefixes. */
+  extraInterpreters?: string[];
+  /** Environment for PATH and the tools' directory variables; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Home directory; default $HOME, then the OS's idea of it. */
+  home?: string;
+}
+
+export interface InterpreterSearch {
+  /** Candidates for the minor, newest patch first, one per real executable. */
+  found: LocalInterpreter[];
+  /** Where the search looked, one line per place, for error messages. */
+  searched: string[];
+}
+
+export async function findLocalInterpreters(minor: MinorVersion, opts: InterpreterSearchOptions = {}): Promise<LocalInterpreter[]> {
+  return (await searchLocalInterpreters(minor, opts)).found;
+}
+
+export async function searchLocalInterpreters(minor: MinorVersion, opts: InterpreterSearchOptions = {}): Promise<InterpreterSearch> {
+  const env = opts.env ?? process.env;
+  const home = opts.home ?? (env.HOME || os.homedir());
+  const dataHome = env.XDG_DATA_HOME || path.join(home, '.local', 'share');
+  const binName = `python${minorName(minor)}`;
+
+  const pyenvRoot = opts.pyenvRoot ?? (env.PYENV_ROOT || path.join(home, '.pyenv'));
+  // uv names installs cpython-3.12.1-linux-x86_64-gnu, and newer releases add a
+  // cpython-3.12-... link to the newest patch; both collapse by real path.
+  const uvDir = env.UV_PYTHON_INSTALL_DIR || path.join(dataHome, 'uv', 'python');
+  const uvPrefix = `cpython-${minorName(minor)}`;
+  const uvAccept = (name: string) => name.startsWith(`${uvPrefix}.`) || name.startsWith(`${uvPrefix}-`);
+  const asdfDir = path.join(env.ASDF_DATA_DIR || path.join(home, '.asdf'), 'installs', 'python');
+  const miseDir = path.join(env.MISE_DATA_DIR || path.join(dataHome, 'mise'), 'installs', 'python');
+  const any = () => true;
+
+  // Order matters: when two places lead to the same executable, the earlier one names its origin.
+  const groups: Array<Promise<GroupResult>> = [
+    searchConfig(opts.extraInterpreters ?? [], home, minor, env),
+    searchManaged('pyenv', path.join(pyenvRoot, 'versions'), any, minor, env),
+    searchManaged('uv', uvDir, uvAccept, minor, env),
+    searchManaged('asdf', asdfDir, any, minor, env),
+    searchManaged('mise', miseDir, any, minor, env),
+    searchPath(env, binName, minor),
+  ];
+  const results = await Promise.all(groups);
+
+  const byExecutable = new Map<string, LocalInterpreter>();
+  for (const group of results) {
+    for (const interp of group.found) if (!byExecutable.has(interp.executable)) byExecutable.set(interp.executable, interp);
+  }
+  const found = [...byExecutable.values()];
+  // Array.prototype.sort is stable: equal versions keep the origin order.
+  found.sort((a, b) => compareNewestFirst(parsePythonVersion(a.version)!, parsePythonVersion(b.version)!));
+  return { found, searched: results.flatMap((g) => g.searched) };
+}
+
+interface GroupResult {
+  found: LocalInterpreter[];
+  searched: string[];
+}
+
+function defined<T>(x: T | undefined): x is T {
+  return x !== undefined;
+}
+
+async function searchConfig(entries: string[], home: string, minor: MinorVersion, env: NodeJS.ProcessEnv): Promise<GroupResult> {
+  const probes = await Promise.all(entries.map((entry) => probeConfigEntry(expandHome(entry, home), minor, env)));
+  return {
+    found: probes.map((p) => p.found).filter(defined),
+    searched: probes.map((p, i) => `python.interpreters: ${entries[i]} (${p.note})`),
+  };
+}
+
+async function searchManaged(
+  origin: InterpreterOrigin,
+  dir: string,
+  accept: (name: string) => boolean,
+  minor: MinorVersion,
+  env: NodeJS.ProcessEnv,
+): Promise<GroupResult> {
+  const names = await listDir(dir);
+  const probes = names.filter(accept).map((name) => probePrefix(path.join(dir, name), minor, origin, env));
+  return {
+    found: (await Promise.all(probes)).filter(defined),
+    searched: [`${origin}: ${path.join(dir, '*', 'bin', `python${minorName(minor)}`)}`],
+  };
+}
+
+async function searchPath(env: NodeJS.ProcessEnv, binName: string, minor: MinorVersion): Promise<GroupResult> {
+  const dirs = [...new Set((env.PATH ?? '').split(path.delimiter).filter((d) => d !== '' && path.isAbsolute(d)))];
+  // pyenv's shims resolve to themselves and fail the os.py check, so a shim never counts as an install.
+  const probes = dirs.map((dir) => probeBinary(path.join(dir, binName), minor, 'path', env));
+  return {
+    found: (await Promise.all(probes)).filter(defined),
+    searched: [`PATH: ${binName} in ${dirs.length} ${dirs.length === 1 ? 'directory' : 'directories'}`],
+  };
+}
+
+async function probeConfigEntry(
+  given: string,
+  minor: MinorVersion,
+  env: NodeJS.ProcessEnv,
+): Promise<{ found?: LocalInterpreter; note: string }> {
+  let st: fs.Stats;
+  try {
+    st = await fs.promises.stat(given);
+  } catch {
+    return { note: 'does not exist' };
+  }
+  const found = st.isDirectory() ? await probePrefix(given, minor, 'config', env) : await probeBinary(given, minor, 'config', env);
+  if (found) return { found, note: `Python ${found.version}` };
+  return { note: `no Python ${minorName(minor)} installation there` };
+}
+
+/** An installation directory holding bin/python3.Y. */
+async function probePrefix(dir: string, minor: MinorVersion, origin: InterpreterOrigin, env: NodeJS.ProcessEnv) {
+  return probeBinary(path.join(dir, 'bin', `python${minorName(minor)}`), minor, origin, env);
+}
+
+/**
+ * A binary whose real path sits in <prefix>/bin, with the standard library at
+ * <prefix>/lib/python3.Y: the only layout the layer copy knows how to take.
+ */
+async function probeBinary(
+  binary: string,
+  minor: MinorVersion,
+  origin: InterpreterOrigin,
+  env: NodeJS.ProcessEnv,
+): Promise<LocalInterpreter | undefined> {
+  let executable: string;
+  try {
+    executable = await fs.promises.realpath(binary);
+    if (!(await fs.promises.stat(executable)).isFile()) return undefined;
+  } catch {
+    return undefined;
+  }
+  const prefix = path.dirname(path.dirname(executable));
+  const y = minorName(minor);
+  if (!(await isFile(path.join(prefix, 'lib', `python${y}`, 'os.py')))) return undefined;
+  const version =
+    (await readPatchlevelVersion(path.join(prefix, 'include', `python${y}`, 'patchlevel.h'))) ??
+    (await askInterpreterVersion(executable, env));
+  const parts: PythonVersionParts | undefined = version ? parsePythonVersion(version) : undefined;
+  if (!version || !parts || parts.major !== minor.major || parts.minor !== minor.minor) return undefined;
+  return { version, prefix, executable, origin };
+}
+
+async function readPatchlevelVersion(file: string): Promise<string | undefined> {
+  try {
+    return versionFromPatchlevel(await fs.promises.readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the interpreter isolated (-I) and without site (-S) so nothing but the core starts. */
+export function askInterpreterVersion(executable: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(
+      executable,
+      ['-I', '-S', '-c', 'import sys; sys.stdout.write(sys.version.split()[0])'],
+      { env, timeout: 10_000, maxBuffer: 64 * 1024, encoding: 'utf8' },
+      (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined),
+    );
+  });
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return (await fs.promises.readdir(dir)).sort(compareNames);
+  } catch {
+    // Missing or unreadable: that tool simply has nothing to offer.
+    return [];
+  }
+}
+
+// Natural order, so "3.12.10" sorts after "3.12.9" when listing.
+function compareNames(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await fs.promises.stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function expandHome(entry: string, home: string): string {
+  if (entry === '~') return home;
+  if (entry.startsWith('~/')) return path.join(home, entry.slice(2));
+  return path.resolve(entry);
+}

@@ -1,0 +1,197 @@
+// Builds the python layer from an interpreter on this machine, laid out like
+// the buildpack's own archive: bin/python3.Y with python3 and python links,
+// include/python3.Y, lib/libpython3.Y*, lib/python3.Y with an empty
+// site-packages, and lib/pkgconfig/python*.pc.
+//
+// Everything else in the source's bin/ stays out: pip, idle, pydoc and 2to3
+// are scripts with an absolute shebang pointing back at the source, and the
+// buildpack's Python has no pip on PATH. site-packages stays empty so the
+// source's own pip and whatever else was installed into it don't leak in.
+//
+// The source is only ever read: files are hard-linked (same inode, no data
+// written) or copied, never opened for writing or chmod-ed.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { PybpError } from '../errors.js';
+import type { LocalInterpreter } from './discover.js';
+import {
+  createFilePlacer,
+  emptyDirectory,
+  emptyStats,
+  ensureEmptyDirectory,
+  errnoCode,
+  isInside,
+  mirrorTree,
+  placeFile,
+  TimeSlicer,
+  type LinkSyncFn,
+  type MirrorContext,
+  type TreeStats,
+} from './tree.js';
+import { minorName, parsePythonVersion } from './version.js';
+
+export interface LocalInstallOptions {
+  signal?: AbortSignal;
+  onProgress?: (msg: string) => void;
+  /** Replaces fs.linkSync (tests use it to force the copy fallback). */
+  link?: LinkSyncFn;
+}
+
+export interface LocalInstallResult {
+  sizeBytes: number;
+  method: 'hardlink' | 'copy';
+  stats: TreeStats;
+}
+
+export async function installLocalInterpreter(
+  interpreter: LocalInterpreter,
+  layerDir: string,
+  opts: LocalInstallOptions = {},
+): Promise<LocalInstallResult> {
+  await ensureEmptyDirectory(layerDir);
+  opts.onProgress?.(`Linking Python ${interpreter.version} from ${interpreter.prefix}`);
+  const ctx: MirrorContext = {
+    slicer: new TimeSlicer(opts.signal),
+    placer: createFilePlacer(opts.link),
+    stats: emptyStats(),
+    seenInodes: new Set(),
+    sourceRoot: interpreter.prefix,
+  };
+  try {
+    await populate(interpreter, layerDir, ctx);
+    await ctx.placer.settle();
+  } catch (error) {
+    // Let started copies finish before clearing up, then leave the directory as it was given: empty.
+    await ctx.placer.settle().catch(() => undefined);
+    await emptyDirectory(layerDir).catch(() => undefined);
+    throw copyError(interpreter, layerDir, error, opts.signal);
+  }
+  const { stats } = ctx;
+  const method = stats.copied > 0 ? 'copy' : 'hardlink';
+  opts.onProgress?.(
+    method === 'hardlink'
+      ? `Linked ${stats.files} files from ${interpreter.prefix}`
+      : `Copied ${stats.copied} of ${stats.files} files from ${interpreter.prefix} (hard links were not possible)`,
+  );
+  return { sizeBytes: stats.bytes, method, stats };
+}
+
+async function populate(interpreter: LocalInterpreter, layerDir: string, ctx: MirrorContext): Promise<void> {
+  const parts = parsePythonVersion(interpreter.version);
+  if (!parts) throw new Error(`Interpreter version ${JSON.stringify(interpreter.version)} is not X.Y.Z`);
+  const y = minorName(parts);
+  const prefix = interpreter.prefix;
+  const { stats } = ctx;
+  const mkdir = (dir: string) => {
+    fs.mkdirSync(dir);
+    stats.dirs++;
+  };
+  const symlink = (target: string, at: string) => {
+    fs.symlinkSync(target, at);
+    stats.symlinks++;
+  };
+
+  // bin: the interpreter and its two names. python3.Y-config is a /bin/sh
+  // script that finds its prefix from its own location, so it works from the layer.
+  const binDir = path.join(layerDir, 'bin');
+  mkdir(binDir);
+  placeFile(fs.realpathSync(interpreter.executable), path.join(binDir, `python${y}`), ctx);
+  symlink(`python${y}`, path.join(binDir, 'python3'));
+  symlink('python3', path.join(binDir, 'python'));
+  const config = path.join(prefix, 'bin', `python${y}-config`);
+  if (isFile(config)) {
+    placeFile(fs.realpathSync(config), path.join(binDir, `python${y}-config`), ctx);
+    symlink(`python${y}-config`, path.join(binDir, 'python3-config'));
+  }
+
+  const includeDir = path.join(prefix, 'include', `python${y}`);
+  if (isDirectory(includeDir)) {
+    mkdir(path.join(layerDir, 'include'));
+    await mirrorTree(includeDir, path.join(layerDir, 'include', `python${y}`), ctx);
+  }
+
+  const libDir = path.join(layerDir, 'lib');
+  mkdir(libDir);
+  const wanted = sharedLibraryPattern(y);
+  for (const entry of fs.readdirSync(path.join(prefix, 'lib'), { withFileTypes: true })) {
+    if (!wanted.test(entry.name)) continue;
+    const from = path.join(prefix, 'lib', entry.name);
+    if (entry.isSymbolicLink()) symlink(relativeTarget(fs.readlinkSync(from), from, prefix), path.join(libDir, entry.name));
+    else if (entry.isFile()) placeFile(from, path.join(libDir, entry.name), ctx);
+  }
+
+  const pkgconfigDir = path.join(prefix, 'lib', 'pkgconfig');
+  if (isDirectory(pkgconfigDir)) {
+    mkdir(path.join(libDir, 'pkgconfig'));
+    for (const entry of fs.readdirSync(pkgconfigDir, { withFileTypes: true })) {
+      if (!/^python.*\.pc$/.test(entry.name)) continue;
+      const from = path.join(pkgconfigDir, entry.name);
+      const to = path.join(libDir, 'pkgconfig', entry.name);
+      if (entry.isSymbolicLink()) {
+        symlink(relativeTarget(fs.readlinkSync(from), from, prefix), to);
+      } else if (entry.isFile()) {
+        // The .pc files name the source's prefix; pkg-config users of the layer should get the layer's headers.
+        const text = rewritePkgconfigPrefix(fs.readFileSync(from, 'utf8'), layerDir);
+        fs.writeFileSync(to, text, { mode: 0o644 });
+        stats.files++;
+        stats.bytes += Buffer.byteLength(text);
+      }
+    }
+  }
+
+  await mirrorTree(path.join(prefix, 'lib', `python${y}`), path.join(libDir, `python${y}`), ctx, (rel) =>
+    rel === 'site-packages' ? 'empty-dir' : 'mirror',
+  );
+}
+
+/** libpython3.Y.so*, libpython3.Yd.so*, libpython3.so (the stable ABI) and their macOS .dylib twins. */
+export function sharedLibraryPattern(y: string): RegExp {
+  const escaped = y.replace('.', '\\.');
+  return new RegExp(`^libpython(?:${escaped}[a-z]*|3)\\.(?:so(?:\\.[0-9.]+)?|dylib)$|^libpython${escaped}[a-z]*\\.[0-9.]+\\.dylib$`);
+}
+
+export function rewritePkgconfigPrefix(text: string, prefix: string): string {
+  return text.replace(/^prefix=.*$/m, `prefix=${prefix}`);
+}
+
+function relativeTarget(target: string, linkPath: string, root: string): string {
+  if (path.isAbsolute(target) && isInside(root, target)) return path.relative(path.dirname(linkPath), target) || '.';
+  return target;
+}
+
+function isFile(p: string): boolean {
+  return fs.statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+function isDirectory(p: string): boolean {
+  return fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+function copyError(interpreter: LocalInterpreter, layerDir: string, error: unknown, signal?: AbortSignal): unknown {
+  if (error instanceof PybpError) return error;
+  if (signal?.aborted) {
+    return new PybpError(
+      {
+        code: 'interrupted',
+        title: 'Build interrupted',
+        message: `Copying Python ${interpreter.version} into ${layerDir} was interrupted; the layer was left empty.`,
+        fix: 'Run the build again.',
+      },
+      { cause: error },
+    );
+  }
+  const code = errnoCode(error);
+  // toErrorData turns these into 'disk-full'.
+  if (code === 'ENOSPC' || code === 'EDQUOT') return error;
+  const text = error instanceof Error ? error.message : String(error);
+  return new PybpError(
+    {
+      code: 'python-copy-failed',
+      title: 'Python could not be copied into the layer',
+      message: `Copying Python ${interpreter.version} from ${interpreter.prefix} into ${layerDir} failed: ${text}`,
+      fix: `Check that ${interpreter.prefix} is readable and that ${path.dirname(layerDir)} is writable, then build again. If that interpreter is broken, reinstall it or choose another with python.interpreters.`,
+    },
+    { cause: error },
+  );
+}

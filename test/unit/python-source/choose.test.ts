@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PybpError } from '../../../src/engine/errors.js';
+import { choosePythonSource, pythonArchiveUrl, type ChoosePythonSourceArgs } from '../../../src/engine/python-source/index.js';
+import type { Target } from '../../../src/engine/target.js';
+import { PYTHON_ARCHIVE_URL_TEMPLATE } from '../../../src/engine/versions.js';
+import { makeFakePython, tempDir } from './fake-python.js';
+
+const heroku24: Target = { arch: 'amd64', distro_name: 'ubuntu', distro_version: '24.04', origin: 'host' };
+const macos: Target = { arch: 'arm64', distro_name: 'macos', distro_version: '15.1', origin: 'host' };
+
+describe('choosePythonSource', () => {
+  let root: string;
+  let pyenvRoot: string;
+  beforeAll(() => {
+    root = tempDir('choose');
+    pyenvRoot = path.join(root, 'pyenv');
+    makeFakePython(path.join(pyenvRoot, 'versions', '3.12.1'), '3.12.1');
+    makeFakePython(path.join(pyenvRoot, 'versions', '3.12.13'), '3.12.13');
+    makeFakePython(path.join(pyenvRoot, 'versions', '3.11.7'), '3.11.7');
+    makeFakePython(path.join(pyenvRoot, 'versions', '3.11.2'), '3.11.2');
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  const args = (over: Partial<ChoosePythonSourceArgs>): ChoosePythonSourceArgs => ({
+    resolvedVersion: '3.12.13',
+    requestedPinned: false,
+    source: 'auto',
+    target: heroku24,
+    hostIsTarget: false,
+    search: { pyenvRoot, env: { PATH: '' }, home: path.join(root, 'home') },
+    ...over,
+  });
+
+  it('auto: uses the exact local version when it is installed, even when the host is the target', async () => {
+    const choice = await choosePythonSource(args({ hostIsTarget: true }));
+    expect(choice).toMatchObject({ kind: 'local', resolvedVersion: '3.12.13', substituted: false, requestedPinned: false });
+    expect(choice.interpreter?.version).toBe('3.12.13');
+    expect(choice.url).toBeUndefined();
+    expect(choice.reason).toContain('3.12.13 is installed on this machine');
+  });
+
+  it('auto: downloads Heroku\'s archive when the exact version is missing and the host is the target', async () => {
+    const choice = await choosePythonSource(args({ resolvedVersion: '3.11.15', hostIsTarget: true }));
+    expect(choice).toMatchObject({
+      kind: 'heroku',
+      substituted: false,
+      url: 'https://heroku-buildpack-python.s3.dualstack.us-east-1.amazonaws.com/python-3.11.15-ubuntu-24.04-amd64.tar.zst',
+    });
+    expect(choice.interpreter).toBeUndefined();
+    expect(choice.reason).toContain('matches the target (ubuntu 24.04 amd64)');
+  });
+
+  it('auto: substitutes the newest local patch when the host is not the target', async () => {
+    const choice = await choosePythonSource(args({ resolvedVersion: '3.11.15', requestedPinned: true }));
+    expect(choice).toMatchObject({ kind: 'local', substituted: true, requestedPinned: true, resolvedVersion: '3.11.15' });
+    expect(choice.interpreter?.version).toBe('3.11.7');
+    expect(choice.reason).toContain('3.11.15 is not installed');
+    expect(choice.reason).toContain('3.11.7');
+  });
+
+  it('auto: substitutes when the host is the target but Heroku has no archive for it', async () => {
+    const choice = await choosePythonSource(args({ resolvedVersion: '3.11.15', hostIsTarget: true, target: macos }));
+    expect(choice).toMatchObject({ kind: 'local', substituted: true });
+    expect(choice.reason).toContain('publishes no archive for macos 15.1 arm64');
+  });
+
+  it('auto with a custom URL template downloads for any target the host matches', async () => {
+    const choice = await choosePythonSource(
+      args({ resolvedVersion: '3.11.15', hostIsTarget: true, target: macos, urlTemplate: 'http://mirror/{distro_name}/{arch}/{version}.tzst' }),
+    );
+    expect(choice).toMatchObject({ kind: 'heroku', url: 'http://mirror/macos/arm64/3.11.15.tzst' });
+  });
+
+  it('local: exact when installed, else the newest patch of the minor', async () => {
+    expect((await choosePythonSource(args({ source: 'local', hostIsTarget: true }))).interpreter?.version).toBe('3.12.13');
+    const sub = await choosePythonSource(args({ source: 'local', resolvedVersion: '3.12.14', hostIsTarget: true }));
+    expect(sub).toMatchObject({ kind: 'local', substituted: true });
+    expect(sub.interpreter?.version).toBe('3.12.13');
+    expect(sub.reason).toContain('python.source is "local"');
+  });
+
+  it('local: no interpreter of the minor is a python-interpreter-not-found error with install commands', async () => {
+    const error = await choosePythonSource(args({ source: 'local', resolvedVersion: '3.14.7' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PybpError);
+    const e = error as PybpError;
+    expect(e.code).toBe('python-interpreter-not-found');
+    expect(e.message).toContain('3.14.7');
+    expect(e.fix).toContain('pyenv install 3.14');
+    expect(e.fix).toContain('uv python install 3.14');
+    expect(e.fix).toContain('python.interpreters');
+    expect(e.details).toContain(`  pyenv: ${path.join(pyenvRoot, 'versions', '*', 'bin', 'python3.14')}`);
+  });
+
+  it('auto: the same error when nothing local exists and the host is not the target', async () => {
+    const error = (await choosePythonSource(args({ resolvedVersion: '3.14.7' })).catch((e: unknown) => e)) as PybpError;
+    expect(error.code).toBe('python-interpreter-not-found');
+    expect(error.message).toContain("Heroku's archive for ubuntu 24.04 amd64 can't be used");
+  });
+
+  it('heroku: never looks locally and fills the template', async () => {
+    const choice = await choosePythonSource(
+      args({ source: 'heroku', target: { ...heroku24, arch: 'arm64', distro_version: '26.04' }, requestedPinned: true }),
+    );
+    expect(choice).toMatchObject({
+      kind: 'heroku',
+      substituted: false,
+      requestedPinned: true,
+      url: 'https://heroku-buildpack-python.s3.dualstack.us-east-1.amazonaws.com/python-3.12.13-ubuntu-26.04-arm64.tar.zst',
+    });
+    expect(choice.reason).toContain('python.source is "heroku"');
+  });
+
+  it('heroku: a target Heroku does not publish for is refused unless the template is overridden', async () => {
+    const error = (await choosePythonSource(args({ source: 'heroku', target: macos })).catch((e: unknown) => e)) as PybpError;
+    expect(error.code).toBe('python-archive-target-unsupported');
+    expect(error.message).toContain('macos 15.1 arm64');
+    const ok = await choosePythonSource(args({ source: 'heroku', target: macos, urlTemplate: 'http://x/{version}-{distro_name}-{distro_version}-{arch}' }));
+    expect(ok.url).toBe('http://x/3.12.13-macos-15.1-arm64');
+  });
+
+  it('rejects a resolved version that is not X.Y.Z (a caller bug)', async () => {
+    await expect(choosePythonSource(args({ resolvedVersion: '3.12' }))).rejects.toThrow(/X\.Y\.Z/);
+  });
+});
+
+describe('pythonArchiveUrl', () => {
+  it('fills every placeholder, wherever and however often it appears', () => {
+    expect(pythonArchiveUrl(PYTHON_ARCHIVE_URL_TEMPLATE, '3.14.7', heroku24)).toBe(
+      'https://heroku-buildpack-python.s3.dualstack.us-east-1.amazonaws.com/python-3.14.7-ubuntu-24.04-amd64.tar.zst',
+    );
+    expect(pythonArchiveUrl('{arch}/{version}/{arch}/{unknown}', '3.10.20', heroku24)).toBe('amd64/3.10.20/amd64/{unknown}');
+  });
+});
