@@ -74,6 +74,11 @@ try {
   if (err instanceof CommanderError) {
     // --help and --version exit 0; every other commander error is bad usage.
     process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+    // With --json, stdout is always one JSON document, even for bad usage.
+    if (err.exitCode !== 0 && process.argv.includes('--json')) {
+      const error = { code: 'usage', title: 'Bad usage', message: err.message.replace(/^error: /, ''), fix: 'See pybp --help.' };
+      process.stdout.write(JSON.stringify({ error }, null, 2) + '\n');
+    }
   } else {
     throw err;
   }

@@ -43,8 +43,20 @@ export async function readJournal(layersDir: string): Promise<Journal | null> {
   } catch {
     // A journal is written atomically; an unreadable one was not written by pybp.
   }
-  // Unreadable journal: the safest reading is "a build was running and set nothing aside".
-  return { version: 1, pid: 0, startedAt: '', state: 'running', entries: [], removing: [] };
+  // Unreadable (pybp writes it atomically, so someone else changed it): rebuild
+  // the entries from what was set aside, so those layers are put back.
+  const entries: JournalEntry[] = [];
+  try {
+    const names = new Set<string>();
+    for (const e of await fs.readdir(backupDir(layersDir))) names.add(e.endsWith('.toml') ? e.slice(0, -5) : e);
+    for (const name of names) {
+      const b = backupPaths(layersDir, name);
+      entries.push({ name, hadDir: await exists(b.dir), hadToml: await exists(b.toml) });
+    }
+  } catch {
+    // no backups
+  }
+  return { version: 1, pid: 0, startedAt: '', state: 'running', entries, removing: [] };
 }
 
 export async function writeJournal(layersDir: string, journal: Journal): Promise<void> {
@@ -95,6 +107,7 @@ export async function recoverLayers(layersDir: string): Promise<'clean' | 'rolle
     }
   }
   await fs.rm(backupDir(layersDir), { recursive: true, force: true });
+  await removeStaleTempFiles(layersDir);
   await fs.rm(journalPath(layersDir), { force: true });
   return 'rolled-back';
 }
@@ -107,5 +120,19 @@ export async function finishCommit(layersDir: string, journal: Journal): Promise
     await fs.rm(path.join(layersDir, `${name}.toml`), { force: true });
     await fs.rm(path.join(layersDir, name), { recursive: true, force: true });
   }
+  await removeStaleTempFiles(layersDir);
   await fs.rm(journalPath(layersDir), { force: true });
+}
+
+/** Temporary files of atomic writes that a kill cut short (`.<name>.<pid>.tmp`). */
+async function removeStaleTempFiles(layersDir: string): Promise<void> {
+  for (const dir of [layersDir, path.dirname(journalPath(layersDir))]) {
+    let names: string[] = [];
+    try {
+      names = await fs.readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) if (/^\..+\.\d+\.tmp$/.test(n)) await fs.rm(path.join(dir, n), { force: true });
+  }
 }

@@ -4,9 +4,9 @@
 // predicts what `build` decides after its own recovery.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'smol-toml';
 import { CONTROL_DIR_NAME, isLayerName } from './control-dir.js';
 import { backupPaths, exists, readJournal } from './journal.js';
+import { parseLayerToml } from './layer-toml.js';
 import type { LayerTypes } from './types.js';
 
 export interface PreviousLayer {
@@ -66,7 +66,7 @@ export async function readPreviousLayers(layersDir: string): Promise<Map<string,
     const dirPath = src.dir && (await isDirectory(src.dir)) ? src.dir : null;
     const tomlText = src.toml ? await readIfFile(src.toml) : null;
     if (dirPath == null && tomlText == null) continue;
-    const { types, metadataKeys } = peek(tomlText);
+    const { types, metadataKeys } = peek(tomlText, path.join(layersDir, `${name}.toml`));
     const restored = tomlText == null ? true : types == null ? true : types.cache;
     result.set(name, {
       name,
@@ -82,15 +82,17 @@ export async function readPreviousLayers(layersDir: string): Promise<Map<string,
   return result;
 }
 
-/** A lenient look at the toml: the strict reading happens in decideLayer. */
-function peek(text: string | null): { types: LayerTypes | null; metadataKeys: string[] } {
+/**
+ * A first look at the toml, for what lifecycle would do with it. A toml that
+ * libcnb could not read ([types] malformed, bad syntax) counts as restored, so
+ * that decideLayer reports the framework error if the build touches it.
+ */
+function peek(text: string | null, tomlPath: string): { types: LayerTypes | null; metadataKeys: string[] } {
   if (text == null) return { types: null, metadataKeys: [] };
   try {
-    const doc = parse(text) as Record<string, unknown>;
-    const t = doc.types as Record<string, unknown> | undefined;
-    const types = t && typeof t === 'object' ? { build: t.build === true, launch: t.launch === true, cache: t.cache === true } : null;
-    const m = doc.metadata;
-    return { types, metadataKeys: m && typeof m === 'object' ? Object.keys(m) : [] };
+    const parsed = parseLayerToml(text, tomlPath);
+    const m = parsed.metadata;
+    return { types: parsed.types, metadataKeys: m && typeof m === 'object' ? Object.keys(m) : [] };
   } catch {
     return { types: null, metadataKeys: [] };
   }

@@ -50,9 +50,12 @@ export class LayerTransaction {
   /** Keeps the layers in `keep`, deletes every other layer and what was set aside. */
   async commit(keep: ReadonlySet<string>, sidecar: Sidecar): Promise<void> {
     const removing = new Set<string>();
-    for (const entry of await fs.readdir(this.layersDir)) {
-      if (entry === CONTROL_DIR_NAME || entry.startsWith('.')) continue;
-      const name = entry.endsWith('.toml') ? entry.slice(0, -'.toml'.length) : entry;
+    // Only layers (a toml, or a directory) are removed; a stray file is not pybp's to delete.
+    for (const entry of await fs.readdir(this.layersDir, { withFileTypes: true })) {
+      if (entry.name === CONTROL_DIR_NAME || entry.name.startsWith('.')) continue;
+      const isToml = entry.name.endsWith('.toml') && entry.isFile();
+      if (!isToml && !entry.isDirectory()) continue;
+      const name = isToml ? entry.name.slice(0, -'.toml'.length) : entry.name;
       if (isLayerName(name) && !keep.has(name)) removing.add(name);
     }
     this.journal = { ...this.journal, state: 'committed', removing: [...removing].sort(), sidecar: JSON.stringify(sidecar, null, 2) + '\n' };

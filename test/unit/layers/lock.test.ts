@@ -1,0 +1,115 @@
+// One writer per layers directory: a live holder in another process blocks,
+// a dead one's lock is taken over.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lockPath } from '../../../src/engine/layers/control-dir.js';
+import { acquireLayersLock, currentLockHolder } from '../../../src/engine/layers/lock.js';
+import { PybpError } from '../../../src/engine/errors.js';
+import { useSandboxes } from './previous-build.js';
+
+const sandbox = useSandboxes();
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+/** A process of this user that stays alive until the test ends. */
+function liveProcess(): number {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  children.push(child);
+  return child.pid!;
+}
+
+/** The PID of a process that has exited (and been reaped). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
+}
+
+async function writeLock(layers: string, pid: number, host = os.hostname()): Promise<void> {
+  await mkdir(path.dirname(lockPath(layers)), { recursive: true });
+  await writeFile(lockPath(layers), JSON.stringify({ pid, host, command: 'pybp build', startedAt: '2026-01-01T00:00:00.000Z' }));
+}
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+describe('acquireLayersLock', () => {
+  it('writes a lock naming this process, and release removes it', async () => {
+    const box = await sandbox();
+    const lock = await acquireLayersLock(box.layers, 'pybp build');
+    expect(lock.tookOver).toBeNull();
+    const info = JSON.parse(await readFile(lockPath(box.layers), 'utf8'));
+    expect(info).toMatchObject({ pid: process.pid, host: os.hostname(), command: 'pybp build' });
+    expect(await currentLockHolder(box.layers)).toBe(process.pid);
+    await lock.release();
+    expect(await exists(lockPath(box.layers))).toBe(false);
+    expect(await currentLockHolder(box.layers)).toBeNull();
+  });
+
+  it('a second acquire while another live process holds the lock fails with layers-locked naming its PID', async () => {
+    const box = await sandbox();
+    const pid = liveProcess();
+    await writeLock(box.layers, pid);
+    let caught: unknown;
+    try {
+      await acquireLayersLock(box.layers, 'pybp build');
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(PybpError);
+    const error = caught as PybpError;
+    expect(error.code).toBe('layers-locked');
+    expect(error.message).toContain(`process ${pid}`);
+    expect(error.fix).toContain(`kill ${pid}`);
+    expect(await currentLockHolder(box.layers)).toBe(pid);
+    // The holder's lock is left alone.
+    expect(JSON.parse(await readFile(lockPath(box.layers), 'utf8')).pid).toBe(pid);
+  });
+
+  it('a lock whose process has exited is taken over', async () => {
+    const box = await sandbox();
+    const pid = await deadPid();
+    await writeLock(box.layers, pid);
+    expect(await currentLockHolder(box.layers)).toBeNull();
+    const lock = await acquireLayersLock(box.layers, 'pybp build');
+    expect(lock.tookOver?.pid).toBe(pid);
+    expect(JSON.parse(await readFile(lockPath(box.layers), 'utf8')).pid).toBe(process.pid);
+    await lock.release();
+    expect(await exists(lockPath(box.layers))).toBe(false);
+  });
+
+  it('a lock this same process left behind is taken over (one pybp process runs one build)', async () => {
+    const box = await sandbox();
+    await acquireLayersLock(box.layers, 'pybp build');
+    const again = await acquireLayersLock(box.layers, 'pybp build');
+    expect(again.tookOver?.pid).toBe(process.pid);
+    await again.release();
+    expect(await exists(lockPath(box.layers))).toBe(false);
+  });
+
+  it('an unreadable lock file is taken over', async () => {
+    const box = await sandbox();
+    await mkdir(path.dirname(lockPath(box.layers)), { recursive: true });
+    await writeFile(lockPath(box.layers), 'not json');
+    const lock = await acquireLayersLock(box.layers, 'pybp build');
+    expect(lock.tookOver).toEqual({ pid: 0, host: '', command: 'unknown', startedAt: '' });
+    await lock.release();
+  });
+
+  it('release does not remove a lock that another process holds by then', async () => {
+    const box = await sandbox();
+    const lock = await acquireLayersLock(box.layers, 'pybp build');
+    const other = liveProcess();
+    await writeLock(box.layers, other);
+    await lock.release();
+    expect(JSON.parse(await readFile(lockPath(box.layers), 'utf8')).pid).toBe(other);
+  });
+});

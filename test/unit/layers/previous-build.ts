@@ -1,0 +1,113 @@
+// Shared by the layer decision tests: a temporary app, and the layers directory
+// a previous build would have left, written with the layer modules' own
+// definitions (so "nothing changed" really is what a build writes).
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach } from 'vitest';
+import type { PackageManager } from '../../../src/engine/analysis/types.js';
+import { renderLayerToml } from '../../../src/engine/layers/layer-toml.js';
+import type { LayerDecision } from '../../../src/engine/layers/types.js';
+import { allDecisions, type BuildPlan, layerDefinitions, planBuild } from '../../../src/engine/plan.js';
+import { parseTarget } from '../../../src/engine/target.js';
+
+export const MARKERS: Record<PackageManager, string> = {
+  pip: 'requirements.txt',
+  poetry: 'poetry.lock',
+  uv: 'uv.lock',
+};
+
+export interface Sandbox {
+  root: string;
+  app: string;
+  layers: string;
+  /** An empty HOME, so uv/asdf/mise interpreters of the machine are not found. */
+  home: string;
+}
+
+/** One sandbox per call, removed after the test. Paths contain spaces on purpose. */
+export function useSandboxes(): () => Promise<Sandbox> {
+  const made: string[] = [];
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+  return async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'pybp layers '));
+    made.push(root);
+    const box = { root, app: path.join(root, 'my app'), layers: path.join(root, 'the layers'), home: path.join(root, 'home') };
+    await mkdir(box.app);
+    await mkdir(box.home);
+    return box;
+  };
+}
+
+/** An app with the package manager's marker file and, unless null, a `.python-version`. */
+export async function writeApp(app: string, pm: PackageManager, pythonVersionFile: string | null): Promise<void> {
+  await writeFile(path.join(app, MARKERS[pm]), '');
+  if (pythonVersionFile !== null) await writeFile(path.join(app, '.python-version'), `${pythonVersionFile}\n`);
+}
+
+export interface PreviousBuild {
+  packageManager: PackageManager;
+  /** The resolved version the previous build wrote, e.g. 3.12.13. */
+  pythonVersion: string;
+  /** A `--target` spec, default heroku-24. */
+  target?: string;
+  /** Per layer: metadata fields to overwrite (an older tool version...). */
+  overrides?: Record<string, Record<string, string>>;
+}
+
+/**
+ * Writes `<name>.toml` (as the build writes it at the end: [types] plus
+ * metadata for cached layers) and a layer directory with one file in it, for
+ * every layer of the previous build's package manager.
+ */
+export async function writePreviousBuild(layersDir: string, prev: PreviousBuild): Promise<void> {
+  await mkdir(layersDir, { recursive: true });
+  const defs = layerDefinitions({
+    packageManager: prev.packageManager,
+    pythonVersion: prev.pythonVersion,
+    target: parseTarget(prev.target ?? 'heroku-24', 'flag'),
+    previousInterpreter: null,
+    interpreter: null,
+  });
+  for (const def of defs) {
+    const metadata = def.kind === 'cached' ? { ...def.metadata, ...(prev.overrides?.[def.name] ?? {}) } : undefined;
+    await writeFile(path.join(layersDir, `${def.name}.toml`), renderLayerToml(def.types, metadata));
+    await mkdir(path.join(layersDir, def.name), { recursive: true });
+    await writeFile(path.join(layersDir, def.name, 'contents'), `${def.name} of a ${prev.packageManager} build\n`);
+  }
+}
+
+export function pyenvRoot(): string {
+  return process.env.PYENV_ROOT || path.join(homedir(), '.pyenv');
+}
+
+/** planBuild as `pybp explain --target heroku-24 --python-source local` runs it, on this machine's pyenv. */
+export function plan(box: Sandbox, opts: { target?: string; envFlags?: Record<string, string> } = {}): Promise<BuildPlan> {
+  return planBuild({
+    appDir: box.app,
+    layersDir: box.layers,
+    target: opts.target ?? 'heroku-24',
+    pythonSource: 'local',
+    envFlags: opts.envFlags ?? {},
+    hostEnv: { PATH: '/usr/bin:/bin', HOME: box.home, PYENV_ROOT: pyenvRoot() },
+  });
+}
+
+export type ReasonTuple = [field: string, from: string | null, to: string | null];
+
+/** A decision reduced to what the rules decide: action and the reasons' {field, from, to}. */
+export interface DecisionSummary {
+  name: string;
+  action: LayerDecision['action'];
+  reasons: ReasonTuple[];
+}
+
+export function summarize(d: LayerDecision): DecisionSummary {
+  return { name: String(d.name), action: d.action, reasons: d.reasons.map((r) => [r.field, r.from, r.to]) };
+}
+
+export function summarizePlan(p: BuildPlan): DecisionSummary[] {
+  return allDecisions(p).map(summarize);
+}
