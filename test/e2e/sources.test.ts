@@ -1,6 +1,7 @@
-// End-to-end: the other ways to fill tool and python layers. uv from an
-// Astral-style release archive (tools.uv.source "astral", as the buildpack
-// downloads it), served on loopback with the same binary as the wheel's.
+// End-to-end: the other ways to fill tool and python layers, each served on
+// loopback: uv from an Astral-style release archive (tools.uv.source
+// "astral", as the buildpack downloads it), and Python from a Heroku-style
+// zstd archive (python.source "heroku").
 import { execFileSync } from 'node:child_process';
 import { mkdir, copyFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -77,5 +78,52 @@ describe('uv from the release archive (tools.uv.source astral)', () => {
     expect(actionsOf(report)).toEqual({ python: 'create', uv: 'create', 'uv-cache': 'rebuild-always', venv: 'create' });
     // A failed --clear-cache build is rolled back like any other: the old cache is still there.
     expect(actionsOf(await explain(app))).toEqual({ python: 'reuse', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
+  });
+});
+
+describe("Python from Heroku's archive (python.source heroku)", () => {
+  let app: string;
+  let served: Awaited<ReturnType<typeof serveFiles>>;
+
+  beforeAll(async () => {
+    const { indexUrl } = testInfra();
+    // A Heroku-shaped archive: the layer layout at the archive's root, zstd tar.
+    const scratch = await makeTempDir('pybp py-archive-');
+    const tree = join(scratch, 'tree');
+    const { choosePythonSource, installPythonLayer } = await import('../../src/engine/python-source/index.js');
+    const { hostTarget } = await import('../../src/engine/target.js');
+    const choice = await choosePythonSource({ resolvedVersion: '3.12.13', requestedPinned: false, source: 'local', target: hostTarget(), hostIsTarget: false, search: {} });
+    await mkdir(tree);
+    await installPythonLayer(choice, tree, { origin: '.python-version' });
+    const archive = join(scratch, 'python.tar.zst');
+    execFileSync('tar', ['--zstd', '-cf', archive, '-C', tree, '.'], { env: { ...process.env, ZSTD_CLEVEL: '1' } });
+    served = await serveFiles({ '/python-3.12.13-ubuntu-24.04-amd64.tar.zst': archive });
+
+    app = join(await makeTempDir(), 'heroku python app');
+    await makeUvApp(app, { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'] });
+    await writeFile(
+      join(app, '.buildpackrc.json'),
+      JSON.stringify({ target: 'heroku-24', python: { source: 'heroku', archiveUrlTemplate: `${served.url}/python-{version}-{distro_name}-{distro_version}-{arch}.tar.zst` }, tools: { indexUrl } }),
+    );
+  });
+
+  afterAll(() => new Promise<void>((resolve) => served.server.close(() => resolve())));
+
+  it('streams the archive into the python layer and builds on it', async () => {
+    const r = await runCli(['build', app, '--json', ...BUILD_ENV_FLAGS]);
+    const report = JSON.parse(r.stdout) as { status: string; error: unknown; python: { source: string }; layers: Array<{ name: string; action: string }> };
+    expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
+    expect(report.python.source).toBe('heroku');
+    expect(served.hits).toEqual(['/python-3.12.13-ubuntu-24.04-amd64.tar.zst']);
+    const run = await runCli(['run', app, '--', 'python', '-c', 'import sys, tinyweb; print(sys.prefix, tinyweb.hello())']);
+    expect(run.stdout).toContain('hello from tinyweb 1.0.0');
+  });
+
+  it('a 404 for an alias-resolved version is python-download-failed', async () => {
+    await writeFile(join(app, '.python-version'), '3.13\n');
+    const r = await runCli(['build', app, '--json', ...BUILD_ENV_FLAGS]);
+    const report = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+    expect(r.code).toBe(1);
+    expect(report.error.code).toBe('python-download-failed');
   });
 });
