@@ -12,7 +12,7 @@ export async function buildCommand(dir: string, flags: BuildFlags): Promise<numb
   applyColorFlags(flags);
   let options;
   try {
-    options = { ...planOptions(dir, flags), clearCache: flags.clearCache, hostEnv: process.env };
+    options = { ...planOptions(dir, flags), clearCache: flags.clearCache, debug: flags.debug, hostEnv: process.env };
   } catch (err) {
     printFatal(err, flags);
     return EXIT_USAGE;
@@ -35,6 +35,11 @@ export async function buildCommand(dir: string, flags: BuildFlags): Promise<numb
     finish = async (report) => {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     };
+  } else if (renderer === 'ink') {
+    const { startInkBuild } = await import('../ui/ink/render.js');
+    const view = startInkBuild({ debug: flags.debug });
+    onEvent = (e) => view.onEvent(e);
+    finish = (report) => view.finish(report);
   } else {
     const { PlainBuildPrinter } = await import('../ui/plain/build.js');
     const printer = new PlainBuildPrinter(process.stdout, process.stderr);

@@ -17,9 +17,11 @@ export async function doctorCommand(dir: string, flags: CommonFlags): Promise<nu
   const renderer = chooseRenderer(flags);
   if (renderer === 'json') {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } else if (renderer === 'ink') {
+    // Imported lazily, so --json never loads Ink or React.
+    const { renderDoctorInk } = await import('../ui/ink/render.js');
+    await renderDoctorInk(report);
   } else {
-    // A terminal gets the plain lines too until an Ink view exists; it would
-    // be imported here, lazily, so --json never loads Ink or React.
     const { printDoctor } = await import('../ui/plain/doctor.js');
     printDoctor(report, process.stdout);
   }

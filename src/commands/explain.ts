@@ -17,6 +17,9 @@ export async function explainCommand(dir: string, flags: CommonFlags): Promise<n
   const renderer = chooseRenderer(flags);
   if (renderer === 'json') {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } else if (renderer === 'ink') {
+    const { renderExplainInk } = await import('../ui/ink/render.js');
+    await renderExplainInk(report, { debug: flags.debug });
   } else {
     const { printExplain } = await import('../ui/plain/explain.js');
     printExplain(report, process.stdout);

@@ -53,7 +53,9 @@ export function chooseRenderer(flags: CommonFlags, stream: NodeJS.WriteStream = 
 
 /** Sets chalk's level from --no-color / NO_COLOR / FORCE_COLOR before chalk is imported. */
 export function applyColorFlags(flags: CommonFlags): void {
-  if (flags.color === false) {
+  // chalk (supports-color) reads FORCE_COLOR but not NO_COLOR (https://no-color.org).
+  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+  if (flags.color === false || (noColor && process.env.FORCE_COLOR === undefined)) {
     process.env.FORCE_COLOR = '0';
     process.env.NO_COLOR = '1';
   }

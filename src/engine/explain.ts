@@ -35,7 +35,7 @@ export function explainReport(plan: BuildPlan): ExplainReport {
     types: d.types,
     action: d.action,
     reasons: d.reasons,
-    lastBuildMs: last?.layers[String(d.name)]?.durationMs ?? null,
+    lastBuildMs: lastMadeMs(last?.layers[String(d.name)]),
   }));
   const notes: string[] = [];
   if (plan.interruptedBuild) {
@@ -64,4 +64,9 @@ export function explainReport(plan: BuildPlan): ExplainReport {
     notes,
     error: plan.error,
   };
+}
+
+/** What making the layer cost last time; a reuse last time says nothing about that. */
+function lastMadeMs(record: { action: string; durationMs: number } | undefined): number | null {
+  return record && record.action !== 'reuse' ? record.durationMs : null;
 }

@@ -40,3 +40,53 @@ export function formatSize(bytes: number | null | undefined): string {
   if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
   return `${(bytes / 1024 / 1024 / 1024).toFixed(1)} GB`;
 }
+
+/** `field: old → new`, or null when the reason names no values. */
+export function reasonChange(r: Reason): string | null {
+  if (r.from == null && r.to == null) return null;
+  return `${r.field}: ${r.from ?? '(none)'} → ${r.to ?? '(none)'}`;
+}
+
+/** Total bytes of the layers whose size is known, or null when none is. */
+export function totalSize(sizes: Array<number | null | undefined>): number | null {
+  const known = sizes.filter((s): s is number => s != null);
+  return known.length === 0 ? null : known.reduce((a, b) => a + b, 0);
+}
+
+export function formatTarget(t: { arch: string; distro_name: string; distro_version: string }): string {
+  return `${t.distro_name} ${t.distro_version} ${t.arch}`;
+}
+
+/** Warnings that mean this local build is not what Heroku would build. */
+export const HEROKU_DIFFERENCE_WARNINGS: ReadonlySet<string> = new Set(['python-patch-substituted', 'uv-python-override']);
+
+export interface HerokuDifference {
+  /** The warning code, or the layer a pybp-only reason belongs to. */
+  source: string;
+  text: string;
+}
+
+/**
+ * Every place where the local build differs from Heroku's: the substitution
+ * warnings, and reasons only pybp knows about (Heroku never sees them).
+ */
+export function herokuDifferences(
+  warnings: ReadonlyArray<{ code: string; message: string }>,
+  layers: ReadonlyArray<{ name: string; reasons: Reason[] }>,
+): HerokuDifference[] {
+  const out: HerokuDifference[] = [];
+  for (const w of warnings) if (HEROKU_DIFFERENCE_WARNINGS.has(w.code)) out.push({ source: w.code, text: w.message });
+  for (const l of layers) {
+    for (const r of l.reasons) {
+      if (!r.pybpOnly) continue;
+      const change = reasonChange(r);
+      out.push({ source: l.name, text: change ? `${change} — ${r.message}` : r.message });
+    }
+  }
+  return out;
+}
+
+/** A command line as a shell would accept it back (for `$ ...` lines). */
+export function formatCommand(argv: readonly string[]): string {
+  return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

@@ -39,25 +39,16 @@ export async function runCommand(argv: string[], opts: RunOptions): Promise<Comm
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  // Every listener goes on before the first await: a fast, quiet child (such
+  // as `python -m venv`) can exit while we wait, and a missed 'close' would
+  // hang the build.
   const spawned = new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', reject);
   });
-  try {
-    await spawned;
-  } catch (err) {
-    throw new PybpError(
-      {
-        code: 'command-spawn-failed',
-        title: `${path.basename(program)} could not be run`,
-        message: `Running ${program} failed: ${(err as Error).message}`,
-        fix: 'Check that the program exists and is executable. This is unexpected inside a build: try again, or rebuild with --clear-cache.',
-      },
-      { cause: err },
-    );
-  }
-  const pid = child.pid!;
-  if (opts.layersDir) await recordChild(opts.layersDir, pid, true);
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('close', (c, s) => resolve({ code: c, signal: s }));
+  });
 
   let stdout = '';
   let stderr = '';
@@ -83,16 +74,31 @@ export async function runCommand(argv: string[], opts: RunOptions): Promise<Comm
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (opts.capture ? (stdout += c) : outLines.push(c)));
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (opts.capture ? (stderr += c) : errLines.push(c)));
 
+  try {
+    await spawned;
+  } catch (err) {
+    throw new PybpError(
+      {
+        code: 'command-spawn-failed',
+        title: `${path.basename(program)} could not be run`,
+        message: `Running ${program} failed: ${(err as Error).message}`,
+        fix: 'Check that the program exists and is executable. This is unexpected inside a build: try again, or rebuild with --clear-cache.',
+      },
+      { cause: err },
+    );
+  }
+  const pid = child.pid!;
+  if (opts.layersDir) await recordChild(opts.layersDir, pid, true);
+
   let killTimer: NodeJS.Timeout | undefined;
   const onAbort = () => {
     killGroup(pid, 'SIGTERM');
     killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), 3000);
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) onAbort();
 
-  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('close', (c, s) => resolve({ code: c, signal: s }));
-  });
+  const { code, signal } = await closed;
   if (killTimer) clearTimeout(killTimer);
   opts.signal?.removeEventListener('abort', onAbort);
   // The tool may have left children of its own in the group.

@@ -4,7 +4,7 @@ import { stripVTControlCharacters } from 'node:util';
 import chalk from 'chalk';
 import type { BuildReport } from '../../engine/build/build.js';
 import type { EngineEvent } from '../../engine/events.js';
-import { ACTION_LABEL, formatDuration, formatReason, formatSize } from '../format.js';
+import { ACTION_LABEL, formatCommand, formatDuration, formatReason, formatSize } from '../format.js';
 import { errorLines } from './error.js';
 
 export class PlainBuildPrinter {
@@ -46,7 +46,7 @@ export class PlainBuildPrinter {
         break;
       }
       case 'command':
-        this.line(chalk.dim(`$ ${e.argv.map(quote).join(' ')}`));
+        this.line(chalk.dim(`$ ${formatCommand(e.argv)}`));
         break;
       case 'output':
         // uv runs with --color always (as in the buildpack); without colour, drop its escape codes.
@@ -56,6 +56,7 @@ export class PlainBuildPrinter {
         this.line(chalk.dim(`${e.layer}: ${ACTION_LABEL[e.action].toLowerCase()} in ${formatDuration(e.durationMs)}${e.sizeBytes != null ? `, ${formatSize(e.sizeBytes)}` : ''}`));
         break;
       case 'step-finished':
+        if (e.step !== 'python-version') this.line(chalk.dim(e.ok ? `done in ${formatDuration(e.durationMs)}` : `failed after ${formatDuration(e.durationMs)}`));
         break;
       case 'warning':
         this.err.write(`\n${chalk.yellow.bold(`[Warning: ${e.warning.title}]`)} ${chalk.dim(`(${e.warning.code})`)}\n${e.warning.message}\n`);
@@ -79,8 +80,4 @@ export class PlainBuildPrinter {
     const verdict = report.status === 'succeeded' ? chalk.green('Build succeeded') : report.status === 'interrupted' ? chalk.yellow('Build interrupted') : chalk.red('Build failed');
     this.line(`${verdict} in ${formatDuration(report.durationMs)}.`);
   }
-}
-
-function quote(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

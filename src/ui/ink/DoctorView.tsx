@@ -1,0 +1,47 @@
+// `pybp doctor` in a terminal: every check, grouped by area in the order a
+// build meets them, and one line that says whether Heroku would build the app.
+import { Box, Text } from 'ink';
+import { CHECK_AREAS, countChecks, type CheckArea, type DoctorReport } from '../../engine/doctor/types.js';
+import { doctorSummary } from '../plain/doctor.js';
+import { CheckRow } from './CheckRow.js';
+
+export function DoctorView({ report }: { report: DoctorReport }) {
+  const areas: CheckArea[] = [...CHECK_AREAS];
+  for (const c of report.checks) if (!areas.includes(c.area)) areas.push(c.area);
+  const groups = areas
+    .map((area) => ({ area, checks: report.checks.filter((c) => c.area === area) }))
+    .filter((g) => g.checks.length > 0);
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Text bold>pybp doctor</Text> {report.app}
+      </Text>
+      {groups.map((g) => (
+        <Box key={g.area} flexDirection="column" marginTop={1}>
+          <Text bold>{areaTitle(g.area)}</Text>
+          {g.checks.map((c) => (
+            <CheckRow key={c.id} check={c} />
+          ))}
+        </Box>
+      ))}
+      <Box marginTop={1}>
+        <DoctorSummary report={report} />
+      </Box>
+    </Box>
+  );
+}
+
+/** The plain renderer's closing line, coloured by how bad it is. */
+export function DoctorSummary({ report }: { report: DoctorReport }) {
+  const n = countChecks(report.checks);
+  const color = !report.ok || n.fail > 0 ? 'red' : n.warn > 0 ? 'yellow' : 'green';
+  return (
+    <Text color={color} bold>
+      {doctorSummary(report)}
+    </Text>
+  );
+}
+
+function areaTitle(area: string): string {
+  return area.charAt(0).toUpperCase() + area.slice(1);
+}

@@ -1,0 +1,46 @@
+// A failure the user can act on, framed: what went wrong, its code, the
+// values involved, and what to do about it.
+import { Box, Text } from 'ink';
+import type { ErrorData } from '../../engine/errors.js';
+
+export interface ErrorBlockProps {
+  error: ErrorData;
+  /** --debug: keep stack frames that reached the details. */
+  debug?: boolean;
+}
+
+const STACK_FRAME = /^\s*at\s/;
+
+export function ErrorBlock({ error, debug = false }: ErrorBlockProps) {
+  const details = (error.details ?? [])
+    .flatMap((d) => d.split('\n'))
+    .filter((line) => debug || !STACK_FRAME.test(line));
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor="red" paddingX={1}>
+      <Text>
+        <Text color="red" bold>
+          ✗ {error.title}
+        </Text>
+        <Text dimColor> ({error.code})</Text>
+      </Text>
+      <Text>{error.message}</Text>
+      {details.length > 0 ? (
+        <Box flexDirection="column" paddingLeft={2}>
+          {details.map((d, i) => (
+            <Text key={i} dimColor>
+              {d}
+            </Text>
+          ))}
+        </Box>
+      ) : null}
+      <Box marginTop={1}>
+        <Text>
+          <Text bold color="green">
+            fix:
+          </Text>{' '}
+          {error.fix}
+        </Text>
+      </Box>
+    </Box>
+  );
+}

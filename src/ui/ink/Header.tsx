@@ -1,0 +1,56 @@
+// What is being built: app, package manager, the Python version asked for and
+// the one it resolves to (and where the interpreter comes from), the target.
+import { Box, Text } from 'ink';
+import { formatTarget } from '../format.js';
+
+export interface HeaderProps {
+  command: 'build' | 'explain';
+  app: string;
+  packageManager: string | null;
+  python: { requested: string; resolved: string; origin: string } | null;
+  source: { kind: string; interpreter: string | null; substituted: boolean } | null;
+  target: { arch: string; distro_name: string; distro_version: string; origin?: string } | null;
+  layersDir: string | null;
+}
+
+export function Header({ command, app, packageManager, python, source, target, layersDir }: HeaderProps) {
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Text bold>pybp {command}</Text> {app}
+      </Text>
+      <Box paddingLeft={2} flexDirection="column">
+        <Text>
+          {packageManager ? <Text color="cyan">{packageManager}</Text> : <Text dimColor>package manager unknown</Text>}
+          {python ? (
+            <>
+              <Text dimColor> · </Text>
+              Python {python.requested} → <Text bold>{python.resolved}</Text>
+              <Text dimColor> ({python.origin})</Text>
+            </>
+          ) : null}
+          {target ? (
+            <>
+              <Text dimColor> · </Text>
+              {formatTarget(target)}
+              {target.origin && target.origin !== 'host' ? <Text dimColor> ({target.origin})</Text> : null}
+            </>
+          ) : null}
+        </Text>
+        {source ? (
+          <Text>
+            <Text dimColor>interpreter: </Text>
+            {source.interpreter ?? source.kind}
+            {source.substituted && python ? <Text color="yellow"> (stands in for {python.resolved})</Text> : null}
+          </Text>
+        ) : null}
+        {layersDir ? (
+          <Text>
+            <Text dimColor>layers: </Text>
+            {layersDir}
+          </Text>
+        ) : null}
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,150 @@
+// The explain and doctor views: complete reports, drawn once.
+import { cleanup, render } from 'ink-testing-library';
+import type { ReactElement } from 'react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DoctorReport } from '../../src/engine/doctor/types.js';
+import type { ExplainReport } from '../../src/engine/explain.js';
+import { DoctorView } from '../../src/ui/ink/DoctorView.js';
+import { ExplainView } from '../../src/ui/ink/ExplainView.js';
+import { interpreterChanged, plan, poetryDrop, pythonChanged, screen, venvReason } from './fixtures.js';
+
+afterEach(() => cleanup());
+
+const types = { build: true, launch: true, cache: true };
+
+function explain(overrides: Partial<ExplainReport> = {}): ExplainReport {
+  return {
+    app: '/tmp/shop',
+    layersDir: '/tmp/shop/.pybp/layers',
+    packageManager: 'pip',
+    python: { requested: '3.13', resolved: '3.13.15', origin: '.python-version' },
+    source: { kind: 'local', interpreter: 'local 3.13.0 at /py/3.13.0', substituted: true, reason: '' },
+    target: { ...plan.target },
+    layers: [
+      { name: 'python', types, action: 'discard', reasons: [pythonChanged, interpreterChanged], lastBuildMs: 2100 },
+      { name: 'pip', types, action: 'reuse', reasons: [{ field: 'metadata', from: null, to: null, message: 'pip 26.1.2 unchanged' }], lastBuildMs: 6400 },
+      { name: 'pip-cache', types, action: 'create', reasons: [], lastBuildMs: null },
+      { name: 'venv', types, action: 'rebuild-always', reasons: [venvReason], lastBuildMs: 900 },
+      { name: 'poetry', types, action: 'drop', reasons: [poetryDrop], lastBuildMs: null },
+    ],
+    warnings: [{ code: 'python-patch-substituted', message: 'Heroku would install Python 3.13.15; the local 3.13.0 stands in.' }],
+    notes: ['An earlier build was interrupted; the next build first puts the layers back.'],
+    error: null,
+    ...overrides,
+  };
+}
+
+const view = (node: ReactElement) => screen(render(node).frames);
+
+describe('ExplainView', () => {
+  it('shows the header and a table of layers with the predicted action', () => {
+    const out = view(<ExplainView report={explain()} />);
+    expect(out).toContain('pybp explain /tmp/shop');
+    expect(out).toContain('pip · Python 3.13 → 3.13.15 (.python-version) · ubuntu 24.04 amd64');
+    expect(out).toContain('layer      next      cost (last build)');
+    expect(out).toMatch(/^python     DISCARD   ~2\.1 s$/m);
+    expect(out).toMatch(/^pip        REUSE$/m);
+    expect(out).toMatch(/^pip-cache  CREATE    not recorded$/m);
+    expect(out).toMatch(/^venv       REBUILD   ~0\.9 s$/m);
+    expect(out).toMatch(/^poetry     DROP$/m);
+  });
+
+  it('gives every reason as field: old → new with its sentence', () => {
+    const out = view(<ExplainView report={explain()} />);
+    expect(out).toContain('           ↳ python_version: 3.12.13 → 3.13.15 — Python version changed from 3.12.13 to 3.13.15');
+    expect(out).toContain('↳ interpreter: local 3.12.1 at /py/3.12.1 → local 3.13.0 at /py/3.13.0');
+    expect(out).toContain('[pybp only]');
+    expect(out).toContain('↳ pip 26.1.2 unchanged');
+    expect(out).toContain('↳ layer: poetry (heroku/python) → (none) — not used by this build');
+  });
+
+  it('adds up what the rebuilds cost and says what is dropped', () => {
+    const out = view(<ExplainView report={explain()} />).replace(/\s*\n\s*/g, ' ');
+    expect(out).toContain(
+      'The next build makes 3 layers again (python, pip-cache, venv); the 2 with a recorded time took 3.0 s in the last build.',
+    );
+    expect(out).toContain('It drops poetry: left by an earlier build, not used now, not cached again.');
+  });
+
+  it('says when every layer is reused', () => {
+    const layers = explain().layers.filter((l) => l.name === 'pip').map((l) => ({ ...l }));
+    const out = view(<ExplainView report={explain({ layers })} />);
+    expect(out).toContain('The next build reuses every layer.');
+    expect(out).not.toContain('It drops');
+  });
+
+  it('shows warnings and notes', () => {
+    const out = view(<ExplainView report={explain()} />);
+    expect(out).toContain('! python-patch-substituted\n');
+    expect(out).toContain('Heroku would install Python 3.13.15; the local 3.13.0 stands in.');
+    expect(out).toContain('note: An earlier build was interrupted');
+  });
+
+  it('shows an error as a framed block', () => {
+    const error = {
+      code: 'python-version-eol' as const,
+      title: 'Python 3.8 is no longer supported',
+      message: '.python-version asks for 3.8, which reached its end of life.',
+      fix: 'Ask for 3.13 in .python-version.',
+    };
+    const out = view(<ExplainView report={explain({ layers: [], warnings: [], notes: [], error, python: null, packageManager: null, source: null })} />);
+    expect(out).toContain('pybp explain /tmp/shop');
+    expect(out).toContain('│ ✗ Python 3.8 is no longer supported (python-version-eol)');
+    expect(out).toContain('│ fix: Ask for 3.13 in .python-version.');
+    expect(out).not.toContain('(no layers)');
+  });
+
+  it('says when there are no layers at all', () => {
+    expect(view(<ExplainView report={explain({ layers: [], warnings: [], notes: [] })} />)).toContain('(no layers)');
+  });
+});
+
+describe('DoctorView', () => {
+  const report: DoctorReport = {
+    app: '/tmp/shop',
+    ok: false,
+    checks: [
+      { id: 'git', area: 'git', status: 'pass', message: 'uv.lock is committed' },
+      { id: 'pm', area: 'project files', status: 'pass', message: 'one package manager: uv (uv.lock)' },
+      {
+        id: 'two-pms',
+        area: 'project files',
+        status: 'fail',
+        message: 'requirements.txt is also present',
+        fix: 'git rm requirements.txt',
+        code: 'multiple-package-managers',
+      },
+      { id: 'pv', area: 'python version', status: 'pass', message: '.python-version asks for 3.13 → Heroku installs 3.13.15' },
+      { id: 'local', area: 'python version', status: 'warn', message: 'no local Python 3.13.15; 3.13.0 will stand in', fix: 'pyenv install 3.13' },
+    ],
+  };
+
+  it('groups checks by area in the order a build meets them', () => {
+    const out = view(<DoctorView report={report} />);
+    expect(out.split('\n')).toEqual([
+      'pybp doctor /tmp/shop',
+      '',
+      'Project files',
+      '  ✓ one package manager: uv (uv.lock)',
+      '  ✗ requirements.txt is also present (multiple-package-managers)',
+      '      fix: git rm requirements.txt',
+      '',
+      'Python version',
+      '  ✓ .python-version asks for 3.13 → Heroku installs 3.13.15',
+      '  ! no local Python 3.13.15; 3.13.0 will stand in',
+      '      fix: pyenv install 3.13',
+      '',
+      'Git',
+      '  ✓ uv.lock is committed',
+      '',
+      '1 problem, 1 warning. Heroku would fail this build.',
+    ]);
+  });
+
+  it('says when everything passed', () => {
+    const fine: DoctorReport = { app: '/tmp/shop', ok: true, checks: report.checks.filter((c) => c.status === 'pass') };
+    const out = view(<DoctorView report={fine} />);
+    expect(out).not.toContain('fix:');
+    expect(out.split('\n').at(-1)).toBe('No problems, no warnings. Heroku would build this app.');
+  });
+});
