@@ -76,6 +76,10 @@ export async function loadConfig(appDir: string, explicitFile?: string): Promise
       }
     }
     if (present.length === 0) return { config: structuredClone(DEFAULT_CONFIG), file: null };
+    if (present[0] === '.buildpackrc.json') {
+      const fast = await readPlainJsonConfig(path.join(appDir, present[0]));
+      if (fast) return fast;
+    }
   }
   const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig('buildpack', { searchStrategy: 'none', searchPlaces: SEARCH_PLACES });
@@ -93,6 +97,27 @@ export async function loadConfig(appDir: string, explicitFile?: string): Promise
   }
   if (!result || result.isEmpty) return { config: structuredClone(DEFAULT_CONFIG), file: result?.filepath ?? null };
   return { config: validateConfig(result.config, result.filepath), file: result.filepath };
+}
+
+/**
+ * `.buildpackrc.json`, the usual config file, read without cosmiconfig: loading
+ * it (with parse-json and @babel/code-frame) took about 20 ms, a third of what
+ * `explain --json` costs beyond Node's start-up. Returns undefined for anything
+ * cosmiconfig treats specially (an empty file or a `null`, which its search
+ * skips; a `$import` key) or cannot parse, so that cosmiconfig reads it and
+ * reports errors in its own words.
+ */
+async function readPlainJsonConfig(file: string): Promise<LoadedConfig | undefined> {
+  let raw: unknown;
+  try {
+    const text = await fs.readFile(file, 'utf8');
+    if (text.trim() === '') return undefined;
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null || '$import' in raw) return undefined;
+  return { config: validateConfig(raw, file), file };
 }
 
 export function validateConfig(raw: unknown, file: string): PybpConfig {

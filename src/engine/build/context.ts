@@ -48,12 +48,13 @@ export class BuildContext {
 
   /**
    * Opens a layer as planned, runs `fill` when the layer is not reused, then
-   * writes its metadata (last) and reports time and size.
+   * writes its metadata (last) and reports time and size. A `fill` that already
+   * knows the layer's size returns it, which saves walking the layer again.
    */
   async withLayer(
     step: StepId,
     name: string,
-    fill: (dir: string) => Promise<void>,
+    fill: (dir: string) => Promise<void | number>,
     opts: { reportDone?: boolean } = {},
   ): Promise<{ dir: string; reused: boolean }> {
     const started = Date.now();
@@ -61,18 +62,18 @@ export class BuildContext {
     this.emit({ type: 'layer-decision', step, decision });
     const dir = await openLayer(this.txn, def, decision);
     const reused = decision.action === 'reuse';
-    if (!reused) await fill(dir);
+    const filledSize = reused ? undefined : await fill(dir);
     await finishLayer(this.txn, def);
-    if (opts.reportDone !== false) await this.layerDone(step, name, started, !reused);
+    if (opts.reportDone !== false) await this.layerDone(step, name, started, !reused, typeof filledSize === 'number' ? filledSize : undefined);
     return { dir, reused };
   }
 
-  /** Records a layer's time; its size is measured only when it was (re)made. */
-  async layerDone(step: StepId, name: string, started: number, measure: boolean): Promise<void> {
+  /** Records a layer's time; its size is measured (unless `knownSize` gives it) only when it was (re)made. */
+  async layerDone(step: StepId, name: string, started: number, measure: boolean, knownSize?: number): Promise<void> {
     const { decision } = this.planned(name);
     const durationMs = Date.now() - started;
     const previous = this.plan.sidecar.ok ? this.plan.sidecar.sidecar?.lastBuild?.layers[name] : undefined;
-    let sizeBytes = measure ? null : (previous?.sizeBytes ?? null);
+    let sizeBytes = knownSize ?? (measure ? null : (previous?.sizeBytes ?? null));
     if (sizeBytes == null) sizeBytes = await layerSize(this.layerPath(name));
     this.records[name] = { action: decision.action, durationMs, sizeBytes };
     this.emit({ type: 'layer-finished', step, layer: name, action: decision.action, durationMs, sizeBytes });

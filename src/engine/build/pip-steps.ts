@@ -27,7 +27,9 @@ export async function pipDependenciesStep(ctx: BuildContext, pythonDir: string):
 
   // pip-cache: its metadata is written as soon as it exists (pip only adds to it).
   const cache = ctx.planned('pip-cache');
-  await ctx.withLayer('pip-deps', 'pip-cache', async () => {});
+  const cacheStarted = Date.now();
+  await ctx.withLayer('pip-deps', 'pip-cache', async () => {}, { reportDone: false });
+  const cacheOpenMs = Date.now() - cacheStarted;
   const cacheDir = ctx.layerPath('pip-cache');
   await writeLayerEnv(cacheDir, cache.def.env(cacheDir));
   applyInMemory(ctx.env, cache.def.env(cacheDir), 'build');
@@ -49,6 +51,8 @@ export async function pipDependenciesStep(ctx: BuildContext, pythonDir: string):
     message: `\`pip install -r requirements.txt\` failed (${status}). pip's output above says why.`,
     fix: 'Fix requirements.txt (or the package it names) and build again; try the same install in a fresh local venv to reproduce it.',
   }));
-  // The venv's time includes the install, as that is what the layer costs.
+  // The venv's time includes the install, as that is what the layer costs; the
+  // cache's size is measured now that pip has filled it.
   await ctx.layerDone('pip-deps', 'venv', started, true);
+  await ctx.layerDone('pip-deps', 'pip-cache', Date.now() - cacheOpenMs, true);
 }

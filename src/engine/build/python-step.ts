@@ -22,11 +22,13 @@ export async function pythonStep(ctx: BuildContext): Promise<string> {
     }
     const from = source.kind === 'local' ? `the local ${source.interpreter?.version} at ${source.interpreter?.prefix}` : source.url;
     ctx.info('python', `Installing Python ${python.resolved} (from ${from})`);
-    await installPythonLayer(source, layerDir, {
+    const { sizeBytes } = await installPythonLayer(source, layerDir, {
       signal: ctx.signal,
       origin: python.origin,
       onProgress: (msg) => ctx.info('python', msg),
     });
+    // Counted while the files were placed: walking 9,000 files again costs 100-300 ms.
+    return sizeBytes;
   });
   const def = ctx.planned('python').def;
   await writeLayerEnv(dir, def.env(dir));

@@ -206,9 +206,21 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-// Natural order, so "3.12.10" sorts after "3.12.9" when listing.
+// Natural order, so "3.12.10" sorts after "3.12.9" when listing. Hand-rolled
+// rather than localeCompare(..., { numeric: true }): the first call of that
+// loads ICU's collator, about 10 ms of every `explain` and `build`.
 function compareNames(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  const chunks = (s: string) => s.match(/\d+|\D+/g) ?? [];
+  const x = chunks(a);
+  const y = chunks(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const [p, q] = [x[i], y[i]];
+    if (p === q) continue;
+    const numeric = /^\d/.test(p) && /^\d/.test(q);
+    if (numeric && Number(p) !== Number(q)) return Number(p) - Number(q);
+    return p < q ? -1 : 1;
+  }
+  return x.length - y.length;
 }
 
 async function isFile(file: string): Promise<boolean> {

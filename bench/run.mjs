@@ -1,0 +1,9 @@
+// `npm run bench` (after `npm run build`): registers the TypeScript loader and
+// runs bench/bench.ts. Arguments: `--only 1,3` runs some benchmarks,
+// `--rounds N` overrides the measured rounds (smoke runs).
+import { register } from 'node:module';
+
+register('./ts-loader.mjs', import.meta.url);
+process.setSourceMapsEnabled(true);
+const { main } = await import('./bench.ts');
+process.exitCode = await main(process.argv.slice(2));
