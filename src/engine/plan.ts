@@ -19,9 +19,10 @@ import type { LayerDecision } from './layers/types.js';
 import { uvCacheLayer } from './layers/uv-cache.js';
 import { uvLayer } from './layers/uv.js';
 import { pipVenvLayer, poetryVenvLayer, uvVenvLayer } from './layers/venv.js';
-import { choosePythonSource, type PythonSourceChoice } from './python-source/index.js';
+import { choosePythonSource, type PythonSourceChoice } from './python-source/choose.js';
 import { hostTarget, isBuildpackTarget, parseTarget, type Target } from './target.js';
 import { readJournal } from './layers/journal.js';
+import { journalPath } from './layers/control-dir.js';
 
 export interface PlanOptions {
   appDir: string;
@@ -103,9 +104,16 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
   const targetSpec = options.target ?? config.config.target;
   const target = options.target ? parseTarget(options.target, 'flag') : targetSpec ? parseTarget(targetSpec, 'config') : hostTarget();
 
+  const nothing = [new Map<string, PreviousLayer>(), { ok: true, sidecar: null } as SidecarRead, null] as const;
+  // A layers directory that can't be read (a symlink loop, no permission) is
+  // reported after the app's own problems: the app dir may be the cause.
+  let layersReadError: unknown = null;
   const [previous, sidecar, journal] = options.ignorePrevious
-    ? [new Map<string, PreviousLayer>(), { ok: true, sidecar: null } as SidecarRead, null]
-    : await Promise.all([readPreviousLayers(layersDir), readSidecar(layersDir), readJournal(layersDir)]);
+    ? nothing
+    : await Promise.all([readPreviousLayers(layersDir), readSidecar(layersDir), readJournal(layersDir)]).catch((err: unknown) => {
+        layersReadError = err;
+        return nothing;
+      });
 
   const plan: BuildPlan = {
     appDir,
@@ -133,7 +141,24 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
     plan.error = err.toData();
     return plan;
   }
+  if (layersReadError) {
+    if (isPybpError(layersReadError)) throw layersReadError;
+    plan.error = {
+      code: 'layers-dir-unwritable',
+      title: 'The layers directory cannot be read',
+      message: `pybp cannot read ${layersDir}: ${(layersReadError as Error).message}`,
+      fix: 'Fix its permissions (or the symlink), or choose another place with --layers-dir (or layersDir in the config).',
+    };
+    return plan;
+  }
   plan.warnings.push(...plan.analysis.warnings);
+  if (journal?.unreadable) {
+    plan.warnings.push({
+      code: 'journal-unreadable',
+      title: "pybp's journal of an interrupted build is unreadable",
+      message: `${journalPath(layersDir)} cannot be followed (${journal.unreadable}), so pybp cannot undo that build step by step: it puts back the layers the build had set aside and judges the rest as the buildpack would (a half-made layer has no metadata, so it is discarded). If a layer still looks wrong, run \`pybp build --clear-cache\`.`,
+    });
+  }
   const resolved = plan.analysis.python.resolved;
 
   // Where the interpreter would come from. Not finding one is only an error

@@ -73,7 +73,24 @@ function patchAdvice(): string {
   );
 }
 
-function invalidVersionError(line: string): PybpError {
+// A `.python-version` can be anything (a binary, megabytes of text): the
+// error shows enough of it to recognise, not all of it.
+const MAX_SHOWN_CHARS = 200;
+const MAX_SHOWN_LINES = 20;
+
+function shown(line: string): string {
+  const chars = [...line];
+  if (chars.length <= MAX_SHOWN_CHARS) return line;
+  return `${chars.slice(0, MAX_SHOWN_CHARS).join('')}… (${chars.length - MAX_SHOWN_CHARS} more characters)`;
+}
+
+function shownLines(lines: readonly string[]): string[] {
+  const head = lines.slice(0, MAX_SHOWN_LINES).map(shown);
+  return lines.length > MAX_SHOWN_LINES ? [...head, `… and ${lines.length - MAX_SHOWN_LINES} more lines`] : head;
+}
+
+function invalidVersionError(fullLine: string): PybpError {
+  const line = shown(fullLine);
   return new PybpError({
     code: 'python-version-invalid',
     title: TITLE,
@@ -93,7 +110,7 @@ function multipleVersionsError(lines: readonly string[]): PybpError {
     code: 'python-version-multiple',
     title: TITLE,
     message: `.python-version contains more than one version (${lines.length} lines that are not comments):`,
-    details: [...lines],
+    details: shownLines(lines),
     fix:
       `Keep only one version line in .python-version, e.g. ${example()}. Any other line must be a comment ` +
       `starting with #.`,

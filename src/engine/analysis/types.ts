@@ -33,7 +33,13 @@ export interface ResolvedPython {
 }
 
 export interface Warning {
-  code: 'python-3.10-deprecated' | 'python-patch-substituted' | 'uv-python-override' | 'python-source-fallback';
+  code:
+    | 'python-3.10-deprecated'
+    | 'python-patch-substituted'
+    | 'uv-python-override'
+    | 'python-source-fallback'
+    // pybp's own state (not the buildpack's)
+    | 'journal-unreadable';
   title: string;
   message: string;
 }

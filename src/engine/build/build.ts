@@ -4,7 +4,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { formatRequested } from '../analysis/python-version-file.js';
 import { type ErrorData, PybpError, toErrorData } from '../errors.js';
-import type { Emit, PlanSummary } from '../events.js';
+import type { Emit, PlanSummary, StepId } from '../events.js';
+import { faultPoint } from '../fault.js';
 import { recoverLayers } from '../layers/journal.js';
 import { acquireLayersLock, type LayersLock } from '../layers/lock.js';
 import { describeInterpreter } from '../layers/python.js';
@@ -23,6 +24,8 @@ import { uvDependenciesStep, uvToolStep } from './uv-steps.js';
 
 export interface BuildOptions extends PlanOptions {
   clearCache?: boolean;
+  /** Put the stack of an unexpected error into its details (--debug). */
+  debug?: boolean;
 }
 
 export interface BuildReport {
@@ -68,29 +71,40 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     if (e.type === 'warning') warnings.push(e.warning);
     emit(e);
   };
+  const steps = stepTracker(onWarning);
   try {
-    plan = await planBuild(options);
+    // --clear-cache plans from nothing from the start: it is the way out of a
+    // layer toml that cannot be read, so that must not stop it.
+    const planOptions = { ...options, ignorePrevious: options.clearCache === true };
+    plan = await planBuild(planOptions);
     // A project error stops the build before anything is written.
     if (plan.error) throw new PybpError(plan.error);
     await prepareLayersDir(plan);
+    faultPoint('lock:before');
     lock = await acquireLayersLock(plan.layersDir, 'pybp build');
     await stopOrphans(plan.layersDir);
     const recovered = await recoverLayers(plan.layersDir);
     if (recovered !== 'clean') emit({ type: 'recovered', what: recovered });
-    if (options.clearCache) plan = await planBuild({ ...options, ignorePrevious: true });
+    // Decide again, now that nobody else can write and an interrupted build is
+    // undone: another build may have committed since the first look.
+    const firstLook = plan;
+    plan = await planBuild(planOptions);
+    // Recovery has removed an unreadable journal by now; the warning about it still stands.
+    plan.warnings.unshift(...firstLook.warnings.filter((w) => w.code === 'journal-unreadable'));
     if (plan.error) throw new PybpError(plan.error);
     const analysis = plan.analysis!;
     const summary = planSummary(plan)!;
     emit({ type: 'plan', plan: summary, decisions: [...plan.layers.map((l) => l.decision), ...plan.drops] });
 
-    emit({ type: 'step-started', step: 'python-version', title: 'Determining Python version' });
-    for (const notice of analysis.notices) emit({ type: 'info', step: 'python-version', message: notice.message });
-    for (const warning of plan.warnings) onWarning({ type: 'warning', warning });
+    steps.emit({ type: 'step-started', step: 'python-version', title: 'Determining Python version' });
+    for (const notice of analysis.notices) steps.emit({ type: 'info', step: 'python-version', message: notice.message });
+    for (const warning of plan.warnings) steps.emit({ type: 'warning', warning });
 
     const txn = await LayerTransaction.begin(plan.layersDir);
-    ctx = new BuildContext({ ...plan, analysis }, txn, onWarning, signal);
+    ctx = new BuildContext({ ...plan, analysis }, txn, steps.emit, signal);
     try {
       await runSteps(ctx);
+      steps.close(true);
       if (signal.aborted) throw interrupted();
       await txn.commit(new Set(plan.layers.map((l) => l.def.name)), sidecarFor(plan, ctx, started));
     } catch (err) {
@@ -99,14 +113,35 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     }
     return report('succeeded', plan, ctx, warnings, null, started);
   } catch (err) {
+    steps.close(false);
     const error = toErrorData(err);
-    if (error.code === 'internal-error' && options.hostEnv?.PYBP_DEBUG) error.details = [String((err as Error).stack)];
+    if (error.code === 'internal-error' && options.debug && err instanceof Error && err.stack) error.details = err.stack.split('\n');
     emit({ type: 'error', error });
     const status = error.code === 'interrupted' ? 'interrupted' : 'failed';
     return report(status, plan, ctx, warnings, error, started, err);
   } finally {
     await lock?.release();
   }
+}
+
+/** Closes each step (step-finished, with its time) when the next starts or the build ends. */
+function stepTracker(emit: Emit): { emit: Emit; close: (ok: boolean) => void } {
+  let open: { step: StepId; started: number } | null = null;
+  const close = (ok: boolean) => {
+    if (!open) return;
+    emit({ type: 'step-finished', step: open.step, ok, durationMs: Date.now() - open.started });
+    open = null;
+  };
+  return {
+    emit: (e) => {
+      if (e.type === 'step-started') {
+        close(true);
+        open = { step: e.step, started: Date.now() };
+      }
+      emit(e);
+    },
+    close,
+  };
 }
 
 async function runSteps(ctx: BuildContext): Promise<void> {

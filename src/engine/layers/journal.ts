@@ -6,7 +6,7 @@
 // successful build, which is what lifecycle's cache would hold.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { backupDir, journalPath, sidecarPath } from './control-dir.js';
+import { backupDir, isLayerName, journalPath, sidecarPath } from './control-dir.js';
 import { faultPoint } from '../fault.js';
 import { writeFileAtomic } from './layer-toml.js';
 
@@ -27,21 +27,27 @@ export interface Journal {
   removing: string[];
   /** With state committed: the sidecar to write, so layers and sidecar commit together. */
   sidecar?: string;
+  /** Set when the file could not be followed (why); the entries are then rebuilt from the set-aside layers. */
+  unreadable?: string;
 }
 
 export async function readJournal(layersDir: string): Promise<Journal | null> {
-  let text: string;
+  let text: string | null = null;
+  let problem: string;
   try {
     text = await fs.readFile(journalPath(layersDir), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
+    problem = (err as Error).message;
   }
-  try {
-    const j = JSON.parse(text) as Journal;
-    if (j && j.version === 1 && Array.isArray(j.entries)) return { ...j, removing: Array.isArray(j.removing) ? j.removing : [] };
-  } catch {
-    // A journal is written atomically; an unreadable one was not written by pybp.
+  if (text !== null) {
+    try {
+      const checked = checkJournal(JSON.parse(text));
+      if (typeof checked !== 'string') return checked;
+      problem = checked;
+    } catch (err) {
+      problem = `not valid JSON (${(err as Error).message})`;
+    }
   }
   // Unreadable (pybp writes it atomically, so someone else changed it): rebuild
   // the entries from what was set aside, so those layers are put back.
@@ -50,13 +56,50 @@ export async function readJournal(layersDir: string): Promise<Journal | null> {
     const names = new Set<string>();
     for (const e of await fs.readdir(backupDir(layersDir))) names.add(e.endsWith('.toml') ? e.slice(0, -5) : e);
     for (const name of names) {
+      if (!isLayerName(name)) continue;
       const b = backupPaths(layersDir, name);
       entries.push({ name, hadDir: await exists(b.dir), hadToml: await exists(b.toml) });
     }
   } catch {
     // no backups
   }
-  return { version: 1, pid: 0, startedAt: '', state: 'running', entries, removing: [] };
+  return { version: 1, pid: 0, startedAt: '', state: 'running', entries, removing: [], unreadable: problem! };
+}
+
+/**
+ * The journal's names become paths that recovery deletes, so only a journal
+ * pybp could have written is followed: anything else is unreadable.
+ */
+function checkJournal(value: unknown): Journal | string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  const j = value as Record<string, unknown>;
+  if (j.version !== 1) return `unknown version ${JSON.stringify(j.version)}`;
+  if (j.state !== 'running' && j.state !== 'committed') return `unknown state ${JSON.stringify(j.state)}`;
+  if (!Array.isArray(j.entries)) return 'its entries are not a list';
+  for (const e of j.entries as unknown[]) {
+    const entry = e as Record<string, unknown> | null;
+    if (
+      typeof entry !== 'object' || entry === null ||
+      typeof entry.name !== 'string' || !isLayerName(entry.name) ||
+      typeof entry.hadDir !== 'boolean' || typeof entry.hadToml !== 'boolean'
+    ) {
+      return `an entry is not a layer record: ${JSON.stringify(e)}`;
+    }
+  }
+  const removing = j.removing ?? [];
+  if (!Array.isArray(removing) || !removing.every((n) => typeof n === 'string' && isLayerName(n))) {
+    return `the layers to remove are not layer names: ${JSON.stringify(removing)}`;
+  }
+  if (j.sidecar !== undefined && typeof j.sidecar !== 'string') return 'the sidecar it carries is not text';
+  return {
+    version: 1,
+    pid: typeof j.pid === 'number' ? j.pid : 0,
+    startedAt: typeof j.startedAt === 'string' ? j.startedAt : '',
+    state: j.state,
+    entries: (j.entries as JournalEntry[]).map(({ name, hadDir, hadToml }) => ({ name, hadDir, hadToml })),
+    removing: removing as string[],
+    ...(j.sidecar !== undefined ? { sidecar: j.sidecar as string } : {}),
+  };
 }
 
 export async function writeJournal(layersDir: string, journal: Journal): Promise<void> {
@@ -108,7 +151,8 @@ export async function recoverLayers(layersDir: string): Promise<'clean' | 'rolle
   }
   await fs.rm(backupDir(layersDir), { recursive: true, force: true });
   await removeStaleTempFiles(layersDir);
-  await fs.rm(journalPath(layersDir), { force: true });
+  // recursive: an unreadable "journal" may be anything, a directory too.
+  await fs.rm(journalPath(layersDir), { force: true, recursive: true });
   return 'rolled-back';
 }
 

@@ -2,6 +2,7 @@
 // whose process is gone is stale and taken over.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { PybpError } from '../errors.js';
 import { controlDir, lockPath } from './control-dir.js';
 
@@ -22,23 +23,20 @@ export async function acquireLayersLock(layersDir: string, command: string): Pro
   await fs.mkdir(controlDir(layersDir), { recursive: true });
   const file = lockPath(layersDir);
   const info: LockInfo = { pid: process.pid, host: os.hostname(), command, startedAt: new Date().toISOString() };
+  const content = JSON.stringify(info);
   let tookOver: LockInfo | null = null;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const handle = await fs.open(file, 'wx');
-      await handle.writeFile(JSON.stringify(info));
-      await handle.close();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if (await createExclusive(file, content)) {
       return {
         tookOver,
         release: async () => {
-          const held = await readLock(file);
-          if (held?.pid === process.pid) await fs.rm(file, { force: true });
+          if ((await readRaw(file)) === content) await fs.rm(file, { force: true });
         },
       };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const holder = await readLock(file);
+    const raw = await readRaw(file);
+    if (raw === null) continue; // released in the meantime
+    const holder = parseLock(raw);
     if (holder && holder.host === os.hostname() && isAlive(holder.pid) && holder.pid !== process.pid) {
       throw new PybpError({
         code: 'layers-locked',
@@ -48,8 +46,8 @@ export async function acquireLayersLock(layersDir: string, command: string): Pro
       });
     }
     // Stale (dead process, unreadable, or our own leftover): take it over.
-    tookOver = holder ?? { pid: 0, host: '', command: 'unknown', startedAt: '' };
-    await fs.rm(file, { force: true });
+    if (await removeStale(file, raw, content)) tookOver = holder ?? { pid: 0, host: '', command: 'unknown', startedAt: '' };
+    else await new Promise((r) => setTimeout(r, 5 + Math.random() * 10));
   }
   throw new PybpError({
     code: 'layers-locked',
@@ -59,10 +57,81 @@ export async function acquireLayersLock(layersDir: string, command: string): Pro
   });
 }
 
+/**
+ * Creates `file` with its whole content at once (a hard link of a complete
+ * temporary file), or returns false if it exists. With a plain create-then-write,
+ * another process could read the still-empty file, take it for a stale lock
+ * and remove it: two writers.
+ */
+async function createExclusive(file: string, content: string): Promise<boolean> {
+  // Named like the temp files recovery clears, should a kill leave one behind.
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  await fs.writeFile(tmp, content);
+  try {
+    await fs.link(tmp, file);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOENT') return false;
+    // A filesystem without hard links: an exclusive create is the best there is.
+    try {
+      await fs.writeFile(file, content, { flag: 'wx' });
+      return true;
+    } catch (err2) {
+      if ((err2 as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err2;
+    }
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+}
+
+/**
+ * Removes the stale lock `raw`, if it is still there. One process at a time
+ * does this (the `.takeover` guard), and only while the file still holds the
+ * same stale content: two processes that both saw the stale lock must not have
+ * the second one remove the first one's fresh lock.
+ */
+async function removeStale(file: string, raw: string, content: string): Promise<boolean> {
+  const guard = `${file}.takeover`;
+  if (!(await createExclusive(guard, content))) {
+    // Another process is taking over. A guard whose process died (mid-takeover) is cleared.
+    const guardRaw = await readRaw(guard);
+    const owner = guardRaw === null ? null : parseLock(guardRaw);
+    if (guardRaw !== null && (!owner || !isAlive(owner.pid))) await fs.rm(guard, { force: true });
+    return false;
+  }
+  try {
+    if ((await readRaw(file)) !== raw) return false;
+    await fs.rm(file, { force: true });
+    return true;
+  } finally {
+    await fs.rm(guard, { force: true });
+  }
+}
+
+async function readRaw(file: string): Promise<string | null> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+function parseLock(raw: string): LockInfo | null {
+  try {
+    const parsed = JSON.parse(raw) as LockInfo;
+    return parsed && typeof parsed.pid === 'number' ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
 async function readLock(file: string): Promise<LockInfo | null> {
   try {
-    const parsed = JSON.parse(await fs.readFile(file, 'utf8')) as LockInfo;
-    return typeof parsed.pid === 'number' ? parsed : null;
+    const raw = await readRaw(file);
+    return raw === null ? null : parseLock(raw);
   } catch {
     return null;
   }

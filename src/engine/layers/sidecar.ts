@@ -47,7 +47,17 @@ export async function readSidecar(layersDir: string): Promise<SidecarRead> {
       python === undefined ||
       (typeof python === 'object' && typeof python.version === 'string' && typeof python.location === 'string');
     if (!pythonOk) return { ok: false, problem: 'the python record is malformed' };
-    return { ok: true, sidecar: { version: 1, python: python ?? null, lastBuild: parsed.lastBuild ?? null } };
+    // explain and build read lastBuild.layers[name] without further checks.
+    const last = parsed.lastBuild;
+    const lastOk =
+      last === null ||
+      last === undefined ||
+      (typeof last === 'object' &&
+        typeof last.layers === 'object' &&
+        last.layers !== null &&
+        Object.values(last.layers).every((r) => typeof r === 'object' && r !== null));
+    if (!lastOk) return { ok: false, problem: 'the record of the last build is malformed' };
+    return { ok: true, sidecar: { version: 1, python: python ?? null, lastBuild: last ?? null } };
   } catch (err) {
     return { ok: false, problem: `not valid JSON (${(err as Error).message})` };
   }

@@ -1,0 +1,216 @@
+// One writer per layers directory. The module-level stress test hammers the
+// lock from several processes, some of which die holding it; the build-level
+// tests use real builds.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, makeUvApp } from '../support/apps.js';
+import { repoRoot } from '../support/cache.js';
+import { testInfra } from '../support/context.js';
+import { build, BUILD_ENV_FLAGS, cli, writeToolsConfig } from '../e2e/pybp.js';
+import { buildOk, cliEnv, decisionsOf, expectAppRuns, expectCleanControlDir, explainDecisions } from './harness.js';
+
+const lockModule = pathToFileURL(join(repoRoot, 'dist', 'engine', 'layers', 'lock.js')).href;
+const worker = join(repoRoot, 'test', 'reliability', 'lock-stress-worker.mjs');
+
+function runWorker(layersDir: string, runMs: number, dieRate: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [worker, lockModule, layersDir, String(runMs), String(dieRate)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
+}
+
+describe('the layers lock under contention', () => {
+  it('never has two holders, with contenders that die holding it', async () => {
+    const layersDir = await mkdtemp(join(tmpdir(), 'pybp lock-stress-'));
+    const until = Date.now() + 4000;
+    let deaths = 0;
+    // Six contenders; each one that dies is replaced until the time is up.
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        while (Date.now() < until - 200) {
+          const r = await runWorker(layersDir, until - Date.now(), 0.05);
+          if (r.signal === 'SIGKILL') deaths++;
+          else expect(r.code, r.stderr).toBe(0);
+        }
+      }),
+    );
+    const reports = readdirSync(layersDir).filter((n) => n.startsWith('report-')).map((n) => JSON.parse(readFileSync(join(layersDir, n), 'utf8')));
+    const total = reports.reduce((a, r) => ({ held: a.held + r.held, refused: a.refused + r.refused, tookOver: a.tookOver + r.tookOver, doubles: a.doubles + r.doubles }), { held: 0, refused: 0, tookOver: 0, doubles: 0 });
+    console.log(`lock stress: ${JSON.stringify(total)}, ${deaths} died holding the lock`);
+    expect(existsSync(join(layersDir, 'doubles')) ? readFileSync(join(layersDir, 'doubles'), 'utf8') : '').toBe('');
+    expect(total.held).toBeGreaterThan(50);
+    expect(total.refused).toBeGreaterThan(50);
+    expect(deaths).toBeGreaterThan(0);
+    expect(total.tookOver).toBeGreaterThan(0);
+  });
+});
+
+// Real builds: one paused mid-build (it stops itself at a fault point with
+// SIGSTOP, holding the lock), one killed mid-build (a stale lock and a journal),
+// and several started at the same moment.
+describe('concurrent builds of the same app', () => {
+  let app: string;
+  let layersDir: string;
+  const setVersion = (v: string) => writeFile(join(app, '.python-version'), `${v}\n`);
+
+  beforeAll(async () => {
+    const { indexUrl } = testInfra();
+    app = join(await makeTempDir(), 'locked app');
+    await makeUvApp(app, { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'], requiresPython: '>=3.12' });
+    await writeToolsConfig(app, indexUrl);
+    layersDir = join(app, '.pybp', 'layers');
+    await buildOk(app, await explainDecisions(app));
+  });
+
+  it('a second build refuses at once with layers-locked naming the holder, and changes nothing', async () => {
+    await setVersion('3.13');
+    const predicted = await explainDecisions(app);
+    const first = startPausedBuild(app, 'metadata:python:after');
+    const pid = await first.paused;
+    const before = listing(layersDir);
+
+    const started = Date.now();
+    const second = await build(app);
+    const took = Date.now() - started;
+    expect(second.exitCode).toBe(1);
+    expect(second.error?.code).toBe('layers-locked');
+    expect(second.error?.message).toContain(`process ${pid}`);
+    expect(second.error?.fix).toContain(`kill ${pid}`);
+    expect(took, 'refused at once, not after waiting').toBeLessThan(10_000);
+    expect(listing(layersDir)).toEqual(before);
+
+    // explain reads without the lock, and sees through the running build.
+    expect(await explainDecisions(app)).toEqual(predicted);
+
+    process.kill(pid, 'SIGCONT');
+    const done = await first.done;
+    expect(done.code, done.stderr).toBe(0);
+    const after = await explainDecisions(app);
+    expect(after.map((d) => d.action)).toEqual(['reuse', 'reuse', 'rebuild-always', 'reuse']);
+    await expectAppRuns(app, '3.13');
+    expectCleanControlDir(layersDir);
+  });
+
+  it('the stale lock of a killed build is taken over, and its half-made layers rolled back', async () => {
+    await setVersion('3.12');
+    const predicted = await explainDecisions(app);
+    const first = startPausedBuild(app, 'set-aside:venv:toml-moved');
+    const pid = await first.paused;
+    process.kill(pid, 'SIGKILL');
+    await first.done;
+    const lock = JSON.parse(readFileSync(join(layersDir, '.pybp', 'lock'), 'utf8'));
+    expect(lock.pid).toBe(pid);
+    expect(existsSync(join(layersDir, '.pybp', 'journal.json'))).toBe(true);
+
+    expect(await explainDecisions(app)).toEqual(predicted);
+    await buildOk(app, predicted);
+    await expectAppRuns(app, '3.12');
+    expectCleanControlDir(layersDir);
+  });
+
+  it('builds started at the same moment: one writes, the others refuse with layers-locked', async () => {
+    let succeeded = 0;
+    let refused = 0;
+    for (const version of ['3.13', '3.12', '3.13']) {
+      await setVersion(version);
+      const results = await Promise.all([build(app), build(app), build(app)]);
+      for (const r of results) {
+        if (r.status === 'succeeded') succeeded++;
+        else {
+          expect(r.error?.code, JSON.stringify(r.error)).toBe('layers-locked');
+          refused++;
+        }
+      }
+      expect(results.some((r) => r.status === 'succeeded')).toBe(true);
+      const now = await explainDecisions(app);
+      expect(now.map((d) => d.action)).toEqual(['reuse', 'reuse', 'rebuild-always', 'reuse']);
+      await expectAppRuns(app, version);
+      expectCleanControlDir(layersDir);
+    }
+    console.log(`simultaneous builds: ${succeeded} succeeded, ${refused} refused with layers-locked`);
+  });
+
+  it('a build that looked at the layers before another build committed decides again under the lock', async () => {
+    // Y plans on the 3.13 layers (everything reused) and pauses before taking the lock...
+    await setVersion('3.13');
+    await buildOk(app, await explainDecisions(app));
+    const late = startPausedBuild(app, 'lock:before', ['--json']);
+    const pid = await late.paused;
+    // ...meanwhile X builds 3.12 and commits...
+    await setVersion('3.12');
+    await buildOk(app, await explainDecisions(app));
+    // ...and Y goes on, for 3.13 again. What follows X's build is discarding python and venv.
+    await setVersion('3.13');
+    const predicted = await explainDecisions(app);
+    expect(predicted.map((d) => d.action)).toEqual(['discard', 'reuse', 'rebuild-always', 'discard']);
+    process.kill(pid, 'SIGCONT');
+    const done = await late.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(decisionsOf(JSON.parse(done.stdout))).toEqual(predicted);
+    await expectAppRuns(app, '3.13');
+    expect((await explainDecisions(app)).map((d) => d.action)).toEqual(['reuse', 'reuse', 'rebuild-always', 'reuse']);
+  });
+});
+
+const paused: ChildProcess[] = [];
+afterEach(() => {
+  // A failed test must not leave a stopped build behind.
+  for (const child of paused.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+/** A build that stops itself (SIGSTOP) at a fault point (holding the lock, past `lock:before`). */
+function startPausedBuild(
+  app: string,
+  point: string,
+  extra: string[] = [],
+): { paused: Promise<number>; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, [cli, 'build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS, ...extra], {
+    env: cliEnv({ PYBP_FAULT_AT: point, PYBP_FAULT_SIGNAL: 'SIGSTOP' }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  paused.push(child);
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  const stopped = (async () => {
+    const pid = child.pid!;
+    for (let i = 0; i < 1500; i++) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the build ended before ${point}: ${stderr}`);
+      try {
+        if (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('T')) return pid;
+      } catch {
+        // not there yet
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`the build never reached ${point}`);
+  })();
+  return { paused: stopped, done };
+}
+
+/** Every path under `dir` with its size and mtime. */
+function listing(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      const st = lstatSync(p);
+      // A directory's mtime only says entries came and went, which the listing shows itself.
+      out.push(`${rel}${e.name} ${e.isDirectory() ? 'dir' : `${st.size} ${st.mtimeMs}`}`);
+      if (e.isDirectory()) walk(p, `${rel}${e.name}/`);
+    }
+  };
+  walk(dir, '');
+  return out.sort();
+}
