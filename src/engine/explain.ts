@@ -1,10 +1,8 @@
 // The data `pybp explain` prints: the plan, as a report. No rules here; they
 // live in the layer modules and run in planBuild().
-import { formatRequested } from './analysis/python-version-file.js';
 import type { ErrorData } from './errors.js';
-import type { BuildPlan } from './plan.js';
+import { type BuildPlan, planSummary } from './plan.js';
 import type { LayerAction, LayerTypes, Reason } from './layers/types.js';
-import { describeInterpreter } from './layers/python.js';
 
 export interface ExplainLayer {
   name: string;
@@ -44,20 +42,13 @@ export function explainReport(plan: BuildPlan): ExplainReport {
   if (!plan.sidecar.ok) {
     notes.push(`pybp's own record of the last build (.pybp/state.json) is unreadable (${plan.sidecar.problem}); pybp-only reasons are unavailable. The buildpack's decisions are unaffected.`);
   }
-  const a = plan.analysis;
+  const summary = planSummary(plan);
   return {
     app: plan.appDir,
     layersDir: plan.layersDir,
-    packageManager: a?.packageManager ?? null,
-    python: a ? { requested: formatRequested(a.python.requested), resolved: a.python.resolved, origin: a.python.origin } : null,
-    source: plan.source
-      ? {
-          kind: plan.source.kind,
-          interpreter: plan.interpreter ? describeInterpreter(plan.interpreter) : null,
-          substituted: plan.source.substituted,
-          reason: plan.source.reason,
-        }
-      : null,
+    packageManager: summary?.packageManager ?? null,
+    python: summary?.python ?? null,
+    source: summary?.source ?? null,
     target: { ...plan.target },
     layers,
     warnings: plan.warnings.map((w) => ({ code: w.code, message: w.message })),

@@ -13,7 +13,9 @@ import { pipCacheLayer } from './layers/pip-cache.js';
 import { pipLayer } from './layers/pip.js';
 import { poetryLayer } from './layers/poetry.js';
 import { type PreviousLayer, readPreviousLayers } from './layers/previous-state.js';
-import { type InterpreterRecord, pythonLayer } from './layers/python.js';
+import { describeInterpreter, type InterpreterRecord, pythonLayer } from './layers/python.js';
+import { formatRequested } from './analysis/python-version-file.js';
+import type { PlanSummary } from './events.js';
 import { readSidecar, type SidecarRead } from './layers/sidecar.js';
 import type { LayerDecision } from './layers/types.js';
 import { uvCacheLayer } from './layers/uv-cache.js';
@@ -227,4 +229,25 @@ export function allDecisions(plan: BuildPlan): LayerDecision[] {
 
 export function assertNoPlanError(plan: BuildPlan): asserts plan is BuildPlan & { analysis: ProjectAnalysis } {
   if (plan.error) throw new PybpError(plan.error);
+}
+
+/** The facts about a plan that every output shows in its header. */
+export function planSummary(plan: BuildPlan): PlanSummary | null {
+  const a = plan.analysis;
+  if (!a) return null;
+  return {
+    app: plan.appDir,
+    layersDir: plan.layersDir,
+    packageManager: a.packageManager,
+    python: { requested: formatRequested(a.python.requested), resolved: a.python.resolved, origin: a.python.origin },
+    source: plan.source
+      ? {
+          kind: plan.source.kind,
+          interpreter: plan.interpreter ? describeInterpreter(plan.interpreter) : null,
+          substituted: plan.source.substituted,
+          reason: plan.source.reason,
+        }
+      : null,
+    target: { ...plan.target },
+  };
 }

@@ -9,6 +9,20 @@ import { entryExists, listDir, type DirListing } from '../fs-exists.js';
  * supported package-manager files on purpose: half-configured apps pass
  * detection and then get a helpful build error instead of "not Python".
  */
+/**
+ * Common misspellings of requirements.txt: detection accepts them (spec §2) so
+ * such apps reach a build error that helps, rather than "not a Python app".
+ */
+export const MISSPELLED_REQUIREMENTS: readonly string[] = [
+  'requeriments.txt',
+  'requirement.txt',
+  'requirements',
+  'requirements.text',
+  'Requirements.txt',
+  'requirements.txt.txt',
+  'requirments.txt',
+];
+
 export const DETECT_ENTRIES: readonly string[] = [
   '.python-version',
   '__init__.py',
@@ -26,13 +40,7 @@ export const DETECT_ENTRIES: readonly string[] = [
   'setup.cfg',
   'setup.py',
   'uv.lock',
-  'requeriments.txt',
-  'requirement.txt',
-  'requirements',
-  'requirements.text',
-  'Requirements.txt',
-  'requirements.txt.txt',
-  'requirments.txt',
+  ...MISSPELLED_REQUIREMENTS,
   '__pycache__/',
   '.venv/',
   'venv/',

@@ -2,17 +2,15 @@
 // out as one transaction over the layers directory.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { formatRequested } from '../analysis/python-version-file.js';
 import { type ErrorData, PybpError, toErrorData } from '../errors.js';
-import type { Emit, PlanSummary, StepId } from '../events.js';
+import type { Emit, StepId } from '../events.js';
 import { faultPoint } from '../fault.js';
 import { recoverLayers } from '../layers/journal.js';
 import { acquireLayersLock, type LayersLock } from '../layers/lock.js';
-import { describeInterpreter } from '../layers/python.js';
 import type { Sidecar } from '../layers/sidecar.js';
 import { LayerTransaction } from '../layers/transaction.js';
 import type { LayerAction, Reason } from '../layers/types.js';
-import { type BuildPlan, defaultLayersDir, planBuild, type PlanOptions } from '../plan.js';
+import { type BuildPlan, defaultLayersDir, planBuild, type PlanOptions, planSummary } from '../plan.js';
 import type { Warning } from '../analysis/types.js';
 import { BuildContext } from './context.js';
 import { djangoStep } from './django-step.js';
@@ -39,26 +37,6 @@ export interface BuildReport {
   warnings: Array<{ code: string; message: string }>;
   error: ErrorData | null;
   durationMs: number;
-}
-
-export function planSummary(plan: BuildPlan): PlanSummary | null {
-  const a = plan.analysis;
-  if (!a) return null;
-  return {
-    app: plan.appDir,
-    layersDir: plan.layersDir,
-    packageManager: a.packageManager,
-    python: { requested: formatRequested(a.python.requested), resolved: a.python.resolved, origin: a.python.origin },
-    source: plan.source
-      ? {
-          kind: plan.source.kind,
-          interpreter: plan.interpreter ? describeInterpreter(plan.interpreter) : null,
-          substituted: plan.source.substituted,
-          reason: plan.source.reason,
-        }
-      : null,
-    target: { ...plan.target },
-  };
 }
 
 export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortSignal): Promise<BuildReport> {

@@ -4,6 +4,7 @@
 
 import { determinePackageManager, findPackageManagerFiles, type PackageManagerFile } from '../analysis/package-manager.js';
 import { PACKAGE_MANAGER_INFO, type PackageManager } from '../analysis/types.js';
+import { MISSPELLED_REQUIREMENTS } from '../analysis/detect.js';
 import { entryExists } from '../fs-exists.js';
 import { isPybpError } from '../errors.js';
 import { fail, failFromError, pass } from './check.js';
@@ -11,20 +12,7 @@ import type { DoctorCheck } from './types.js';
 
 const AREA = 'package manager';
 
-/**
- * The misspellings of requirements.txt that the buildpack's detection
- * accepts (spec §2) so that such apps get to a build error instead of "not
- * Python". The build then only says no package manager file was found.
- */
-export const MISSPELLED_REQUIREMENTS: readonly string[] = [
-  'requeriments.txt',
-  'requirement.txt',
-  'requirements',
-  'requirements.text',
-  'Requirements.txt',
-  'requirements.txt.txt',
-  'requirments.txt',
-];
+export { MISSPELLED_REQUIREMENTS };
 
 export async function checkPackageManager(
   appDir: string,
