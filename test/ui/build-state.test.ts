@@ -177,10 +177,21 @@ describe('reduceBuild', () => {
   it('honours step-finished events with their own time', () => {
     const s = run([
       ev({ type: 'step-started', step: 'uv', title: 'Installing uv' }, 100),
-      ev({ type: 'step-finished', step: 'uv', ok: false, durationMs: 250 }, 9999),
+      ev({ type: 'step-finished', step: 'uv', ok: true, durationMs: 250 }, 9999),
     ]);
-    expect(finishedSteps(s)[0]).toMatchObject({ status: 'failed', durationMs: 250 });
+    expect(finishedSteps(s)[0]).toMatchObject({ status: 'succeeded', durationMs: 250 });
     expect(s.current).toBeNull();
+  });
+
+  it('leaves a step that did not finish to the error that follows (interrupted, not failed)', () => {
+    const interrupted = { code: 'interrupted' as const, title: 'The build was interrupted', message: 'stopped', fix: 'again' };
+    const s = run([
+      ev({ type: 'step-started', step: 'poetry', title: 'Installing Poetry' }, 100),
+      ev({ type: 'step-finished', step: 'poetry', ok: false, durationMs: 250 }, 350),
+      ev({ type: 'error', error: interrupted }, 400),
+    ]);
+    expect(finishedSteps(s)[0]).toMatchObject({ title: 'Installing Poetry', status: 'interrupted' });
+    expect(interruptedStep(s)?.title).toBe('Installing Poetry');
   });
 
   it('ignores step-finished for a step that is not running', () => {

@@ -153,7 +153,9 @@ export function reduceBuild(state: BuildState, action: BuildAction): BuildState 
     case 'output':
       return addOutput(state, { text: cleanOutputLine(e.line) });
     case 'step-finished':
-      if (state.current?.id !== e.step) return state;
+      // A step that did not finish is closed by the error event that follows,
+      // which knows whether it failed or was interrupted.
+      if (state.current?.id !== e.step || !e.ok) return state;
       return closeCurrent(state, e.ok ? 'succeeded' : 'failed', state.current.startedAt + e.durationMs);
     case 'warning': {
       const next = { ...state, warnings: [...state.warnings, e.warning] };
