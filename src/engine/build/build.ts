@@ -96,7 +96,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     if (error.code === 'internal-error' && options.debug && err instanceof Error && err.stack) error.details = err.stack.split('\n');
     emit({ type: 'error', error });
     const status = error.code === 'interrupted' ? 'interrupted' : 'failed';
-    return report(status, plan, ctx, warnings, error, started, err);
+    return report(status, plan, ctx, warnings, error, started);
   } finally {
     await lock?.release();
   }
@@ -191,7 +191,6 @@ function report(
   warnings: Warning[],
   error: ErrorData | null,
   started: number,
-  _err?: unknown,
 ): BuildReport {
   const a = plan?.analysis ?? null;
   const summary = plan ? planSummary(plan) : null;
