@@ -9,7 +9,7 @@ export interface ExplainLayer {
   types: LayerTypes;
   action: LayerAction;
   reasons: Reason[];
-  /** How long this layer took in the last build, when it was made then (pybp's sidecar). */
+  /** How long making this layer took, the last time a build made it (pybp's sidecar). */
   lastBuildMs: number | null;
 }
 
@@ -57,7 +57,9 @@ export function explainReport(plan: BuildPlan): ExplainReport {
   };
 }
 
-/** What making the layer cost last time; a reuse last time says nothing about that. */
-function lastMadeMs(record: { action: string; durationMs: number } | undefined): number | null {
-  return record && record.action !== 'reuse' ? record.durationMs : null;
+/** What making the layer cost the last time a build made it; a reuse says nothing about that. */
+function lastMadeMs(record: { action: string; durationMs: number; madeMs?: number | null } | undefined): number | null {
+  if (!record) return null;
+  if (typeof record.madeMs === 'number') return record.madeMs;
+  return record.action !== 'reuse' ? record.durationMs : null;
 }

@@ -41,7 +41,7 @@ describe('ExplainView', () => {
     const out = view(<ExplainView report={explain()} />);
     expect(out).toContain('pybp explain /tmp/shop');
     expect(out).toContain('pip · Python 3.13 → 3.13.15 (.python-version) · ubuntu 24.04 amd64');
-    expect(out).toContain('layer      next      cost (last build)');
+    expect(out).toContain('layer      next      cost (when last made)');
     expect(out).toMatch(/^python     DISCARD   ~2\.1 s$/m);
     expect(out).toMatch(/^pip        REUSE$/m);
     expect(out).toMatch(/^pip-cache  CREATE    not recorded$/m);
@@ -61,7 +61,7 @@ describe('ExplainView', () => {
   it('adds up what the rebuilds cost and says what is dropped', () => {
     const out = view(<ExplainView report={explain()} />).replace(/\s*\n\s*/g, ' ');
     expect(out).toContain(
-      'The next build makes 3 layers again (python, pip-cache, venv); the 2 with a recorded time took 3.0 s in the last build.',
+      'The next build makes 3 layers again (python, pip-cache, venv); the 2 with a recorded time took 3.0 s when last made.',
     );
     expect(out).toContain('It drops poetry: left by an earlier build, not used now, not cached again.');
   });

@@ -75,7 +75,8 @@ export class BuildContext {
     const previous = this.plan.sidecar.ok ? this.plan.sidecar.sidecar?.lastBuild?.layers[name] : undefined;
     let sizeBytes = knownSize ?? (measure ? null : (previous?.sizeBytes ?? null));
     if (sizeBytes == null) sizeBytes = await layerSize(this.layerPath(name));
-    this.records[name] = { action: decision.action, durationMs, sizeBytes };
+    const madeMs = decision.action === 'reuse' ? (previous?.madeMs ?? null) : durationMs;
+    this.records[name] = { action: decision.action, durationMs, sizeBytes, madeMs };
     this.emit({ type: 'layer-finished', step, layer: name, action: decision.action, durationMs, sizeBytes });
   }
 

@@ -13,6 +13,8 @@ export interface LayerRecord {
   action: LayerAction;
   durationMs: number;
   sizeBytes: number | null;
+  /** How long making the layer took, the last time a build made it (carried over while it is reused). */
+  madeMs?: number | null;
 }
 
 export interface Sidecar {

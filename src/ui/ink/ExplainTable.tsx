@@ -19,7 +19,7 @@ export function ExplainTable({ layers }: { layers: ExplainLayer[] }) {
   return (
     <Box flexDirection="column">
       <Text bold>
-        {'layer'.padEnd(nameWidth)}  {'next'.padEnd(ACTION_WIDTH)}  cost (last build)
+        {'layer'.padEnd(nameWidth)}  {'next'.padEnd(ACTION_WIDTH)}  cost (when last made)
       </Text>
       {layers.map((l) => (
         <Box key={l.name} flexDirection="column">

@@ -38,7 +38,7 @@ export function ExplainView({ report, debug = false }: { report: ExplainReport; 
               {timed.length > 0 ? (
                 <>
                   {untimed.length > 0 ? `; the ${timed.length} with a recorded time ` : remade.length === 1 ? '; it ' : '; together they '}
-                  <Text bold>took {formatDuration(cost)}</Text> in the last build
+                  <Text bold>took {formatDuration(cost)}</Text> when last made
                 </>
               ) : null}
               .

@@ -16,7 +16,7 @@ export function printExplain(report: ExplainReport, out: NodeJS.WritableStream):
   w();
   const width = Math.max(8, ...report.layers.map((l) => l.name.length));
   for (const layer of report.layers) {
-    const cost = layer.action !== 'reuse' && layer.lastBuildMs != null ? chalk.dim(`  (took ${formatDuration(layer.lastBuildMs)} last time)`) : '';
+    const cost = layer.action !== 'reuse' && layer.lastBuildMs != null ? chalk.dim(`  (last made in ${formatDuration(layer.lastBuildMs)})`) : '';
     w(`${layer.name.padEnd(width)}  ${ACTION_PLAN[layer.action].padEnd(8)}${cost}`);
     for (const r of layer.reasons) w(`${' '.repeat(width)}    - ${formatReason(r)}`);
   }
