@@ -5,7 +5,7 @@ import path from 'node:path';
 import { PybpError } from '../errors.js';
 import type { BuildContext } from './context.js';
 import type { StepId } from '../events.js';
-import type { Env } from '../layers/layer-env.js';
+import { applyInMemory, applyLayerEnv, type Env, writeLayerEnv } from '../layers/layer-env.js';
 
 export async function locateBundledPip(pythonLayerDir: string, pythonVersion: string): Promise<string> {
   const [major, minor] = pythonVersion.split('.');
@@ -80,4 +80,29 @@ export function resolveOnPath(program: string, env: Env): string {
     }
   }
   return program;
+}
+
+/**
+ * The pip and poetry layers (spec §7.3, §7.6): the tool is installed with the
+ * bundled pip, `--user` into the layer. The layer's env is applied in memory
+ * for the bootstrap and written to disk after it, then applied from disk.
+ */
+export async function toolLayerStep(
+  ctx: BuildContext,
+  pythonDir: string,
+  tool: { step: 'pip' | 'poetry'; displayName: string; version: string; code: 'pip-install-failed' | 'poetry-install-failed' },
+): Promise<void> {
+  const { step, displayName, version } = tool;
+  ctx.emit({ type: 'step-started', step, title: `Installing ${displayName}` });
+  const { def } = ctx.planned(step);
+  const dir = ctx.layerPath(step);
+  await ctx.withLayer(step, step, async (layerDir) => {
+    ctx.info(step, `Installing ${displayName} ${version}`);
+    const wheel = await locateBundledPip(pythonDir, ctx.plan.analysis.python.resolved);
+    const env = { ...ctx.env };
+    applyInMemory(env, def.env(layerDir), 'build');
+    await pipBootstrap(ctx, step, { wheel, requirement: `${step}==${version}`, env, code: tool.code, toolName: displayName });
+  });
+  await writeLayerEnv(dir, def.env(dir));
+  await applyLayerEnv(ctx.env, dir, 'build');
 }

@@ -3,23 +3,11 @@
 import { PIP_VERSION } from '../versions.js';
 import { applyInMemory, applyLayerEnv, writeLayerEnv } from '../layers/layer-env.js';
 import type { BuildContext } from './context.js';
-import { locateBundledPip, pipBootstrap, resolveOnPath } from './bundled-pip.js';
+import { resolveOnPath, toolLayerStep } from './bundled-pip.js';
 import { createVenv } from './venv.js';
 
 export async function pipToolStep(ctx: BuildContext, pythonDir: string): Promise<void> {
-  ctx.emit({ type: 'step-started', step: 'pip', title: 'Installing pip' });
-  const { def } = ctx.planned('pip');
-  const dir = ctx.layerPath('pip');
-  await ctx.withLayer('pip', 'pip', async (layerDir) => {
-    ctx.info('pip', `Installing pip ${PIP_VERSION}`);
-    const wheel = await locateBundledPip(pythonDir, ctx.plan.analysis.python.resolved);
-    // The layer's env is applied in memory for the bootstrap, written to disk after it.
-    const env = { ...ctx.env };
-    applyInMemory(env, def.env(layerDir), 'build');
-    await pipBootstrap(ctx, 'pip', { wheel, requirement: `pip==${PIP_VERSION}`, env, code: 'pip-install-failed', toolName: 'pip' });
-  });
-  await writeLayerEnv(dir, def.env(dir));
-  await applyLayerEnv(ctx.env, dir, 'build');
+  await toolLayerStep(ctx, pythonDir, { step: 'pip', displayName: 'pip', version: PIP_VERSION, code: 'pip-install-failed' });
 }
 
 export async function pipDependenciesStep(ctx: BuildContext, pythonDir: string): Promise<void> {

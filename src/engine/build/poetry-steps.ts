@@ -1,24 +1,13 @@
 // Build steps for a Poetry app (spec §7.6, §7.7): the poetry layer, then the
 // cached venv and `poetry sync --only main`.
 import { POETRY_VERSION } from '../versions.js';
-import { applyInMemory, applyLayerEnv, writeLayerEnv } from '../layers/layer-env.js';
+import { applyLayerEnv, writeLayerEnv } from '../layers/layer-env.js';
 import type { BuildContext } from './context.js';
-import { locateBundledPip, pipBootstrap, resolveOnPath } from './bundled-pip.js';
+import { resolveOnPath, toolLayerStep } from './bundled-pip.js';
 import { createVenv } from './venv.js';
 
 export async function poetryToolStep(ctx: BuildContext, pythonDir: string): Promise<void> {
-  ctx.emit({ type: 'step-started', step: 'poetry', title: 'Installing Poetry' });
-  const { def } = ctx.planned('poetry');
-  const dir = ctx.layerPath('poetry');
-  await ctx.withLayer('poetry', 'poetry', async (layerDir) => {
-    ctx.info('poetry', `Installing Poetry ${POETRY_VERSION}`);
-    const wheel = await locateBundledPip(pythonDir, ctx.plan.analysis.python.resolved);
-    const env = { ...ctx.env };
-    applyInMemory(env, def.env(layerDir), 'build');
-    await pipBootstrap(ctx, 'poetry', { wheel, requirement: `poetry==${POETRY_VERSION}`, env, code: 'poetry-install-failed', toolName: 'Poetry' });
-  });
-  await writeLayerEnv(dir, def.env(dir));
-  await applyLayerEnv(ctx.env, dir, 'build');
+  await toolLayerStep(ctx, pythonDir, { step: 'poetry', displayName: 'Poetry', version: POETRY_VERSION, code: 'poetry-install-failed' });
 }
 
 export async function poetryDependenciesStep(ctx: BuildContext, pythonDir: string): Promise<void> {
