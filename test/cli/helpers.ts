@@ -10,6 +10,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
+import { NETWORK_HOST_VARS } from '../../src/engine/build-env.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const pybpBin = path.join(repoRoot, 'dist', 'cli.js');
@@ -24,17 +25,7 @@ export const KEPT_HOST_VARS = [
   'LC_ALL',
   'TZ',
   'TMPDIR',
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'NO_PROXY',
-  'http_proxy',
-  'https_proxy',
-  'no_proxy',
-  'SSL_CERT_FILE',
-  'SSL_CERT_DIR',
-  'REQUESTS_CA_BUNDLE',
-  'CURL_CA_BUNDLE',
-  'PIP_CERT',
+  ...NETWORK_HOST_VARS,
 ] as const;
 
 export interface RunOptions {

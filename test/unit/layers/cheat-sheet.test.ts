@@ -3,12 +3,11 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import type { PackageManager } from '../../../src/engine/analysis/types.js';
+import { PACKAGE_MANAGER_INFO, type PackageManager } from '../../../src/engine/analysis/types.js';
 import { renderLayerToml } from '../../../src/engine/layers/layer-toml.js';
 import type { LayerDecision, LayerMetadata } from '../../../src/engine/layers/types.js';
-import { allDecisions, layerDefinitions } from '../../../src/engine/plan.js';
-import { parseTarget } from '../../../src/engine/target.js';
-import { plan, type PreviousBuild, type Sandbox, useSandboxes, writeApp, writePreviousBuild } from './previous-build.js';
+import { allDecisions } from '../../../src/engine/plan.js';
+import { plan, previousDefinitions, type PreviousBuild, type Sandbox, useSandboxes, writeApp, writePreviousBuild } from './previous-build.js';
 
 const sandbox = useSandboxes();
 
@@ -23,19 +22,12 @@ interface Scenario {
   app: { pm: PackageManager; pythonVersionFile: string | null; target?: string };
 }
 
-const PM_NAME: Record<PackageManager, string> = { pip: 'pip', poetry: 'Poetry', uv: 'uv' };
+const PM_NAME = (pm: PackageManager): string => PACKAGE_MANAGER_INFO[pm].displayName;
 
 /** Rewrites every cached layer's toml of the previous build with changed metadata. */
 function rewriteCached(change: (metadata: LayerMetadata) => Record<string, unknown>) {
   return async (box: Sandbox, prev: PreviousBuild) => {
-    const defs = layerDefinitions({
-      packageManager: prev.packageManager,
-      pythonVersion: prev.pythonVersion,
-      target: parseTarget(prev.target ?? 'heroku-24', 'flag'),
-      previousInterpreter: null,
-      interpreter: null,
-    });
-    for (const def of defs) {
+    for (const def of previousDefinitions(prev)) {
       if (def.kind !== 'cached') continue;
       const metadata = change({ ...def.metadata }) as LayerMetadata;
       await writeFile(path.join(box.layers, `${def.name}.toml`), renderLayerToml(def.types, metadata));
@@ -45,22 +37,22 @@ function rewriteCached(change: (metadata: LayerMetadata) => Record<string, unkno
 
 const scenarios: Scenario[] = [
   ...PMS.map((pm) => ({
-    label: `nothing (${PM_NAME[pm]})`,
+    label: `nothing (${PM_NAME(pm)})`,
     previous: { packageManager: pm, pythonVersion: '3.12.13' },
     app: { pm, pythonVersionFile: '3.12' },
   })),
   ...PMS.map((pm) => ({
-    label: `Python 3.12.12 → 3.12.13 (${PM_NAME[pm]})`,
+    label: `Python 3.12.12 → 3.12.13 (${PM_NAME(pm)})`,
     previous: { packageManager: pm, pythonVersion: '3.12.12' },
     app: { pm, pythonVersionFile: '3.12' },
   })),
   ...PMS.map((pm) => ({
-    label: `distro 22.04 → 24.04 (${PM_NAME[pm]})`,
+    label: `distro 22.04 → 24.04 (${PM_NAME(pm)})`,
     previous: { packageManager: pm, pythonVersion: '3.12.13', target: 'heroku-22' },
     app: { pm, pythonVersionFile: '3.12' },
   })),
   ...PMS.map((pm) => ({
-    label: `arch arm64 → amd64 (${PM_NAME[pm]})`,
+    label: `arch arm64 → amd64 (${PM_NAME(pm)})`,
     previous: { packageManager: pm, pythonVersion: '3.12.13', target: 'heroku-24/arm64' },
     app: { pm, pythonVersionFile: '3.12' },
   })),
@@ -80,7 +72,7 @@ const scenarios: Scenario[] = [
     app: { pm: 'uv', pythonVersionFile: '3.12' },
   },
   ...PMS.map((pm) => ({
-    label: `3.14 → 3.14.7 (${PM_NAME[pm]})`,
+    label: `3.14 → 3.14.7 (${PM_NAME(pm)})`,
     previous: { packageManager: pm, pythonVersion: '3.14.7' },
     app: { pm, pythonVersionFile: '3.14.7' },
   })),
@@ -94,17 +86,17 @@ const scenarios: Scenario[] = [
       ['poetry', 'pip'],
     ] as Array<[PackageManager, PackageManager]>
   ).map(([from, to]) => ({
-    label: `switch ${PM_NAME[from]} → ${PM_NAME[to]}`,
+    label: `switch ${PM_NAME(from)} → ${PM_NAME(to)}`,
     previous: { packageManager: from, pythonVersion: '3.12.13' },
     app: { pm: to, pythonVersionFile: '3.12' },
   })),
   ...PMS.map((pm) => ({
-    label: `first build (${PM_NAME[pm]})`,
+    label: `first build (${PM_NAME(pm)})`,
     previous: null,
     app: { pm, pythonVersionFile: '3.12' },
   })),
   ...PMS.map((pm) => ({
-    label: `missing key (${PM_NAME[pm]})`,
+    label: `missing key (${PM_NAME(pm)})`,
     previous: { packageManager: pm, pythonVersion: '3.12.13' },
     damage: rewriteCached((m) => {
       const { python_version: _dropped, ...rest } = m;
@@ -114,13 +106,13 @@ const scenarios: Scenario[] = [
     app: { pm, pythonVersionFile: '3.12' },
   })),
   ...PMS.map((pm) => ({
-    label: `extra key (${PM_NAME[pm]})`,
+    label: `extra key (${PM_NAME(pm)})`,
     previous: { packageManager: pm, pythonVersion: '3.12.13' },
     damage: rewriteCached((m) => ({ ...m, built_by: 'someone' })),
     app: { pm, pythonVersionFile: '3.12' },
   })),
   ...PMS.map((pm) => ({
-    label: `mistyped key (${PM_NAME[pm]})`,
+    label: `mistyped key (${PM_NAME(pm)})`,
     previous: { packageManager: pm, pythonVersion: '3.12.13' },
     damage: rewriteCached((m) => ({ ...m, arch: 64 })),
     app: { pm, pythonVersionFile: '3.12' },

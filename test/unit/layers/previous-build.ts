@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach } from 'vitest';
 import type { PackageManager } from '../../../src/engine/analysis/types.js';
 import { renderLayerToml } from '../../../src/engine/layers/layer-toml.js';
+import type { LayerDefinition } from '../../../src/engine/layers/definition.js';
 import type { LayerDecision } from '../../../src/engine/layers/types.js';
 import { allDecisions, type BuildPlan, layerDefinitions, planBuild } from '../../../src/engine/plan.js';
 import { parseTarget } from '../../../src/engine/target.js';
@@ -57,6 +58,17 @@ export interface PreviousBuild {
   overrides?: Record<string, Record<string, string>>;
 }
 
+/** The layer definitions the previous build used (its package manager, Python and target). */
+export function previousDefinitions(prev: PreviousBuild): LayerDefinition[] {
+  return layerDefinitions({
+    packageManager: prev.packageManager,
+    pythonVersion: prev.pythonVersion,
+    target: parseTarget(prev.target ?? 'heroku-24', 'flag'),
+    previousInterpreter: null,
+    interpreter: null,
+  });
+}
+
 /**
  * Writes `<name>.toml` (as the build writes it at the end: [types] plus
  * metadata for cached layers) and a layer directory with one file in it, for
@@ -64,14 +76,7 @@ export interface PreviousBuild {
  */
 export async function writePreviousBuild(layersDir: string, prev: PreviousBuild): Promise<void> {
   await mkdir(layersDir, { recursive: true });
-  const defs = layerDefinitions({
-    packageManager: prev.packageManager,
-    pythonVersion: prev.pythonVersion,
-    target: parseTarget(prev.target ?? 'heroku-24', 'flag'),
-    previousInterpreter: null,
-    interpreter: null,
-  });
-  for (const def of defs) {
+  for (const def of previousDefinitions(prev)) {
     const metadata = def.kind === 'cached' ? { ...def.metadata, ...(prev.overrides?.[def.name] ?? {}) } : undefined;
     await writeFile(path.join(layersDir, `${def.name}.toml`), renderLayerToml(def.types, metadata));
     await mkdir(path.join(layersDir, def.name), { recursive: true });
