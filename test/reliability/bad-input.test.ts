@@ -1,15 +1,16 @@
 // Bad input: what a user's app directory may hold. Each case ends in a coded
 // error (exit 1) or in what the buildpack does with it, never in pybp's
 // internal-error, and nothing outside the layers directory is touched.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir, makeUvApp } from '../support/apps.js';
+import { repoRoot } from '../support/cache.js';
 import { testInfra } from '../support/context.js';
-import { build, BUILD_ENV_FLAGS, cli, explain, runCli, writeToolsConfig } from '../e2e/pybp.js';
+import { build, BUILD_ENV_FLAGS, explain, runCli, writeToolsConfig } from '../e2e/pybp.js';
 import {
   buildOk,
   buildRun,
@@ -137,9 +138,10 @@ describe('bad app directories', () => {
     mkdirSync(app);
     writeFileSync(join(app, 'requirements.txt'), '');
     chmodSync(app, 0o000);
+    const nobodyCli = await cliCopyForNobody(scratch);
     try {
       for (const command of ['explain', 'build']) {
-        const r = await runAsNobody([cli, command, app, '--json', '--python-source', 'local']);
+        const r = await runAsNobody([nobodyCli, command, app, '--json', '--python-source', 'local']);
         const report = JSON.parse(r.stdout) as Report;
         expect(report.error?.code, r.stdout + r.stderr).toBe('app-dir-unreadable');
         expect(r.code).toBe(1);
@@ -180,6 +182,28 @@ describe('bad app directories', () => {
     expect(treeChanges(before, snapshotTree(scratch))).toEqual([]);
   });
 });
+
+/**
+ * `nobody` may not be able to reach the repo (a clone in a private 0700
+ * directory, as mktemp makes them), so it runs a copy of the CLI (package.json,
+ * dist/, node_modules/, hard-linked where possible) from a world-readable dir.
+ */
+async function cliCopyForNobody(scratch: string): Promise<string> {
+  const root = join(scratch, 'pybp');
+  mkdirSync(root);
+  for (const entry of ['package.json', 'dist', 'node_modules']) {
+    const from = join(repoRoot, entry);
+    try {
+      execFileSync('cp', ['-al', from, join(root, entry)], { stdio: 'pipe' });
+    } catch {
+      rmSync(join(root, entry), { recursive: true, force: true });
+      execFileSync('cp', ['-a', from, join(root, entry)], { stdio: 'pipe' });
+    }
+  }
+  // Only the new directories: the files are hard links to the repo's own (already world-readable).
+  execFileSync('find', [root, '-type', 'd', '-exec', 'chmod', 'a+rx', '{}', '+']);
+  return join(root, 'dist', 'cli.js');
+}
 
 function runAsNobody(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
