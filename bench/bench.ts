@@ -6,9 +6,9 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type * as BuildEnvModule from '../src/engine/build-env.js';
-import type * as LayerEnvModule from '../src/engine/layers/layer-env.js';
+import type * as LayerEnvModule from '../src/engine/cnb/layer-env.js';
 import type * as PythonSourceModule from '../src/engine/python-source/index.js';
-import type { BuildReport } from '../src/engine/build/build.js';
+import type { BuildReport } from '../src/engine/executor/build.js';
 import type { ExplainReport } from '../src/engine/explain.js';
 import { pythonPrefixFor } from '../test/support/pythons.js';
 import { buildConfigVars, importDist, type Infra, pybpArgv, pybpEnv, repoRoot, setUpInfra } from './lib/infra.js';
@@ -175,7 +175,7 @@ async function benchExplain(infra: Infra, rounds: number): Promise<BenchResult> 
 /** The environment pybp gives the build's tools, rebuilt from the layers on disk with pybp's own rules. */
 async function layersBuildEnv(layersDir: string, layers: string[]): Promise<Record<string, string>> {
   const { baseBuildEnv } = await importDist<typeof BuildEnvModule>('engine/build-env.js');
-  const { applyLayerEnv } = await importDist<typeof LayerEnvModule>('engine/layers/layer-env.js');
+  const { applyLayerEnv } = await importDist<typeof LayerEnvModule>('engine/cnb/layer-env.js');
   const env = baseBuildEnv(pybpEnv(), buildConfigVars());
   for (const layer of layers) await applyLayerEnv(env, join(layersDir, layer), 'build');
   return env;

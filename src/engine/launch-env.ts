@@ -5,10 +5,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { baseBuildEnv } from './build-env.js';
 import { PybpError } from './errors.js';
-import { applyLayerEnv, type Env } from './layers/layer-env.js';
-import { parseLayerToml } from './layers/layer-toml.js';
-import { isLayerName } from './layers/control-dir.js';
-import { readJournal } from './layers/journal.js';
+import { applyLayerEnv, type Env } from './cnb/layer-env.js';
+import { parseLayerToml } from './store/layer-toml.js';
+import { isLayerName } from './store/control-dir.js';
+import { readJournal } from './store/journal.js';
 
 export async function launchEnv(layersDir: string, host: NodeJS.ProcessEnv, configVars: Record<string, string>): Promise<Env> {
   const env = baseBuildEnv(host, configVars);

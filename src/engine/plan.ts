@@ -12,19 +12,19 @@ import type { LayerDefinition } from './layers/definition.js';
 import { pipCacheLayer } from './layers/pip-cache.js';
 import { pipLayer } from './layers/pip.js';
 import { poetryLayer } from './layers/poetry.js';
-import { type PreviousLayer, readPreviousLayers } from './layers/previous-state.js';
+import { type PreviousLayer, readPreviousLayers } from './store/previous-state.js';
 import { describeInterpreter, type InterpreterRecord, pythonLayer } from './layers/python.js';
 import { formatRequested } from './analysis/python-version-file.js';
 import type { PlanSummary } from './events.js';
-import { readSidecar, type SidecarRead } from './layers/sidecar.js';
+import { readSidecar, type SidecarRead } from './store/sidecar.js';
 import type { LayerDecision } from './layers/types.js';
 import { uvCacheLayer } from './layers/uv-cache.js';
 import { uvLayer } from './layers/uv.js';
 import { pipVenvLayer, poetryVenvLayer, uvVenvLayer } from './layers/venv.js';
 import { choosePythonSource, type PythonSourceChoice } from './python-source/choose.js';
 import { hostTarget, isBuildpackTarget, parseTarget, type Target } from './target.js';
-import { readJournal } from './layers/journal.js';
-import { journalPath } from './layers/control-dir.js';
+import { readJournal } from './store/journal.js';
+import { journalPath } from './store/control-dir.js';
 
 export interface PlanOptions {
   appDir: string;

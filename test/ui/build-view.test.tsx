@@ -1,7 +1,7 @@
 // The whole build view, fed the event sequences the engine emits.
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { BuildReport } from '../../src/engine/build/build.js';
+import type { BuildReport } from '../../src/engine/executor/build.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { BuildStore } from '../../src/ui/ink/build-store.js';
 import { BuildView } from '../../src/ui/ink/BuildView.js';

@@ -1,7 +1,7 @@
 // Event sequences and reports for the UI tests: shaped like what the engine
-// emits for a pip app (see src/engine/build/*-steps.ts), with fixed times.
+// emits for a pip app (see src/engine/executor/*-steps.ts), with fixed times.
 import { stripVTControlCharacters } from 'node:util';
-import type { BuildReport } from '../../src/engine/build/build.js';
+import type { BuildReport } from '../../src/engine/executor/build.js';
 import type { ErrorData } from '../../src/engine/errors.js';
 import type { EngineEvent, PlanSummary } from '../../src/engine/events.js';
 import type { LayerAction, LayerDecision, Reason } from '../../src/engine/layers/types.js';

@@ -2,7 +2,7 @@
 // Colour codes are stripped, and the padding spaces at line ends trimmed.
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { BuildReport } from '../../src/engine/build/build.js';
+import type { BuildReport } from '../../src/engine/executor/build.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { PlainBuildPrinter } from '../../src/ui/plain/build.js';
 import {

@@ -3,8 +3,8 @@
 // `explain` prints it; neither has its own copy of these rules.
 import type { LayerDefinition } from './definition.js';
 import { compareMetadata, parseStrictMetadata } from './definition.js';
-import { parseLayerToml } from './layer-toml.js';
-import type { PreviousLayer } from './previous-state.js';
+import { parseLayerToml } from '../store/layer-toml.js';
+import type { PreviousLayer } from '../store/previous-state.js';
 import type { LayerDecision, Reason } from './types.js';
 
 export function decideLayer(def: LayerDefinition, prev: PreviousLayer | undefined): LayerDecision {

@@ -4,7 +4,7 @@
 // reasons; unparseable metadata → delete with reasons). They are pure, so
 // `explain` runs exactly the code `build` runs, without touching the disk.
 import { diffMetadata } from './metadata-diff.js';
-import type { EnvFile } from './layer-env.js';
+import type { EnvFile } from '../cnb/layer-env.js';
 import type { LayerMetadata, LayerName, LayerTypes, Reason } from './types.js';
 
 export interface CachedLayerDefinition {

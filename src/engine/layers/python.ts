@@ -3,7 +3,7 @@
 import type { Target } from '../target.js';
 import type { CachedLayerDefinition } from './definition.js';
 import { SOURCE_DATE_EPOCH } from '../versions.js';
-import type { EnvFile } from './layer-env.js';
+import type { EnvFile } from '../cnb/layer-env.js';
 import type { Reason } from './types.js';
 
 export const PYTHON_LAYER_FIELDS = ['arch', 'distro_name', 'distro_version', 'python_version'] as const;

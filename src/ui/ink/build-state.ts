@@ -6,7 +6,7 @@
 // once through <Static>. Only `current` (the running step) and the closing
 // summary are redrawn.
 import type { Warning } from '../../engine/analysis/types.js';
-import type { BuildReport } from '../../engine/build/build.js';
+import type { BuildReport } from '../../engine/executor/build.js';
 import type { ErrorData } from '../../engine/errors.js';
 import type { EngineEvent, PlanSummary, StepId } from '../../engine/events.js';
 import type { LayerAction, LayerDecision, Reason } from '../../engine/layers/types.js';

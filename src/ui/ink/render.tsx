@@ -2,7 +2,7 @@
 // Ink and React load here and nowhere on the --json or plain paths.
 import { render, Static } from 'ink';
 import type { ReactElement } from 'react';
-import type { BuildReport } from '../../engine/build/build.js';
+import type { BuildReport } from '../../engine/executor/build.js';
 import type { DoctorReport } from '../../engine/doctor/types.js';
 import type { EngineEvent } from '../../engine/events.js';
 import type { ExplainReport } from '../../engine/explain.js';

@@ -2,7 +2,7 @@
 // output streamed as it comes. For CI and pipes; the same facts as the Ink view.
 import { stripVTControlCharacters } from 'node:util';
 import chalk from 'chalk';
-import type { BuildReport } from '../../engine/build/build.js';
+import type { BuildReport } from '../../engine/executor/build.js';
 import type { EngineEvent } from '../../engine/events.js';
 import { ACTION_LABEL, formatCommand, formatDuration, formatReason, formatSize } from '../format.js';
 import { errorLines } from './error.js';

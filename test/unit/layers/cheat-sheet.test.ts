@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { PACKAGE_MANAGER_INFO, type PackageManager } from '../../../src/engine/analysis/types.js';
-import { renderLayerToml } from '../../../src/engine/layers/layer-toml.js';
+import { renderLayerToml } from '../../../src/engine/store/layer-toml.js';
 import type { LayerDecision, LayerMetadata } from '../../../src/engine/layers/types.js';
 import { allDecisions } from '../../../src/engine/plan.js';
 import { plan, previousDefinitions, type PreviousBuild, type Sandbox, useSandboxes, writeApp, writePreviousBuild } from './previous-build.js';

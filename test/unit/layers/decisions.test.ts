@@ -5,7 +5,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sidecarPath } from '../../../src/engine/layers/control-dir.js';
+import { sidecarPath } from '../../../src/engine/store/control-dir.js';
 import { POETRY_VERSION, PIP_VERSION, UV_VERSION } from '../../../src/engine/versions.js';
 import {
   type DecisionSummary,

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explainReport } from '../../../src/engine/explain.js';
-import { sidecarPath } from '../../../src/engine/layers/control-dir.js';
+import { sidecarPath } from '../../../src/engine/store/control-dir.js';
 import { plan, useSandboxes, writeApp, writePreviousBuild } from './previous-build.js';
 
 const sandbox = useSandboxes();

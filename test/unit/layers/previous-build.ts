@@ -6,7 +6,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import type { PackageManager } from '../../../src/engine/analysis/types.js';
-import { renderLayerToml } from '../../../src/engine/layers/layer-toml.js';
+import { renderLayerToml } from '../../../src/engine/store/layer-toml.js';
 import type { LayerDefinition } from '../../../src/engine/layers/definition.js';
 import type { LayerDecision } from '../../../src/engine/layers/types.js';
 import { allDecisions, type BuildPlan, layerDefinitions, planBuild } from '../../../src/engine/plan.js';

@@ -1,7 +1,7 @@
 // Build steps for a pip app (spec §7.3–§7.5): the pip layer, then the
 // pip-cache and venv layers and `pip install -r requirements.txt`.
 import { PIP_VERSION } from '../versions.js';
-import { applyInMemory, applyLayerEnv, writeLayerEnv } from '../layers/layer-env.js';
+import { applyInMemory, applyLayerEnv, writeLayerEnv } from '../cnb/layer-env.js';
 import type { BuildContext } from './context.js';
 import { resolveOnPath, toolLayerStep } from './bundled-pip.js';
 import { createVenv } from './venv.js';

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { controlDir } from '../layers/control-dir.js';
+import { controlDir } from '../store/control-dir.js';
 import { describeExit, PybpError } from '../errors.js';
 
 export interface CommandResult {

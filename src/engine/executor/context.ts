@@ -2,9 +2,9 @@
 // environment as it accumulates (spec §10.1), and a way to report.
 import path from 'node:path';
 import type { Emit, StepId } from '../events.js';
-import type { Env } from '../layers/layer-env.js';
-import type { LayerRecord } from '../layers/sidecar.js';
-import type { LayerTransaction } from '../layers/transaction.js';
+import type { Env } from '../cnb/layer-env.js';
+import type { LayerRecord } from '../store/sidecar.js';
+import type { LayerTransaction } from '../store/transaction.js';
 import type { ProjectAnalysis } from '../analysis/types.js';
 import type { BuildPlan, PlannedLayer } from '../plan.js';
 import { PybpError } from '../errors.js';

@@ -6,8 +6,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { faultPoint } from '../fault.js';
 import type { LayerDefinition } from '../layers/definition.js';
-import { parseLayerToml, writeLayerToml } from '../layers/layer-toml.js';
-import type { LayerTransaction } from '../layers/transaction.js';
+import { parseLayerToml, writeLayerToml } from '../store/layer-toml.js';
+import type { LayerTransaction } from '../store/transaction.js';
 import { layerSizeBytes } from '../python-source/tree.js';
 import type { LayerDecision } from '../layers/types.js';
 

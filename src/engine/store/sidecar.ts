@@ -6,8 +6,8 @@
 import { promises as fs } from 'node:fs';
 import { sidecarPath } from './control-dir.js';
 import { readJournal } from './journal.js';
-import type { InterpreterRecord } from './python.js';
-import type { LayerAction } from './types.js';
+import type { InterpreterRecord } from '../layers/python.js';
+import type { LayerAction } from '../layers/types.js';
 
 export interface LayerRecord {
   action: LayerAction;

@@ -5,10 +5,10 @@ import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockPath } from '../../../src/engine/layers/control-dir.js';
-import { acquireLayersLock, currentLockHolder } from '../../../src/engine/layers/lock.js';
+import { lockPath } from '../../../src/engine/store/control-dir.js';
+import { acquireLayersLock, currentLockHolder } from '../../../src/engine/store/lock.js';
 import { PybpError } from '../../../src/engine/errors.js';
-import { useSandboxes } from './previous-build.js';
+import { useSandboxes } from '../layers/previous-build.js';
 
 const sandbox = useSandboxes();
 const children: ChildProcess[] = [];

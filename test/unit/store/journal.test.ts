@@ -7,13 +7,13 @@ import { promises as fsp } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { backupDir, journalPath, sidecarPath } from '../../../src/engine/layers/control-dir.js';
-import { readJournal, recoverLayers } from '../../../src/engine/layers/journal.js';
-import { writeLayerToml } from '../../../src/engine/layers/layer-toml.js';
-import { type PreviousLayer, readPreviousLayers } from '../../../src/engine/layers/previous-state.js';
-import { readSidecar, type Sidecar } from '../../../src/engine/layers/sidecar.js';
-import { LayerTransaction } from '../../../src/engine/layers/transaction.js';
-import { plan, type Sandbox, summarizePlan, useSandboxes, writeApp, writePreviousBuild } from './previous-build.js';
+import { backupDir, journalPath, sidecarPath } from '../../../src/engine/store/control-dir.js';
+import { readJournal, recoverLayers } from '../../../src/engine/store/journal.js';
+import { writeLayerToml } from '../../../src/engine/store/layer-toml.js';
+import { type PreviousLayer, readPreviousLayers } from '../../../src/engine/store/previous-state.js';
+import { readSidecar, type Sidecar } from '../../../src/engine/store/sidecar.js';
+import { LayerTransaction } from '../../../src/engine/store/transaction.js';
+import { plan, type Sandbox, summarizePlan, useSandboxes, writeApp, writePreviousBuild } from '../layers/previous-build.js';
 
 const sandbox = useSandboxes();
 

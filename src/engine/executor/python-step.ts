@@ -2,7 +2,7 @@
 // layers/python.ts; this file only fills the layer.
 import { formatRequested } from '../analysis/python-version-file.js';
 import { PybpError } from '../errors.js';
-import { applyLayerEnv, writeLayerEnv } from '../layers/layer-env.js';
+import { applyLayerEnv, writeLayerEnv } from '../cnb/layer-env.js';
 import { installPythonLayer } from '../python-source/index.js';
 import type { BuildContext } from './context.js';
 

@@ -1,7 +1,7 @@
 // Build steps for a Poetry app (spec §7.6, §7.7): the poetry layer, then the
 // cached venv and `poetry sync --only main`.
 import { POETRY_VERSION } from '../versions.js';
-import { applyLayerEnv, writeLayerEnv } from '../layers/layer-env.js';
+import { applyLayerEnv, writeLayerEnv } from '../cnb/layer-env.js';
 import type { BuildContext } from './context.js';
 import { resolveOnPath, toolLayerStep } from './bundled-pip.js';
 import { createVenv } from './venv.js';

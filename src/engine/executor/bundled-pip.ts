@@ -5,7 +5,7 @@ import path from 'node:path';
 import { PybpError } from '../errors.js';
 import type { BuildContext } from './context.js';
 import type { StepId } from '../events.js';
-import { applyInMemory, applyLayerEnv, type Env, writeLayerEnv } from '../layers/layer-env.js';
+import { applyInMemory, applyLayerEnv, type Env, writeLayerEnv } from '../cnb/layer-env.js';
 
 export async function locateBundledPip(pythonLayerDir: string, pythonVersion: string): Promise<string> {
   const [major, minor] = pythonVersion.split('.');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { CONTROL_DIR_NAME, isLayerName } from './control-dir.js';
 import { backupPaths, exists, readJournal } from './journal.js';
 import { parseLayerToml } from './layer-toml.js';
-import type { LayerTypes } from './types.js';
+import type { LayerTypes } from '../layers/types.js';
 
 export interface PreviousLayer {
   name: string;

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify, TomlError } from 'smol-toml';
 import { PybpError } from '../errors.js';
-import type { LayerMetadata, LayerTypes } from './types.js';
+import type { LayerMetadata, LayerTypes } from '../layers/types.js';
 
 export interface ParsedLayerToml {
   /** null when the toml has no [types] table (as lifecycle restores it). */

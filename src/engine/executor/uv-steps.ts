@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { PybpError } from '../errors.js';
 import { unameArch } from '../target.js';
 import { UV_ARCHIVE_URL_TEMPLATE, UV_VERSION } from '../versions.js';
-import { applyInMemory, applyLayerEnv, writeLayerEnv } from '../layers/layer-env.js';
+import { applyInMemory, applyLayerEnv, writeLayerEnv } from '../cnb/layer-env.js';
 import type { BuildContext } from './context.js';
 import { locateBundledPip, pipBootstrap } from './bundled-pip.js';
 import { createVenv } from './venv.js';
