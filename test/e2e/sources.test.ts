@@ -2,7 +2,7 @@
 // loopback: uv from an Astral-style release archive (tools.uv.source
 // "astral", as the buildpack downloads it), and Python from a Heroku-style
 // zstd archive (python.source "heroku").
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, copyFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createReadStream } from 'node:fs';
@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
+import { hermeticEnv } from '../support/env.js';
 import { ensureTools } from '../support/tools.js';
-import { actionsOf, BUILD_ENV_FLAGS, explain, explainThenBuild, runCli } from './pybp.js';
+import { actionsOf, BUILD_ENV_FLAGS, cli, explain, explainThenBuild, runCli } from './pybp.js';
 
 function serveFiles(files: Record<string, string>): Promise<{ url: string; server: Server; hits: string[] }> {
   const hits: string[] = [];
@@ -62,6 +63,43 @@ describe('uv from the release archive (tools.uv.source astral)', () => {
     expect(served.hits).toEqual(['/uv/0.11.33/uv-x86_64-unknown-linux-gnu.tar.gz']);
     const r = await runCli(['run', app, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())']);
     expect(r.stdout).toContain('hello from tinyweb 1.0.0');
+  });
+
+  it('Ctrl-C during the download: interrupted, exit 130, the previous layers kept', async () => {
+    // A server that sends the headers and the first bytes of the archive, then nothing.
+    const stalling = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': 1_000_000 });
+      res.write(Buffer.alloc(16));
+    });
+    const requested = new Promise<void>((resolve) => stalling.once('request', () => resolve()));
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(stalling.address() as AddressInfo).port}`;
+    await writeFile(
+      join(app, '.buildpackrc.json'),
+      JSON.stringify({ tools: { indexUrl: testInfra().indexUrl, uv: { source: 'astral', archiveUrlTemplate: `${url}/{version}.tar.gz` } } }),
+    );
+    const child = spawn(process.execPath, [cli, 'build', app, '--json', '--python-source', 'local', '--clear-cache', ...BUILD_ENV_FLAGS], {
+      env: hermeticEnv({ CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    try {
+      await requested;
+      child.kill('SIGINT');
+      const code = await closed;
+      const report = JSON.parse(stdout) as { status: string; error: { code: string; message: string } };
+      expect(code).toBe(130);
+      expect(report.status).toBe('interrupted');
+      expect(report.error.code).toBe('interrupted');
+      expect(report.error.message).toContain('Downloading uv 0.11.33');
+      expect(actionsOf(await explain(app))).toEqual({ python: 'reuse', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      stalling.closeAllConnections();
+      await new Promise<void>((resolve) => stalling.close(() => resolve()));
+    }
   });
 
   it('maps a failed download to uv-download-failed and keeps the previous layers', async () => {

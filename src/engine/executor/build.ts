@@ -5,6 +5,7 @@ import path from 'node:path';
 import { type ErrorData, PybpError, toErrorData } from '../errors.js';
 import type { Emit, StepId } from '../events.js';
 import { faultPoint } from '../fault.js';
+import { interruptedError } from '../interrupted.js';
 import { recoverLayers } from '../store/journal.js';
 import { acquireLayersLock, type LayersLock } from '../store/lock.js';
 import type { Sidecar } from '../store/sidecar.js';
@@ -17,7 +18,7 @@ import { djangoStep } from './django-step.js';
 import { pipDependenciesStep, pipToolStep } from './pip-steps.js';
 import { poetryDependenciesStep, poetryToolStep } from './poetry-steps.js';
 import { pythonStep } from './python-step.js';
-import { interrupted, stopOrphans } from './run-command.js';
+import { stopOrphans } from './run-command.js';
 import { uvDependenciesStep, uvToolStep } from './uv-steps.js';
 
 export interface BuildOptions extends PlanOptions {
@@ -83,7 +84,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     try {
       await runSteps(ctx);
       steps.close(true);
-      if (signal.aborted) throw interrupted();
+      if (signal.aborted) throw interruptedError();
       await txn.commit(new Set(plan.layers.map((l) => l.def.name)), sidecarFor(plan, ctx, started));
     } catch (err) {
       await txn.rollback();
@@ -124,7 +125,7 @@ function stepTracker(emit: Emit): { emit: Emit; close: (ok: boolean) => void } {
 
 async function runSteps(ctx: BuildContext): Promise<void> {
   const step = async (fn: () => Promise<unknown>) => {
-    if (ctx.signal.aborted) throw interrupted();
+    if (ctx.signal.aborted) throw interruptedError();
     await fn();
   };
   let pythonDir = '';

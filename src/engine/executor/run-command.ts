@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { controlDir } from '../store/control-dir.js';
 import { describeExit, PybpError } from '../errors.js';
+import { interruptedError } from '../interrupted.js';
 
 export interface CommandResult {
   code: number | null;
@@ -31,7 +32,7 @@ export interface RunOptions {
 }
 
 export async function runCommand(argv: string[], opts: RunOptions): Promise<CommandResult> {
-  if (opts.signal?.aborted) throw interrupted();
+  if (opts.signal?.aborted) throw interruptedError();
   const [program, ...args] = argv;
   const child = spawn(program, args, {
     cwd: opts.cwd,
@@ -106,7 +107,7 @@ export async function runCommand(argv: string[], opts: RunOptions): Promise<Comm
   outLines.flush();
   errLines.flush();
   if (opts.layersDir) await recordChild(opts.layersDir, pid, false);
-  if (opts.signal?.aborted) throw interrupted();
+  if (opts.signal?.aborted) throw interruptedError();
   return { code, signal, stdout, stderr, status: describeExit(code, signal) };
 }
 
@@ -116,15 +117,6 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-export function interrupted(): PybpError {
-  return new PybpError({
-    code: 'interrupted',
-    title: 'The build was interrupted',
-    message: 'The build was stopped before it finished. The layers were put back as the last successful build left them.',
-    fix: 'Run the build again when you are ready.',
-  });
 }
 
 function childrenFile(layersDir: string): string {

@@ -1,11 +1,9 @@
 // Build steps for a uv app (spec §7.8–§7.10): the uv layer, then the uv-cache
 // and venv layers and `uv sync --locked`.
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { ArchiveDownloadError, downloadArchive } from '../archive-download.js';
 import { PybpError } from '../errors.js';
 import { unameArch } from '../target.js';
 import { UV_ARCHIVE_URL_TEMPLATE, UV_VERSION } from '../versions.js';
@@ -63,34 +61,37 @@ async function uvFromWheel(ctx: BuildContext, pythonDir: string, binDir: string)
 async function downloadUv(ctx: BuildContext, binDir: string): Promise<void> {
   const template = ctx.plan.config.config.tools.uv.archiveUrlTemplate ?? UV_ARCHIVE_URL_TEMPLATE;
   const url = template.replaceAll('{version}', UV_VERSION).replaceAll('{uname_arch}', unameArch(ctx.plan.target.arch));
-  let response: Response;
   try {
-    response = await fetch(url, { signal: ctx.signal });
-    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status} ${response.statusText}`);
-  } catch (err) {
-    throw new PybpError({
-      code: 'uv-download-failed',
-      title: 'uv could not be downloaded',
-      message: `Downloading ${url} failed: ${(err as Error).message}. Astral serves it from a CDN; this is usually a network problem.`,
-      fix: 'Try again (https://www.cloudflarestatus.com shows CDN problems), or use the default tools.uv.source "pypi".',
+    await downloadArchive({
+      url,
+      tarArgs: ['-xz', '--strip-components=1', '-C', binDir],
+      signal: ctx.signal,
+      what: `Downloading uv ${UV_VERSION} from ${url}`,
     });
-  }
-  const tar = spawn('tar', ['-xz', '--strip-components=1', '-C', binDir], { stdio: ['pipe', 'ignore', 'pipe'] });
-  let stderr = '';
-  tar.stderr.on('data', (c) => (stderr += c));
-  const exited = new Promise<number | null>((resolve) => tar.once('close', resolve));
-  try {
-    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), tar.stdin);
-    const code = await exited;
-    if (code !== 0) throw new Error(stderr.trim() || `tar exited with ${code}`);
   } catch (err) {
-    tar.kill();
-    throw new PybpError({
-      code: 'uv-unpack-failed',
-      title: 'The uv archive could not be unpacked',
-      message: `Unpacking ${url} into ${binDir} failed: ${(err as Error).message}`,
-      fix: 'Check the disk has room and try again.',
-    });
+    if (!(err instanceof ArchiveDownloadError)) throw err;
+    const failure = err.failure;
+    if (failure.kind === 'unpack') {
+      throw new PybpError(
+        {
+          code: 'uv-unpack-failed',
+          title: 'The uv archive could not be unpacked',
+          message: `Unpacking ${url} into ${binDir} failed: ${failure.detail}.`,
+          fix: 'Check the disk has room and try again.',
+          details: failure.stderr.slice(-20),
+        },
+        { cause: err },
+      );
+    }
+    throw new PybpError(
+      {
+        code: 'uv-download-failed',
+        title: 'uv could not be downloaded',
+        message: `Downloading ${url} failed: ${failure.kind === 'http' ? `the server answered ${failure.describe}` : failure.detail}. Astral serves it from a CDN; this is usually a network problem.`,
+        fix: 'Try again (https://www.cloudflarestatus.com shows CDN problems), or use the default tools.uv.source "pypi".',
+      },
+      { cause: err },
+    );
   }
 }
 

@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PybpError } from '../errors.js';
+import { interruptedError } from '../interrupted.js';
 import type { LocalInterpreter } from './discover.js';
 import {
   createFilePlacer,
@@ -170,17 +171,7 @@ function isDirectory(p: string): boolean {
 
 function copyError(interpreter: LocalInterpreter, layerDir: string, error: unknown, signal?: AbortSignal): unknown {
   if (error instanceof PybpError) return error;
-  if (signal?.aborted) {
-    return new PybpError(
-      {
-        code: 'interrupted',
-        title: 'Build interrupted',
-        message: `Copying Python ${interpreter.version} into ${layerDir} was interrupted; the layer was left empty.`,
-        fix: 'Run the build again.',
-      },
-      { cause: error },
-    );
-  }
+  if (signal?.aborted) return interruptedError(`Copying Python ${interpreter.version} into ${layerDir}`, error);
   const code = errnoCode(error);
   // toErrorData turns these into 'disk-full'.
   if (code === 'ENOSPC' || code === 'EDQUOT') return error;
