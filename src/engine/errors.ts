@@ -58,6 +58,12 @@ export type ErrorCode =
   // pybp run
   | 'not-built'
   | 'no-web-process'
+  // doctor's checks of what Heroku and the next build will really do
+  | 'lockfile-out-of-date'
+  | 'procfile-command-missing'
+  | 'path-outside-app'
+  | 'no-linux-wheel'
+  | 'python-interpreter-missing'
   | 'internal-error';
 
 export interface ErrorData {

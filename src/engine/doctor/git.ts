@@ -16,12 +16,16 @@ const AREA = 'git';
 /** pybp's default layers directory, relative to the app. */
 export const PYBP_DIR = '.pybp';
 
-export interface GitContext {
+/** What running git needs: where, and the environment to run it in. */
+export interface GitRunContext {
   appDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface GitContext extends GitRunContext {
   listing: ReadonlySet<string>;
   packageManager: PackageManager | null;
   python: ResolvedPython | null;
-  env: NodeJS.ProcessEnv;
 }
 
 interface GitResult {
@@ -31,7 +35,7 @@ interface GitResult {
 }
 
 /** Runs git in the app dir; `null` when git itself can't be started (not installed). */
-function runGit(ctx: GitContext, args: string[], input?: string): Promise<GitResult | null> {
+export function runGit(ctx: GitRunContext, args: string[], input?: string): Promise<GitResult | null> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', ['-C', ctx.appDir, ...args], {
       env: { ...ctx.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' },
@@ -103,6 +107,11 @@ function requiredFiles(ctx: GitContext): RequiredFile[] {
     files.push({ name: 'Procfile', consequence: 'the app would have no process types (no web process)', severity: 'warn' });
   }
   return files;
+}
+
+/** The files checkGit reports one by one when git doesn't have them. */
+export function requiredFileNames(ctx: GitContext): Set<string> {
+  return new Set(requiredFiles(ctx).map((f) => f.name));
 }
 
 /** The git checks, and the check that pybp's own directory stays out of git (a Heroku-readiness matter). */
@@ -259,7 +268,8 @@ async function checkPybpDirNotCommitted(ctx: GitContext): Promise<DoctorCheck> {
     );
   }
   if (ctx.listing.has(PYBP_DIR)) {
-    const ignored = await runGit(ctx, ['check-ignore', '-q', '--', PYBP_DIR]);
+    // Ask about something inside: `.pybp/.gitignore` (`*`) ignores the contents, not the directory itself.
+    const ignored = await runGit(ctx, ['check-ignore', '-q', '--', `${PYBP_DIR}/layers`]);
     if (ignored && ignored.code === 1) {
       return warn(
         id,

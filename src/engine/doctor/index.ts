@@ -3,13 +3,23 @@
 // collected all at once. The rules live in ../analysis; doctor runs them
 // on the whole app instead of stopping at the first failure.
 
-import { resolve } from 'node:path';
-import type { PackageManagerFile } from '../analysis/package-manager.js';
+import path, { resolve } from 'node:path';
+import { findPackageManagerFiles, type PackageManagerFile } from '../analysis/package-manager.js';
+import { readRequestedPython, resolvePython } from '../analysis/python-version.js';
 import type { PackageManager, ResolvedPython } from '../analysis/types.js';
 import { loadConfig } from '../config.js';
 import type { PlanOptions } from '../plan.js';
 import { attempt, guard } from './check.js';
-import { checkGit } from './git.js';
+import { checkGit, requiredFileNames } from './git.js';
+import { herokuTree, untrackedFilesCheck } from './heroku-tree.js';
+import { checkLockfileFresh } from './lockfile-out-of-date.js';
+import { checkLinuxWheels } from './no-linux-wheel.js';
+import { checkPathsInsideApp } from './path-outside-app.js';
+import { checkProcfileCommands } from './procfile-command.js';
+import { checkLocalInterpreter } from './python-interpreter.js';
+import { doctorTarget } from './doctor-target.js';
+import { baseBuildEnv } from '../build-env.js';
+import { defaultLayersDir } from '../plan.js';
 import { checkConfigVars, checkProcfile } from './heroku.js';
 import { checkMisspelledRequirements, checkPackageManager, checkPyprojectPresent } from './package-manager.js';
 import { checkAppDir, checkDetection, checkTomlFiles } from './project-files.js';
@@ -26,7 +36,7 @@ export type { CheckArea, CheckCounts, CheckStatus, DoctorCheck, DoctorReport } f
  * environment git runs in. Throws only for pybp's own problems (a bad config
  * file); everything about the app is a check.
  */
-export async function runDoctor(options: PlanOptions): Promise<DoctorReport> {
+export async function runDoctor(options: PlanOptions, signal?: AbortSignal): Promise<DoctorReport> {
   const appDir = resolve(options.appDir);
   const env = options.hostEnv ?? process.env;
   const config = await loadConfig(appDir, options.configFile);
@@ -35,8 +45,15 @@ export async function runDoctor(options: PlanOptions): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   const dir = await checkAppDir(appDir);
   checks.push(dir.check);
-  const listing = dir.listing;
-  if (listing === null) return report(appDir, checks);
+  const working = dir.listing;
+  if (working === null) return report(appDir, checks);
+  // In git, the app is judged on what Heroku receives: the tracked files.
+  const tree = await herokuTree({ appDir, env }, working);
+  const listing = tree.listing;
+  const layersDir = path.resolve(
+    options.layersDir ??
+      (config.config.layersDir ? path.resolve(path.dirname(config.file ?? appDir), config.config.layersDir) : defaultLayersDir(appDir)),
+  );
 
   checks.push(...(await guard('detect', 'project files', () => checkDetection(appDir, listing))));
 
@@ -68,13 +85,66 @@ export async function runDoctor(options: PlanOptions): Promise<DoctorReport> {
     checks.push(version.check);
   }
   checks.push(...checkRequiresPython(toml.pyproject, pm, python));
+  let interpreter: string | null = null;
+  let pythonPrefix: string | null = null;
+  if (python !== null) {
+    const resolved = python;
+    const local = await attempt('python-interpreter', 'python version', () =>
+      checkLocalInterpreter({ python: resolved, config, hostEnv: env, target: options.target }),
+    );
+    checks.push(local.ok ? local.value.check : local.check);
+    // An interpreter inside the app is never run by doctor.
+    if (local.ok && local.value.executable !== null && !isInside(appDir, local.value.executable)) {
+      interpreter = local.value.executable;
+      pythonPrefix = path.dirname(path.dirname(interpreter));
+    }
+  }
+  checks.push(...(await guard('path-outside-app', 'project files', () => checkPathsInsideApp({ appDir, listing, packageManager: pm }))));
+  if (pm !== null && toml.pyproject !== null) {
+    const manager = pm;
+    checks.push(
+      ...(await guard('lockfile-out-of-date', 'package manager', () =>
+        checkLockfileFresh({ appDir, packageManager: manager, layersDir, env: baseBuildEnv(env, configVars), hostEnv: env, interpreter, signal }),
+      )),
+    );
+  }
 
-  checks.push(...(await checkGit({ appDir, listing, packageManager: pm, python, env })));
+  // The working tree's view: checkGit says which of its build files git lacks
+  // (and why), and whether .pybp/ is ignored.
+  const onDisk = tree.inGit ? await workingTreeView(appDir, working) : { packageManager: pm, python };
+  const gitContext = { appDir, listing: working, packageManager: pm ?? onDisk.packageManager, python: onDisk.python ?? python, env };
+  checks.push(...(await checkGit(gitContext)));
+  const untracked = untrackedFilesCheck(tree, requiredFileNames(gitContext));
+  if (untracked) checks.push(untracked);
 
   checks.push(checkConfigVars(configVars));
   checks.push(await checkProcfile(appDir, listing));
+  checks.push(...(await guard('procfile-command', 'heroku readiness', () => checkProcfileCommands({ appDir, listing, packageManager: pm, python, layersDir, pythonPrefix }))));
+  if (pm !== null && python !== null) {
+    const manager = pm;
+    const resolved = python;
+    const target = doctorTarget(options.target ?? config.config.target);
+    checks.push(...(await guard('no-linux-wheel', 'heroku readiness', () => checkLinuxWheels({ appDir, packageManager: manager, python: resolved, target }))));
+  }
 
   return report(appDir, checks);
+}
+
+/** The package manager and Python the files on disk ask for (git may have other files); null where they don't say. */
+async function workingTreeView(appDir: string, working: ReadonlySet<string>): Promise<{ packageManager: PackageManager | null; python: ResolvedPython | null }> {
+  const found = await findPackageManagerFiles(appDir, working).catch(() => []);
+  const packageManager = found.length === 1 ? found[0].packageManager : null;
+  try {
+    const requested = await readRequestedPython(appDir, packageManager ?? 'pip', working);
+    return { packageManager, python: resolvePython(requested.requested, requested.origin) };
+  } catch {
+    return { packageManager, python: null };
+  }
+}
+
+function isInside(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 function report(app: string, checks: DoctorCheck[]): DoctorReport {

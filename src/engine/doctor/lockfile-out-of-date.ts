@@ -1,0 +1,121 @@
+// `lockfile-out-of-date`: would `uv sync --locked` / `poetry sync` refuse the
+// lock file because pyproject.toml changed since it was made? Asked of the
+// pinned uv (`uv lock --check`) or Poetry (`poetry check --lock`), offline,
+// without building anything and without plugins, within a time limit. When
+// the pinned tool isn't available, or can't answer offline, the check says so.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { PackageManager } from '../analysis/types.js';
+import { POETRY_VERSION, UV_VERSION } from '../versions.js';
+import { fail, pass, warn } from './check.js';
+import { findPinnedPoetry, findPinnedUv, type ToolLookup } from './pinned-tools.js';
+import { runTool, type ToolRun } from './tool-run.js';
+import type { DoctorCheck } from './types.js';
+
+const ID = 'lockfile-out-of-date';
+const AREA = 'package manager';
+const TIMEOUT_MS = 60_000;
+
+export interface LockCheckArgs {
+  appDir: string;
+  packageManager: PackageManager;
+  layersDir: string;
+  /** The build's environment (host base + config vars): where the tools find their config and CA bundles. */
+  env: Record<string, string>;
+  hostEnv: NodeJS.ProcessEnv;
+  /** The local interpreter a build would use (uv needs one to resolve); null when there is none. */
+  interpreter: string | null;
+  signal?: AbortSignal;
+}
+
+// uv says one of these (with -v) when the lock does not satisfy pyproject.toml.
+const UV_STALE = /Resolving despite existing lockfile[^\n]*|Ignoring existing lockfile[^\n]*|The lockfile at `uv\.lock` needs to be updated[^\n]*/;
+const POETRY_STALE = /pyproject\.toml changed significantly since poetry\.lock was last generated[^\n]*|poetry\.lock is not consistent with pyproject\.toml[^\n]*/;
+
+export async function checkLockfileFresh(args: LockCheckArgs): Promise<DoctorCheck | null> {
+  if (args.packageManager === 'pip') return null;
+  const uv = args.packageManager === 'uv';
+  const lock = uv ? 'uv.lock' : 'poetry.lock';
+  const toolName = uv ? `uv ${UV_VERSION}` : `Poetry ${POETRY_VERSION}`;
+  const relock = uv ? 'uv lock' : 'poetry lock';
+  const lookup: ToolLookup = uv
+    ? await findPinnedUv(args.layersDir, args.appDir, args.hostEnv)
+    : await findPinnedPoetry(args.layersDir, args.appDir, args.hostEnv);
+  if (!lookup.found) {
+    return warn(
+      ID,
+      AREA,
+      `Could not check whether ${lock} is up to date: the pinned ${toolName} is not available (looked in ${lookup.searched.join(' and ')}). ` +
+        `The build runs ${uv ? '`uv sync --locked`' : '`poetry sync`'}, which fails on an out-of-date lock.`,
+      `Run pybp build once (it installs ${toolName}), then pybp doctor again; or run \`${uv ? 'uv lock --check' : 'poetry check --lock'}\` yourself.`,
+    );
+  }
+  if (uv && args.interpreter === null) {
+    return warn(
+      ID,
+      AREA,
+      `Could not check whether uv.lock is up to date: uv needs a local Python to resolve with, and there is none for this app's version.`,
+      'Install the Python version the app asks for (see the python-interpreter-missing check), then run pybp doctor again.',
+    );
+  }
+
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'pybp-doctor-'));
+  let result: ToolRun;
+  try {
+    const tool = lookup.tool;
+    const argv = uv
+      ? [...tool.argv, 'lock', '--check', '--offline', '--no-build', '--color', 'never', '-v']
+      : [...tool.argv, '--no-plugins', '--no-interaction', '--no-ansi', 'check', '--lock'];
+    const env: Record<string, string> = { ...args.env, ...tool.env };
+    if (uv) {
+      env.UV_PYTHON_DOWNLOADS = 'never';
+      env.UV_PYTHON = args.interpreter!;
+      // Never look at (or run) a .venv inside the app.
+      env.UV_PROJECT_ENVIRONMENT = path.join(scratch, 'venv');
+    } else {
+      env.POETRY_VIRTUALENVS_CREATE = 'false';
+      env.POETRY_CACHE_DIR = path.join(scratch, 'cache');
+    }
+    result = await runTool(argv, { cwd: args.appDir, env, timeoutMs: TIMEOUT_MS, signal: args.signal });
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+
+  const couldNot = (why: string) =>
+    warn(
+      ID,
+      AREA,
+      `Could not check whether ${lock} is up to date: ${toolName} ${why}.`,
+      `Run \`${uv ? 'uv lock --check' : 'poetry check --lock'}\` yourself; if it says the lock is out of date, run \`${relock}\` and commit ${lock}.`,
+    );
+  switch (result.kind) {
+    case 'aborted':
+      return couldNot('was stopped');
+    case 'not-started':
+      return couldNot(`could not be started (${result.problem})`);
+    case 'timed-out':
+      return couldNot(`did not answer within ${TIMEOUT_MS / 1000} s`);
+  }
+  const stale = (uv ? UV_STALE : POETRY_STALE).exec(result.output);
+  if (stale) {
+    return fail(
+      ID,
+      AREA,
+      `${lock} is out of date with pyproject.toml (${toolName}: ${stale[0].replace(/^DEBUG\s+/, '').trim()}). ` +
+        `The build would fail in ${uv ? '`uv sync --locked`' : '`poetry sync`'}.`,
+      `Run \`${relock}\`, then commit ${lock} with pyproject.toml.`,
+      'lockfile-out-of-date',
+    );
+  }
+  if (result.code === 0) return pass(ID, AREA, `${lock} is up to date with pyproject.toml (checked offline with ${toolName}).`);
+  return couldNot(`failed without saying the lock is stale: ${lastLines(result.output)}`);
+}
+
+function lastLines(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('DEBUG'));
+  return lines.slice(-3).join(' ') || 'no output';
+}

@@ -1,0 +1,92 @@
+// `no-linux-wheel`: for each package Heroku would install from the lock file,
+// is there a wheel for the dyno (glibc Linux, the CPU, the resolved CPython)?
+// Read offline from uv.lock / poetry.lock. No wheel but an sdist: built from
+// source on Heroku (warn: it needs a compiler and headers, and often fails);
+// neither: the install fails.
+import type { PackageManager, ResolvedPython } from '../analysis/types.js';
+import { readAppText, LOCK_FILE_MAX_BYTES } from './app-text.js';
+import { fail, pass, warn } from './check.js';
+import { type LockedPackage, poetryInstalledPackages, uvInstalledPackages } from './locked-packages.js';
+import { herokuMarkerEnv } from './markers.js';
+import type { DoctorCheck } from './types.js';
+import { describeWheelTarget, wheelFitsTarget, type WheelTarget } from './wheel-tags.js';
+
+const ID = 'no-linux-wheel';
+const AREA = 'heroku readiness';
+
+export async function checkLinuxWheels(args: {
+  appDir: string;
+  packageManager: PackageManager;
+  python: ResolvedPython;
+  target: { arch: string; distro_version: string };
+}): Promise<DoctorCheck> {
+  const wheelTarget: WheelTarget = { pythonVersion: args.python.resolved, arch: args.target.arch, distroVersion: args.target.distro_version };
+  const where = describeWheelTarget(wheelTarget);
+  if (args.packageManager === 'pip') {
+    return warn(
+      ID,
+      AREA,
+      `Wheels were not checked for requirements.txt: pybp reads wheel names only from uv.lock and poetry.lock, so it ` +
+        `cannot tell offline whether every requirement has a wheel for ${where}.`,
+      `Check with pip on this machine: pip download -r requirements.txt --only-binary=:all: --platform manylinux_2_39_${wheelTarget.arch === 'arm64' ? 'aarch64' : 'x86_64'} ` +
+        `--python-version ${args.python.resolved.split('.').slice(0, 2).join('.')} --implementation cp -d /tmp/wheels`,
+    );
+  }
+  const lockName = args.packageManager === 'uv' ? 'uv.lock' : 'poetry.lock';
+  let packages: LockedPackage[];
+  try {
+    const text = await readAppText(args.appDir, lockName, LOCK_FILE_MAX_BYTES);
+    if (text === null) return warn(ID, AREA, `Wheels were not checked: there is no ${lockName}.`, `Create it (${args.packageManager === 'uv' ? 'uv lock' : 'poetry lock'}) and commit it.`);
+    const env = herokuMarkerEnv(args.python.resolved, args.target.arch);
+    packages = args.packageManager === 'uv' ? uvInstalledPackages(text, env) : poetryInstalledPackages(text, env);
+  } catch (err) {
+    return warn(ID, AREA, `Wheels were not checked: ${lockName} could not be read (${(err as Error).message}).`, `Fix ${lockName} (re-create it with ${args.packageManager === 'uv' ? 'uv lock' : 'poetry lock'}).`);
+  }
+
+  const fromIndex = packages.filter((p) => p.source === 'registry');
+  const noWheel = fromIndex.filter((p) => !p.wheels.some((w) => wheelFitsTarget(w, wheelTarget)));
+  const built = noWheel.filter((p) => p.hasSdist);
+  const impossible = noWheel.filter((p) => !p.hasSdist);
+  const list = (ps: LockedPackage[]) => ps.map((p) => `${p.name} ${p.version}${p.wheels.length > 0 ? ` (wheels only for: ${platformsOf(p.wheels)})` : ''}`);
+
+  if (impossible.length > 0) {
+    return fail(
+      ID,
+      AREA,
+      `${impossible.length === 1 ? 'A locked package has' : `${impossible.length} locked packages have`} neither a wheel for ${where} ` +
+        `nor a source distribution, so installing on Heroku would fail: ${list(impossible).join('; ')}.` +
+        (built.length > 0 ? ` Also built from source (no wheel): ${list(built).join('; ')}.` : ''),
+      `Pick versions that publish manylinux wheels for ${wheelTarget.arch === 'arm64' ? 'aarch64' : 'x86_64'} and CPython ${wheelTarget.pythonVersion.split('.').slice(0, 2).join('.')} ` +
+        `(or change the Python version), then re-lock (${args.packageManager === 'uv' ? 'uv lock' : 'poetry lock'}) and commit ${lockName}.`,
+      'no-linux-wheel',
+    );
+  }
+  if (built.length > 0) {
+    return warn(
+      ID,
+      AREA,
+      `${built.length === 1 ? 'A locked package has' : `${built.length} locked packages have`} no wheel for ${where}, so Heroku would ` +
+        `build ${built.length === 1 ? 'it' : 'them'} from source (needs a compiler and headers, slow, and often fails): ${list(built).join('; ')}.`,
+      `Prefer versions with manylinux wheels for CPython ${wheelTarget.pythonVersion.split('.').slice(0, 2).join('.')} (or a Python version they have wheels for), then re-lock and commit ${lockName}.`,
+      'no-linux-wheel',
+    );
+  }
+  const local = packages.length - fromIndex.length;
+  return pass(
+    ID,
+    AREA,
+    `All ${fromIndex.length} package${fromIndex.length === 1 ? '' : 's'} Heroku would install from ${lockName} have a wheel for ${where}` +
+      (local > 0 ? ` (${local} from git, a URL or a local path not checked)` : '') +
+      '.',
+  );
+}
+
+function platformsOf(wheels: string[]): string {
+  const platforms = new Set<string>();
+  for (const w of wheels) {
+    const base = (w.split('/').pop() ?? w).replace(/\.whl$/, '');
+    const parts = base.split('-');
+    platforms.add(parts.slice(-3).join('-'));
+  }
+  return [...platforms].slice(0, 4).join(', ') + (platforms.size > 4 ? ', …' : '');
+}

@@ -1,0 +1,100 @@
+// Where doctor finds the uv and Poetry versions the buildpack pins: in the
+// layers a previous pybp build installed (their metadata says the version),
+// else on PATH when `--version` says exactly the pinned one. Nothing inside
+// the app directory is ever run.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseLayerToml } from '../store/layer-toml.js';
+import { POETRY_VERSION, UV_VERSION } from '../versions.js';
+import { runTool } from './tool-run.js';
+
+export interface PinnedTool {
+  /** argv prefix that runs the tool. */
+  argv: string[];
+  /** Extra environment the tool needs (Poetry's PYTHONUSERBASE). */
+  env: Record<string, string>;
+  /** Where it was found, for messages. */
+  where: string;
+}
+
+export type ToolLookup = { found: true; tool: PinnedTool } | { found: false; searched: string[] };
+
+async function layerMetadata(layersDir: string, name: string): Promise<Record<string, unknown> | null> {
+  const tomlPath = path.join(layersDir, `${name}.toml`);
+  try {
+    const parsed = parseLayerToml(await fs.readFile(tomlPath, 'utf8'), tomlPath);
+    const m = parsed.metadata;
+    return typeof m === 'object' && m !== null && !Array.isArray(m) ? (m as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Candidates for `program` on PATH, skipping directories inside the app. */
+async function onPath(program: string, env: NodeJS.ProcessEnv, appDir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const dir of (env.PATH ?? '').split(':')) {
+    if (!dir || !path.isAbsolute(dir)) continue;
+    const rel = path.relative(appDir, dir);
+    if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) continue;
+    const candidate = path.join(dir, program);
+    if (await isFile(candidate)) found.push(candidate);
+  }
+  return found;
+}
+
+async function versionOf(program: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const result = await runTool([program, '--version'], { cwd: '/', env: stringEnv(env), timeoutMs: 10_000 });
+  return result.kind === 'exited' && result.code === 0 ? result.output.trim() : '';
+}
+
+export function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+export async function findPinnedUv(layersDir: string, appDir: string, hostEnv: NodeJS.ProcessEnv): Promise<ToolLookup> {
+  const layerUv = path.join(layersDir, 'uv', 'bin', 'uv');
+  const meta = await layerMetadata(layersDir, 'uv');
+  if (meta?.uv_version === UV_VERSION && (await isFile(layerUv))) {
+    return { found: true, tool: { argv: [layerUv], env: {}, where: `${layerUv} (installed by the last pybp build)` } };
+  }
+  for (const candidate of await onPath('uv', hostEnv, appDir)) {
+    if ((await versionOf(candidate, hostEnv)).startsWith(`uv ${UV_VERSION}`)) {
+      return { found: true, tool: { argv: [candidate], env: {}, where: candidate } };
+    }
+  }
+  return { found: false, searched: [`${layerUv} (after a pybp build)`, `uv ${UV_VERSION} on PATH`] };
+}
+
+export async function findPinnedPoetry(layersDir: string, appDir: string, hostEnv: NodeJS.ProcessEnv): Promise<ToolLookup> {
+  const userBase = path.join(layersDir, 'poetry');
+  const python = path.join(layersDir, 'python', 'bin', 'python3');
+  const meta = await layerMetadata(layersDir, 'poetry');
+  if (meta?.poetry_version === POETRY_VERSION && (await isFile(python))) {
+    // Poetry lives in the layer's user site (PYTHONUSERBASE), run by the python layer's interpreter.
+    return {
+      found: true,
+      tool: {
+        argv: [python, '-m', 'poetry'],
+        env: { PYTHONUSERBASE: userBase, LD_LIBRARY_PATH: path.join(layersDir, 'python', 'lib') },
+        where: `${userBase} (installed by the last pybp build)`,
+      },
+    };
+  }
+  for (const candidate of await onPath('poetry', hostEnv, appDir)) {
+    if ((await versionOf(candidate, hostEnv)).includes(`version ${POETRY_VERSION})`)) {
+      return { found: true, tool: { argv: [candidate], env: {}, where: candidate } };
+    }
+  }
+  return { found: false, searched: [`${userBase} (after a pybp build)`, `Poetry ${POETRY_VERSION} on PATH`] };
+}

@@ -1,0 +1,76 @@
+// `python-interpreter-missing`: the local build needs an interpreter for the
+// resolved version (or another patch of its minor to stand in), unless it can
+// download Heroku's archive. The same choice the build makes, asked ahead.
+import type { ResolvedPython } from '../analysis/types.js';
+import type { LoadedConfig } from '../config.js';
+import { isPybpError } from '../errors.js';
+import { choosePythonSource, describeInterpreter, type PythonSourceChoice } from '../python-source/choose.js';
+import { hostTarget, isBuildpackTarget, parseTarget } from '../target.js';
+import { pass, warn } from './check.js';
+import type { DoctorCheck } from './types.js';
+
+const ID = 'python-interpreter';
+const AREA = 'python version';
+
+export interface InterpreterCheck {
+  check: DoctorCheck;
+  /** The interpreter binary a local build would use, when it is a local one. */
+  executable: string | null;
+}
+
+export async function checkLocalInterpreter(args: {
+  python: ResolvedPython;
+  config: LoadedConfig;
+  hostEnv: NodeJS.ProcessEnv;
+  target?: string;
+}): Promise<InterpreterCheck> {
+  const { python, config } = args;
+  const spec = args.target ?? config.config.target;
+  let choice: PythonSourceChoice;
+  try {
+    const target = spec ? parseTarget(spec, args.target ? 'flag' : 'config') : hostTarget();
+    choice = await choosePythonSource({
+      resolvedVersion: python.resolved,
+      requestedPinned: python.patchPinned,
+      source: config.config.python.source,
+      target,
+      hostIsTarget: isBuildpackTarget(hostTarget()),
+      search: { pyenvRoot: config.config.python.pyenvRoot, extraInterpreters: config.config.python.interpreters, env: args.hostEnv },
+      urlTemplate: config.config.python.archiveUrlTemplate,
+    });
+  } catch (err) {
+    if (!isPybpError(err)) throw err;
+    if (err.code !== 'python-interpreter-not-found') {
+      return { check: warn(ID, AREA, `A local build could not get Python ${python.resolved}: ${err.message}`, err.fix, err.code), executable: null };
+    }
+    const [major, minor] = python.resolved.split('.');
+    return {
+      check: warn(
+        ID,
+        AREA,
+        `No local Python ${major}.${minor} was found, so \`pybp build\` would fail here (Heroku itself installs Python ${python.resolved}; ` +
+          `this machine can't run Heroku's archive).`,
+        `Install it: \`pyenv install ${python.resolved}\` (or \`uv python install ${python.resolved}\`), then run pybp doctor again.`,
+        'python-interpreter-missing',
+      ),
+      executable: null,
+    };
+  }
+  if (choice.kind === 'heroku') {
+    return { check: pass(ID, AREA, `A local build downloads Heroku's Python ${python.resolved} archive (no local ${python.resolved}).`), executable: null };
+  }
+  const interpreter = choice.interpreter!;
+  const executable = interpreter.executable;
+  if (choice.substituted) {
+    return {
+      check: pass(
+        ID,
+        AREA,
+        `A local build uses Python ${interpreter.version} (${describeInterpreter(interpreter)}) in place of ${python.resolved}, with a python-patch-substituted warning; ` +
+          `\`pyenv install ${python.resolved}\` would give the exact version.`,
+      ),
+      executable,
+    };
+  }
+  return { check: pass(ID, AREA, `A local build uses Python ${interpreter.version} (${describeInterpreter(interpreter)}).`), executable };
+}
