@@ -3,7 +3,8 @@ import path from 'node:path';
 import { parseEnvFlags } from '../engine/build-env.js';
 import { loadConfig } from '../engine/config.js';
 import { isPybpError, PybpError } from '../engine/errors.js';
-import { launchEnv, procfileProcess } from '../engine/launch-env.js';
+import { launchEnv } from '../engine/launch-env.js';
+import { missingProcessReason, PROCFILE, processCommand, readProcfile } from '../engine/procfile.js';
 import { defaultLayersDir } from '../engine/plan.js';
 import { EXIT_FAILED, EXIT_USAGE } from './exit-codes.js';
 import { printFatal } from './report-error.js';
@@ -25,12 +26,19 @@ export async function runCommand(dir: string, command: string[], flags: RunFlags
     const env = await launchEnv(layersDir, process.env, { ...config.env, ...parseEnvFlags(flags.env ?? []) });
     let argv: string[];
     if (command.length === 1 && command[0] === 'web') {
-      const web = await procfileProcess(appDir, 'web');
+      const read = await readProcfile(appDir);
+      const web = read.kind === 'found' ? processCommand(read.procfile, 'web') : null;
       if (!web) {
+        const file = path.join(appDir, PROCFILE);
         throw new PybpError({
           code: 'no-web-process',
           title: 'No web process',
-          message: `${path.join(appDir, 'Procfile')} has no \`web:\` line (or there is no Procfile).`,
+          message:
+            read.kind === 'found'
+              ? `${missingProcessReason(read.procfile, 'web', file)}.`
+              : read.kind === 'missing'
+                ? `There is no ${file}.`
+                : `${read.reason} (${file}).`,
           fix: 'Add a Procfile with e.g. `web: gunicorn app:app`, or run a command: pybp run -- python app.py',
         });
       }

@@ -41,18 +41,3 @@ export async function launchEnv(layersDir: string, host: NodeJS.ProcessEnv, conf
   }
   return env;
 }
-
-/** The `web` process of a Procfile, if any. */
-export async function procfileProcess(appDir: string, name: string): Promise<string | null> {
-  let text: string;
-  try {
-    text = await fs.readFile(path.join(appDir, 'Procfile'), 'utf8');
-  } catch {
-    return null;
-  }
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^([A-Za-z0-9_-]+):\s*(.+)$/.exec(line);
-    if (m && m[1] === name) return m[2].trim();
-  }
-  return null;
-}

@@ -2,11 +2,9 @@
 // refuses (spec §3.2), and a Procfile with a web process (the buildpack
 // declares no process types, so without one nothing serves the app).
 
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { checkForbiddenEnv } from '../analysis/forbidden-env.js';
-import { describeIoError } from '../fs-exists.js';
 import { isPybpError } from '../errors.js';
+import { missingProcessReason, PROCFILE, processCommand, readProcfile } from '../procfile.js';
 import { failFromError, pass, warn } from './check.js';
 import type { DoctorCheck } from './types.js';
 
@@ -30,9 +28,6 @@ export function checkConfigVars(configVars: Readonly<Record<string, string>>): D
   );
 }
 
-const PROCFILE = 'Procfile';
-// Heroku's Procfile format: `<process type>: <command>`, one per line.
-const PROCESS_LINE = /^([A-Za-z0-9_-]+):\s*(.*)$/;
 const WEB_EXAMPLE = 'web: gunicorn myapp.wsgi (Django), or web: gunicorn app:app (Flask)';
 
 export async function checkProcfile(appDir: string, listing: ReadonlySet<string>): Promise<DoctorCheck> {
@@ -55,32 +50,25 @@ export async function checkProcfile(appDir: string, listing: ReadonlySet<string>
       `Add a ${PROCFILE} in the app root with a web process, e.g. ${WEB_EXAMPLE}.`,
     );
   }
-  let text: string;
-  try {
-    text = await readFile(join(appDir, PROCFILE), 'utf8');
-  } catch (err) {
+  const read = await readProcfile(appDir);
+  if (read.kind !== 'found') {
     return warn(
       id,
       AREA,
-      `${PROCFILE} could not be read: ${describeIoError(err)}.`,
+      // 'missing' here: listed a moment ago, gone now (or a broken symlink).
+      read.kind === 'unreadable' ? `${read.reason}.` : `${PROCFILE} could not be read: it is not there any more, or is a broken symlink.`,
       `Make ${PROCFILE} a readable file with a web process, e.g. ${WEB_EXAMPLE}.`,
     );
   }
-  const processes = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const m = PROCESS_LINE.exec(line.trim());
-    if (m) processes.set(m[1], m[2].trim());
-  }
-  const web = processes.get('web');
+  const procfile = read.procfile;
+  const web = processCommand(procfile, 'web');
   if (web) return pass(id, AREA, `${PROCFILE} has a web process: ${web}`);
-  const others = [...processes.keys()];
   return warn(
     id,
     AREA,
-    web === ''
-      ? `${PROCFILE} has a web: line with no command.`
-      : `${PROCFILE} has no web process${others.length > 0 ? ` (only ${others.join(', ')})` : ''}: Heroku routes HTTP ` +
-          `traffic only to the web process, so the app would get no requests.`,
-    `Add a line like ${WEB_EXAMPLE}. The command must listen on $PORT.`,
+    `${missingProcessReason(procfile, 'web', PROCFILE)}: Heroku routes HTTP traffic only to the web process, so the app would get no requests.`,
+    procfile.indented.some((l) => l.name === 'web')
+      ? `Remove the blanks before "web:" so the line starts with it. The command must listen on $PORT.`
+      : `Add a line like ${WEB_EXAMPLE}. The command must listen on $PORT.`,
   );
 }

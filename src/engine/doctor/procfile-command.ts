@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'smol-toml';
 import type { PackageManager, ResolvedPython } from '../analysis/types.js';
-import { parseProcfile } from '../procfile.js';
+import { readProcfile } from '../procfile.js';
 import { readAppText, LOCK_FILE_MAX_BYTES, SMALL_FILE_MAX_BYTES } from './app-text.js';
 import { fail, pass, warn } from './check.js';
 import { normalizeName, poetryInstalledPackages, uvInstalledPackages } from './locked-packages.js';
@@ -57,14 +57,10 @@ export interface ProcfileCommandArgs {
 
 export async function checkProcfileCommands(args: ProcfileCommandArgs): Promise<DoctorCheck[]> {
   if (!args.listing.has('Procfile')) return [];
-  let processes: Map<string, string>;
-  try {
-    const text = await readAppText(args.appDir, 'Procfile', SMALL_FILE_MAX_BYTES);
-    if (text === null) return [];
-    processes = parseProcfile(text);
-  } catch {
-    return []; // the procfile check reports an unreadable Procfile
-  }
+  const read = await readProcfile(args.appDir);
+  // The procfile check reports a Procfile that cannot be read.
+  if (read.kind !== 'found') return [];
+  const processes = read.procfile.processes;
   if (processes.size === 0) return [];
 
   const deps = await dependencyNames(args);

@@ -60,6 +60,13 @@ describe('Procfile', () => {
     expect(c.message).toContain('no web process (only worker)');
   });
 
+  it('warns about an indented web: line, which Heroku (and pybp run web) do not read', async () => {
+    const c = check(await doctor(await makeApp({ 'requirements.txt': '', Procfile: 'worker: python w.py\n  web: gunicorn app:app\n' })), 'procfile');
+    expectStatus(c, 'warn');
+    expect(c.message).toContain('indented line (line 2)');
+    expect(c.fix).toContain('Remove the blanks before "web:"');
+  });
+
   it('warns about a misnamed procfile', async () => {
     const c = check(await doctor(await makeApp({ 'requirements.txt': '', 'Procfile.txt': 'web: x\n' })), 'procfile');
     expectStatus(c, 'warn');

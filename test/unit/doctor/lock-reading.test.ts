@@ -172,7 +172,7 @@ describe('requirements lines and Procfile commands', () => {
   });
 
   it('parses process types at line start only', () => {
-    expect([...parseProcfile('web: gunicorn app:app\n  worker: celery\nrelease:   python x.py  \n# c\n')]).toEqual([
+    expect([...parseProcfile('web: gunicorn app:app\n  worker: celery\nrelease:   python x.py  \n# c\n').processes]).toEqual([
       ['web', 'gunicorn app:app'],
       ['release', 'python x.py'],
     ]);
