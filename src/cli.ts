@@ -35,9 +35,29 @@ commonOptions(program.command('build').argument('[dir]', 'app directory', '.').d
   });
 
 commonOptions(program.command('explain').argument('[dir]', 'app directory', '.').description('say what the next build would do with every layer, and why, without building'))
+  .option('--last', 'show the last build: its decisions, reasons, times and sizes')
+  .option('--build <n>', 'show build N of `pybp history`')
   .action(async (dir: string, flags) => {
+    if (flags.last || flags.build !== undefined) {
+      const { lastBuildCommand } = await import('./commands/history.js');
+      process.exitCode = await lastBuildCommand(dir, flags);
+      return;
+    }
     const { explainCommand } = await import('./commands/explain.js');
     process.exitCode = await explainCommand(dir, flags);
+  });
+
+program
+  .command('history')
+  .argument('[dir]', 'app directory', '.')
+  .description('list the last builds: when, how they ended, how long they took, which layers they rebuilt')
+  .option('--json', 'print one JSON document')
+  .option('--layers-dir <dir>', 'where the layers live (default: <app>/.pybp/layers)')
+  .option('--config <file>', 'read this config file instead of searching the app dir')
+  .option('--no-color', 'no colours')
+  .action(async (dir: string, flags) => {
+    const { historyCommand } = await import('./commands/history.js');
+    process.exitCode = await historyCommand(dir, flags);
   });
 
 commonOptions(program.command('doctor').argument('[dir]', 'app directory', '.').description('check the app for everything that would fail or warn on Heroku'))

@@ -64,6 +64,10 @@ export type ErrorCode =
   | 'path-outside-app'
   | 'no-linux-wheel'
   | 'python-interpreter-missing'
+  // pybp history / explain --last / explain --since
+  | 'no-build-history'
+  | 'git-unavailable'
+  | 'git-ref-unknown'
   | 'internal-error';
 
 export interface ErrorData {

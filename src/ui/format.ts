@@ -90,3 +90,18 @@ export function herokuDifferences(
 export function formatCommand(argv: readonly string[]): string {
   return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
+
+/** `2026-12-01 15:40:12` in the machine's local time (history listings). */
+export function formatWhen(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** The estimate phrase explain uses: `about 14 s (last: 13.8 s)`. */
+export function formatEstimate(cost: { estimatedMs: number | null; lastMs: number | null }): string {
+  if (cost.estimatedMs == null) return 'no estimate';
+  const about = cost.estimatedMs >= 10_000 ? `${Math.round(cost.estimatedMs / 1000)} s` : formatDuration(cost.estimatedMs);
+  return `about ${about}${cost.lastMs != null ? ` (last: ${formatDuration(cost.lastMs)})` : ''}`;
+}

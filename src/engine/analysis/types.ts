@@ -39,7 +39,9 @@ export interface Warning {
     | 'uv-python-override'
     | 'python-source-fallback'
     // pybp's own state (not the buildpack's)
-    | 'journal-unreadable';
+    | 'journal-unreadable'
+    | 'history-unreadable'
+    | 'history-unwritable';
   title: string;
   message: string;
 }

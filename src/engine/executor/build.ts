@@ -20,6 +20,7 @@ import { poetryDependenciesStep, poetryToolStep } from './poetry-steps.js';
 import { pythonStep } from './python-step.js';
 import { stopOrphans } from './run-command.js';
 import { uvDependenciesStep, uvToolStep } from './uv-steps.js';
+import { recordBuild } from '../history/record.js';
 
 export interface BuildOptions extends PlanOptions {
   clearCache?: boolean;
@@ -90,17 +91,27 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
       await txn.rollback();
       throw err;
     }
-    return report('succeeded', plan, ctx, warnings, null, started);
+    return await withHistory(report('succeeded', plan, ctx, warnings, null, started), plan, started, lock, emit);
   } catch (err) {
     steps.close(false);
     const error = toErrorData(err);
     if (error.code === 'internal-error' && options.debug && err instanceof Error && err.stack) error.details = err.stack.split('\n');
     emit({ type: 'error', error });
     const status = error.code === 'interrupted' ? 'interrupted' : 'failed';
-    return report(status, plan, ctx, warnings, error, started);
+    return await withHistory(report(status, plan, ctx, warnings, error, started), plan, started, lock, emit);
   } finally {
     await lock?.release();
   }
+}
+
+/** Every build, whatever its end, goes into the history (before the lock is released). */
+async function withHistory(result: BuildReport, plan: BuildPlan | null, started: number, lock: LayersLock | null, emit: Emit): Promise<BuildReport> {
+  const warning = await recordBuild(result, plan, new Date(started), lock);
+  if (warning) {
+    emit({ type: 'warning', warning });
+    result.warnings.push({ code: warning.code, message: warning.message });
+  }
+  return result;
 }
 
 /** Closes each step (step-finished, with its time) when the next starts or the build ends. */

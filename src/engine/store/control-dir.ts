@@ -25,3 +25,6 @@ export function sidecarPath(layersDir: string): string {
 export function isLayerName(name: string): boolean {
   return /^[a-z0-9][a-z0-9._-]*$/.test(name) && !name.startsWith('.');
 }
+export function historyPath(layersDir: string): string {
+  return path.join(controlDir(layersDir), 'history.json');
+}

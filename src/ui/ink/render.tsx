@@ -11,6 +11,9 @@ import { BuildView } from './BuildView.js';
 import { DoctorView } from './DoctorView.js';
 import { ExplainView } from './ExplainView.js';
 import { FullWidth } from './FullWidth.js';
+import type { HistoryReport, LastBuildReport } from '../../engine/history/report.js';
+import { HistoryView } from './HistoryView.js';
+import { LastBuildView } from './LastBuildView.js';
 import { applyNoColor } from './terminal-text.js';
 
 export interface InkRenderOptions {
@@ -74,4 +77,12 @@ export function renderExplainInk(report: ExplainReport, opts: InkRenderOptions =
 
 export function renderDoctorInk(report: DoctorReport, opts: InkRenderOptions = {}): Promise<void> {
   return renderOnce(<DoctorView report={report} />, opts);
+}
+
+export function renderHistoryInk(report: HistoryReport, opts: InkRenderOptions = {}): Promise<void> {
+  return renderOnce(<HistoryView report={report} />, opts);
+}
+
+export function renderLastBuildInk(report: LastBuildReport, opts: InkRenderOptions = {}): Promise<void> {
+  return renderOnce(<LastBuildView report={report} />, opts);
 }

@@ -1,0 +1,77 @@
+// `pybp history` and `pybp explain --last` / `--build N`: builds as the history
+// recorded them. Reads pybp's own file only; runs nothing.
+import path from 'node:path';
+import { loadConfig } from '../engine/config.js';
+import { isPybpError, PybpError } from '../engine/errors.js';
+import { historyReport, lastBuildReport } from '../engine/history/report.js';
+import { defaultLayersDir } from '../engine/plan.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { applyColorFlags, chooseRenderer, type CommonFlags } from './options.js';
+import { printFatal } from './report-error.js';
+
+async function locate(dir: string, flags: CommonFlags): Promise<{ appDir: string; layersDir: string }> {
+  const appDir = path.resolve(dir);
+  const { config, file } = await loadConfig(appDir, flags.config);
+  const layersDir = path.resolve(
+    flags.layersDir ?? (config.layersDir ? path.resolve(path.dirname(file ?? appDir), config.layersDir) : defaultLayersDir(appDir)),
+  );
+  return { appDir, layersDir };
+}
+
+export async function historyCommand(dir: string, flags: CommonFlags): Promise<number> {
+  applyColorFlags(flags);
+  let report;
+  try {
+    const { appDir, layersDir } = await locate(dir, flags);
+    report = await historyReport(appDir, layersDir);
+  } catch (err) {
+    printFatal(err, flags);
+    return isPybpError(err) && err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
+  }
+  const renderer = chooseRenderer(flags);
+  if (renderer === 'json') {
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } else if (renderer === 'ink') {
+    const { renderHistoryInk } = await import('../ui/ink/render.js');
+    await renderHistoryInk(report);
+  } else {
+    const { printHistory } = await import('../ui/plain/history.js');
+    printHistory(report, process.stdout);
+  }
+  return EXIT_OK;
+}
+
+/** `--build N`: a positive whole number. */
+export function parseBuildId(value: string): number {
+  const id = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(id) || id < 1) {
+    throw new PybpError({ code: 'usage', title: 'Bad --build', message: `--build takes a build number from \`pybp history\`, not "${value}".`, fix: 'Example: pybp explain --build 3' });
+  }
+  return id;
+}
+
+export async function lastBuildCommand(dir: string, flags: CommonFlags & { build?: string }): Promise<number> {
+  applyColorFlags(flags);
+  let report;
+  try {
+    const id = flags.build === undefined ? undefined : parseBuildId(flags.build);
+    const { appDir, layersDir } = await locate(dir, flags);
+    report = await lastBuildReport(appDir, layersDir, id);
+  } catch (err) {
+    printFatal(err, flags);
+    return isPybpError(err) && err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
+  }
+  const renderer = chooseRenderer(flags);
+  if (renderer === 'json') {
+    // The same shape as `pybp history --json`, with the one build.
+    const { build, ...rest } = report;
+    process.stdout.write(JSON.stringify({ ...rest, builds: [build] }, null, 2) + '\n');
+  } else if (renderer === 'ink') {
+    const { renderLastBuildInk } = await import('../ui/ink/render.js');
+    await renderLastBuildInk(report);
+  } else {
+    const { printLastBuild } = await import('../ui/plain/history.js');
+    printLastBuild(report, process.stdout);
+  }
+  return EXIT_OK;
+}

@@ -1,0 +1,61 @@
+// `pybp explain --last` / `--build N` in a terminal: a recorded build's
+// decisions, reasons, times and sizes, like the build's own summary.
+import { Box, Text } from 'ink';
+import type { LastBuildReport } from '../../engine/history/report.js';
+import { ACTION_LABEL, formatDuration, formatSize, formatWhen } from '../format.js';
+import { Header } from './Header.js';
+import { STATUS_COLOR } from './HistoryView.js';
+import { BADGE_WIDTH, LayerBadge } from './LayerBadge.js';
+import { ReasonLine } from './ReasonLine.js';
+
+export function LastBuildView({ report }: { report: LastBuildReport }) {
+  const b = report.build;
+  const nameWidth = Math.max(8, ...b.layers.map((l) => l.name.length));
+  return (
+    <Box flexDirection="column">
+      <Header
+        command="explain"
+        app={`${report.app} — build #${b.id}${b.id === report.newestId ? ' (the last one)' : ''}`}
+        packageManager={b.packageManager}
+        python={b.python}
+        source={b.python?.interpreter ? { kind: 'local', interpreter: b.python.interpreter, substituted: false } : null}
+        target={b.target}
+        layersDir={report.layersDir}
+      />
+      <Box paddingLeft={2}>
+        <Text>
+          <Text dimColor>started </Text>
+          {formatWhen(b.startedAt)}
+          <Text dimColor>; </Text>
+          <Text color={STATUS_COLOR[b.status]}>{b.status}</Text> after <Text bold>{formatDuration(b.durationMs)}</Text>
+          {b.error ? <Text color="red">  {b.error.code}: {b.error.title}</Text> : null}
+        </Text>
+      </Box>
+      <Box marginTop={1} flexDirection="column">
+        {b.layers.length === 0 ? <Text dimColor>(the build stopped before deciding on any layer)</Text> : null}
+        {b.layers.map((l) => {
+          const reached = l.durationMs != null || b.status === 'succeeded';
+          return (
+            <Box key={l.name} flexDirection="column">
+              <Text>
+                {l.name.padEnd(nameWidth)}{'  '}
+                {reached ? <LayerBadge action={l.action} width={BADGE_WIDTH} /> : <Text dimColor>{ACTION_LABEL[l.action].padEnd(BADGE_WIDTH)}</Text>}
+                {'  '}
+                {(formatDuration(l.durationMs) || '—').padStart(7)}  {(formatSize(l.sizeBytes) || '—').padStart(7)}
+                {reached ? null : <Text dimColor>  not reached</Text>}
+              </Text>
+              {l.reasons.map((r, i) => (
+                <ReasonLine key={i} reason={r} indent={nameWidth + 2} />
+              ))}
+            </Box>
+          );
+        })}
+      </Box>
+      {report.notes.map((n, i) => (
+        <Text key={i} dimColor>
+          note: {n}
+        </Text>
+      ))}
+    </Box>
+  );
+}
