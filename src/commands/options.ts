@@ -3,6 +3,7 @@ import type { PythonSource } from '../engine/config.js';
 import { parseEnvFlags } from '../engine/build-env.js';
 import { PybpError } from '../engine/errors.js';
 import type { PlanOptions } from '../engine/plan.js';
+import { parseTarget } from '../engine/target.js';
 
 export interface CommonFlags {
   json?: boolean;
@@ -28,6 +29,8 @@ export function planOptions(dir: string | undefined, flags: CommonFlags): PlanOp
     }
     pythonSource = flags.pythonSource as PythonSource;
   }
+  // A bad --target is bad usage (exit 2), found before anything is planned.
+  if (flags.target !== undefined) parseTarget(flags.target, 'flag');
   return {
     appDir: dir ?? '.',
     layersDir: flags.layersDir,

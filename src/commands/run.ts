@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { parseEnvFlags } from '../engine/build-env.js';
 import { loadConfig } from '../engine/config.js';
@@ -72,7 +73,8 @@ export async function runCommand(dir: string, command: string[], flags: RunFlags
         );
         resolve(127);
       });
-      child.once('close', (code, signal) => resolve(code ?? (signal ? 128 + 2 : 1)));
+      // A shell's convention: a command killed by signal N exits 128+N (137 for SIGKILL, 143 for SIGTERM).
+      child.once('close', (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
     });
   } catch (err) {
     printFatal(err, flags);

@@ -41,20 +41,39 @@ export function baseBuildEnv(host: NodeJS.ProcessEnv, configVars: Record<string,
   return env;
 }
 
-/** Parses repeatable `--env KEY=VALUE` flags. */
+/**
+ * A config var name, as the config file's `env` accepts it and a shell can export it.
+ * `1BAD`, `A B` or a name with a newline would reach the tools as garbage.
+ */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Parses repeatable `--env KEY=VALUE` flags. Errors never show a value: a
+ * malformed flag (`API_TOKEN:secret`) is most often a secret with a typo.
+ */
 export function parseEnvFlags(flags: string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const flag of flags) {
+  flags.forEach((flag, i) => {
+    const which = flags.length > 1 ? `--env number ${i + 1} of ${flags.length}` : 'The --env value';
     const eq = flag.indexOf('=');
     if (eq <= 0) {
       throw new PybpError({
         code: 'usage',
         title: 'Bad --env value',
-        message: `--env expects KEY=VALUE, got "${flag}".`,
+        message: `${which} is not of the form NAME=value. Its text is not shown, as it may hold a secret.`,
         fix: 'Pass each config var as --env NAME=value (repeat the flag for more).',
       });
     }
-    out[flag.slice(0, eq)] = flag.slice(eq + 1);
-  }
+    const name = flag.slice(0, eq);
+    if (!ENV_NAME.test(name)) {
+      throw new PybpError({
+        code: 'usage',
+        title: 'Bad --env name',
+        message: `${which} names ${JSON.stringify(name)}, which is not a valid environment variable name (letters, digits and _, not starting with a digit).`,
+        fix: 'Pass each config var as --env NAME=value with a name such as API_TOKEN.',
+      });
+    }
+    out[name] = flag.slice(eq + 1);
+  });
   return out;
 }

@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ENV_NAME } from './build-env.js';
 import { PybpError } from './errors.js';
 
 export type PythonSource = 'auto' | 'local' | 'heroku';
@@ -162,7 +163,7 @@ export function validateConfig(raw: unknown, file: string): PybpConfig {
     const env = table(root.env, 'env');
     for (const [k, v] of Object.entries(env)) {
       if (k.startsWith('//')) continue;
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw bad(`env.${k}`, 'is not a valid environment variable name');
+      if (!ENV_NAME.test(k)) throw bad(`env.${k}`, 'is not a valid environment variable name');
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw bad(`env.${k}`, 'must be a string');
       config.env[k] = String(v);
     }

@@ -77,6 +77,8 @@ export interface ErrorData {
   fix: string;
   /** Extra lines shown under the message (a list of files, captured stderr...). */
   details?: string[];
+  /** The failing tool's last output lines, oldest first (escape codes removed). */
+  output?: string[];
 }
 
 export class PybpError extends Error implements ErrorData {
@@ -84,6 +86,7 @@ export class PybpError extends Error implements ErrorData {
   readonly title: string;
   readonly fix: string;
   readonly details?: string[];
+  readonly output?: string[];
 
   constructor(data: ErrorData, options?: { cause?: unknown }) {
     super(data.message, options);
@@ -92,11 +95,13 @@ export class PybpError extends Error implements ErrorData {
     this.title = data.title;
     this.fix = data.fix;
     if (data.details && data.details.length > 0) this.details = data.details;
+    if (data.output && data.output.length > 0) this.output = data.output;
   }
 
   toData(): ErrorData {
     const data: ErrorData = { code: this.code, title: this.title, message: this.message, fix: this.fix };
     if (this.details) data.details = this.details;
+    if (this.output) data.output = this.output;
     return data;
   }
 }

@@ -71,23 +71,58 @@ export function hostTarget(): Target {
   }
 }
 
+/** Heroku's stacks and the arches each one runs (the buildpack's targets). */
+export const HEROKU_STACKS: Readonly<Record<string, { distroVersion: string; arches: readonly string[] }>> = {
+  'heroku-22': { distroVersion: '22.04', arches: ['amd64'] },
+  'heroku-24': { distroVersion: '24.04', arches: ['amd64', 'arm64'] },
+  'heroku-26': { distroVersion: '26.04', arches: ['amd64', 'arm64'] },
+};
+
+/** CNB/OCI arch names (Go's GOARCH) a `distro-version/arch` target may use. */
+export const KNOWN_ARCHES = ['amd64', 'arm64', '386', 'arm', 'ppc64le', 's390x', 'riscv64'] as const;
+
 /**
  * Parses a target given by the user: a Heroku stack name (`heroku-22`, `heroku-24`, `heroku-26`,
  * optionally with `/arm64`), or `distro_name-distro_version[/arch]` such as `ubuntu-24.04/arm64`.
+ * Only known stacks and arch names are accepted: `heroku-99` or `heroku-24/..` would otherwise end
+ * up in layer metadata as a target no machine has.
  */
 export function parseTarget(spec: string, origin: 'config' | 'flag'): Target {
-  const [left, archPart] = spec.split('/', 2);
-  const arch = archPart ?? 'amd64';
-  const stack = /^heroku-(\d{2})$/.exec(left);
-  if (stack) return { arch, distro_name: 'ubuntu', distro_version: `${stack[1]}.04`, origin };
+  const slash = spec.indexOf('/');
+  const left = slash === -1 ? spec : spec.slice(0, slash);
+  const arch = slash === -1 ? 'amd64' : spec.slice(slash + 1);
+  const fail = (why: string, fix: string) =>
+    new PybpError({
+      code: origin === 'flag' ? 'usage' : 'config-invalid',
+      title: 'Unknown build target',
+      message: `The target ${JSON.stringify(spec)} ${why}`,
+      fix,
+    });
+  const stackNames = Object.keys(HEROKU_STACKS).join(', ');
+  if (/^heroku-/.test(left)) {
+    const stack = HEROKU_STACKS[left];
+    if (!stack) {
+      throw fail(`names no Heroku stack the buildpack supports (${stackNames}).`, 'Use e.g. --target heroku-24 or --target heroku-24/arm64, or leave it out to use this machine.');
+    }
+    if (!stack.arches.includes(arch)) {
+      throw fail(
+        `asks for arch ${JSON.stringify(arch)}, but ${left} runs only on ${stack.arches.join(' and ')}.`,
+        `Use ${stack.arches.map((a) => `--target ${left}/${a}`).join(' or ')}.`,
+      );
+    }
+    return { arch, distro_name: 'ubuntu', distro_version: stack.distroVersion, origin };
+  }
   const m = /^([a-z][a-z0-9]*)-([0-9][0-9A-Za-z.]*)$/.exec(left);
-  if (m && /^[a-z0-9]+$/.test(arch)) return { arch, distro_name: m[1], distro_version: m[2], origin };
-  throw new PybpError({
-    code: origin === 'flag' ? 'usage' : 'config-invalid',
-    title: 'Unknown build target',
-    message: `The target "${spec}" is neither a Heroku stack (heroku-22, heroku-24, heroku-26) nor of the form distro-version[/arch].`,
-    fix: 'Use e.g. --target heroku-24, --target heroku-24/arm64 or --target ubuntu-24.04/amd64, or leave it out to use this machine.',
-  });
+  if (!m) {
+    throw fail(
+      `is neither a Heroku stack (${stackNames}) nor of the form distro-version[/arch].`,
+      'Use e.g. --target heroku-24, --target heroku-24/arm64 or --target ubuntu-24.04/amd64, or leave it out to use this machine.',
+    );
+  }
+  if (!(KNOWN_ARCHES as readonly string[]).includes(arch)) {
+    throw fail(`asks for arch ${JSON.stringify(arch)}, which is not one of ${KNOWN_ARCHES.join(', ')}.`, `Use e.g. --target ${left}/amd64 or --target ${left}/arm64.`);
+  }
+  return { arch, distro_name: m[1], distro_version: m[2], origin };
 }
 
 export function describeTarget(t: Pick<Target, 'arch' | 'distro_name' | 'distro_version'>): string {

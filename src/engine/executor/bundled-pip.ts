@@ -4,6 +4,7 @@ import { promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import { PybpError } from '../errors.js';
 import type { BuildContext } from './context.js';
+import { toolFailure } from './tool-failure.js';
 import type { StepId } from '../events.js';
 import { applyInMemory, applyLayerEnv, type Env, writeLayerEnv } from '../cnb/layer-env.js';
 
@@ -57,10 +58,10 @@ export async function pipBootstrap(
   // `python` is looked up on the build env's PATH: the python layer's.
   const result = await ctx.run(step, [resolveOnPath('python', args.env), ...argv.slice(1)], { env: args.env });
   if (result.code !== 0) {
-    throw new PybpError({
+    throw toolFailure('pip', result, {
       code: args.code,
       title: `${args.toolName} could not be installed`,
-      message: `Installing ${args.requirement} failed (${result.status}). See the output above; a network problem or an unreachable package index is the usual cause.`,
+      message: `Installing ${args.requirement} failed (${result.status}). pip's last lines (below) say why; an unreachable package index is a common cause.`,
       fix: 'Try again. If you are offline or behind a mirror, set tools.indexUrl in the pybp config; also check https://status.python.org.',
     });
   }

@@ -7,9 +7,16 @@ import type { LayerRecord } from '../store/sidecar.js';
 import type { LayerTransaction } from '../store/transaction.js';
 import type { ProjectAnalysis } from '../analysis/types.js';
 import type { BuildPlan, PlannedLayer } from '../plan.js';
-import { PybpError } from '../errors.js';
+import type { ErrorData } from '../errors.js';
 import { type CommandResult, runCommand } from './run-command.js';
 import { finishLayer, layerSize, openLayer } from './layer-ops.js';
+import { toolFailure } from './tool-failure.js';
+
+/** `pip`, `python -m venv`: how an error names the program it ran. */
+function toolName(argv: string[]): string {
+  const program = path.basename(argv[0]);
+  return argv[1] === '-m' && argv[2] ? `${program} -m ${argv[2]}` : program;
+}
 
 export class BuildContext {
   readonly records: Record<string, LayerRecord> = {};
@@ -96,10 +103,10 @@ export class BuildContext {
   async runOrFail(
     step: StepId,
     argv: string[],
-    error: (status: string) => ConstructorParameters<typeof PybpError>[0],
+    error: (status: string) => ErrorData,
     opts: { env?: Env } = {},
   ): Promise<void> {
     const result = await this.run(step, argv, opts);
-    if (result.code !== 0) throw new PybpError(error(result.status));
+    if (result.code !== 0) throw toolFailure(toolName(argv), result, error(result.status));
   }
 }

@@ -2,9 +2,9 @@
 // the venv, for every package manager.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { PybpError } from '../errors.js';
 import type { BuildContext } from './context.js';
 import { resolveOnPath } from './bundled-pip.js';
+import { toolFailure } from './tool-failure.js';
 
 async function exists(p: string): Promise<boolean> {
   try {
@@ -29,19 +29,18 @@ export async function djangoStep(ctx: BuildContext): Promise<void> {
       ctx.info('django', "Skipping automatic static file generation since the 'django.contrib.staticfiles' feature isn't enabled in your Django app's settings.");
       return;
     }
-    throw new PybpError({
+    throw toolFailure('python manage.py', probe, {
       code: 'django-inspect-failed',
       title: 'The Django configuration could not be inspected',
       message: `\`python manage.py help collectstatic\` (used to see whether static files are enabled) failed (${probe.status}). This is usually a problem in the app's code or settings.`,
       fix: 'Run `python manage.py help collectstatic` locally to see the error, fix it, and build again.',
-      details: probe.stderr.split('\n').filter((l) => l.trim() !== ''),
     });
   }
   ctx.info('django', 'Running python manage.py collectstatic');
   await ctx.runOrFail('django', [python, 'manage.py', 'collectstatic', '--noinput'], (status) => ({
     code: 'collectstatic-failed',
     title: 'Django static files could not be generated',
-    message: `\`python manage.py collectstatic --noinput\` failed (${status}). See its output above; this is usually the app's code or settings.`,
+    message: `\`python manage.py collectstatic --noinput\` failed (${status}). Its output (last lines below) says why; this is usually the app's code or settings.`,
     fix: "Run it locally to reproduce. With WhiteNoise, see https://whitenoise.readthedocs.io/en/stable/django.html; if the app needs no static files, remove 'django.contrib.staticfiles' from INSTALLED_APPS.",
   }));
 }

@@ -36,7 +36,7 @@ export async function pipDependenciesStep(ctx: BuildContext, pythonDir: string):
   await ctx.runOrFail('pip-deps', [pip, 'install', '--no-input', '--progress-bar', 'off', '--requirement', 'requirements.txt'], (status) => ({
     code: 'pip-dependencies-failed',
     title: 'Dependencies could not be installed with pip',
-    message: `\`pip install -r requirements.txt\` failed (${status}). pip's output above says why.`,
+    message: `\`pip install -r requirements.txt\` failed (${status}). pip's output (last lines below) says why.`,
     fix: 'Fix requirements.txt (or the package it names) and build again; try the same install in a fresh local venv to reproduce it.',
   }));
   // The venv's time includes the install, as that is what the layer costs; the

@@ -26,7 +26,7 @@ export async function poetryDependenciesStep(ctx: BuildContext, pythonDir: strin
   await ctx.runOrFail('poetry-deps', [poetry, 'sync', '--compile', '--only', 'main', '--no-interaction'], (status) => ({
     code: 'poetry-sync-failed',
     title: 'Dependencies could not be installed with Poetry',
-    message: `\`poetry sync --only main\` failed (${status}). Poetry's output above says why (an outdated poetry.lock or a Python version outside the project's range are common).`,
+    message: `\`poetry sync --only main\` failed (${status}). Poetry's output (last lines below) says why (an outdated poetry.lock or a Python version outside the project's range are common).`,
     fix: 'Run `poetry lock` and `poetry sync --only main` locally with the same Python, commit the lock file, and build again.',
   }));
   await ctx.layerDone('poetry-deps', 'venv', started, true);

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { controlDir } from '../store/control-dir.js';
 import { describeExit, PybpError } from '../errors.js';
 import { interruptedError } from '../interrupted.js';
@@ -18,7 +19,12 @@ export interface CommandResult {
   stderr: string;
   /** "exit status: 1" or "signal: 9 (SIGKILL)". */
   status: string;
+  /** The last output lines (stdout and stderr as they came, escape codes removed): what a failure shows. */
+  tail: string[];
 }
+
+/** How many of a tool's last output lines a failure carries. */
+export const TAIL_LINES = 20;
 
 export interface RunOptions {
   cwd: string;
@@ -53,6 +59,7 @@ export async function runCommand(argv: string[], opts: RunOptions): Promise<Comm
 
   let stdout = '';
   let stderr = '';
+  const tail = new LineTail(TAIL_LINES);
   const lineSplitter = () => {
     let rest = '';
     return {
@@ -60,12 +67,17 @@ export async function runCommand(argv: string[], opts: RunOptions): Promise<Comm
         rest += chunk;
         let nl: number;
         while ((nl = rest.indexOf('\n')) !== -1) {
-          opts.onLine?.(rest.slice(0, nl).replace(/\r$/, ''));
+          const line = rest.slice(0, nl).replace(/\r$/, '');
+          tail.push(line);
+          opts.onLine?.(line);
           rest = rest.slice(nl + 1);
         }
       },
       flush() {
-        if (rest) opts.onLine?.(rest);
+        if (rest) {
+          tail.push(rest);
+          opts.onLine?.(rest);
+        }
         rest = '';
       },
     };
@@ -108,7 +120,25 @@ export async function runCommand(argv: string[], opts: RunOptions): Promise<Comm
   errLines.flush();
   if (opts.layersDir) await recordChild(opts.layersDir, pid, false);
   if (opts.signal?.aborted) throw interruptedError();
-  return { code, signal, stdout, stderr, status: describeExit(code, signal) };
+  if (opts.capture) for (const line of `${stdout}\n${stderr}`.split('\n')) tail.push(line);
+  return { code, signal, stdout, stderr, status: describeExit(code, signal), tail: tail.lines() };
+}
+
+/** Keeps the last `max` non-blank lines, without terminal escape codes. */
+class LineTail {
+  private readonly kept: string[] = [];
+  constructor(private readonly max: number) {}
+
+  push(line: string): void {
+    const clean = stripVTControlCharacters(line).replace(/\s+$/, '');
+    if (!clean.trim()) return;
+    this.kept.push(clean);
+    if (this.kept.length > this.max) this.kept.shift();
+  }
+
+  lines(): string[] {
+    return [...this.kept];
+  }
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {

@@ -136,7 +136,7 @@ export async function uvDependenciesStep(ctx: BuildContext, pythonDir: string): 
     (status) => ({
       code: 'uv-sync-failed',
       title: 'Dependencies could not be installed with uv',
-      message: `\`uv sync --locked --no-default-groups\` failed (${status}). uv's output above says why (an out-of-date uv.lock, or a .python-version outside requires-python, are common).`,
+      message: `\`uv sync --locked --no-default-groups\` failed (${status}). uv's output (last lines below) says why (an out-of-date uv.lock, or a .python-version outside requires-python, are common).`,
       fix: 'Run `uv lock` and `uv sync --locked` locally, commit uv.lock and .python-version, and build again.',
     }),
     { env },

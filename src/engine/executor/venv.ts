@@ -9,7 +9,7 @@ export async function createVenv(ctx: BuildContext, step: StepId, pythonDir: str
   await ctx.runOrFail(step, [path.join(pythonDir, 'bin', 'python'), '-m', 'venv', '--without-pip', venvDir], (status) => ({
     code: 'venv-create-failed',
     title: 'The virtual environment could not be created',
-    message: `\`python -m venv\` failed (${status}). See its output above.`,
+    message: `\`python -m venv\` failed (${status}). Its output (last lines below) says why.`,
     fix: 'Check the disk has room and the layers directory is writable; then build again, or with --clear-cache.',
   }));
 }

@@ -33,6 +33,17 @@ export function ErrorBlock({ error, debug = false }: ErrorBlockProps) {
           ))}
         </Box>
       ) : null}
+      {error.output ? (
+        <Box flexDirection="column" marginTop={1}>
+          <Text dimColor>last output lines:</Text>
+          {error.output.map((line, i) => (
+            <Text key={i} dimColor wrap="truncate-end">
+              {'  │ '}
+              {line}
+            </Text>
+          ))}
+        </Box>
+      ) : null}
       <Box marginTop={1}>
         <Text>
           <Text bold color="green">

@@ -4,6 +4,10 @@ import type { ErrorData } from '../../engine/errors.js';
 export function errorLines(error: ErrorData): string[] {
   const lines = [chalk.red.bold(`[Error: ${error.title}]`) + chalk.dim(` (${error.code})`), error.message];
   for (const d of error.details ?? []) lines.push(`  ${d}`);
+  if (error.output) {
+    lines.push(chalk.dim('last output lines:'));
+    for (const line of error.output) lines.push(chalk.dim(`  │ ${line}`));
+  }
   lines.push(`${chalk.bold('fix:')} ${error.fix}`);
   return lines;
 }
