@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'app-dir-not-found'
   | 'app-dir-not-a-directory'
   | 'app-dir-unreadable'
+  | 'app-dir-not-utf8'
   // detection and pre-build checks (spec §2–§4)
   | 'not-a-python-app'
   | 'file-check-failed'
@@ -54,6 +55,8 @@ export type ErrorCode =
   | 'layers-locked'
   | 'layers-dir-unwritable'
   | 'disk-full'
+  | 'read-only-filesystem'
+  | 'layers-dir-removed'
   | 'interrupted'
   // pybp run
   | 'not-built'
@@ -123,11 +126,25 @@ export function toErrorData(value: unknown): ErrorData {
       fix: 'Free some disk space (or point --layers-dir at a disk with room) and build again. The previous build\'s layers were kept.',
     };
   }
+  if (errno === 'EROFS') {
+    const where = (value as NodeJS.ErrnoException).path;
+    return readOnlyFilesystem(where ?? null, text);
+  }
   return {
     code: 'internal-error',
     title: 'pybp hit an unexpected error',
     message: text,
     fix: 'This is probably a bug in pybp. Run again with --debug for a stack trace and report it.',
+  };
+}
+
+/** A write refused because the file system is mounted read-only (EROFS). */
+export function readOnlyFilesystem(where: string | null, detail: string): ErrorData {
+  return {
+    code: 'read-only-filesystem',
+    title: 'The file system is read-only',
+    message: `pybp could not write${where ? ` ${where}` : ''}: that file system is mounted read-only (${detail}).`,
+    fix: 'Build where pybp can write: pass --layers-dir (or set layersDir in the config) to a directory on a writable disk, or remount the disk read-write.',
   };
 }
 

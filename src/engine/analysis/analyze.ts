@@ -4,6 +4,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PybpError } from '../errors.js';
+import { undecodableAppDirError } from '../path-encoding.js';
 import { describeIoError, isNotFoundError, type DirListing } from '../fs-exists.js';
 import { detect } from './detect.js';
 import { checkForbiddenEnv } from './forbidden-env.js';
@@ -39,7 +40,7 @@ async function readAppDir(dir: string): Promise<DirListing> {
     isDirectory = (await stat(dir)).isDirectory();
   } catch (err) {
     if (isNotFoundError(err)) {
-      throw new PybpError({
+      throw undecodableAppDirError(dir) ?? new PybpError({
         code: 'app-dir-not-found',
         title: 'App directory not found',
         message: `The app directory ${dir} does not exist.`,

@@ -8,7 +8,8 @@ import { detect } from '../analysis/detect.js';
 import type { PackageManager } from '../analysis/types.js';
 import { describeIoError, isNotFoundError } from '../fs-exists.js';
 import type { ErrorCode } from '../errors.js';
-import { fail, pass, warn } from './check.js';
+import { fail, failFromError, pass, warn } from './check.js';
+import { undecodableAppDirError } from '../path-encoding.js';
 import type { DoctorCheck } from './types.js';
 
 const AREA = 'project files';
@@ -18,6 +19,8 @@ export async function checkAppDir(appDir: string): Promise<{ check: DoctorCheck;
   try {
     isDirectory = (await stat(appDir)).isDirectory();
   } catch (err) {
+    const undecodable = isNotFoundError(err) ? undecodableAppDirError(appDir) : null;
+    if (undecodable) return { check: failFromError('app-dir', AREA, undecodable), listing: null };
     if (isNotFoundError(err)) {
       return {
         check: fail('app-dir', AREA, `The app directory ${appDir} does not exist.`, 'Check the path, or run pybp doctor from inside the app directory.', 'app-dir-not-found'),

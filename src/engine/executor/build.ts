@@ -2,7 +2,9 @@
 // out as one transaction over the layers directory.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { type ErrorData, PybpError, toErrorData } from '../errors.js';
+import { type ErrorData, PybpError, readOnlyFilesystem } from '../errors.js';
+import { makeDirectory } from '../make-dir.js';
+import { failureCause } from './failure-cause.js';
 import type { Emit, StepId } from '../events.js';
 import { faultPoint } from '../fault.js';
 import { interruptedError } from '../interrupted.js';
@@ -46,6 +48,8 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
   let plan: BuildPlan | null = null;
   let ctx: BuildContext | null = null;
   let lock: LayersLock | null = null;
+  // Set once the layers directory exists: from then on, its disappearance is the cause of any failure.
+  let prepared: string | null = null;
   const warnings: Warning[] = [];
   const onWarning: Emit = (e) => {
     if (e.type === 'warning') warnings.push(e.warning);
@@ -60,6 +64,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     // A project error stops the build before anything is written.
     if (plan.error) throw new PybpError(plan.error);
     await prepareLayersDir(plan);
+    prepared = plan.layersDir;
     faultPoint('lock:before');
     lock = await acquireLayersLock(plan.layersDir, 'pybp build');
     await stopOrphans(plan.layersDir);
@@ -94,7 +99,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     return await withHistory(report('succeeded', plan, ctx, warnings, null, started), plan, started, lock, emit);
   } catch (err) {
     steps.close(false);
-    const error = toErrorData(err);
+    const error = failureCause(err, prepared);
     if (error.code === 'internal-error' && options.debug && err instanceof Error && err.stack) error.details = err.stack.split('\n');
     emit({ type: 'error', error });
     const status = error.code === 'interrupted' ? 'interrupted' : 'failed';
@@ -175,9 +180,10 @@ function sidecarFor(plan: BuildPlan, ctx: BuildContext, started: number): Sideca
 
 async function prepareLayersDir(plan: BuildPlan): Promise<void> {
   try {
-    await fs.mkdir(plan.layersDir, { recursive: true });
+    await makeDirectory(plan.layersDir);
     await fs.access(plan.layersDir, fs.constants.W_OK);
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EROFS') throw new PybpError(readOnlyFilesystem(plan.layersDir, (err as Error).message));
     throw new PybpError({
       code: 'layers-dir-unwritable',
       title: 'The layers directory cannot be written',
