@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type ErrorData, PybpError, readOnlyFilesystem } from '../errors.js';
 import { makeDirectory } from '../make-dir.js';
-import { failureCause } from './failure-cause.js';
+import { failureCause, layersDirIdentity, type LayersDirIdentity } from './failure-cause.js';
 import type { Emit, StepId } from '../events.js';
 import { faultPoint } from '../fault.js';
 import { interruptedError } from '../interrupted.js';
@@ -49,7 +49,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
   let ctx: BuildContext | null = null;
   let lock: LayersLock | null = null;
   // Set once the layers directory exists: from then on, its disappearance is the cause of any failure.
-  let prepared: string | null = null;
+  let prepared: LayersDirIdentity | null = null;
   const warnings: Warning[] = [];
   const onWarning: Emit = (e) => {
     if (e.type === 'warning') warnings.push(e.warning);
@@ -64,7 +64,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     // A project error stops the build before anything is written.
     if (plan.error) throw new PybpError(plan.error);
     await prepareLayersDir(plan);
-    prepared = plan.layersDir;
+    prepared = layersDirIdentity(plan.layersDir);
     faultPoint('lock:before');
     lock = await acquireLayersLock(plan.layersDir, 'pybp build');
     await stopOrphans(plan.layersDir);

@@ -7,25 +7,45 @@
 import { lstatSync } from 'node:fs';
 import { type ErrorData, toErrorData } from '../errors.js';
 
-/** The ErrorData for what stopped a build; `layersDir` is null when the build failed before it had one. */
-export function failureCause(err: unknown, layersDir: string | null): ErrorData {
+/** Which directory the layers directory was when the build made sure of it. */
+export interface LayersDirIdentity {
+  dir: string;
+  dev: number;
+  ino: number;
+  /** File systems reuse a freed inode number at once; the birth time tells a new directory from the old one. */
+  birthtimeMs: number;
+}
+
+export function layersDirIdentity(dir: string): LayersDirIdentity {
+  const st = lstatSync(dir);
+  return { dir, dev: st.dev, ino: st.ino, birthtimeMs: st.birthtimeMs };
+}
+
+/**
+ * The ErrorData for what stopped a build; `layers` is null when the build failed before it had a
+ * layers directory. A directory of the same name that is not the same directory (made again by
+ * whatever ran next) counts as removed.
+ */
+export function failureCause(err: unknown, layers: LayersDirIdentity | null): ErrorData {
   const error = toErrorData(err);
-  if (error.code === 'interrupted' || layersDir === null) return error;
-  if (isDirectory(layersDir)) return error;
+  if (error.code === 'interrupted' || layers === null) return error;
+  if (isSameDirectory(layers)) return error;
+  const layersDir = layers.dir;
   const data: ErrorData = {
     code: 'layers-dir-removed',
     title: 'The layers directory was removed during the build',
-    message: `${layersDir} disappeared while the build was running (deleted or moved by something other than this build), so the build stopped. What failed next: ${error.title.replace(/\.$/, '')} (${error.code}).`,
+    message: `${layersDir} disappeared while the build was running (deleted or moved by something other than this build), so the build stopped.`,
     fix: 'Build again: pybp makes the layers from nothing. If a script or tool cleans that directory, keep it from doing so while pybp builds.',
-    details: [error.message],
+    details: [`What failed next (${error.code}): ${error.message}`],
   };
   if (error.output) data.output = error.output;
   return data;
 }
 
-function isDirectory(dir: string): boolean {
+function isSameDirectory(layers: LayersDirIdentity): boolean {
   try {
-    return lstatSync(dir).isDirectory();
+    const st = lstatSync(layers.dir);
+    return st.isDirectory() && st.dev === layers.dev && st.ino === layers.ino && st.birthtimeMs === layers.birthtimeMs;
   } catch {
     return false;
   }
