@@ -1,12 +1,16 @@
-// pybp's configuration: cosmiconfig, module name `buildpack`, searched in the
-// app directory only. Validated strictly: a typo in a key is an error that names
-// the file and the key, not a silently ignored setting.
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
+// pybp's configuration, searched in the app directory only. Declarative
+// files only (JSON, YAML, the `buildpack` key of package.json): a config file
+// that is code (`buildpack.config.js`, `.buildpackrc.mjs`, ...) would run
+// whatever a cloned repo ships the moment someone asks `pybp explain` about
+// it, so pybp never loads one; it only says it ignored it. Validated
+// strictly: a typo in a key is an error that names the file and the key, not
+// a silently ignored setting.
 import path from 'node:path';
+import os from 'node:os';
 import { ENV_NAME } from './build-env.js';
+import { listDir } from './fs-exists.js';
+import { type AppFileKind, readAppText } from './app-file.js';
 import { PybpError } from './errors.js';
-
 export type PythonSource = 'auto' | 'local' | 'heroku';
 export type UvSource = 'pypi' | 'astral';
 
@@ -31,6 +35,8 @@ export interface LoadedConfig {
   config: PybpConfig;
   /** The file it came from, or null for defaults. */
   file: string | null;
+  /** Config files in the app dir that are code, which pybp never loads (full paths). */
+  ignoredCodeFiles: string[];
 }
 
 export const DEFAULT_CONFIG: PybpConfig = {
@@ -39,86 +45,161 @@ export const DEFAULT_CONFIG: PybpConfig = {
   tools: { uv: { source: 'pypi' } },
 };
 
-const SEARCH_PLACES = [
-  'package.json',
-  '.buildpackrc',
-  '.buildpackrc.json',
-  '.buildpackrc.yaml',
-  '.buildpackrc.yml',
+type Syntax = 'json' | 'yaml';
+
+/** The declarative places, in the order they are searched; the first with settings wins. */
+const SEARCH_PLACES: ReadonlyArray<{ name: string; syntax: Syntax }> = [
+  { name: 'package.json', syntax: 'json' },
+  { name: '.buildpackrc', syntax: 'yaml' }, // YAML, of which JSON is a subset
+  { name: '.buildpackrc.json', syntax: 'json' },
+  { name: '.buildpackrc.yaml', syntax: 'yaml' },
+  { name: '.buildpackrc.yml', syntax: 'yaml' },
+];
+
+/** Config files that are programs: never loaded, by any command. */
+export const CODE_CONFIG_FILES: readonly string[] = [
   '.buildpackrc.js',
   '.buildpackrc.cjs',
   '.buildpackrc.mjs',
+  '.buildpackrc.ts',
+  '.buildpackrc.cts',
+  '.buildpackrc.mts',
   'buildpack.config.js',
   'buildpack.config.cjs',
   'buildpack.config.mjs',
+  'buildpack.config.ts',
+  'buildpack.config.cts',
+  'buildpack.config.mts',
 ];
 
+const CODE_EXTENSIONS = ['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'];
+
 /**
- * Loads the config of an app directory. cosmiconfig (and its YAML and JS
- * loaders) is imported only when one of its files is there: most apps have
- * none, and `explain --json` should start fast.
+ * Loads the config of an app directory, or the file given with --config.
+ * Nothing in it is executed: JSON is parsed, YAML is parsed with js-yaml's
+ * safe schema (through cosmiconfig's loader, imported only for a YAML file).
  */
 export async function loadConfig(appDir: string, explicitFile?: string): Promise<LoadedConfig> {
-  let present: string[] = [];
-  if (!explicitFile) {
-    let entries: string[] = [];
-    try {
-      entries = await fs.readdir(appDir);
-    } catch {
-      return { config: structuredClone(DEFAULT_CONFIG), file: null };
+  const listing = await listDir(appDir).catch(() => null);
+  const ignoredCodeFiles = CODE_CONFIG_FILES.filter((name) => listing?.has(name)).map((name) => path.join(appDir, name));
+  const defaults = (file: string | null = null): LoadedConfig => ({ config: structuredClone(DEFAULT_CONFIG), file, ignoredCodeFiles });
+
+  if (explicitFile) {
+    const file = path.resolve(explicitFile);
+    const ext = path.extname(file).toLowerCase();
+    if (CODE_EXTENSIONS.includes(ext)) throw codeConfigError(file);
+    const syntax: Syntax | undefined = ext === '.json' ? 'json' : ext === '.yaml' || ext === '.yml' || ext === '' ? 'yaml' : undefined;
+    if (!syntax) {
+      throw new PybpError({
+        code: 'config-invalid',
+        title: 'The pybp config file has an unknown type',
+        message: `${file}: pybp reads config files in JSON (.json) or YAML (.yaml, .yml, or no extension), not "${ext}".`,
+        fix: 'Write the config as JSON or YAML (see .buildpackrc.example in the pybp repository for every key).',
+      });
     }
-    present = SEARCH_PLACES.filter((p) => entries.includes(p));
-    if (present.length === 1 && present[0] === 'package.json') {
-      try {
-        const pkg = JSON.parse(await fs.readFile(path.join(appDir, 'package.json'), 'utf8')) as Record<string, unknown>;
-        if (!('buildpack' in pkg)) present = [];
-      } catch {
-        present = [];
-      }
+    const text = await readConfigText(file, 'config');
+    if (text === undefined) {
+      throw new PybpError({
+        code: 'config-invalid',
+        title: 'The pybp config file does not exist',
+        message: `${file} (given with --config) does not exist.`,
+        fix: 'Check the path given with --config.',
+      });
     }
-    if (present.length === 0) return { config: structuredClone(DEFAULT_CONFIG), file: null };
-    if (present[0] === '.buildpackrc.json') {
-      const fast = await readPlainJsonConfig(path.join(appDir, present[0]));
-      if (fast) return fast;
-    }
+    const raw = await parseConfig(file, text, syntax);
+    return raw === undefined ? defaults(file) : { config: validateConfig(raw, file), file, ignoredCodeFiles };
   }
-  const { cosmiconfig } = await import('cosmiconfig');
-  const explorer = cosmiconfig('buildpack', { searchStrategy: 'none', searchPlaces: SEARCH_PLACES });
-  let result: { config: unknown; filepath: string; isEmpty?: boolean } | null;
+
+  if (listing === null) return defaults();
+  for (const place of SEARCH_PLACES) {
+    if (!listing.has(place.name)) continue;
+    const file = path.join(appDir, place.name);
+    if (place.name === 'package.json') {
+      const text = await readConfigText(file, 'package-json');
+      let pkg: unknown;
+      try {
+        pkg = text === undefined ? undefined : JSON.parse(text);
+      } catch {
+        continue; // a broken package.json is npm's business; it has no settings for pybp
+      }
+      const settings = typeof pkg === 'object' && pkg !== null ? (pkg as Record<string, unknown>).buildpack : undefined;
+      if (settings === undefined || settings === null) continue;
+      return { config: validateConfig(settings, file), file, ignoredCodeFiles };
+    }
+    const text = await readConfigText(file, 'config');
+    if (text === undefined) continue;
+    const raw = await parseConfig(file, text, place.syntax);
+    // An empty file (or a YAML/JSON null) has no settings: the search goes on, as cosmiconfig's did.
+    if (raw === undefined) continue;
+    return { config: validateConfig(raw, file), file, ignoredCodeFiles };
+  }
+  return defaults();
+}
+
+/** The warning build, explain and doctor give for config files pybp ignored because they are code. */
+export function ignoredCodeConfigMessage(files: readonly string[]): { title: string; message: string; fix: string } {
+  const names = files.map((f) => path.basename(f)).join(', ');
+  return {
+    title: `pybp ignores ${names}: config files that are code are never loaded`,
+    message:
+      `${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} JavaScript/TypeScript. pybp reads only declarative config ` +
+      `(.buildpackrc, .buildpackrc.json, .buildpackrc.yaml/.yml, or a "buildpack" key in package.json), so that inspecting ` +
+      `a repo never runs its code; none of the settings in ${files.length === 1 ? 'that file' : 'those files'} apply.`,
+    fix: 'Move the settings to .buildpackrc.json (see .buildpackrc.example in the pybp repository), then delete the code file.',
+  };
+}
+
+function codeConfigError(file: string): PybpError {
+  return new PybpError({
+    code: 'config-invalid',
+    title: 'pybp does not load config files that are code',
+    message: `${file} is JavaScript/TypeScript; pybp reads only JSON or YAML config, so that no config file can run code.`,
+    fix: 'Write the settings as JSON or YAML (e.g. .buildpackrc.json; see .buildpackrc.example in the pybp repository).',
+  });
+}
+
+/** A config file's text, read bounded; undefined when absent. A directory of that name is absent too. */
+async function readConfigText(file: string, kind: AppFileKind): Promise<string | undefined> {
   try {
-    result = explicitFile ? await explorer.load(path.resolve(explicitFile)) : await explorer.search(appDir);
+    return await readAppText(file, kind, { directoryIsAbsent: true });
   } catch (err) {
-    const file = explicitFile ?? present.map((p) => path.join(appDir, p)).join(', ');
+    if (err instanceof PybpError) throw err;
     throw new PybpError({
       code: 'config-invalid',
       title: 'The pybp config file cannot be read',
-      message: `${file}: ${(err as Error).message.split('\n')[0]}`,
+      message: `${file}: ${(err as Error).message}`,
+      fix: 'Check the permissions of the file (and, if it is a symlink, its target).',
+    });
+  }
+}
+
+/** The parsed document; undefined for an empty file or a null document (no settings). */
+async function parseConfig(file: string, text: string, syntax: Syntax): Promise<unknown> {
+  if (text.trim() === '') return undefined;
+  let raw: unknown;
+  try {
+    if (syntax === 'json') {
+      raw = JSON.parse(text);
+    } else {
+      // js-yaml's default schema: plain data, no !!js/function or other code tags.
+      const { defaultLoaders } = await import('cosmiconfig');
+      raw = await defaultLoaders['.yaml'](file, text);
+    }
+  } catch (err) {
+    throw new PybpError({
+      code: 'config-invalid',
+      title: 'The pybp config file cannot be read',
+      message: `${file}: ${firstReason((err as Error).message)}`,
       fix: 'Fix the syntax of the file (see .buildpackrc.example in the pybp repository for every key).',
     });
   }
-  if (!result || result.isEmpty) return { config: structuredClone(DEFAULT_CONFIG), file: result?.filepath ?? null };
-  return { config: validateConfig(result.config, result.filepath), file: result.filepath };
+  return raw === null || raw === undefined ? undefined : raw;
 }
 
-/**
- * `.buildpackrc.json`, the usual config file, read without cosmiconfig: loading
- * it (with parse-json and @babel/code-frame) took about 20 ms, a third of what
- * `explain --json` costs beyond Node's start-up. Returns undefined for anything
- * cosmiconfig treats specially (an empty file or a `null`, which its search
- * skips; a `$import` key) or cannot parse, so that cosmiconfig reads it and
- * reports errors in its own words.
- */
-async function readPlainJsonConfig(file: string): Promise<LoadedConfig | undefined> {
-  let raw: unknown;
-  try {
-    const text = await fs.readFile(file, 'utf8');
-    if (text.trim() === '') return undefined;
-    raw = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof raw !== 'object' || raw === null || '$import' in raw) return undefined;
-  return { config: validateConfig(raw, file), file };
+/** The parser's first line that says something (cosmiconfig's YAML loader starts with "YAML Error in <file>:"). */
+function firstReason(message: string): string {
+  const lines = message.split('\n').filter((line) => line.trim() !== '' && !/^YAML Error in /.test(line));
+  return lines[0] ?? message;
 }
 
 export function validateConfig(raw: unknown, file: string): PybpConfig {

@@ -11,6 +11,9 @@ export type ErrorCode =
   | 'app-dir-not-a-directory'
   | 'app-dir-unreadable'
   | 'app-dir-not-utf8'
+  // a file from the app that pybp refuses to read (app-file.ts)
+  | 'app-file-not-regular'
+  | 'app-file-too-large'
   // detection and pre-build checks (spec §2–§4)
   | 'not-a-python-app'
   | 'file-check-failed'

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { analyzeProject } from './analysis/analyze.js';
 import type { PackageManager, ProjectAnalysis, Warning } from './analysis/types.js';
 import { baseBuildEnv } from './build-env.js';
-import { type LoadedConfig, loadConfig, type PythonSource } from './config.js';
+import { ignoredCodeConfigMessage, type LoadedConfig, loadConfig, type PythonSource } from './config.js';
 import { type ErrorData, isPybpError, PybpError, toErrorData } from './errors.js';
 import { decideDrops, decideLayer } from './layers/decide.js';
 import type { LayerDefinition } from './layers/definition.js';
@@ -129,7 +129,7 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
     interpreter: null,
     layers: [],
     drops: [],
-    warnings: [],
+    warnings: configWarnings(config),
     error: null,
     previous,
     sidecar,
@@ -213,6 +213,12 @@ export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
     });
   }
   return plan;
+}
+
+function configWarnings(config: LoadedConfig): Warning[] {
+  if (config.ignoredCodeFiles.length === 0) return [];
+  const { title, message } = ignoredCodeConfigMessage(config.ignoredCodeFiles);
+  return [{ code: 'config-code-ignored', title, message }];
 }
 
 export function interpreterRecord(choice: PythonSourceChoice): InterpreterRecord {

@@ -1,9 +1,9 @@
 // Where the requested Python version comes from (spec §5.1), how it resolves
 // to an exact version (§5.3), and what the buildpack says about it (§5.4).
 
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PybpError } from '../errors.js';
+import { readAppFile } from '../app-file.js';
+import { isPybpError, PybpError } from '../errors.js';
 import { describeIoError, entryExists, listDir, type DirListing } from '../fs-exists.js';
 import {
   DEFAULT_PYTHON,
@@ -45,14 +45,15 @@ export async function readPythonVersionFile(appDir: string, listing?: DirListing
   const names = listing !== undefined ? listing : await listDir(appDir);
   if (names === null || !names.has(PYTHON_VERSION_FILE)) return undefined;
   const path = join(appDir, PYTHON_VERSION_FILE);
-  let bytes: Buffer;
+  let bytes: Buffer | undefined;
   try {
-    bytes = await readFile(path);
+    bytes = await readAppFile(path, 'python-version', { directoryIsAbsent: true });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+    // A FIFO, a device or a huge file: pybp's own refusal, which names the file.
+    if (isPybpError(err)) throw err;
     throw unreadableError(path, describeIoError(err), err);
   }
+  if (bytes === undefined) return undefined;
   try {
     return UTF8.decode(bytes);
   } catch (err) {

@@ -41,7 +41,9 @@ export interface Warning {
     // pybp's own state (not the buildpack's)
     | 'journal-unreadable'
     | 'history-unreadable'
-    | 'history-unwritable';
+    | 'history-unwritable'
+    // a buildpack.config.js or similar in the app, never loaded (config.ts)
+    | 'config-code-ignored';
   title: string;
   message: string;
 }

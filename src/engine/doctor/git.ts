@@ -1,12 +1,12 @@
 // Heroku builds what is committed, not what is on disk: the files the build
-// reads must be in git, and not hidden by an ignore rule. Read-only: git is
-// asked not to refresh the index (GIT_OPTIONAL_LOCKS=0).
+// reads must be in git, and not hidden by an ignore rule. Read-only, and git
+// runs nothing the repository configures (../git.ts).
 
-import { spawn } from 'node:child_process';
 import { PYTHON_VERSION_FILE } from '../analysis/python-version.js';
 import { formatRequested } from '../analysis/python-version-file.js';
 import { PACKAGE_MANAGER_INFO, type PackageManager, type ResolvedPython } from '../analysis/types.js';
 import type { ErrorCode } from '../errors.js';
+import { type GitResult, runGit as runHardenedGit } from '../git.js';
 import { DEFAULT_PYTHON } from '../versions.js';
 import { fail, pass, warn } from './check.js';
 import type { CheckStatus, DoctorCheck } from './types.js';
@@ -28,31 +28,9 @@ export interface GitContext extends GitRunContext {
   python: ResolvedPython | null;
 }
 
-interface GitResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs git in the app dir; `null` when git itself can't be started (not installed). */
+/** Runs git (hardened: nothing the repo configures runs) in the app dir; `null` when git can't be started. */
 export function runGit(ctx: GitRunContext, args: string[], input?: string): Promise<GitResult | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-C', ctx.appDir, ...args], {
-      env: { ...ctx.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'EACCES') resolve(null);
-      else reject(err);
-    });
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.on('error', () => {}); // git may exit before reading stdin
-    child.stdin.end(input ?? '');
-  });
+  return runHardenedGit(ctx.appDir, args, { env: ctx.env, input });
 }
 
 function firstLine(text: string): string {
@@ -195,7 +173,7 @@ async function checkFilesCommitted(ctx: GitContext, files: RequiredFile[], prefi
   const states = new Map<string, string>();
   const trackedNames = names.filter((n) => tracked.has(n));
   if (trackedNames.length > 0) {
-    const status = await runGit(ctx, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--', ...trackedNames]);
+    const status = await runGit(ctx, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules=all', '--', ...trackedNames]);
     const entries = (status?.stdout ?? '').split('\0');
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];

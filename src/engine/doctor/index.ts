@@ -10,6 +10,7 @@ import type { PackageManager, ResolvedPython } from '../analysis/types.js';
 import { loadConfig } from '../config.js';
 import type { PlanOptions } from '../plan.js';
 import { attempt, guard } from './check.js';
+import { checkCodeConfig } from './code-config.js';
 import { checkGit, requiredFileNames } from './git.js';
 import { herokuTree, untrackedFilesCheck } from './heroku-tree.js';
 import { checkLockfileFresh } from './lockfile-out-of-date.js';
@@ -45,6 +46,7 @@ export async function runDoctor(options: PlanOptions, signal?: AbortSignal): Pro
   const checks: DoctorCheck[] = [];
   const dir = await checkAppDir(appDir);
   checks.push(dir.check);
+  checks.push(...checkCodeConfig(config));
   const working = dir.listing;
   if (working === null) return report(appDir, checks);
   // In git, the app is judged on what Heroku receives: the tracked files.

@@ -1,14 +1,15 @@
 // The app directory, detection (spec §2), and whether the TOML files Poetry
 // and uv read parse at all (beyond the buildpack: they would fail mid-build).
 
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { detect } from '../analysis/detect.js';
 import type { PackageManager } from '../analysis/types.js';
 import { describeIoError, isNotFoundError } from '../fs-exists.js';
-import type { ErrorCode } from '../errors.js';
-import { fail, failFromError, pass, warn } from './check.js';
+import { readAppFile } from '../app-file.js';
+import { isPybpError, type ErrorCode } from '../errors.js';
+import { errorText, fail, failFromError, pass, warn } from './check.js';
 import { undecodableAppDirError } from '../path-encoding.js';
 import type { DoctorCheck } from './types.js';
 
@@ -116,14 +117,15 @@ export async function checkTomlFiles(
 
     let text: string;
     try {
-      text = UTF8.decode(await readFile(path));
+      const bytes = await readAppFile(path, name === 'pyproject.toml' ? 'pyproject' : 'lock-file');
+      if (bytes === undefined) continue; // a broken symlink: not there, as the build sees it
+      text = UTF8.decode(bytes);
     } catch (err) {
-      const errno = (err as NodeJS.ErrnoException).code;
-      if (errno === 'ENOENT') continue; // a broken symlink: not there, as the build sees it
-      if (err instanceof TypeError) {
+      if (isPybpError(err)) {
+        // A FIFO, a device, a directory or a huge file: pybp refuses it, and a build stops on it with that code.
+        checks.push(relevant ? fail(id, AREA, errorText(err), err.fix, err.code) : warn(id, AREA, errorText(err), err.fix));
+      } else if (err instanceof TypeError) {
         checks.push(problem(`${name} is not valid UTF-8, which TOML requires.`, `Save ${name} as UTF-8.`));
-      } else if (errno === 'EISDIR') {
-        checks.push(problem(`${name} is a directory, not a file.`, `Replace the ${name} directory with the TOML file.`));
       } else {
         checks.push(problem(`${path} could not be read: ${describeIoError(err)}.`, `Check the permissions of ${name}.`));
       }

@@ -49,6 +49,11 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       fail('open', path);
       return real.readFile(await foldCase(path));
     },
+    // app files are read through open (src/engine/app-file.ts)
+    open: async (path: string, ...rest: [number?, number?]) => {
+      fail('open', path);
+      return real.open(await foldCase(path), ...rest);
+    },
   };
 });
 

@@ -1,0 +1,119 @@
+// The one way pybp runs git on an app's repository. A cloned repo's own
+// `.git/config` can make git run programs: `core.fsmonitor` (run by status and
+// ls-files), clean/smudge/process filters named in .gitattributes (run by
+// status when a file's stat data changed, and by archive/checkout), hooks,
+// `log.showSignature` (runs gpg from `git show`/`git log`). pybp only ever
+// reads a repository, so every git it starts runs with all of those switched
+// off on the command line, where they override the repo's config:
+//
+//   -c core.fsmonitor=false -c core.hooksPath=/dev/null -c log.showSignature=false
+//   -c filter.<name>.clean= -c filter.<name>.smudge= -c filter.<name>.process=
+//   -c filter.<name>.required=false                 (for each filter the repo's config defines)
+//
+// plus GIT_OPTIONAL_LOCKS=0 (no index refresh written back, so no
+// post-index-change hook), no pager, no prompt. Callers still choose safe
+// subcommands and flags: anything that diffs (`diff`, `log -p`, `show <commit>`)
+// needs --no-ext-diff --no-textconv (diff drivers can't be blanked: an empty
+// command is run as one); no `archive --format=tgz` (runs `tar.<fmt>.command`);
+// no fetch. Submodules have their own config: `status` needs --ignore-submodules=all.
+
+import { spawn } from 'node:child_process';
+
+export interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface GitOptions {
+  /** The environment git runs in (the user's, so their own git setup still applies). */
+  env?: NodeJS.ProcessEnv;
+  /** Written to git's stdin. */
+  input?: string;
+}
+
+/** Config that makes a read-only git command run nothing the repository names. */
+export const HARDENED_GIT_CONFIG: readonly string[] = [
+  'core.fsmonitor=false',
+  'core.hooksPath=/dev/null',
+  'core.pager=cat',
+  'log.showSignature=false',
+];
+
+/** git's output beyond this is cut (and the command counts as failed): a repo can't make pybp buffer without bound. */
+const MAX_OUTPUT = 32 * 1024 * 1024;
+/** A git that takes longer than this on a read (a hung network filesystem) is stopped. */
+const TIMEOUT_MS = 60_000;
+
+/**
+ * Runs `git -C dir <hardened config> args`. Resolves `null` when git itself
+ * can't be started (not installed).
+ */
+export async function runGit(dir: string, args: readonly string[], opts: GitOptions = {}): Promise<GitResult | null> {
+  const drivers = await repoDriverOverrides(dir, opts.env);
+  if (drivers === null) return null;
+  return spawnGit(dir, [...configArgs(HARDENED_GIT_CONFIG), ...configArgs(drivers), ...args], opts);
+}
+
+function configArgs(entries: readonly string[]): string[] {
+  return entries.flatMap((entry) => ['-c', entry]);
+}
+
+const FILTER_KEY = /^filter\.(.+)\.(clean|smudge|process|required)$/;
+
+/**
+ * `-c` entries that blank every filter driver the repository's config (with
+ * its includes) defines: git skips a filter whose command is empty. Reading
+ * config runs nothing. `null` when git can't be started.
+ */
+async function repoDriverOverrides(dir: string, env?: NodeJS.ProcessEnv): Promise<string[] | null> {
+  const listed = await spawnGit(
+    dir,
+    [...configArgs(HARDENED_GIT_CONFIG), 'config', '--null', '--name-only', '--get-regexp', '^filter\\.'],
+    { env },
+  );
+  if (listed === null) return null;
+  // Exit 1 means no such keys (outside a repository git config still reads the user's and system files).
+  const overrides = new Set<string>();
+  for (const key of listed.stdout.split('\0')) {
+    const filter = FILTER_KEY.exec(key);
+    if (!filter) continue;
+    for (const kind of ['clean', 'smudge', 'process']) overrides.add(`filter.${filter[1]}.${kind}=`);
+    overrides.add(`filter.${filter[1]}.required=false`);
+  }
+  return [...overrides];
+}
+
+function spawnGit(dir: string, args: readonly string[], opts: GitOptions): Promise<GitResult | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['--no-pager', '-C', dir, ...args], {
+      env: { ...(opts.env ?? process.env), GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: TIMEOUT_MS,
+    });
+    let stdout = '';
+    let stderr = '';
+    let overflow = false;
+    const collect = (append: (chunk: string) => void) => (chunk: string) => {
+      if (stdout.length + stderr.length + chunk.length > MAX_OUTPUT) {
+        overflow = true;
+        child.kill('SIGKILL');
+        return;
+      }
+      append(chunk);
+    };
+    child.stdout.setEncoding('utf8').on('data', collect((chunk) => (stdout += chunk)));
+    child.stderr.setEncoding('utf8').on('data', collect((chunk) => (stderr += chunk)));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'EACCES') resolve(null);
+      else reject(err);
+    });
+    child.on('close', (code, signal) => {
+      if (overflow) resolve({ code: 1, stdout: '', stderr: `git's output exceeded ${MAX_OUTPUT} bytes` });
+      else if (signal) resolve({ code: 1, stdout, stderr: stderr || `git was stopped (${signal})` });
+      else resolve({ code: code ?? 1, stdout, stderr });
+    });
+    child.stdin.on('error', () => {}); // git may exit before reading stdin
+    child.stdin.end(opts.input ?? '');
+  });
+}
