@@ -4,7 +4,8 @@
 // `pybp run web` and doctor's Procfile check both read it through here, so
 // doctor never passes a web process that `run web` cannot find.
 
-import { readAppText, SMALL_FILE_MAX_BYTES } from './doctor/app-text.js';
+import { join } from 'node:path';
+import { readAppText } from './app-file.js';
 
 export const PROCFILE = 'Procfile';
 
@@ -64,8 +65,8 @@ export type ProcfileRead =
 /** Reads (bounded, a regular file only) and parses `<appDir>/Procfile`. `reason` names the file. */
 export async function readProcfile(appDir: string): Promise<ProcfileRead> {
   try {
-    const text = await readAppText(appDir, PROCFILE, SMALL_FILE_MAX_BYTES);
-    return text === null ? { kind: 'missing' } : { kind: 'found', procfile: parseProcfile(text) };
+    const text = await readAppText(join(appDir, PROCFILE), 'procfile');
+    return text === undefined ? { kind: 'missing' } : { kind: 'found', procfile: parseProcfile(text) };
   } catch (err) {
     return { kind: 'unreadable', reason: err instanceof Error ? err.message : String(err) };
   }

@@ -4,7 +4,8 @@
 // source on Heroku (warn: it needs a compiler and headers, and often fails);
 // neither: the install fails.
 import type { PackageManager, ResolvedPython } from '../analysis/types.js';
-import { readAppText, LOCK_FILE_MAX_BYTES } from './app-text.js';
+import path from 'node:path';
+import { readAppText } from '../app-file.js';
 import { fail, pass, warn } from './check.js';
 import { type LockedPackage, poetryInstalledPackages, uvInstalledPackages } from './locked-packages.js';
 import { herokuMarkerEnv } from './markers.js';
@@ -35,8 +36,8 @@ export async function checkLinuxWheels(args: {
   const lockName = args.packageManager === 'uv' ? 'uv.lock' : 'poetry.lock';
   let packages: LockedPackage[];
   try {
-    const text = await readAppText(args.appDir, lockName, LOCK_FILE_MAX_BYTES);
-    if (text === null) return warn(ID, AREA, `Wheels were not checked: there is no ${lockName}.`, `Create it (${args.packageManager === 'uv' ? 'uv lock' : 'poetry lock'}) and commit it.`);
+    const text = await readAppText(path.join(args.appDir, lockName), 'lock-file');
+    if (text === undefined) return warn(ID, AREA, `Wheels were not checked: there is no ${lockName}.`, `Create it (${args.packageManager === 'uv' ? 'uv lock' : 'poetry lock'}) and commit it.`);
     const env = herokuMarkerEnv(args.python.resolved, args.target.arch);
     packages = args.packageManager === 'uv' ? uvInstalledPackages(text, env) : poetryInstalledPackages(text, env);
   } catch (err) {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'smol-toml';
 import type { PackageManager } from '../analysis/types.js';
-import { readAppText, SMALL_FILE_MAX_BYTES } from './app-text.js';
+import { readAppText } from '../app-file.js';
 import { fail, pass } from './check.js';
 import { parseRequirements } from './requirements-lines.js';
 import type { DoctorCheck } from './types.js';
@@ -45,7 +45,7 @@ export async function checkPathsInsideApp(args: { appDir: string; listing: Reado
       seen.add(real);
       let text: string | null;
       try {
-        text = await readAppText(args.appDir, rel, SMALL_FILE_MAX_BYTES);
+        text = (await readAppText(path.join(args.appDir, rel), 'requirements')) ?? null;
       } catch {
         return;
       }
@@ -73,8 +73,8 @@ export async function checkPathsInsideApp(args: { appDir: string; listing: Reado
   if (args.listing.has('pyproject.toml')) {
     let doc: Record<string, unknown> | null = null;
     try {
-      const text = await readAppText(args.appDir, 'pyproject.toml', SMALL_FILE_MAX_BYTES);
-      doc = text === null ? null : (parse(text) as Record<string, unknown>);
+      const text = await readAppText(path.join(args.appDir, 'pyproject.toml'), 'pyproject');
+      doc = text === undefined ? null : (parse(text) as Record<string, unknown>);
     } catch {
       doc = null; // the TOML check reports a broken pyproject.toml
     }

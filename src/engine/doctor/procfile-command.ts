@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse } from 'smol-toml';
 import type { PackageManager, ResolvedPython } from '../analysis/types.js';
 import { readProcfile } from '../procfile.js';
-import { readAppText, LOCK_FILE_MAX_BYTES, SMALL_FILE_MAX_BYTES } from './app-text.js';
+import { readAppText } from '../app-file.js';
 import { fail, pass, warn } from './check.js';
 import { normalizeName, poetryInstalledPackages, uvInstalledPackages } from './locked-packages.js';
 import { herokuMarkerEnv } from './markers.js';
@@ -87,15 +87,15 @@ async function dependencyNames(args: ProcfileCommandArgs): Promise<Dependencies 
   const scripts = await projectScripts(args.appDir);
   try {
     if (pm === 'pip') {
-      const text = await readAppText(args.appDir, 'requirements.txt', SMALL_FILE_MAX_BYTES);
-      if (text === null) return null;
+      const text = await readAppText(path.join(args.appDir, 'requirements.txt'), 'requirements');
+      if (text === undefined) return null;
       const names = new Set<string>();
       for (const line of parseRequirements(text)) if (line.kind === 'name') names.add(normalizeName(line.name));
       return { names, scripts, from: 'requirements.txt' };
     }
     const lock = pm === 'uv' ? 'uv.lock' : 'poetry.lock';
-    const text = await readAppText(args.appDir, lock, LOCK_FILE_MAX_BYTES);
-    if (text === null) return null;
+    const text = await readAppText(path.join(args.appDir, lock), 'lock-file');
+    if (text === undefined) return null;
     const env = herokuMarkerEnv(args.python?.resolved ?? '3.14.0', 'amd64');
     const packages = pm === 'uv' ? uvInstalledPackages(text, env) : poetryInstalledPackages(text, env);
     return { names: new Set(packages.map((p) => normalizeName(p.name))), scripts, from: lock };
@@ -107,8 +107,8 @@ async function dependencyNames(args: ProcfileCommandArgs): Promise<Dependencies 
 /** `[project.scripts]` and `[tool.poetry.scripts]`: commands the app installs itself. */
 async function projectScripts(appDir: string): Promise<Set<string>> {
   try {
-    const text = await readAppText(appDir, 'pyproject.toml', SMALL_FILE_MAX_BYTES);
-    if (text === null) return new Set();
+    const text = await readAppText(path.join(appDir, 'pyproject.toml'), 'pyproject');
+    if (text === undefined) return new Set();
     const doc = parse(text) as { project?: { scripts?: object }; tool?: { poetry?: { scripts?: object } } };
     return new Set([...Object.keys(doc.project?.scripts ?? {}), ...Object.keys(doc.tool?.poetry?.scripts ?? {})]);
   } catch {
