@@ -4,6 +4,7 @@ import { parseEnvFlags } from '../engine/build-env.js';
 import { PybpError } from '../engine/errors.js';
 import type { PlanOptions } from '../engine/plan.js';
 import { parseTarget } from '../engine/target.js';
+import { applyColourChoice } from '../ui/colour.js';
 
 export interface CommonFlags {
   json?: boolean;
@@ -54,12 +55,7 @@ export function chooseRenderer(flags: CommonFlags, stream: NodeJS.WriteStream = 
   return 'plain';
 }
 
-/** Sets chalk's level from --no-color / NO_COLOR / FORCE_COLOR before chalk is imported. */
-export function applyColorFlags(flags: CommonFlags): void {
-  // chalk (supports-color) reads FORCE_COLOR but not NO_COLOR (https://no-color.org).
-  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
-  if (flags.color === false || (noColor && process.env.FORCE_COLOR === undefined)) {
-    process.env.FORCE_COLOR = '0';
-    process.env.NO_COLOR = '1';
-  }
+/** Decides colour (the one rule in ui/colour.ts) before chalk is imported. */
+export function applyColorFlags(flags: CommonFlags, stream: NodeJS.WriteStream = process.stdout): void {
+  applyColourChoice({ env: process.env, noColorFlag: flags.color === false, isTTY: stream.isTTY === true });
 }

@@ -1,11 +1,12 @@
-// NO_COLOR / FORCE_COLOR / --no-color: chalk's level decides, for Ink's own
-// styles and for the colour codes tools print.
+// NO_COLOR / FORCE_COLOR / --no-color / a terminal: one rule decides, before
+// chalk loads; chalk's level then decides for Ink's own styles and for the
+// colour codes tools print.
 import chalk from 'chalk';
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LayerBadge } from '../../src/ui/ink/LayerBadge.js';
 import { OutputBox } from '../../src/ui/ink/OutputBox.js';
-import { applyNoColor } from '../../src/ui/ink/terminal-text.js';
+import { applyColourChoice, colourWanted } from '../../src/ui/colour.js';
 
 const ANSI = /\u001b\[/;
 let saved: typeof chalk.level;
@@ -18,25 +19,30 @@ afterEach(() => {
   cleanup();
 });
 
-describe('applyNoColor', () => {
-  it('turns colour off for NO_COLOR', () => {
-    chalk.level = 2;
-    applyNoColor({ NO_COLOR: '1' });
-    expect(chalk.level).toBe(0);
+describe('colourWanted: the one rule', () => {
+  const cases: Array<[string, Parameters<typeof colourWanted>[0], boolean]> = [
+    ['a terminal', { env: {}, isTTY: true }, true],
+    ['a pipe', { env: {}, isTTY: false }, false],
+    ['--no-color, even with FORCE_COLOR', { env: { FORCE_COLOR: '1' }, noColorFlag: true, isTTY: true }, false],
+    ['NO_COLOR in a terminal', { env: { NO_COLOR: '1' }, isTTY: true }, false],
+    ['an empty NO_COLOR', { env: { NO_COLOR: '' }, isTTY: true }, true],
+    ['FORCE_COLOR over NO_COLOR', { env: { NO_COLOR: '1', FORCE_COLOR: '1' }, isTTY: false }, true],
+    ['FORCE_COLOR into a pipe', { env: { FORCE_COLOR: '2' }, isTTY: false }, true],
+    ['FORCE_COLOR=0 (what --no-color sets) in a terminal', { env: { FORCE_COLOR: '0' }, isTTY: true }, false],
+    ['FORCE_COLOR=false', { env: { FORCE_COLOR: 'false' }, isTTY: true }, false],
+    ['TERM=dumb', { env: { TERM: 'dumb' }, isTTY: true }, false],
+  ];
+  it.each(cases)('%s', (_name, inputs, wanted) => {
+    expect(colourWanted(inputs)).toBe(wanted);
   });
 
-  it('leaves colour on when FORCE_COLOR asks for it, or NO_COLOR is empty', () => {
-    chalk.level = 2;
-    applyNoColor({ NO_COLOR: '1', FORCE_COLOR: '1' });
-    expect(chalk.level).toBe(2);
-    applyNoColor({ NO_COLOR: '' });
-    expect(chalk.level).toBe(2);
-  });
-
-  it('treats FORCE_COLOR=0 (what --no-color sets) as no colour', () => {
-    chalk.level = 2;
-    applyNoColor({ NO_COLOR: '1', FORCE_COLOR: '0' });
-    expect(chalk.level).toBe(0);
+  it('applyColourChoice writes "off" where chalk reads it, and leaves "on" alone', () => {
+    const off: NodeJS.ProcessEnv = { NO_COLOR: 'yes' };
+    expect(applyColourChoice({ env: off, isTTY: true })).toBe(false);
+    expect(off).toEqual({ NO_COLOR: '1', FORCE_COLOR: '0' });
+    const on: NodeJS.ProcessEnv = { TERM: 'xterm' };
+    expect(applyColourChoice({ env: on, isTTY: true })).toBe(true);
+    expect(on).toEqual({ TERM: 'xterm' });
   });
 });
 

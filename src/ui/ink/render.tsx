@@ -14,7 +14,6 @@ import { FullWidth } from './FullWidth.js';
 import type { HistoryReport, LastBuildReport } from '../../engine/history/report.js';
 import { HistoryView } from './HistoryView.js';
 import { LastBuildView } from './LastBuildView.js';
-import { applyNoColor } from './terminal-text.js';
 
 export interface InkRenderOptions {
   stdout?: NodeJS.WriteStream;
@@ -35,7 +34,6 @@ export interface InkBuildRenderer {
 }
 
 export function startInkBuild(opts: InkRenderOptions = {}): InkBuildRenderer {
-  applyNoColor();
   const store = new BuildStore();
   const instance = render(<BuildView store={store} debug={opts.debug} />, {
     stdout: opts.stdout ?? process.stdout,
@@ -60,7 +58,6 @@ export function startInkBuild(opts: InkRenderOptions = {}): InkBuildRenderer {
  * the final render.
  */
 async function renderOnce(node: ReactElement, opts: InkRenderOptions): Promise<void> {
-  applyNoColor();
   const instance = render(<Static items={[node]}>{(item, i) => <FullWidth key={i}>{item}</FullWidth>}</Static>, {
     stdout: opts.stdout ?? process.stdout,
     stderr: opts.stderr ?? process.stderr,

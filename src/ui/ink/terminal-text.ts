@@ -26,14 +26,3 @@ export function cleanOutputLine(line: string): string {
 export function forDisplay(text: string): string {
   return chalk.level === 0 ? stripVTControlCharacters(text) : text;
 }
-
-/**
- * chalk (and so Ink) reads FORCE_COLOR and --no-color but not NO_COLOR
- * (https://no-color.org). NO_COLOR turns colour off unless FORCE_COLOR asks
- * for it explicitly.
- */
-export function applyNoColor(env: NodeJS.ProcessEnv = process.env): void {
-  const force = env.FORCE_COLOR;
-  const forced = force !== undefined && force !== '0' && force !== 'false';
-  if (env.NO_COLOR && !forced) chalk.level = 0;
-}
