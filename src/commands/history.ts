@@ -1,20 +1,14 @@
 // `pybp history` and `pybp explain --last` / `--build N`: builds as the history
 // recorded them. Reads pybp's own file only; runs nothing.
-import path from 'node:path';
-import { loadConfig } from '../engine/config.js';
 import { isPybpError, PybpError } from '../engine/errors.js';
 import { historyReport, lastBuildReport } from '../engine/history/report.js';
-import { defaultLayersDir } from '../engine/plan.js';
+import { resolveContext } from '../engine/project-context.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, chooseRenderer, type CommonFlags } from './options.js';
 import { printFatal } from './report-error.js';
 
 async function locate(dir: string, flags: CommonFlags): Promise<{ appDir: string; layersDir: string }> {
-  const appDir = path.resolve(dir);
-  const { config, file } = await loadConfig(appDir, flags.config);
-  const layersDir = path.resolve(
-    flags.layersDir ?? (config.layersDir ? path.resolve(path.dirname(file ?? appDir), config.layersDir) : defaultLayersDir(appDir)),
-  );
+  const { appDir, layersDir } = await resolveContext({ appDir: dir, layersDir: flags.layersDir, configFile: flags.config });
   return { appDir, layersDir };
 }
 

@@ -2,11 +2,10 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { parseEnvFlags } from '../engine/build-env.js';
-import { loadConfig } from '../engine/config.js';
 import { isPybpError, PybpError } from '../engine/errors.js';
 import { launchEnv } from '../engine/launch-env.js';
 import { missingProcessReason, PROCFILE, processCommand, readProcfile } from '../engine/procfile.js';
-import { defaultLayersDir } from '../engine/plan.js';
+import { resolveContext } from '../engine/project-context.js';
 import { EXIT_FAILED, EXIT_USAGE } from './exit-codes.js';
 import { printFatal } from './report-error.js';
 
@@ -19,12 +18,12 @@ export interface RunFlags {
 
 export async function runCommand(dir: string, command: string[], flags: RunFlags): Promise<number> {
   try {
-    const appDir = path.resolve(dir);
-    const { config, file } = await loadConfig(appDir);
-    const layersDir = path.resolve(
-      flags.layersDir ?? (config.layersDir ? path.resolve(path.dirname(file ?? appDir), config.layersDir) : defaultLayersDir(appDir)),
-    );
-    const env = await launchEnv(layersDir, process.env, { ...config.env, ...parseEnvFlags(flags.env ?? []) });
+    const { appDir, layersDir, configVars } = await resolveContext({
+      appDir: dir,
+      layersDir: flags.layersDir,
+      envFlags: parseEnvFlags(flags.env ?? []),
+    });
+    const env = await launchEnv(layersDir, process.env, configVars);
     let argv: string[];
     if (command.length === 1 && command[0] === 'web') {
       const read = await readProcfile(appDir);

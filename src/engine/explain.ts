@@ -1,7 +1,8 @@
 // The data `pybp explain` prints: the plan, as a report. No rules here; they
 // live in the layer modules and run in planBuild().
 import type { ErrorData } from './errors.js';
-import { type BuildPlan, planSummary } from './plan.js';
+import { interruptedBuild } from './store/store-state.js';
+import { allDecisions, type BuildPlan, planSummary } from './plan.js';
 import type { LayerAction, LayerTypes, Reason } from './layers/types.js';
 
 export interface ExplainLayer {
@@ -27,8 +28,9 @@ export interface ExplainReport {
 }
 
 export function explainReport(plan: BuildPlan): ExplainReport {
-  const last = plan.sidecar.ok ? plan.sidecar.sidecar?.lastBuild : null;
-  const layers: ExplainLayer[] = [...plan.layers.map((l) => l.decision), ...plan.drops].map((d) => ({
+  const { sidecar } = plan.store;
+  const last = sidecar.ok ? sidecar.sidecar?.lastBuild : null;
+  const layers: ExplainLayer[] = allDecisions(plan).map((d) => ({
     name: String(d.name),
     types: d.types,
     action: d.action,
@@ -36,20 +38,20 @@ export function explainReport(plan: BuildPlan): ExplainReport {
     lastBuildMs: lastMadeMs(last?.layers[String(d.name)]),
   }));
   const notes: string[] = [];
-  if (plan.interruptedBuild) {
+  if (interruptedBuild(plan.store)) {
     notes.push('An earlier build was interrupted; the next build first puts the layers back as the last successful build left them. The decisions above already assume that.');
   }
-  if (!plan.sidecar.ok) {
-    notes.push(`pybp's own record of the last build (.pybp/state.json) is unreadable (${plan.sidecar.problem}); pybp-only reasons are unavailable. The buildpack's decisions are unaffected.`);
+  if (!sidecar.ok) {
+    notes.push(`pybp's own record of the last build (.pybp/state.json) is unreadable (${sidecar.problem}); pybp-only reasons are unavailable. The buildpack's decisions are unaffected.`);
   }
   const summary = planSummary(plan);
   return {
-    app: plan.appDir,
-    layersDir: plan.layersDir,
+    app: plan.context.appDir,
+    layersDir: plan.context.layersDir,
     packageManager: summary?.packageManager ?? null,
     python: summary?.python ?? null,
     source: summary?.source ?? null,
-    target: { ...plan.target },
+    target: { ...plan.context.target },
     layers,
     warnings: plan.warnings.map((w) => ({ code: w.code, message: w.message })),
     notes,

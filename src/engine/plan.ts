@@ -1,40 +1,26 @@
 // A build's planning phase: everything decided before anything is written.
-// `explain` is exactly this function plus printing; `build` runs it, then
-// carries out the decisions it returns.
-import path from 'node:path';
+// Three stages, each a function of the one before:
+//   resolveContext (project-context.ts) → analyse (the app) → planLayers (the layers).
+// `explain` runs them all through planBuild() and prints the result; `build`
+// runs the same three, taking the layers lock before the last one.
+import type { ProjectAnalysis, Warning } from './analysis/types.js';
 import { analyzeProject } from './analysis/analyze.js';
-import type { PackageManager, ProjectAnalysis, Warning } from './analysis/types.js';
-import { baseBuildEnv } from './build-env.js';
-import { ignoredCodeConfigMessage, type LoadedConfig, loadConfig, type PythonSource } from './config.js';
-import { type ErrorData, isPybpError, PybpError, toErrorData } from './errors.js';
+import { formatRequested } from './analysis/python-version-file.js';
+import { ignoredCodeConfigMessage, type LoadedConfig } from './config.js';
+import { type ErrorData, isPybpError } from './errors.js';
+import type { PlanSummary } from './events.js';
 import { decideDrops, decideLayer } from './layers/decide.js';
 import type { LayerDefinition } from './layers/definition.js';
-import { pipCacheLayer } from './layers/pip-cache.js';
-import { pipLayer } from './layers/pip.js';
-import { poetryLayer } from './layers/poetry.js';
-import { type PreviousLayer, readPreviousLayers } from './store/previous-state.js';
-import { describeInterpreter, type InterpreterRecord, pythonLayer } from './layers/python.js';
-import { formatRequested } from './analysis/python-version-file.js';
-import type { PlanSummary } from './events.js';
-import { readSidecar, type SidecarRead } from './store/sidecar.js';
-import type { LayerDecision } from './layers/types.js';
-import { uvCacheLayer } from './layers/uv-cache.js';
-import { uvLayer } from './layers/uv.js';
-import { pipVenvLayer, poetryVenvLayer, uvVenvLayer } from './layers/venv.js';
+import { layerDefinitions } from './layers/for-package-manager.js';
+import type { LayerDecision, LayerName } from './layers/types.js';
+import { type ContextOptions, type ProjectContext, resolveContext } from './project-context.js';
 import { choosePythonSource, type PythonSourceChoice } from './python-source/choose.js';
-import { hostTarget, isBuildpackTarget, parseTarget, type Target } from './target.js';
-import { readJournal } from './store/journal.js';
+import { describeInterpreterRecord, type InterpreterRecord, interpreterRecord } from './python-source/interpreter-record.js';
 import { journalPath } from './store/control-dir.js';
+import { EMPTY_STORE, readStore, type StoreState } from './store/store-state.js';
+import { hostTarget, isBuildpackTarget } from './target.js';
 
-export interface PlanOptions {
-  appDir: string;
-  layersDir?: string;
-  /** `--env KEY=VALUE` flags; they override the config file's `env`. */
-  envFlags?: Record<string, string>;
-  target?: string;
-  pythonSource?: PythonSource;
-  configFile?: string;
-  hostEnv?: NodeJS.ProcessEnv;
+export interface PlanOptions extends ContextOptions {
   /** --clear-cache: plan as if nothing was restored (the old layers are still set aside, so a failed build keeps them). */
   ignorePrevious?: boolean;
 }
@@ -44,175 +30,148 @@ export interface PlannedLayer {
   decision: LayerDecision;
 }
 
-export interface BuildPlan {
-  appDir: string;
-  layersDir: string;
-  config: LoadedConfig;
-  configVars: Record<string, string>;
-  /** The environment the build starts from (base host vars + config vars). */
-  baseEnv: Record<string, string>;
-  target: Target;
-  analysis: ProjectAnalysis | null;
+interface PlanFields {
+  context: ProjectContext;
+  /** What the layers directory held when the plan was made. */
+  store: StoreState;
   source: PythonSourceChoice | null;
   interpreter: InterpreterRecord | null;
+  /** In build order; empty when the plan stopped before deciding on the layers. */
   layers: PlannedLayer[];
   drops: LayerDecision[];
   warnings: Warning[];
-  /** The first error the build would stop on, if the plan already knows it. */
-  error: ErrorData | null;
-  previous: Map<string, PreviousLayer>;
-  sidecar: SidecarRead;
-  /** An interrupted build left a journal; the build will roll it back first. */
-  interruptedBuild: boolean;
 }
 
-export function defaultLayersDir(appDir: string): string {
-  return path.join(appDir, '.pybp', 'layers');
+/** A plan a build can carry out. */
+export interface ReadyPlan extends PlanFields {
+  ok: true;
+  analysis: ProjectAnalysis;
+  error: null;
 }
 
-export function layerDefinitions(args: {
-  packageManager: PackageManager;
-  pythonVersion: string;
-  target: Target;
-  previousInterpreter: InterpreterRecord | null;
-  interpreter: InterpreterRecord | null;
-}): LayerDefinition[] {
-  const { pythonVersion, target } = args;
-  const python = pythonLayer({
-    pythonVersion,
-    target,
-    previousInterpreter: args.previousInterpreter,
-    interpreter: args.interpreter,
-  });
-  switch (args.packageManager) {
-    case 'pip':
-      return [python, pipLayer({ pythonVersion }), pipCacheLayer({ pythonVersion, target }), pipVenvLayer()];
-    case 'poetry':
-      return [python, poetryLayer({ pythonVersion, target }), poetryVenvLayer({ pythonVersion, target })];
-    case 'uv':
-      return [python, uvLayer({ target }), uvCacheLayer(), uvVenvLayer({ pythonVersion, target })];
-  }
+/** A plan that already knows the error the build would stop on (with as much as was decided before it). */
+export interface BlockedPlan extends PlanFields {
+  ok: false;
+  analysis: ProjectAnalysis | null;
+  error: ErrorData;
 }
 
-export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
-  const hostEnv = options.hostEnv ?? process.env;
-  const appDir = path.resolve(options.appDir);
-  const config = await loadConfig(appDir, options.configFile);
-  const layersDir = path.resolve(
-    options.layersDir ??
-      (config.config.layersDir ? path.resolve(path.dirname(config.file ?? appDir), config.config.layersDir) : defaultLayersDir(appDir)),
-  );
-  const configVars = { ...config.config.env, ...(options.envFlags ?? {}) };
-  const targetSpec = options.target ?? config.config.target;
-  const target = options.target ? parseTarget(options.target, 'flag') : targetSpec ? parseTarget(targetSpec, 'config') : hostTarget();
+export type BuildPlan = ReadyPlan | BlockedPlan;
 
-  const nothing = [new Map<string, PreviousLayer>(), { ok: true, sidecar: null } as SidecarRead, null] as const;
-  // A layers directory that can't be read (a symlink loop, no permission) is
-  // reported after the app's own problems: the app dir may be the cause.
-  let layersReadError: unknown = null;
-  const [previous, sidecar, journal] = options.ignorePrevious
-    ? nothing
-    : await Promise.all([readPreviousLayers(layersDir), readSidecar(layersDir), readJournal(layersDir)]).catch((err: unknown) => {
-        layersReadError = err;
-        return nothing;
-      });
+export type Analysed = { ok: true; analysis: ProjectAnalysis } | { ok: false; error: ErrorData };
 
-  const plan: BuildPlan = {
-    appDir,
-    layersDir,
-    config,
-    configVars,
-    baseEnv: baseBuildEnv(hostEnv, configVars),
-    target,
-    analysis: null,
-    source: null,
-    interpreter: null,
-    layers: [],
-    drops: [],
-    warnings: configWarnings(config),
-    error: null,
-    previous,
-    sidecar,
-    interruptedBuild: journal?.state === 'running',
-  };
-
+/** The app's own checks, in the buildpack's order; a project error is a value, pybp's bugs throw. */
+export async function analyse(context: ProjectContext): Promise<Analysed> {
   try {
-    plan.analysis = await analyzeProject(appDir, configVars);
+    return { ok: true, analysis: await analyzeProject(context.appDir, context.configVars) };
   } catch (err) {
     if (!isPybpError(err)) throw err;
-    plan.error = err.toData();
-    return plan;
+    return { ok: false, error: err.toData() };
   }
-  if (layersReadError) {
-    if (isPybpError(layersReadError)) throw layersReadError;
-    plan.error = {
-      code: 'layers-dir-unwritable',
-      title: 'The layers directory cannot be read',
-      message: `pybp cannot read ${layersDir}: ${(layersReadError as Error).message}`,
-      fix: 'Fix its permissions (or the symlink), or choose another place with --layers-dir (or layersDir in the config).',
-    };
-    return plan;
+}
+
+/** A plan that stopped before the layers were decided. */
+export function blockedPlan(context: ProjectContext, analysis: ProjectAnalysis | null, error: ErrorData, store: StoreState = EMPTY_STORE): BlockedPlan {
+  return { ok: false, context, store, analysis, source: null, interpreter: null, layers: [], drops: [], warnings: configWarnings(context.config), error };
+}
+
+/** The whole planning phase, as `explain` runs it: nothing is written. */
+export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
+  const context = await resolveContext(options);
+  const [analysed, read] = await Promise.all([
+    analyse(context),
+    options.ignorePrevious ? { ok: true as const, store: EMPTY_STORE } : readStoreOrError(context.layersDir),
+  ]);
+  // A layers directory that can't be read is reported after the app's own
+  // problems: the app dir may be the cause.
+  if (!analysed.ok) return blockedPlan(context, null, analysed.error, read.ok ? read.store : EMPTY_STORE);
+  if (!read.ok) return blockedPlan(context, analysed.analysis, read.error);
+  return planLayers(context, analysed.analysis, read.store);
+}
+
+export async function readStoreOrError(layersDir: string): Promise<{ ok: true; store: StoreState } | { ok: false; error: ErrorData }> {
+  try {
+    return { ok: true, store: await readStore(layersDir) };
+  } catch (err) {
+    if (isPybpError(err)) throw err;
+    return { ok: false, error: layersUnreadableError(layersDir, err) };
   }
-  plan.warnings.push(...plan.analysis.warnings);
-  if (journal?.unreadable) {
-    plan.warnings.push({
-      code: 'journal-unreadable',
-      title: "pybp's journal of an interrupted build is unreadable",
-      message: `${journalPath(layersDir)} cannot be followed (${journal.unreadable}), so pybp cannot undo that build step by step: it puts back the layers the build had set aside and judges the rest as the buildpack would (a half-made layer has no metadata, so it is discarded). If a layer still looks wrong, run \`pybp build --clear-cache\`.`,
-    });
-  }
-  const resolved = plan.analysis.python.resolved;
+}
+
+function layersUnreadableError(layersDir: string, err: unknown): ErrorData {
+  return {
+    code: 'layers-dir-unwritable',
+    title: 'The layers directory cannot be read',
+    message: `pybp cannot read ${layersDir}: ${(err as Error).message}`,
+    fix: 'Fix its permissions (or the symlink), or choose another place with --layers-dir (or layersDir in the config).',
+  };
+}
+
+export function journalUnreadableWarning(layersDir: string, problem: string): Warning {
+  return {
+    code: 'journal-unreadable',
+    title: "pybp's journal of an interrupted build is unreadable",
+    message: `${journalPath(layersDir)} cannot be followed (${problem}), so pybp cannot undo that build step by step: it puts back the layers the build had set aside and judges the rest as the buildpack would (a half-made layer has no metadata, so it is discarded). If a layer still looks wrong, run \`pybp build --clear-cache\`.`,
+  };
+}
+
+/** Where the interpreter comes from and what each layer's rule decides, given what the layers directory holds. */
+export async function planLayers(context: ProjectContext, analysis: ProjectAnalysis, store: StoreState): Promise<BuildPlan> {
+  const warnings: Warning[] = [...configWarnings(context.config), ...analysis.warnings];
+  if (store.journal?.unreadable) warnings.push(journalUnreadableWarning(context.layersDir, store.journal.unreadable));
+  const resolved = analysis.python.resolved;
 
   // Where the interpreter would come from. Not finding one is only an error
   // if the python layer has to be made; a reused layer needs no interpreter.
+  let source: PythonSourceChoice | null = null;
   let sourceError: ErrorData | null = null;
   try {
-    plan.source = await choosePythonSource({
+    source = await choosePythonSource({
       resolvedVersion: resolved,
-      requestedPinned: plan.analysis.python.patchPinned,
-      source: options.pythonSource ?? config.config.python.source,
-      target,
+      requestedPinned: analysis.python.patchPinned,
+      source: context.pythonSource,
+      target: context.target,
       hostIsTarget: isBuildpackTarget(hostTarget()),
       search: {
-        pyenvRoot: config.config.python.pyenvRoot,
-        extraInterpreters: config.config.python.interpreters,
-        env: hostEnv,
+        pyenvRoot: context.config.config.python.pyenvRoot,
+        extraInterpreters: context.config.config.python.interpreters,
+        env: context.hostEnv,
       },
-      urlTemplate: config.config.python.archiveUrlTemplate,
+      urlTemplate: context.config.config.python.archiveUrlTemplate,
     });
-    plan.interpreter = interpreterRecord(plan.source);
   } catch (err) {
-    sourceError = toErrorData(err);
     if (!isPybpError(err)) throw err;
+    sourceError = err.toData();
   }
+  const interpreter = source ? interpreterRecord(source) : null;
+  const fields: PlanFields = { context, store, source, interpreter, layers: [], drops: [], warnings };
 
-  const previousInterpreter = sidecar.ok ? (sidecar.sidecar?.python ?? null) : null;
   const defs = layerDefinitions({
-    packageManager: plan.analysis.packageManager,
+    packageManager: analysis.packageManager,
     pythonVersion: resolved,
-    target,
-    previousInterpreter,
-    interpreter: plan.interpreter,
+    target: context.target,
+    previousInterpreter: store.sidecar.ok ? (store.sidecar.sidecar?.python ?? null) : null,
+    interpreter,
   });
   try {
-    plan.layers = defs.map((def) => ({ def, decision: decideLayer(def, previous.get(def.name)) }));
-    plan.drops = decideDrops(new Set(defs.map((d) => d.name)), previous);
+    fields.layers = defs.map((def) => ({ def, decision: decideLayer(def, store.previous.get(def.name)) }));
+    fields.drops = decideDrops(new Set(defs.map((d) => d.name)), store.previous);
   } catch (err) {
+    // A layer toml libcnb could not read: its framework error.
     if (!isPybpError(err)) throw err;
-    plan.error = err.toData();
-    return plan;
+    return { ...fields, layers: [], drops: [], ok: false, analysis, error: err.toData() };
   }
 
-  const pythonDecision = plan.layers[0].decision;
-  if (sourceError && pythonDecision.action !== 'reuse') plan.error = sourceError;
-  if (plan.source?.kind === 'local' && plan.source.substituted && pythonDecision.action !== 'reuse') {
-    plan.warnings.push({
+  const pythonMade = plannedLayer(fields.layers, 'python').decision.action !== 'reuse';
+  if (sourceError && pythonMade) return { ...fields, ok: false, analysis, error: sourceError };
+  if (source?.kind === 'local' && source.substituted && pythonMade) {
+    warnings.push({
       code: 'python-patch-substituted',
-      title: `Local Python ${plan.source.interpreter?.version} stands in for ${resolved}`,
-      message: `Heroku would install Python ${resolved}; this machine has no ${resolved}, so pybp uses the local ${plan.source.interpreter?.version} (${plan.source.interpreter?.prefix}). The layer metadata still says ${resolved}, as Heroku's would.`,
+      title: `Local Python ${source.interpreter?.version} stands in for ${resolved}`,
+      message: `Heroku would install Python ${resolved}; this machine has no ${resolved}, so pybp uses the local ${source.interpreter?.version} (${source.interpreter?.prefix}). The layer metadata still says ${resolved}, as Heroku's would.`,
     });
   }
-  return plan;
+  return { ...fields, ok: true, analysis, error: null };
 }
 
 function configWarnings(config: LoadedConfig): Warning[] {
@@ -221,11 +180,11 @@ function configWarnings(config: LoadedConfig): Warning[] {
   return [{ code: 'config-code-ignored', title, message }];
 }
 
-export function interpreterRecord(choice: PythonSourceChoice): InterpreterRecord {
-  if (choice.kind === 'local' && choice.interpreter) {
-    return { source: 'local', version: choice.interpreter.version, location: choice.interpreter.prefix };
-  }
-  return { source: 'heroku', version: choice.resolvedVersion, location: choice.url ?? '' };
+/** A planned layer by name; every package manager's plan has python and venv. */
+export function plannedLayer(layers: readonly PlannedLayer[], name: LayerName): PlannedLayer {
+  const found = layers.find((l) => l.def.name === name);
+  if (!found) throw new Error(`pybp bug: layer ${name} is not in the plan`);
+  return found;
 }
 
 /** All decisions of a plan in build order, drops last. */
@@ -233,27 +192,25 @@ export function allDecisions(plan: BuildPlan): LayerDecision[] {
   return [...plan.layers.map((l) => l.decision), ...plan.drops];
 }
 
-export function assertNoPlanError(plan: BuildPlan): asserts plan is BuildPlan & { analysis: ProjectAnalysis } {
-  if (plan.error) throw new PybpError(plan.error);
-}
-
 /** The facts about a plan that every output shows in its header. */
+export function planSummary(plan: ReadyPlan): PlanSummary;
+export function planSummary(plan: BuildPlan): PlanSummary | null;
 export function planSummary(plan: BuildPlan): PlanSummary | null {
   const a = plan.analysis;
   if (!a) return null;
   return {
-    app: plan.appDir,
-    layersDir: plan.layersDir,
+    app: plan.context.appDir,
+    layersDir: plan.context.layersDir,
     packageManager: a.packageManager,
     python: { requested: formatRequested(a.python.requested), resolved: a.python.resolved, origin: a.python.origin },
     source: plan.source
       ? {
           kind: plan.source.kind,
-          interpreter: plan.interpreter ? describeInterpreter(plan.interpreter) : null,
+          interpreter: plan.interpreter ? describeInterpreterRecord(plan.interpreter) : null,
           substituted: plan.source.substituted,
           reason: plan.source.reason,
         }
       : null,
-    target: { ...plan.target },
+    target: { ...plan.context.target },
   };
 }

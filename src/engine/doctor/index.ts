@@ -3,12 +3,11 @@
 // collected all at once. The rules live in ../analysis; doctor runs them
 // on the whole app instead of stopping at the first failure.
 
-import path, { resolve } from 'node:path';
+import path from 'node:path';
 import { findPackageManagerFiles, type PackageManagerFile } from '../analysis/package-manager.js';
 import { readRequestedPython, resolvePython } from '../analysis/python-version.js';
 import type { PackageManager, ResolvedPython } from '../analysis/types.js';
-import { loadConfig } from '../config.js';
-import type { PlanOptions } from '../plan.js';
+import { type ContextOptions, resolveContext } from '../project-context.js';
 import { attempt, guard } from './check.js';
 import { checkCodeConfig } from './code-config.js';
 import { checkGit, requiredFileNames } from './git.js';
@@ -20,7 +19,6 @@ import { checkProcfileCommands } from './procfile-command.js';
 import { checkLocalInterpreter } from './python-interpreter.js';
 import { doctorTarget } from './doctor-target.js';
 import { baseBuildEnv } from '../build-env.js';
-import { defaultLayersDir } from '../plan.js';
 import { checkConfigVars, checkProcfile } from './heroku.js';
 import { checkMisspelledRequirements, checkPackageManager, checkPyprojectPresent } from './package-manager.js';
 import { checkAppDir, checkDetection, checkTomlFiles } from './project-files.js';
@@ -37,11 +35,8 @@ export type { CheckArea, CheckCounts, CheckStatus, DoctorCheck, DoctorReport } f
  * environment git runs in. Throws only for pybp's own problems (a bad config
  * file); everything about the app is a check.
  */
-export async function runDoctor(options: PlanOptions, signal?: AbortSignal): Promise<DoctorReport> {
-  const appDir = resolve(options.appDir);
-  const env = options.hostEnv ?? process.env;
-  const config = await loadConfig(appDir, options.configFile);
-  const configVars = { ...config.config.env, ...(options.envFlags ?? {}) };
+export async function runDoctor(options: ContextOptions, signal?: AbortSignal): Promise<DoctorReport> {
+  const { appDir, hostEnv: env, config, configVars, layersDir } = await resolveContext(options);
 
   const checks: DoctorCheck[] = [];
   const dir = await checkAppDir(appDir);
@@ -52,10 +47,6 @@ export async function runDoctor(options: PlanOptions, signal?: AbortSignal): Pro
   // In git, the app is judged on what Heroku receives: the tracked files.
   const tree = await herokuTree({ appDir, env }, working);
   const listing = tree.listing;
-  const layersDir = path.resolve(
-    options.layersDir ??
-      (config.config.layersDir ? path.resolve(path.dirname(config.file ?? appDir), config.config.layersDir) : defaultLayersDir(appDir)),
-  );
 
   checks.push(...(await guard('detect', 'project files', () => checkDetection(appDir, listing))));
 

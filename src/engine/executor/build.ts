@@ -8,13 +8,26 @@ import { failureCause, layersDirIdentity, type LayersDirIdentity } from './failu
 import type { Emit, StepId } from '../events.js';
 import { faultPoint } from '../fault.js';
 import { interruptedError } from '../interrupted.js';
-import { recoverLayers } from '../store/journal.js';
+import { readJournal, recoverLayers } from '../store/journal.js';
+import { EMPTY_STORE } from '../store/store-state.js';
 import { acquireLayersLock, type LayersLock } from '../store/lock.js';
 import type { Sidecar } from '../store/sidecar.js';
 import { LayerTransaction } from '../store/transaction.js';
 import type { LayerAction, Reason } from '../layers/types.js';
-import { type BuildPlan, defaultLayersDir, planBuild, type PlanOptions, planSummary } from '../plan.js';
-import type { Warning } from '../analysis/types.js';
+import {
+  allDecisions,
+  analyse,
+  blockedPlan,
+  type BuildPlan,
+  journalUnreadableWarning,
+  plannedLayer,
+  planLayers,
+  planSummary,
+  type ReadyPlan,
+  readStoreOrError,
+} from '../plan.js';
+import type { ProjectAnalysis, Warning } from '../analysis/types.js';
+import { type ContextOptions, type ProjectContext, resolveContext } from '../project-context.js';
 import { BuildContext } from './context.js';
 import { djangoStep } from './django-step.js';
 import { pipDependenciesStep, pipToolStep } from './pip-steps.js';
@@ -24,7 +37,8 @@ import { stopOrphans } from './run-command.js';
 import { uvDependenciesStep, uvToolStep } from './uv-steps.js';
 import { recordBuild } from '../history/record.js';
 
-export interface BuildOptions extends PlanOptions {
+export interface BuildOptions extends ContextOptions {
+  /** --clear-cache: plan from nothing (the old layers are set aside, so a failed build keeps them). */
   clearCache?: boolean;
   /** Put the stack of an unexpected error into its details (--debug). */
   debug?: boolean;
@@ -45,53 +59,56 @@ export interface BuildReport {
 
 export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortSignal): Promise<BuildReport> {
   const started = Date.now();
+  let context: ProjectContext | null = null;
+  let analysis: ProjectAnalysis | null = null;
   let plan: BuildPlan | null = null;
   let ctx: BuildContext | null = null;
   let lock: LayersLock | null = null;
-  // Set once the layers directory exists: from then on, its disappearance is the cause of any failure.
-  let prepared: LayersDirIdentity | null = null;
   const warnings: Warning[] = [];
   const onWarning: Emit = (e) => {
     if (e.type === 'warning') warnings.push(e.warning);
     emit(e);
   };
   const steps = stepTracker(onWarning);
+  // Set once the layers directory exists: from then on, its disappearance is the cause of any failure.
+  let prepared: LayersDirIdentity | null = null;
   try {
-    // --clear-cache plans from nothing from the start: it is the way out of a
-    // layer toml that cannot be read, so that must not stop it.
-    const planOptions = { ...options, ignorePrevious: options.clearCache === true };
-    plan = await planBuild(planOptions);
+    context = await resolveContext(options);
+    const analysed = await analyse(context);
     // A project error stops the build before anything is written.
-    if (plan.error) throw new PybpError(plan.error);
-    await prepareLayersDir(plan);
-    prepared = layersDirIdentity(plan.layersDir);
+    if (!analysed.ok) throw new PybpError(analysed.error);
+    analysis = analysed.analysis;
+    await prepareLayersDir(context);
+    prepared = layersDirIdentity(context.layersDir);
     faultPoint('lock:before');
-    lock = await acquireLayersLock(plan.layersDir, 'pybp build');
-    await stopOrphans(plan.layersDir);
-    const recovered = await recoverLayers(plan.layersDir);
+    lock = await acquireLayersLock(context.layersDir, 'pybp build');
+    await stopOrphans(context.layersDir);
+    const journal = await readJournal(context.layersDir);
+    const recovered = await recoverLayers(context.layersDir, journal);
     if (recovered !== 'clean') emit({ type: 'recovered', what: recovered });
-    // Decide again, now that nobody else can write and an interrupted build is
-    // undone: another build may have committed since the first look.
-    const firstLook = plan;
-    plan = await planBuild(planOptions);
+    // Decided once, now that nobody else can write and an interrupted build is
+    // undone. --clear-cache plans from nothing: it is the way out of a layer
+    // toml that cannot be read, so that must not stop it.
+    const read = options.clearCache ? { ok: true as const, store: EMPTY_STORE } : await readStoreOrError(context.layersDir);
+    if (!read.ok) throw new PybpError(read.error);
+    plan = await planLayers(context, analysis, read.store);
     // Recovery has removed an unreadable journal by now; the warning about it still stands.
-    plan.warnings.unshift(...firstLook.warnings.filter((w) => w.code === 'journal-unreadable'));
-    if (plan.error) throw new PybpError(plan.error);
-    const analysis = plan.analysis!;
-    const summary = planSummary(plan)!;
-    emit({ type: 'plan', plan: summary, decisions: [...plan.layers.map((l) => l.decision), ...plan.drops] });
+    if (journal?.unreadable) plan.warnings.unshift(journalUnreadableWarning(context.layersDir, journal.unreadable));
+    if (!plan.ok) throw new PybpError(plan.error);
+    const ready = plan;
+    emit({ type: 'plan', plan: planSummary(ready), decisions: allDecisions(ready) });
 
     steps.emit({ type: 'step-started', step: 'python-version', title: 'Determining Python version' });
-    for (const notice of analysis.notices) steps.emit({ type: 'info', step: 'python-version', message: notice.message });
-    for (const warning of plan.warnings) steps.emit({ type: 'warning', warning });
+    for (const notice of ready.analysis.notices) steps.emit({ type: 'info', step: 'python-version', message: notice.message });
+    for (const warning of ready.warnings) steps.emit({ type: 'warning', warning });
 
-    const txn = await LayerTransaction.begin(plan.layersDir);
-    ctx = new BuildContext({ ...plan, analysis }, txn, steps.emit, signal);
+    const txn = await LayerTransaction.begin(context.layersDir);
+    ctx = new BuildContext(ready, txn, steps.emit, signal);
     try {
       await runSteps(ctx);
       steps.close(true);
       if (signal.aborted) throw interruptedError();
-      await txn.commit(new Set(plan.layers.map((l) => l.def.name)), sidecarFor(plan, ctx, started));
+      await txn.commit(new Set(ready.layers.map((l) => l.def.name)), sidecarFor(ready, ctx, started));
     } catch (err) {
       await txn.rollback();
       throw err;
@@ -103,6 +120,8 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     if (error.code === 'internal-error' && options.debug && err instanceof Error && err.stack) error.details = err.stack.split('\n');
     emit({ type: 'error', error });
     const status = error.code === 'interrupted' ? 'interrupted' : 'failed';
+    // A build stopped before its plan reports what it knew by then.
+    if (!plan && context) plan = blockedPlan(context, analysis, error);
     return await withHistory(report(status, plan, ctx, warnings, error, started), plan, started, lock, emit);
   } finally {
     await lock?.release();
@@ -163,37 +182,37 @@ async function runSteps(ctx: BuildContext): Promise<void> {
   await step(() => djangoStep(ctx));
 }
 
-function sidecarFor(plan: BuildPlan, ctx: BuildContext, started: number): Sidecar {
-  const pythonReused = plan.layers[0].decision.action === 'reuse';
-  const previous = plan.sidecar.ok ? plan.sidecar.sidecar : null;
+function sidecarFor(plan: ReadyPlan, ctx: BuildContext, started: number): Sidecar {
+  const pythonReused = plannedLayer(plan.layers, 'python').decision.action === 'reuse';
+  const previous = plan.store.sidecar.ok ? plan.store.sidecar.sidecar : null;
   return {
     version: 1,
     python: pythonReused ? (previous?.python ?? null) : plan.interpreter,
     lastBuild: {
       finishedAt: new Date().toISOString(),
-      packageManager: plan.analysis!.packageManager,
+      packageManager: plan.analysis.packageManager,
       durationMs: Date.now() - started,
       layers: ctx.records,
     },
   };
 }
 
-async function prepareLayersDir(plan: BuildPlan): Promise<void> {
+async function prepareLayersDir(context: ProjectContext): Promise<void> {
   try {
-    await makeDirectory(plan.layersDir);
-    await fs.access(plan.layersDir, fs.constants.W_OK);
+    await makeDirectory(context.layersDir);
+    await fs.access(context.layersDir, fs.constants.W_OK);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EROFS') throw new PybpError(readOnlyFilesystem(plan.layersDir, (err as Error).message));
+    if ((err as NodeJS.ErrnoException).code === 'EROFS') throw new PybpError(readOnlyFilesystem(context.layersDir, (err as Error).message));
     throw new PybpError({
       code: 'layers-dir-unwritable',
       title: 'The layers directory cannot be written',
-      message: `pybp cannot write to ${plan.layersDir}: ${(err as Error).message}`,
+      message: `pybp cannot write to ${context.layersDir}: ${(err as Error).message}`,
       fix: 'Fix its permissions, or choose another place with --layers-dir (or layersDir in the config).',
     });
   }
   // Keep pybp's default layers out of git without touching the app's .gitignore.
-  if (plan.layersDir === defaultLayersDir(plan.appDir)) {
-    const ignore = path.join(plan.appDir, '.pybp', '.gitignore');
+  if (context.layersDirIsDefault) {
+    const ignore = path.join(context.appDir, '.pybp', '.gitignore');
     try {
       await fs.writeFile(ignore, '*\n', { flag: 'wx' });
     } catch (err) {
@@ -214,15 +233,15 @@ function report(
   const summary = plan ? planSummary(plan) : null;
   return {
     status,
-    app: plan?.appDir ?? '',
-    layersDir: plan?.layersDir ?? null,
+    app: plan?.context.appDir ?? '',
+    layersDir: plan?.context.layersDir ?? null,
     packageManager: a?.packageManager ?? null,
     python: a && summary
       ? { ...summary.python, source: plan?.source?.kind ?? null, interpreter: summary.source?.interpreter ?? null }
       : null,
-    target: plan ? { ...plan.target } : null,
+    target: plan ? { ...plan.context.target } : null,
     layers: plan
-      ? [...plan.layers.map((l) => l.decision), ...plan.drops].map((d) => ({
+      ? allDecisions(plan).map((d) => ({
           name: String(d.name),
           action: d.action,
           reasons: d.reasons,

@@ -52,7 +52,7 @@ export async function pipBootstrap(
     '--no-warn-script-location',
     '--quiet',
     ...(args.target ? ['--target', args.target] : ['--user']),
-    ...(ctx.plan.config.config.tools.indexUrl ? ['--index-url', ctx.plan.config.config.tools.indexUrl] : []),
+    ...(ctx.plan.context.config.config.tools.indexUrl ? ['--index-url', ctx.plan.context.config.config.tools.indexUrl] : []),
     args.requirement,
   ];
   // `python` is looked up on the build env's PATH: the python layer's.

@@ -5,8 +5,8 @@ import type { Emit, StepId } from '../events.js';
 import type { Env } from '../cnb/layer-env.js';
 import type { LayerRecord } from '../store/sidecar.js';
 import type { LayerTransaction } from '../store/transaction.js';
-import type { ProjectAnalysis } from '../analysis/types.js';
-import type { BuildPlan, PlannedLayer } from '../plan.js';
+import { type PlannedLayer, plannedLayer, type ReadyPlan } from '../plan.js';
+import type { LayerName } from '../layers/types.js';
 import type { ErrorData } from '../errors.js';
 import { type CommandResult, runCommand } from './run-command.js';
 import { finishLayer, layerSize, openLayer } from './layer-ops.js';
@@ -23,30 +23,28 @@ export class BuildContext {
   readonly env: Env;
 
   constructor(
-    readonly plan: BuildPlan & { analysis: ProjectAnalysis },
+    readonly plan: ReadyPlan,
     readonly txn: LayerTransaction,
     readonly emit: Emit,
     readonly signal: AbortSignal,
   ) {
-    this.env = { ...plan.baseEnv };
+    this.env = { ...plan.context.baseEnv };
   }
 
   get layersDir(): string {
-    return this.plan.layersDir;
+    return this.plan.context.layersDir;
   }
 
   get appDir(): string {
-    return this.plan.appDir;
+    return this.plan.context.appDir;
   }
 
-  layerPath(name: string): string {
+  layerPath(name: LayerName): string {
     return path.join(this.layersDir, name);
   }
 
-  planned(name: string): PlannedLayer {
-    const found = this.plan.layers.find((l) => l.def.name === name);
-    if (!found) throw new Error(`pybp bug: layer ${name} is not in the plan`);
-    return found;
+  planned(name: LayerName): PlannedLayer {
+    return plannedLayer(this.plan.layers, name);
   }
 
   info(step: StepId | null, message: string): void {
@@ -60,7 +58,7 @@ export class BuildContext {
    */
   async withLayer(
     step: StepId,
-    name: string,
+    name: LayerName,
     fill: (dir: string) => Promise<void | number>,
     opts: { reportDone?: boolean } = {},
   ): Promise<{ dir: string; reused: boolean }> {
@@ -76,10 +74,11 @@ export class BuildContext {
   }
 
   /** Records a layer's time; its size is measured (unless `knownSize` gives it) only when it was (re)made. */
-  async layerDone(step: StepId, name: string, started: number, measure: boolean, knownSize?: number): Promise<void> {
+  async layerDone(step: StepId, name: LayerName, started: number, measure: boolean, knownSize?: number): Promise<void> {
     const { decision } = this.planned(name);
     const durationMs = Date.now() - started;
-    const previous = this.plan.sidecar.ok ? this.plan.sidecar.sidecar?.lastBuild?.layers[name] : undefined;
+    const sidecar = this.plan.store.sidecar;
+    const previous = sidecar.ok ? sidecar.sidecar?.lastBuild?.layers[name] : undefined;
     let sizeBytes = knownSize ?? (measure ? null : (previous?.sizeBytes ?? null));
     if (sizeBytes == null) sizeBytes = await layerSize(this.layerPath(name));
     const madeMs = decision.action === 'reuse' ? (previous?.madeMs ?? null) : durationMs;

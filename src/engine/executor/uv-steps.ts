@@ -19,7 +19,7 @@ export async function uvToolStep(ctx: BuildContext, pythonDir: string): Promise<
   await ctx.withLayer('uv', 'uv', async (layerDir) => {
     const binDir = path.join(layerDir, 'bin');
     await fs.mkdir(binDir, { recursive: true });
-    if (ctx.plan.config.config.tools.uv.source === 'astral') {
+    if (ctx.plan.context.config.config.tools.uv.source === 'astral') {
       ctx.info('uv', `Installing uv ${UV_VERSION} (from Astral's release archive)`);
       await downloadUv(ctx, binDir);
     } else {
@@ -59,8 +59,8 @@ async function uvFromWheel(ctx: BuildContext, pythonDir: string, binDir: string)
 }
 
 async function downloadUv(ctx: BuildContext, binDir: string): Promise<void> {
-  const template = ctx.plan.config.config.tools.uv.archiveUrlTemplate ?? UV_ARCHIVE_URL_TEMPLATE;
-  const url = template.replaceAll('{version}', UV_VERSION).replaceAll('{uname_arch}', unameArch(ctx.plan.target.arch));
+  const template = ctx.plan.context.config.config.tools.uv.archiveUrlTemplate ?? UV_ARCHIVE_URL_TEMPLATE;
+  const url = template.replaceAll('{version}', UV_VERSION).replaceAll('{uname_arch}', unameArch(ctx.plan.context.target.arch));
   try {
     await downloadArchive({
       url,

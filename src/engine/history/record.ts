@@ -14,7 +14,7 @@ export function historyEntry(report: BuildReport, plan: BuildPlan | null, starte
   const a = plan?.analysis ?? null;
   const inputsByLayer = new Map<string, Record<string, string>>();
   if (plan && a) {
-    const context = { packageManager: a.packageManager, pythonVersion: a.python.resolved, target: plan.target, interpreter: plan.interpreter };
+    const context = { packageManager: a.packageManager, pythonVersion: a.python.resolved, target: plan.context.target, interpreter: plan.interpreter };
     for (const layer of plan.layers) inputsByLayer.set(layer.def.name, layerInputs(layer, context));
   }
   return {
@@ -52,7 +52,7 @@ export async function recordBuild(
   startedAt: Date,
   lock: LayersLock | null,
 ): Promise<Warning | null> {
-  const layersDir = plan?.layersDir ?? report.layersDir;
+  const layersDir = plan?.context.layersDir ?? report.layersDir;
   if (!layersDir) return null;
   let ownLock: LayersLock | null = null;
   try {

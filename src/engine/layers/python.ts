@@ -5,6 +5,7 @@ import type { CachedLayerDefinition } from './definition.js';
 import { SOURCE_DATE_EPOCH } from '../versions.js';
 import type { EnvFile } from '../cnb/layer-env.js';
 import type { Reason } from './types.js';
+import { describeInterpreterRecord, type InterpreterRecord } from '../python-source/interpreter-record.js';
 
 export const PYTHON_LAYER_FIELDS = ['arch', 'distro_name', 'distro_version', 'python_version'] as const;
 
@@ -13,15 +14,6 @@ export interface PythonLayerMetadata {
   distro_name: string;
   distro_version: string;
   python_version: string;
-}
-
-/** What pybp remembers (in its sidecar, not in the toml) about where a local python layer came from. */
-export interface InterpreterRecord {
-  source: 'local' | 'heroku';
-  /** Real version of the copied interpreter, or the downloaded version. */
-  version: string;
-  /** Prefix of the copied interpreter, or the archive URL. */
-  location: string;
 }
 
 export function pythonLayer(args: {
@@ -59,8 +51,8 @@ function interpreterReasons(
   next: InterpreterRecord | null | undefined,
 ): Reason[] {
   if (!previous || !next) return [];
-  const before = describeInterpreter(previous);
-  const after = describeInterpreter(next);
+  const before = describeInterpreterRecord(previous);
+  const after = describeInterpreterRecord(next);
   if (before === after) return [];
   return [
     {
@@ -71,10 +63,6 @@ function interpreterReasons(
       pybpOnly: true,
     },
   ];
-}
-
-export function describeInterpreter(r: InterpreterRecord): string {
-  return r.source === 'local' ? `local ${r.version} at ${r.location}` : `Heroku's ${r.version} archive`;
 }
 
 /**

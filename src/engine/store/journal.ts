@@ -125,8 +125,12 @@ export async function exists(p: string): Promise<boolean> {
  * Brings the layers directory back to the last successful build after an
  * interrupted one. Returns what it did, for a message.
  */
-export async function recoverLayers(layersDir: string): Promise<'clean' | 'rolled-back' | 'rolled-forward'> {
-  const journal = await readJournal(layersDir);
+export async function recoverLayers(
+  layersDir: string,
+  /** The journal as already read by the caller (read here when not given). */
+  journal?: Journal | null,
+): Promise<'clean' | 'rolled-back' | 'rolled-forward'> {
+  if (journal === undefined) journal = await readJournal(layersDir);
   if (!journal) return 'clean';
   if (journal.state === 'committed') {
     await finishCommit(layersDir, journal);

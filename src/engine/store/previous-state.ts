@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CONTROL_DIR_NAME, isLayerName } from './control-dir.js';
-import { backupPaths, exists, readJournal } from './journal.js';
+import { backupPaths, exists, type Journal, readJournal } from './journal.js';
 import { parseLayerToml } from './layer-toml.js';
 import type { LayerTypes } from '../layers/types.js';
 
@@ -28,7 +28,8 @@ export interface PreviousLayer {
   writer: string | null;
 }
 
-export async function readPreviousLayers(layersDir: string): Promise<Map<string, PreviousLayer>> {
+/** `journal`: the journal as already read by the caller (read here when not given). */
+export async function readPreviousLayers(layersDir: string, journal?: Journal | null): Promise<Map<string, PreviousLayer>> {
   const result = new Map<string, PreviousLayer>();
   let entries: string[];
   try {
@@ -38,7 +39,7 @@ export async function readPreviousLayers(layersDir: string): Promise<Map<string,
     if (code === 'ENOENT' || code === 'ENOTDIR') return result;
     throw err;
   }
-  const journal = await readJournal(layersDir);
+  if (journal === undefined) journal = await readJournal(layersDir);
 
   const names = new Set<string>();
   for (const entry of entries) {

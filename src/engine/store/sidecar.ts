@@ -5,8 +5,8 @@
 // describes the last successful build.
 import { promises as fs } from 'node:fs';
 import { sidecarPath } from './control-dir.js';
-import { readJournal } from './journal.js';
-import type { InterpreterRecord } from '../layers/python.js';
+import { type Journal, readJournal } from './journal.js';
+import type { InterpreterRecord } from '../python-source/interpreter-record.js';
 import type { LayerAction } from '../layers/types.js';
 
 export interface LayerRecord {
@@ -30,11 +30,12 @@ export interface Sidecar {
 
 export type SidecarRead = { ok: true; sidecar: Sidecar | null } | { ok: false; problem: string };
 
-export async function readSidecar(layersDir: string): Promise<SidecarRead> {
+/** `journal`: the journal as already read by the caller (read here when not given). */
+export async function readSidecar(layersDir: string, journal?: Journal | null): Promise<SidecarRead> {
   let text: string;
   try {
     // A commit that was cut short carries the sidecar it was about to write.
-    const journal = await readJournal(layersDir);
+    if (journal === undefined) journal = await readJournal(layersDir);
     text = journal?.state === 'committed' && journal.sidecar !== undefined ? journal.sidecar : await fs.readFile(sidecarPath(layersDir), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, sidecar: null };

@@ -428,7 +428,7 @@ describe('§13: first build, or cache cleared', () => {
       await writeApp(box.app, pm, '3.12');
       const p = await plan(box);
       expect(p.error).toBeNull();
-      expect(p.previous.size).toBe(0);
+      expect(p.store.previous.size).toBe(0);
       const expected = names.map((n) =>
         n === 'venv' && pm === 'pip' ? row(n, 'rebuild-always', UNCACHED) : n === 'uv-cache' ? row(n, 'rebuild-always', UNCACHED) : row(n, 'create'),
       );

@@ -9,7 +9,8 @@ import type { PackageManager } from '../../../src/engine/analysis/types.js';
 import { renderLayerToml } from '../../../src/engine/store/layer-toml.js';
 import type { LayerDefinition } from '../../../src/engine/layers/definition.js';
 import type { LayerDecision } from '../../../src/engine/layers/types.js';
-import { allDecisions, type BuildPlan, layerDefinitions, planBuild } from '../../../src/engine/plan.js';
+import { layerDefinitions } from '../../../src/engine/layers/for-package-manager.js';
+import { allDecisions, type BuildPlan, planBuild } from '../../../src/engine/plan.js';
 import { parseTarget } from '../../../src/engine/target.js';
 
 export const MARKERS: Record<PackageManager, string> = {

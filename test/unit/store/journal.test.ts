@@ -13,6 +13,7 @@ import { writeLayerToml } from '../../../src/engine/store/layer-toml.js';
 import { type PreviousLayer, readPreviousLayers } from '../../../src/engine/store/previous-state.js';
 import { readSidecar, type Sidecar } from '../../../src/engine/store/sidecar.js';
 import { LayerTransaction } from '../../../src/engine/store/transaction.js';
+import { interruptedBuild } from '../../../src/engine/store/store-state.js';
 import { plan, type Sandbox, summarizePlan, useSandboxes, writeApp, writePreviousBuild } from '../layers/previous-build.js';
 
 const sandbox = useSandboxes();
@@ -86,7 +87,7 @@ describe('an interrupted build (killed before its commit)', () => {
     const before = await tree(box.layers);
     const viewBefore = view(await readPreviousLayers(box.layers));
     const planBefore = await plan(box);
-    expect(planBefore.interruptedBuild).toBe(false);
+    expect(interruptedBuild(planBefore.store)).toBe(false);
 
     // A Poetry build with another Python: python remade, poetry new, venv new; then killed.
     const txn = await LayerTransaction.begin(box.layers);
@@ -100,14 +101,14 @@ describe('an interrupted build (killed before its commit)', () => {
     expect(during.has('poetry')).toBe(false);
     expect(during.get('python')?.dirPath).toBe(path.join(backupDir(box.layers), 'python'));
     const planDuring = await plan(box);
-    expect(planDuring.interruptedBuild).toBe(true);
+    expect(interruptedBuild(planDuring.store)).toBe(true);
     expect(summarizePlan(planDuring)).toEqual(summarizePlan(planBefore));
 
     expect(await recoverLayers(box.layers)).toBe('rolled-back');
     expect(await tree(box.layers)).toEqual(before);
     expect(await readJournal(box.layers)).toBeNull();
     await expect(lstat(backupDir(box.layers))).rejects.toMatchObject({ code: 'ENOENT' });
-    expect((await plan(box)).interruptedBuild).toBe(false);
+    expect(interruptedBuild((await plan(box)).store)).toBe(false);
     expect(await recoverLayers(box.layers)).toBe('clean');
   });
 
@@ -254,7 +255,7 @@ describe('commit', () => {
     const prev = await readPreviousLayers(box.layers);
     expect([...prev.keys()].sort()).toEqual(['poetry', 'python', 'venv']);
     expect(prev.get('python')?.dirPath).toBe(path.join(box.layers, 'python'));
-    expect((await plan(box)).interruptedBuild).toBe(false);
+    expect(interruptedBuild((await plan(box)).store)).toBe(false);
 
     expect(await recoverLayers(box.layers)).toBe('rolled-forward');
     expect(await readJournal(box.layers)).toBeNull();

@@ -1,0 +1,67 @@
+// Where a command works and with what settings: the app directory, its config,
+// the layers directory, the config vars, the target. Resolved once, the same
+// way, by build, explain, doctor and run, before any of them looks at the app.
+import path from 'node:path';
+import { baseBuildEnv } from './build-env.js';
+import { type LoadedConfig, loadConfig, type PythonSource } from './config.js';
+import { hostTarget, parseTarget, type Target } from './target.js';
+
+export interface ContextOptions {
+  appDir: string;
+  layersDir?: string;
+  /** `--env KEY=VALUE` flags; they override the config file's `env`. */
+  envFlags?: Record<string, string>;
+  target?: string;
+  pythonSource?: PythonSource;
+  configFile?: string;
+  hostEnv?: NodeJS.ProcessEnv;
+}
+
+export interface ProjectContext {
+  appDir: string;
+  layersDir: string;
+  /** The layers live in pybp's default place inside the app (`<app>/.pybp/layers`). */
+  layersDirIsDefault: boolean;
+  config: LoadedConfig;
+  /** The app's config vars: the config file's `env`, then `--env` flags. */
+  configVars: Record<string, string>;
+  /** The environment a build starts from (base host vars + config vars). */
+  baseEnv: Record<string, string>;
+  target: Target;
+  pythonSource: PythonSource;
+  /** The machine's environment (interpreter search, git); never passed into a build as a whole. */
+  hostEnv: NodeJS.ProcessEnv;
+}
+
+export function defaultLayersDir(appDir: string): string {
+  return path.join(appDir, '.pybp', 'layers');
+}
+
+/** Throws a PybpError for pybp's own problems only (a bad config file, a bad --target). */
+export async function resolveContext(options: ContextOptions): Promise<ProjectContext> {
+  const hostEnv = options.hostEnv ?? process.env;
+  const appDir = path.resolve(options.appDir);
+  const config = await loadConfig(appDir, options.configFile);
+  // A relative layersDir in the config is relative to the config file.
+  const configured = config.config.layersDir
+    ? path.resolve(path.dirname(config.file ?? appDir), config.config.layersDir)
+    : null;
+  const layersDir = path.resolve(options.layersDir ?? configured ?? defaultLayersDir(appDir));
+  const configVars = { ...config.config.env, ...(options.envFlags ?? {}) };
+  const target = options.target
+    ? parseTarget(options.target, 'flag')
+    : config.config.target
+      ? parseTarget(config.config.target, 'config')
+      : hostTarget();
+  return {
+    appDir,
+    layersDir,
+    layersDirIsDefault: layersDir === defaultLayersDir(appDir),
+    config,
+    configVars,
+    baseEnv: baseBuildEnv(hostEnv, configVars),
+    target,
+    pythonSource: options.pythonSource ?? config.config.python.source,
+    hostEnv,
+  };
+}
