@@ -14,7 +14,7 @@ import { testInfra } from '../support/context.js';
 import { build, BUILD_ENV_FLAGS, cli, writeToolsConfig } from '../e2e/pybp.js';
 import { buildOk, cliEnv, decisionsOf, expectAppRuns, expectCleanControlDir, explainDecisions } from './harness.js';
 
-const lockModule = pathToFileURL(join(repoRoot, 'dist', 'engine', 'layers', 'lock.js')).href;
+const lockModule = pathToFileURL(join(repoRoot, 'dist', 'engine', 'store', 'lock.js')).href;
 const worker = join(repoRoot, 'test', 'reliability', 'lock-stress-worker.mjs');
 
 function runWorker(layersDir: string, runMs: number, dieRate: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
