@@ -1,6 +1,7 @@
 // Detection (spec §2): does the app look like a Python app at all?
 // File contents are never read; only names are checked.
 
+import { PybpError } from '../errors.js';
 import { entryExists, listDir, type DirListing } from '../fs-exists.js';
 
 /**
@@ -61,4 +62,19 @@ export async function detect(appDir: string, listing?: DirListing): Promise<Dete
     }
   }
   return { detected: false };
+}
+
+/** What the build (and doctor) say when detection fails. */
+export function notAPythonAppError(dir: string): PybpError {
+  return new PybpError({
+    code: 'not-a-python-app',
+    title: 'This does not look like a Python app',
+    message:
+      `No Python project files were found in ${dir}, so the Heroku Python buildpack would not run ` +
+      `(detection fails). It looks for files such as requirements.txt, poetry.lock, uv.lock or .python-version in the app's root directory.`,
+    fix:
+      'Run pybp on the directory that contains the app, and make sure it has a package manager file: ' +
+      'requirements.txt (pip), poetry.lock (Poetry) or uv.lock (uv). An empty requirements.txt is fine ' +
+      'if the app has no dependencies.',
+  });
 }

@@ -1,63 +1,27 @@
 // The app directory, detection (spec §2), and whether the TOML files Poetry
 // and uv read parse at all (beyond the buildpack: they would fail mid-build).
 
-import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
-import { detect } from '../analysis/detect.js';
+import { readAppDir } from '../analysis/app-dir.js';
+import { detect, notAPythonAppError } from '../analysis/detect.js';
 import type { PackageManager } from '../analysis/types.js';
-import { describeIoError, isNotFoundError } from '../fs-exists.js';
+import { describeIoError } from '../fs-exists.js';
 import { readAppFile } from '../app-file.js';
 import { isPybpError, type ErrorCode } from '../errors.js';
 import { errorText, fail, failFromError, pass, warn } from './check.js';
-import { undecodableAppDirError } from '../path-encoding.js';
 import type { DoctorCheck } from './types.js';
 
 const AREA = 'project files';
 
 export async function checkAppDir(appDir: string): Promise<{ check: DoctorCheck; listing: ReadonlySet<string> | null }> {
-  let isDirectory: boolean;
   try {
-    isDirectory = (await stat(appDir)).isDirectory();
-  } catch (err) {
-    const undecodable = isNotFoundError(err) ? undecodableAppDirError(appDir) : null;
-    if (undecodable) return { check: failFromError('app-dir', AREA, undecodable), listing: null };
-    if (isNotFoundError(err)) {
-      return {
-        check: fail('app-dir', AREA, `The app directory ${appDir} does not exist.`, 'Check the path, or run pybp doctor from inside the app directory.', 'app-dir-not-found'),
-        listing: null,
-      };
-    }
-    return { check: unreadable(appDir, err), listing: null };
-  }
-  if (!isDirectory) {
-    return {
-      check: fail(
-        'app-dir',
-        AREA,
-        `${appDir} is a file, not a directory.`,
-        'Pass the directory that contains the app (the one with requirements.txt, poetry.lock or uv.lock).',
-        'app-dir-not-a-directory',
-      ),
-      listing: null,
-    };
-  }
-  try {
-    const listing = new Set(await readdir(appDir));
+    const listing = await readAppDir(appDir);
     return { check: pass('app-dir', AREA, `App directory: ${appDir}`), listing };
   } catch (err) {
-    return { check: unreadable(appDir, err), listing: null };
+    if (!isPybpError(err)) throw err;
+    return { check: failFromError('app-dir', AREA, err), listing: null };
   }
-}
-
-function unreadable(appDir: string, err: unknown): DoctorCheck {
-  return fail(
-    'app-dir',
-    AREA,
-    `The app directory ${appDir} could not be read: ${describeIoError(err)}`,
-    `Check that ${appDir} and the directories above it can be read by your user (permissions, symlinks).`,
-    'app-dir-unreadable',
-  );
 }
 
 export async function checkDetection(appDir: string, listing: ReadonlySet<string>): Promise<DoctorCheck> {
@@ -65,17 +29,7 @@ export async function checkDetection(appDir: string, listing: ReadonlySet<string
   if (result.detected) {
     return pass('detect', AREA, `The Heroku Python buildpack detects this app as Python (found ${result.match}).`);
   }
-  return fail(
-    'detect',
-    AREA,
-    `No Python project files were found in ${appDir}, so the Heroku Python buildpack would not run at all ` +
-      `(detection fails). It looks for files such as requirements.txt, poetry.lock, uv.lock or .python-version ` +
-      `in the app's root directory.`,
-    'Run pybp doctor on the directory that contains the app, and give the app a package manager file: ' +
-      'requirements.txt (pip), poetry.lock (Poetry) or uv.lock (uv). An empty requirements.txt is fine if the ' +
-      'app has no dependencies.',
-    'not-a-python-app',
-  );
+  return failFromError('detect', AREA, notAPythonAppError(appDir));
 }
 
 /** The TOML files pybp checks, and the package managers that read them during the build. */

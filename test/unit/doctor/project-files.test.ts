@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { analyzeProject } from '../../../src/engine/analysis/analyze.js';
+import type { PybpError } from '../../../src/engine/errors.js';
 import { check, doctor, expectStatus, hasCheck, useTempApps } from './support.js';
 
 const makeApp = useTempApps();
@@ -51,6 +53,21 @@ describe('detection', () => {
     expect(c.code).toBe('not-a-python-app');
     expect(check(report, 'package-manager').status).toBe('fail');
     expect(hasCheck(report, 'procfile')).toBe(true);
+  });
+});
+
+describe('doctor says what the build says', () => {
+  const buildError = (app: string) => analyzeProject(app, {}).then(() => null, (e: unknown) => e as PybpError);
+
+  it('for a missing app dir, a file given as the app dir, and an app the buildpack does not detect', async () => {
+    const missing = join(await makeApp(), 'nowhere');
+    const file = join(await makeApp({ 'app.py': '' }), 'app.py');
+    const notPython = await makeApp({ 'index.js': '' });
+    for (const [app, id] of [[missing, 'app-dir'], [file, 'app-dir'], [notPython, 'detect']] as const) {
+      const error = (await buildError(app))!;
+      const c = check(await doctor(app), id);
+      expect({ code: c.code, message: c.message, fix: c.fix }).toEqual({ code: error.code, message: error.message, fix: error.fix });
+    }
   });
 });
 
