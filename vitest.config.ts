@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 600_000,
     maxWorkers: 2,
     globalSetup: ['test/global-setup.ts'],
+    // Every process a test starts is killed when its test ends (test/support/children.ts).
+    setupFiles: ['test/support/children-setup.ts'],
   },
 });

@@ -3,7 +3,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, makeTempDir, runPybp, runPybpJson, snapshotTree } from './helpers.js';
+import { cliEnv, makeTempDir, runPybp, runPybpJson, snapshotTree } from './helpers.js';
 
 interface ExplainJson {
   app: string;
@@ -248,12 +248,12 @@ describe('pybp explain --json stays off the UI path', () => {
   });
 });
 
-describe('runPybp', () => {
+describe('runPybp (test/support/cli.ts)', () => {
   it('runs with CI=true, no colours, an empty HOME, and none of the shell\'s Python or Node settings', () => {
     const saved = { ...process.env };
     Object.assign(process.env, { VIRTUAL_ENV: '/venv', PIP_INDEX_URL: 'http://x', UV_PYTHON: '3.12', PYTHONPATH: '/x', NODE_OPTIONS: '--inspect', CI: '' });
     try {
-      const env = cleanEnv({ EXTRA: '1', PATH: undefined });
+      const env = cliEnv({ EXTRA: '1', PATH: undefined });
       for (const name of ['VIRTUAL_ENV', 'PIP_INDEX_URL', 'UV_PYTHON', 'PYTHONPATH', 'NODE_OPTIONS', 'PATH']) expect(env[name]).toBeUndefined();
       expect(env).toMatchObject({ CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', EXTRA: '1' });
       expect(env.HOME).not.toBe(saved.HOME);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir, writeDjangoProject } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { BUILD_ENV_FLAGS, build, runCli, writeToolsConfig } from './pybp.js';
+import { BUILD_ENV_FLAGS, build, runPybp, writeToolsConfig } from './pybp.js';
 
 describe('Django app', () => {
   let app: string;
@@ -18,7 +18,7 @@ describe('Django app', () => {
     await writeToolsConfig(app, indexUrl);
   });
 
-  const plainBuild = () => runCli(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS]);
+  const plainBuild = () => runPybp(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS]);
 
   it('runs manage.py collectstatic when django-admin is in the venv', async () => {
     await writeDjangoProject(app);

@@ -8,9 +8,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePoetryApp, makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { hermeticEnv } from '../support/env.js';
 import { buildWheel } from '../support/wheels.js';
-import { BUILD_ENV_FLAGS, runCli } from './pybp.js';
+import { BUILD_ENV_FLAGS, runPybp } from './pybp.js';
 
 interface DoctorJson {
   ok: boolean;
@@ -20,8 +19,8 @@ interface DoctorJson {
 /** doctor --json with the pinned uv and Poetry the tests installed on PATH (as a user who has them). */
 async function doctor(app: string): Promise<DoctorJson> {
   const { uvPath, poetryPath } = testInfra();
-  const env = hermeticEnv({ CI: 'true', NO_COLOR: '1', PATH: `${dirname(uvPath)}:${dirname(poetryPath)}:${process.env.PATH ?? ''}` });
-  const r = await runCli(['doctor', app, '--json', ...BUILD_ENV_FLAGS], { env });
+  const env = { PATH: `${dirname(uvPath)}:${dirname(poetryPath)}:${process.env.PATH ?? ''}` };
+  const r = await runPybp(['doctor', app, '--json', ...BUILD_ENV_FLAGS], { env });
   try {
     return JSON.parse(r.stdout) as DoctorJson;
   } catch {

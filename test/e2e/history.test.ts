@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { build, runCli, writeToolsConfig, type BuildJson } from './pybp.js';
+import { build, runPybp, writeToolsConfig, type BuildJson } from './pybp.js';
 
 interface HistoryJson {
   builds: Array<{
@@ -21,7 +21,7 @@ interface HistoryJson {
 }
 
 async function json<T>(args: string[]): Promise<{ code: number | null; body: T }> {
-  const r = await runCli(args);
+  const r = await runPybp(args);
   try {
     return { code: r.code, body: JSON.parse(r.stdout) as T };
   } catch {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { actionsOf, explain, explainThenBuild, runCli, writeToolsConfig } from './pybp.js';
+import { actionsOf, explain, explainThenBuild, runPybp, writeToolsConfig } from './pybp.js';
 
 describe('pip app', () => {
   let app: string;
@@ -52,12 +52,12 @@ describe('pip app', () => {
   });
 
   it('runs commands with the launch environment', async () => {
-    const r = await runCli(['run', app, '--', 'python', '-c', 'import tinyweb, sys; print(tinyweb.hello()); print(sys.prefix)']);
+    const r = await runPybp(['run', app, '--', 'python', '-c', 'import tinyweb, sys; print(tinyweb.hello()); print(sys.prefix)']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('hello from tinyweb 1.0.0 (tinydep 0.1.0)');
     expect(r.stdout).toContain(join(layers, 'venv'));
     // pip is a build-only layer: not on the launch PATH.
-    const pip = await runCli(['run', app, '--', 'python', '-c', 'import shutil; print(shutil.which("pip"))']);
+    const pip = await runPybp(['run', app, '--', 'python', '-c', 'import shutil; print(shutil.which("pip"))']);
     expect(pip.code).toBe(0);
     expect(pip.stdout).not.toContain(layers);
   });
@@ -65,7 +65,7 @@ describe('pip app', () => {
   it('runs the Procfile web process with PORT set', async () => {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(join(app, 'Procfile'), 'web: python -c "import os, tinyweb; print(\'port\', os.environ[\'PORT\'], tinyweb.hello())"\n');
-    const r = await runCli(['run', app, 'web', '--port', '8123']);
+    const r = await runPybp(['run', app, 'web', '--port', '8123']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('port 8123 hello from tinyweb 1.0.0');
   });

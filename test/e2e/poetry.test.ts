@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makePoetryApp, makeTempDir } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { actionsOf, explain, explainThenBuild, reasonsOf, runCli, writeToolsConfig } from './pybp.js';
+import { actionsOf, explain, explainThenBuild, reasonsOf, runPybp, writeToolsConfig } from './pybp.js';
 
 describe('Poetry app', () => {
   let app: string;
@@ -23,7 +23,7 @@ describe('Poetry app', () => {
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
     expect(actionsOf(report)).toEqual({ python: 'create', poetry: 'create', venv: 'create' });
     expect(readFileSync(join(app, '.pybp', 'layers', 'venv.toml'), 'utf8')).toContain('poetry_version = "2.4.1"');
-    const r = await runCli(['run', app, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())\ntry:\n import tinydev\n print("dev installed")\nexcept ImportError:\n print("no dev")']);
+    const r = await runPybp(['run', app, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())\ntry:\n import tinydev\n print("dev installed")\nexcept ImportError:\n print("no dev")']);
     expect(r.stdout).toContain('hello from tinyweb 1.0.0');
     expect(r.stdout).toContain('no dev');
   });
@@ -48,7 +48,7 @@ describe('Poetry app', () => {
     const again = await explainThenBuild(app);
     expect(again.status).toBe('succeeded');
     expect(actionsOf(again)).toEqual({ python: 'reuse', poetry: 'reuse', venv: 'reuse' });
-    const r = await runCli(['run', app, '--', 'python', '-c', 'import sys, tinyweb; print(sys.version_info[:2], tinyweb.hello())']);
+    const r = await runPybp(['run', app, '--', 'python', '-c', 'import sys, tinyweb; print(sys.version_info[:2], tinyweb.hello())']);
     expect(r.stdout).toContain('(3, 12) hello from tinyweb 1.0.0');
   });
 });

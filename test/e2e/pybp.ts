@@ -1,35 +1,13 @@
 // Runs the real pybp binary on real apps for the end-to-end tests, with the
-// run's loopback index for tools and dependencies.
-import { spawn } from 'node:child_process';
+// run's loopback index for tools and dependencies. pybp is run by the one
+// runner, test/support/cli.ts (clean environment; everything it starts is
+// killed when the test ends).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { repoRoot } from '../support/cache.js';
-import { hermeticConfigHome, hermeticEnv } from '../support/env.js';
+import { runPybp } from '../support/cli.js';
+import { hermeticConfigHome } from '../support/env.js';
 
-export const cli = join(repoRoot, 'dist', 'cli.js');
-
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd: opts.cwd ?? repoRoot,
-      env: opts.env ?? hermeticEnv({ CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+export { pybpBin, runPybp, type CliResult } from '../support/cli.js';
 
 /** Config vars every test build gets: no host pip config, no root warning, no desktop keyring. */
 export const BUILD_ENV_FLAGS = [
@@ -67,7 +45,7 @@ export interface ExplainJson {
 }
 
 export async function explain(appDir: string): Promise<ExplainJson> {
-  const r = await runCli(['explain', appDir, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS]);
+  const r = await runPybp(['explain', appDir, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS]);
   try {
     return JSON.parse(r.stdout) as ExplainJson;
   } catch {
@@ -76,7 +54,7 @@ export async function explain(appDir: string): Promise<ExplainJson> {
 }
 
 export async function build(appDir: string, extra: string[] = []): Promise<BuildJson & { exitCode: number | null; stderr: string }> {
-  const r = await runCli(['build', appDir, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS, ...extra]);
+  const r = await runPybp(['build', appDir, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS, ...extra]);
   let parsed: BuildJson;
   try {
     parsed = JSON.parse(r.stdout) as BuildJson;

@@ -2,7 +2,7 @@
 // loopback: uv from an Astral-style release archive (tools.uv.source
 // "astral", as the buildpack downloads it), and Python from a Heroku-style
 // zstd archive (python.source "heroku").
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdir, copyFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createReadStream } from 'node:fs';
@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { hermeticEnv } from '../support/env.js';
+import { startPybp } from '../support/cli.js';
 import { ensureTools } from '../support/tools.js';
-import { actionsOf, BUILD_ENV_FLAGS, cli, explain, explainThenBuild, runCli } from './pybp.js';
+import { actionsOf, BUILD_ENV_FLAGS, explain, explainThenBuild, runPybp } from './pybp.js';
 
 function serveFiles(files: Record<string, string>): Promise<{ url: string; server: Server; hits: string[] }> {
   const hits: string[] = [];
@@ -61,7 +61,7 @@ describe('uv from the release archive (tools.uv.source astral)', () => {
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
     expect(actionsOf(report)).toMatchObject({ uv: 'create', venv: 'create' });
     expect(served.hits).toEqual(['/uv/0.11.33/uv-x86_64-unknown-linux-gnu.tar.gz']);
-    const r = await runCli(['run', app, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())']);
+    const r = await runPybp(['run', app, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())']);
     expect(r.stdout).toContain('hello from tinyweb 1.0.0');
   });
 
@@ -78,17 +78,11 @@ describe('uv from the release archive (tools.uv.source astral)', () => {
       join(app, '.buildpackrc.json'),
       JSON.stringify({ tools: { indexUrl: testInfra().indexUrl, uv: { source: 'astral', archiveUrlTemplate: `${url}/{version}.tar.gz` } } }),
     );
-    const child = spawn(process.execPath, [cli, 'build', app, '--json', '--python-source', 'local', '--clear-cache', ...BUILD_ENV_FLAGS], {
-      env: hermeticEnv({ CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    const build = startPybp(['build', app, '--json', '--python-source', 'local', '--clear-cache', ...BUILD_ENV_FLAGS]);
     try {
       await requested;
-      child.kill('SIGINT');
-      const code = await closed;
+      build.signal('SIGINT');
+      const { code, stdout } = await build.done;
       const report = JSON.parse(stdout) as { status: string; error: { code: string; message: string } };
       expect(code).toBe(130);
       expect(report.status).toBe('interrupted');
@@ -96,7 +90,6 @@ describe('uv from the release archive (tools.uv.source astral)', () => {
       expect(report.error.message).toContain('Downloading uv 0.11.33');
       expect(actionsOf(await explain(app))).toEqual({ python: 'reuse', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       stalling.closeAllConnections();
       await new Promise<void>((resolve) => stalling.close(() => resolve()));
     }
@@ -108,7 +101,7 @@ describe('uv from the release archive (tools.uv.source astral)', () => {
       JSON.stringify({ tools: { indexUrl: testInfra().indexUrl, uv: { source: 'astral', archiveUrlTemplate: `${served.url}/missing/{version}.tar.gz` } } }),
     );
     // --clear-cache makes every layer again, so uv is downloaded.
-    const r = await runCli(['build', app, '--json', '--python-source', 'local', '--clear-cache', ...BUILD_ENV_FLAGS]);
+    const r = await runPybp(['build', app, '--json', '--python-source', 'local', '--clear-cache', ...BUILD_ENV_FLAGS]);
     const report = JSON.parse(r.stdout) as { status: string; error: { code: string; message: string }; layers: Array<{ name: string; action: string }> };
     expect(r.code).toBe(1);
     expect(report.error.code).toBe('uv-download-failed');
@@ -148,18 +141,18 @@ describe("Python from Heroku's archive (python.source heroku)", () => {
   afterAll(() => new Promise<void>((resolve) => served.server.close(() => resolve())));
 
   it('streams the archive into the python layer and builds on it', async () => {
-    const r = await runCli(['build', app, '--json', ...BUILD_ENV_FLAGS]);
+    const r = await runPybp(['build', app, '--json', ...BUILD_ENV_FLAGS]);
     const report = JSON.parse(r.stdout) as { status: string; error: unknown; python: { source: string }; layers: Array<{ name: string; action: string }> };
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
     expect(report.python.source).toBe('heroku');
     expect(served.hits).toEqual(['/python-3.12.13-ubuntu-24.04-amd64.tar.zst']);
-    const run = await runCli(['run', app, '--', 'python', '-c', 'import sys, tinyweb; print(sys.prefix, tinyweb.hello())']);
+    const run = await runPybp(['run', app, '--', 'python', '-c', 'import sys, tinyweb; print(sys.prefix, tinyweb.hello())']);
     expect(run.stdout).toContain('hello from tinyweb 1.0.0');
   });
 
   it('a 404 for an alias-resolved version is python-download-failed', async () => {
     await writeFile(join(app, '.python-version'), '3.13\n');
-    const r = await runCli(['build', app, '--json', ...BUILD_ENV_FLAGS]);
+    const r = await runPybp(['build', app, '--json', ...BUILD_ENV_FLAGS]);
     const report = JSON.parse(r.stdout) as { error: { code: string; message: string } };
     expect(r.code).toBe(1);
     expect(report.error.code).toBe('python-download-failed');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makePoetryApp, makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { actionsOf, explainThenBuild, reasonsOf, runCli, writeToolsConfig } from './pybp.js';
+import { actionsOf, explainThenBuild, reasonsOf, runPybp, writeToolsConfig } from './pybp.js';
 
 describe('switching package managers', () => {
   let app: string;
@@ -29,7 +29,7 @@ describe('switching package managers', () => {
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
     expect(actionsOf(report)).toEqual({ python: 'reuse', poetry: 'create', venv: 'discard', uv: 'drop' });
     expect(reasonsOf(report, 'venv')).toContainEqual(['metadata', 'a uv build', null]);
-    const r = await runCli(['run', app, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())']);
+    const r = await runPybp(['run', app, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())']);
     expect(r.stdout).toContain('hello from tinyweb 1.1.0');
   });
 
@@ -40,7 +40,7 @@ describe('switching package managers', () => {
     const report = await explainThenBuild(app);
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
     expect(actionsOf(report)).toEqual({ python: 'reuse', pip: 'create', 'pip-cache': 'create', venv: 'rebuild-always', poetry: 'drop' });
-    const r = await runCli(['run', app, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())']);
+    const r = await runPybp(['run', app, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())']);
     expect(r.stdout).toContain('hello from tinyweb 1.0.0');
     // The dropped layers are gone after the successful build.
     const { existsSync } = await import('node:fs');

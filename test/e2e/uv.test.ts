@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { actionsOf, explainThenBuild, reasonsOf, runCli, writeToolsConfig } from './pybp.js';
+import { actionsOf, explainThenBuild, reasonsOf, runPybp, writeToolsConfig } from './pybp.js';
 
 describe('uv app', () => {
   let app: string;
@@ -25,7 +25,7 @@ describe('uv app', () => {
     expect(readFileSync(join(layers, 'uv.toml'), 'utf8')).toMatch(/arch = "\w+"\s*\nuv_version = "0\.11\.33"|uv_version = "0\.11\.33"/);
     expect(readFileSync(join(layers, 'uv', 'env.build', 'UV_PYTHON_DOWNLOADS.override'), 'utf8')).toBe('never');
     expect(readFileSync(join(layers, 'venv', 'env.build', 'UV_PROJECT_ENVIRONMENT.override'), 'utf8')).toBe(join(layers, 'venv'));
-    const r = await runCli(['run', app, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())\ntry:\n import tinydev\n print("dev installed")\nexcept ImportError:\n print("no dev")']);
+    const r = await runPybp(['run', app, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())\ntry:\n import tinydev\n print("dev installed")\nexcept ImportError:\n print("no dev")']);
     expect(r.stdout).toContain('hello from tinyweb 1.0.0');
     expect(r.stdout).toContain('no dev');
   });
@@ -42,7 +42,7 @@ describe('uv app', () => {
     expect(actionsOf(report)).toEqual({ python: 'discard', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'discard' });
     expect(reasonsOf(report, 'python')).toContainEqual(['python_version', '3.12.13', '3.13.15']);
     expect(reasonsOf(report, 'venv')).toContainEqual(['python_version', '3.12.13', '3.13.15']);
-    const r = await runCli(['run', app, '--', 'python', '-c', 'import sys, tinyweb; print(sys.version_info[:2])']);
+    const r = await runPybp(['run', app, '--', 'python', '-c', 'import sys, tinyweb; print(sys.version_info[:2])']);
     expect(r.stdout).toContain('(3, 13)');
   });
 });

@@ -9,18 +9,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir, writeDjangoProject } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { build, BUILD_ENV_FLAGS, runCli, writeToolsConfig } from '../e2e/pybp.js';
+import { build, BUILD_ENV_FLAGS, runPybp, writeToolsConfig } from '../e2e/pybp.js';
 import { type Decisions, decisionsOf, describeRun, expectAppRuns, snapshotTree, treeChanges, buildRun } from './harness.js';
 
 async function explainAt(app: string, layers: string): Promise<Decisions> {
-  const r = await runCli(['explain', app, '--json', '--python-source', 'local', '--layers-dir', layers, ...BUILD_ENV_FLAGS]);
+  const r = await runPybp(['explain', app, '--json', '--python-source', 'local', '--layers-dir', layers, ...BUILD_ENV_FLAGS]);
   const report = JSON.parse(r.stdout) as { layers: Decisions; error: unknown };
   expect(report.error, r.stdout).toBeNull();
   return decisionsOf(report);
 }
 
 async function runAt(app: string, layers: string, minor: string): Promise<void> {
-  const r = await runCli(['run', app, '--layers-dir', layers, '--', 'python', '-c', 'import sys, tinyweb; print(tinyweb.hello(), "%d.%d" % sys.version_info[:2])']);
+  const r = await runPybp(['run', app, '--layers-dir', layers, '--', 'python', '-c', 'import sys, tinyweb; print(tinyweb.hello(), "%d.%d" % sys.version_info[:2])']);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toContain(`hello from tinyweb`);
   expect(r.stdout).toContain(minor);

@@ -1,7 +1,7 @@
 // Bad input: what a user's app directory may hold. Each case ends in a coded
 // error (exit 1) or in what the buildpack does with it, never in pybp's
 // internal-error, and nothing outside the layers directory is touched.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir, makeUvApp } from '../support/apps.js';
 import { repoRoot } from '../support/cache.js';
+import type { CliOptions } from '../support/cli.js';
 import { testInfra } from '../support/context.js';
-import { build, BUILD_ENV_FLAGS, explain, runCli, writeToolsConfig } from '../e2e/pybp.js';
+import { build, BUILD_ENV_FLAGS, explain, runPybp, writeToolsConfig } from '../e2e/pybp.js';
 import {
   buildOk,
   buildRun,
-  cliEnv,
   type Decisions,
   decisionsOf,
   describeRun,
@@ -28,8 +28,8 @@ type Report = { error: { code: string; message: string; fix: string; details?: s
 
 /** explain and build, both as JSON; for cases that stop before anything is written. */
 async function explainAndBuild(app: string, extra: string[] = []): Promise<{ explained: Report; built: Report & { exitCode: number | null }; explainExit: number | null }> {
-  const e = await runCli(['explain', app, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS, ...extra]);
-  const b = await runCli(['build', app, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS, ...extra]);
+  const e = await runPybp(['explain', app, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS, ...extra]);
+  const b = await runPybp(['build', app, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS, ...extra]);
   const parse = (text: string, what: string) => {
     try {
       return JSON.parse(text) as Report;
@@ -129,8 +129,8 @@ describe('bad app directories', () => {
     expect(built.exitCode).toBe(1);
   });
 
-  // Tests run as root, and root reads a chmod 000 directory anyway
-  // (CAP_DAC_OVERRIDE). So pybp runs as `nobody` here, via setpriv.
+  // Root reads a chmod 000 directory anyway (CAP_DAC_OVERRIDE): run as root,
+  // pybp is started as `nobody` (setpriv); any other user runs it as itself.
   it('chmod 000, read by an unprivileged user: app-dir-unreadable', async () => {
     const scratch = await mkdtemp(join(tmpdir(), 'pybp bad-input-'));
     chmodSync(scratch, 0o755);
@@ -138,10 +138,10 @@ describe('bad app directories', () => {
     mkdirSync(app);
     writeFileSync(join(app, 'requirements.txt'), '');
     chmodSync(app, 0o000);
-    const nobodyCli = await cliCopyForNobody(scratch);
+    const unprivileged = await unprivilegedCli(scratch);
     try {
       for (const command of ['explain', 'build']) {
-        const r = await runAsNobody([nobodyCli, command, app, '--json', '--python-source', 'local']);
+        const r = await runPybp([command, app, '--json', '--python-source', 'local'], unprivileged);
         const report = JSON.parse(r.stdout) as Report;
         expect(report.error?.code, r.stdout + r.stderr).toBe('app-dir-unreadable');
         expect(r.code).toBe(1);
@@ -184,11 +184,15 @@ describe('bad app directories', () => {
 });
 
 /**
- * `nobody` may not be able to reach the repo (a clone in a private 0700
- * directory, as mktemp makes them), so it runs a copy of the CLI (package.json,
- * dist/, node_modules/, hard-linked where possible) from a world-readable dir.
+ * How to run pybp without root's right to read anything. Root drops to
+ * `nobody` (setpriv). `nobody` may not be able to reach the repo (a clone in a
+ * private 0700 directory, as mktemp makes them), so it runs a copy of the CLI
+ * (package.json, dist/, node_modules/, hard-linked where possible) from a
+ * world-readable dir, with a HOME it can write. Any other user already lacks
+ * that right and runs this checkout's CLI as itself.
  */
-async function cliCopyForNobody(scratch: string): Promise<string> {
+async function unprivilegedCli(scratch: string): Promise<CliOptions> {
+  if (process.getuid?.() !== 0) return {};
   const root = join(scratch, 'pybp');
   mkdirSync(root);
   for (const entry of ['package.json', 'dist', 'node_modules']) {
@@ -202,22 +206,11 @@ async function cliCopyForNobody(scratch: string): Promise<string> {
   }
   // Only the new directories: the files are hard links to the repo's own (already world-readable).
   execFileSync('find', [root, '-type', 'd', '-exec', 'chmod', 'a+rx', '{}', '+']);
-  return join(root, 'dist', 'cli.js');
-}
-
-function runAsNobody(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...args], {
-      env: cliEnv({ HOME: tmpdir() }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return {
+    bin: join(root, 'dist', 'cli.js'),
+    prefix: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+    env: { HOME: tmpdir() },
+  };
 }
 
 // A real pip app, in a directory whose path has spaces and non-ASCII letters.
@@ -312,7 +305,7 @@ describe('a uv app with malformed pyproject.toml and uv.lock', () => {
         expect(report.exitCode).toBe(1);
         expect(report.error?.code, JSON.stringify(report.error)).toBe('uv-sync-failed');
         expect(await explainDecisions(app)).toEqual(AA);
-        const doctor = await runCli(['doctor', app, '--json', '--python-source', 'local']);
+        const doctor = await runPybp(['doctor', app, '--json', '--python-source', 'local']);
         const check = (JSON.parse(doctor.stdout) as { checks: Array<{ id: string; status: string; code?: string }> }).checks.find((c) => c.id === `toml:${name}`);
         expect(check, doctor.stdout).toMatchObject({ status: 'fail', code: 'uv-sync-failed' });
       } finally {

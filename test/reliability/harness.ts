@@ -7,23 +7,17 @@
 // to the state the killed build was making. A build killed after its commit
 // record was written counts as successful (recovery finishes that commit), so
 // there the oracle is "the same build again" (everything reused).
-import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { hermeticEnv } from '../support/env.js';
-import { BUILD_ENV_FLAGS, cli, explain, explainThenBuild, runCli, type ExplainJson } from '../e2e/pybp.js';
-import { repoRoot } from '../support/cache.js';
+import { startPybp } from '../support/cli.js';
+import { BUILD_ENV_FLAGS, explain, explainThenBuild, runPybp, type ExplainJson } from '../e2e/pybp.js';
 
 export type Decisions = Array<{ name: string; action: string; reasons: unknown }>;
 
 /** What a decision list compares on: name, action and every reason (the messages too). */
 export function decisionsOf(report: { layers: Array<{ name: string; action: string; reasons: unknown }> }): Decisions {
   return report.layers.map((l) => ({ name: l.name, action: l.action, reasons: l.reasons }));
-}
-
-export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return hermeticEnv({ CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', ...extra });
 }
 
 export interface KillSpec {
@@ -55,48 +49,33 @@ export function buildRun(
   app: string,
   opts: { faultAt?: string; kill?: KillSpec; extra?: string[] } = {},
 ): Promise<BuildRun> {
-  const env = cliEnv(opts.faultAt ? { PYBP_FAULT_AT: opts.faultAt } : {});
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS, ...(opts.extra ?? [])], {
-      cwd: repoRoot,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let pending = '';
-    let sentSignal = false;
+  const build = startPybp(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS, ...(opts.extra ?? [])], {
+    env: opts.faultAt ? { PYBP_FAULT_AT: opts.faultAt } : {},
+  });
+  let sentSignal = false;
+  const kill = opts.kill;
+  if (kill) {
     let armed = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      if (!opts.kill || armed) return;
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      if (lines.some((l) => opts.kill!.line.test(l))) {
-        armed = true;
-        setTimeout(() => {
-          if (child.exitCode === null && child.signalCode === null) {
-            sentSignal = true;
-            child.kill(opts.kill!.signal);
-            const again = opts.kill!.againAfterMs;
-            if (again !== undefined) {
-              setTimeout(() => {
-                if (child.exitCode === null && child.signalCode === null) child.kill(opts.kill!.signal);
-              }, again);
-            }
-          }
-        }, opts.kill.delayMs);
-      }
+    build.onLine((line) => {
+      if (armed || !kill.line.test(line)) return;
+      armed = true;
+      setTimeout(() => {
+        if (!build.running) return;
+        sentSignal = true;
+        build.signal(kill.signal);
+        if (kill.againAfterMs !== undefined) {
+          setTimeout(() => {
+            if (build.running) build.signal(kill.signal);
+          }, kill.againAfterMs);
+        }
+      }, kill.delayMs);
     });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      // A second Ctrl-C exits 130 at once, without the error (the next build finishes the rollback).
-      const twice = opts.kill?.againAfterMs !== undefined;
-      const stopped = signal === 'SIGKILL' || (code === 130 && (twice || /\(interrupted\)/.test(stderr)));
-      resolve({ code, signal, stdout, stderr, sentSignal, stopped });
-    });
+  }
+  return build.done.then(({ code, signal, stdout, stderr }) => {
+    // A second Ctrl-C exits 130 at once, without the error (the next build finishes the rollback).
+    const twice = kill?.againAfterMs !== undefined;
+    const stopped = signal === 'SIGKILL' || (code === 130 && (twice || /\(interrupted\)/.test(stderr)));
+    return { code, signal, stdout, stderr, sentSignal, stopped };
   });
 }
 
@@ -116,7 +95,7 @@ export async function buildOk(app: string, expected: Decisions, extra: string[] 
 
 /** The app runs from the layers: the dependency imports and the interpreter has the expected minor. */
 export async function expectAppRuns(app: string, minor: string): Promise<void> {
-  const r = await runCli(['run', app, '--', 'python', '-c', 'import sys, tinyweb; print(tinyweb.hello(), "%d.%d" % sys.version_info[:2])']);
+  const r = await runPybp(['run', app, '--', 'python', '-c', 'import sys, tinyweb; print(tinyweb.hello(), "%d.%d" % sys.version_info[:2])']);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toContain('hello from tinyweb');
   expect(r.stdout).toContain(minor);

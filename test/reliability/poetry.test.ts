@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makePoetryApp, makeTempDir } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { build, runCli, writeToolsConfig } from '../e2e/pybp.js';
+import { build, runPybp, writeToolsConfig } from '../e2e/pybp.js';
 import { caseName, type KillCase, type Lab, prepareLab, runKillCase, versionApp } from './kill-lab.js';
 import { explainDecisions } from './harness.js';
 
@@ -43,7 +43,7 @@ describe('Poetry app (3.12 → 3.13)', () => {
         expect(report.exitCode).toBe(1);
         expect(report.error?.code, JSON.stringify(report.error)).toBe('poetry-sync-failed');
         expect(await explainDecisions(lab.app)).toEqual(lab.oracle.AA);
-        const doctor = await runCli(['doctor', lab.app, '--json', '--python-source', 'local']);
+        const doctor = await runPybp(['doctor', lab.app, '--json', '--python-source', 'local']);
         const check = (JSON.parse(doctor.stdout) as { checks: Array<{ id: string; status: string; code?: string }> }).checks.find((c) => c.id === `toml:${name}`);
         expect(check, doctor.stdout).toMatchObject({ status: 'fail', code: 'poetry-sync-failed' });
       } finally {

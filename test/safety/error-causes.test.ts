@@ -9,15 +9,16 @@
 // from a read-only bind mount), made in a user namespace with `unshare -rm`,
 // so these tests need no root. A build is paused at a fault point with
 // SIGSTOP (PYBP_FAULT_SIGNAL), changed under, and resumed: no timing guess.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { hermeticEnv } from '../support/env.js';
-import { BUILD_ENV_FLAGS, cli, writeToolsConfig } from '../e2e/pybp.js';
+import { ChildrenClosedError, spawnChild } from '../support/children.js';
+import { cliEnv, pybpBin as cli } from '../support/cli.js';
+import { BUILD_ENV_FLAGS, writeToolsConfig } from '../e2e/pybp.js';
 
 interface Outcome {
   code: number | null;
@@ -35,34 +36,24 @@ interface ErrorJson {
   output?: string[];
 }
 
-const live = new Set<ChildProcess>();
-afterEach(() => {
-  // Whatever a test started and did not see end (a failed assertion while paused) goes, with its group.
-  for (const child of live) {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  live.clear();
-});
+const testEnv = (extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => cliEnv(extra);
 
-const testEnv = (extra: Record<string, string | undefined> = {}) => hermeticEnv({ CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', ...extra });
-
-/** Starts a program in its own process group; `done` settles when it exits. */
+/**
+ * Starts a program in its own process group (spawnChild: killed with
+ * everything it started when the test ends); `done` settles when it exits.
+ */
 function start(program: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): { child: ChildProcess; done: Promise<Outcome> } {
-  const child = spawn(program, args, { cwd: opts.cwd ?? '/', env: opts.env ?? testEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  live.add(child);
+  const tracked = spawnChild(program, args, { cwd: opts.cwd ?? '/', env: opts.env ?? testEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child } = tracked;
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const done = new Promise<Outcome>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => {
-      live.delete(child);
-      resolve({ code, signal, stdout, stderr });
+    void tracked.exited.then(({ code, signal, killedAtEnd }) => {
+      if (killedAtEnd) reject(new ChildrenClosedError(program));
+      else resolve({ code, signal, stdout, stderr });
     });
   });
   return { child, done };

@@ -2,13 +2,25 @@
 // An entry is complete only once its marker file exists, and the marker is
 // written last; entries are built under a lock, so two test runs at once (or
 // two vitest workers) build an entry once and never see it half-made.
+import { mkdirSync, realpathSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const testCacheDir = join(repoRoot, '.test-cache');
+/**
+ * `.test-cache/`, by its real path: checkouts may share one cache through a
+ * symlink, and an entry that records its own path (the Poetry venv's shebangs)
+ * must record the same one for all of them, or each would rebuild it in turn
+ * under the others' feet.
+ */
+export const testCacheDir = realCacheDir(join(repoRoot, '.test-cache'));
+
+function realCacheDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return realpathSync(dir);
+}
 
 const MARKER = '.complete.json';
 const LOCK_WAIT_MS = 20 * 60_000;

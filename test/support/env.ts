@@ -3,9 +3,9 @@
 // result depend on the machine: this one has PIP_FIND_LINKS, a global pip
 // constraints file and extra indexes in pip config, and a developer's laptop may
 // have UV_*/POETRY_* settings or an active virtualenv.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { testCacheDir } from './cache.js';
+import { ChildrenClosedError, spawnChild } from './children.js';
 
 /** Where uv and Poetry look for user config in tests: an empty directory, not ~/.config. */
 export const hermeticConfigHome = join(testCacheDir, 'xdg-config');
@@ -42,7 +42,8 @@ export function hermeticEnv(extra: Record<string, string | undefined> = {}): Nod
   return env;
 }
 
-function withLoopback(list: string | undefined): string {
+/** A NO_PROXY list with the loopback hosts added (the test index is on 127.0.0.1). */
+export function withLoopback(list: string | undefined): string {
   const entries = (list ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const host of ['127.0.0.1', 'localhost']) if (!entries.includes(host)) entries.push(host);
   return entries.join(',');
@@ -53,21 +54,27 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a command to completion; rejects with its output when it exits non-zero. */
+/**
+ * Runs a command to completion; rejects with its output when it exits
+ * non-zero. It runs under spawnChild: killed, with what it started, when the
+ * test ends.
+ */
 export function run(
   command: string,
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? hermeticEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const tracked = spawnChild(command, args, { cwd: options.cwd, env: options.env ?? hermeticEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = tracked.child;
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.stdin.end(options.input ?? '');
+    child.stdout!.on('data', (d: Buffer) => out.push(d));
+    child.stderr!.on('data', (d: Buffer) => err.push(d));
+    child.stdin!.end(options.input ?? '');
     child.on('error', reject);
-    child.on('close', (code, signal) => {
+    void tracked.exited.then(({ code, signal, killedAtEnd }) => {
+      if (killedAtEnd) return reject(new ChildrenClosedError(command));
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       if (code === 0) return resolve({ stdout, stderr });

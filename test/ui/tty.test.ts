@@ -10,11 +10,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir } from '../support/apps.js';
-import { repoRoot } from '../support/cache.js';
+import { cliEnv, pybpBin as cli } from '../support/cli.js';
 import { testInfra } from '../support/context.js';
-import { hermeticEnv } from '../support/env.js';
-
-const cli = join(repoRoot, 'dist', 'cli.js');
 // A socket of our own: no user's tmux server (or its environment) is touched.
 const socket = `pybp-tty-${process.pid}`;
 
@@ -36,7 +33,8 @@ async function buildInTmux(): Promise<{ screen: string; code: number }> {
   const session = `build${runs}`;
   const done = join(scratch, `${session}.exit`);
   const script = join(scratch, `${session}.sh`);
-  const env = hermeticEnv({ CI: undefined, TERM: 'xterm-256color' });
+  // The tests' one environment policy, but a terminal's: no CI, no colour overrides.
+  const env = cliEnv({ CI: undefined, FORCE_COLOR: undefined, NO_COLOR: undefined, TERM: 'xterm-256color' });
   const argv = [
     process.execPath, cli, 'build', app, '--python-source', 'local',
     '--env', 'PIP_CONFIG_FILE=/dev/null', '--env', 'PIP_ROOT_USER_ACTION=ignore',
