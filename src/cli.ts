@@ -37,6 +37,10 @@ commonOptions(program.command('build').argument('[dir]', 'app directory', '.').d
 commonOptions(program.command('explain').argument('[dir]', 'app directory', '.').description('say what the next build would do with every layer, and why, without building'))
   .option('--last', 'show the last build: its decisions, reasons, times and sizes')
   .option('--build <n>', 'show build N of `pybp history`')
+  .option('--python <version>', 'what if .python-version said this (e.g. 3.13); no file is changed')
+  .addOption(new Option('--package-manager <pm>', 'what if the app used this package manager; no file is changed').choices(['pip', 'poetry', 'uv']))
+  .option('--since <ref>', 'decide against the layers a build of this git ref would have left, not the local ones')
+  .option('--exit-code', 'with --since: exit 1 when a layer the ref\'s build cached would be rebuilt, 0 when none would')
   .action(async (dir: string, flags) => {
     if (flags.last || flags.build !== undefined) {
       const { lastBuildCommand } = await import('./commands/history.js');

@@ -1,15 +1,32 @@
-import { explainReport } from '../engine/explain.js';
-import { isPybpError } from '../engine/errors.js';
-import { planBuild } from '../engine/plan.js';
+import { type Assumptions, parsePackageManager, parsePythonAssumption } from '../engine/analysis/assumptions.js';
+import { explainAnswer } from '../engine/explain/answer.js';
+import { isPybpError, PybpError } from '../engine/errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, chooseRenderer, type CommonFlags, planOptions } from './options.js';
 import { printFatal } from './report-error.js';
 
-export async function explainCommand(dir: string, flags: CommonFlags): Promise<number> {
+export interface ExplainFlags extends CommonFlags {
+  python?: string;
+  packageManager?: string;
+  since?: string;
+  exitCode?: boolean;
+}
+
+function question(flags: ExplainFlags): { assume: Assumptions; since?: string } {
+  if (flags.exitCode && flags.since === undefined) {
+    throw new PybpError({ code: 'usage', title: '--exit-code needs --since', message: '--exit-code says whether a build after <ref> would rebuild cached layers; it needs --since <ref>.', fix: 'Example: pybp explain --since main --exit-code' });
+  }
+  const assume: Assumptions = {};
+  if (flags.python !== undefined) assume.pythonVersionFile = parsePythonAssumption(flags.python);
+  if (flags.packageManager !== undefined) assume.packageManager = parsePackageManager(flags.packageManager);
+  return { assume, since: flags.since };
+}
+
+export async function explainCommand(dir: string, flags: ExplainFlags): Promise<number> {
   applyColorFlags(flags);
   let report;
   try {
-    report = explainReport(await planBuild(planOptions(dir, flags)));
+    report = await explainAnswer(planOptions(dir, flags), question(flags));
   } catch (err) {
     printFatal(err, flags);
     return isPybpError(err) && err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
@@ -24,5 +41,7 @@ export async function explainCommand(dir: string, flags: CommonFlags): Promise<n
     const { printExplain } = await import('../ui/plain/explain.js');
     printExplain(report, process.stdout);
   }
-  return report.error ? EXIT_FAILED : EXIT_OK;
+  if (report.error) return EXIT_FAILED;
+  // --exit-code: 1 when a build after the ref would rebuild what the ref's build cached.
+  return flags.exitCode && report.since?.cacheBusted ? EXIT_FAILED : EXIT_OK;
 }

@@ -44,10 +44,22 @@ export function parseBuildId(value: string): number {
   return id;
 }
 
-export async function lastBuildCommand(dir: string, flags: CommonFlags & { build?: string }): Promise<number> {
+export async function lastBuildCommand(
+  dir: string,
+  flags: CommonFlags & { build?: string; python?: string; packageManager?: string; since?: string; exitCode?: boolean },
+): Promise<number> {
   applyColorFlags(flags);
   let report;
   try {
+    const asked = (['python', 'packageManager', 'since', 'exitCode', 'target'] as const).filter((k) => flags[k] !== undefined);
+    if (asked.length > 0) {
+      throw new PybpError({
+        code: 'usage',
+        title: '--last shows a build that happened',
+        message: `--last and --build show a recorded build; --${asked.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')} ask about a build that has not happened.`,
+        fix: 'Leave those out, or ask without --last / --build.',
+      });
+    }
     const id = flags.build === undefined ? undefined : parseBuildId(flags.build);
     const { appDir, layersDir } = await locate(dir, flags);
     report = await lastBuildReport(appDir, layersDir, id);

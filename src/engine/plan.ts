@@ -5,6 +5,7 @@
 // runs the same three, taking the layers lock before the last one.
 import type { ProjectAnalysis, Warning } from './analysis/types.js';
 import { analyzeProject } from './analysis/analyze.js';
+import type { Assumptions } from './analysis/assumptions.js';
 import { formatRequested } from './analysis/python-version-file.js';
 import { ignoredCodeConfigMessage, type LoadedConfig } from './config.js';
 import { type ErrorData, isPybpError } from './errors.js';
@@ -21,6 +22,8 @@ import { EMPTY_STORE, readStore, type StoreState } from './store/store-state.js'
 import { hostTarget, isBuildpackTarget } from './target.js';
 
 export interface PlanOptions extends ContextOptions {
+  /** explain's what-if: facts assumed in place of what the app's files say. */
+  assume?: Assumptions;
   /** --clear-cache: plan as if nothing was restored (the old layers are still set aside, so a failed build keeps them). */
   ignorePrevious?: boolean;
 }
@@ -61,9 +64,9 @@ export type BuildPlan = ReadyPlan | BlockedPlan;
 export type Analysed = { ok: true; analysis: ProjectAnalysis } | { ok: false; error: ErrorData };
 
 /** The app's own checks, in the buildpack's order; a project error is a value, pybp's bugs throw. */
-export async function analyse(context: ProjectContext): Promise<Analysed> {
+export async function analyse(context: ProjectContext, assume: Assumptions = {}): Promise<Analysed> {
   try {
-    return { ok: true, analysis: await analyzeProject(context.appDir, context.configVars) };
+    return { ok: true, analysis: await analyzeProject(context.appDir, context.configVars, assume) };
   } catch (err) {
     if (!isPybpError(err)) throw err;
     return { ok: false, error: err.toData() };
@@ -79,7 +82,7 @@ export function blockedPlan(context: ProjectContext, analysis: ProjectAnalysis |
 export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
   const context = await resolveContext(options);
   const [analysed, read] = await Promise.all([
-    analyse(context),
+    analyse(context, options.assume),
     options.ignorePrevious ? { ok: true as const, store: EMPTY_STORE } : readStoreOrError(context.layersDir),
   ]);
   // A layers directory that can't be read is reported after the app's own

@@ -1,5 +1,7 @@
 // Small formatting helpers shared by the plain and Ink renderers.
 import type { LayerAction, Reason } from '../engine/layers/types.js';
+import type { ExplainReport } from '../engine/explain.js';
+import type { SinceInfo } from '../engine/explain/since.js';
 
 export const ACTION_LABEL: Record<LayerAction, string> = {
   reuse: 'REUSED',
@@ -104,4 +106,29 @@ export function formatEstimate(cost: { estimatedMs: number | null; lastMs: numbe
   if (cost.estimatedMs == null) return 'no estimate';
   const about = cost.estimatedMs >= 10_000 ? `${Math.round(cost.estimatedMs / 1000)} s` : formatDuration(cost.estimatedMs);
   return `about ${about}${cost.lastMs != null ? ` (last: ${formatDuration(cost.lastMs)})` : ''}`;
+}
+
+/** The cost line of explain: `python, venv rebuilt — about 14 s (last: 13.8 s)`. */
+export function costSummary(report: ExplainReport): string {
+  const made = report.layers.filter((l) => l.estimate);
+  const when = report.since ? `A build of this tree on ${report.since.ref}'s cache` : 'The next build';
+  if (made.length === 0) return `${when} reuses every layer.`;
+  const names = made.map((l) => l.name).join(', ');
+  const known = made.filter((l) => l.estimatedMs != null);
+  if (known.length === 0) return `${names} rebuilt — no estimate: no build recorded here made ${made.length === 1 ? 'it' : 'them'} from comparable inputs`;
+  const { estimatedMs, lastMs, unestimated } = report.cost;
+  return `${names} rebuilt — ${formatEstimate({ estimatedMs, lastMs })}${unestimated.length > 0 ? `; no estimate for ${unestimated.join(', ')}` : ''}`;
+}
+
+export function sinceHeadline(since: SinceInfo): string {
+  const was = since.refBuild ? ` (${since.refBuild.packageManager}, Python ${since.refBuild.python})` : '';
+  return `since ${since.ref} (${since.commit.slice(0, 12)}): decided against the layers a build of ${since.ref} would have left${was}, not the local ones`;
+}
+
+/** The answer --exit-code turns into 0 or 1. */
+export function sinceVerdict(since: SinceInfo, report: Pick<ExplainReport, 'layers'>): string {
+  if (!since.cacheBusted) return `Nothing a build of ${since.ref} cached would be rebuilt.`;
+  const lost = report.layers.filter((l) => l.action === 'discard' || l.action === 'drop').map((l) => l.name);
+  if (lost.length === 0) return `A build of ${since.ref} would leave no layers to reuse, so everything is made.`;
+  return `Cache busted: ${lost.join(', ')} from a build of ${since.ref} would not be reused.`;
 }

@@ -80,6 +80,24 @@ describe('build history', () => {
     expect(missing.body.error.message).toContain('builds 1 to 2');
   });
 
+  it('explain estimates a rebuild from the build that last made the layer from the same inputs', async () => {
+    // Back to 3.12: python and venv were made from exactly these inputs by build 1.
+    const { code, body } = await json<{
+      layers: Array<{ name: string; action: string; estimatedMs: number | null; estimate: { lastMs: number | null; basis: string; fromBuild: number | null } | null }>;
+      cost: { estimatedMs: number; unestimated: string[] };
+    }>(['explain', app, '--json', '--python-source', 'local', '--python', '3.12']);
+    expect(code).toBe(0);
+    const byName = Object.fromEntries(body.layers.map((l) => [l.name, l]));
+    const made = (name: string) => reports[0].layers.find((l) => l.name === name)!.durationMs;
+    expect(byName.python).toMatchObject({ action: 'discard', estimatedMs: made('python'), estimate: { lastMs: made('python'), basis: 'same-inputs', fromBuild: 1 } });
+    expect(byName.venv).toMatchObject({ action: 'discard', estimatedMs: made('venv'), estimate: { basis: 'same-inputs', fromBuild: 1 } });
+    expect(byName.uv).toMatchObject({ action: 'reuse', estimatedMs: null, estimate: null });
+    // uv-cache is made on every build; its inputs (uv, Python 3.12.13, target) were build 1's.
+    expect(byName['uv-cache'].estimate).toMatchObject({ basis: 'same-inputs', fromBuild: 1 });
+    const sum = ['python', 'uv-cache', 'venv'].reduce((total, name) => total + (byName[name].estimatedMs ?? 0), 0);
+    expect(body.cost).toEqual({ estimatedMs: sum, lastMs: expect.any(Number), unestimated: [] });
+  });
+
   it('a failed build is recorded too, with its error', async () => {
     writeFileSync(join(app, '.python-version'), '3.99\n');
     const failed = await build(app);

@@ -11,6 +11,7 @@ import { interpreterChanged, plan, poetryDrop, pythonChanged, screen, venvReason
 afterEach(() => cleanup());
 
 const types = { build: true, launch: true, cache: true };
+const made = (ms: number) => ({ lastMs: ms, basis: 'same-inputs' as const, fromBuild: 3, note: 'build 3 made it from the same inputs' });
 
 function explain(overrides: Partial<ExplainReport> = {}): ExplainReport {
   return {
@@ -20,13 +21,16 @@ function explain(overrides: Partial<ExplainReport> = {}): ExplainReport {
     python: { requested: '3.13', resolved: '3.13.15', origin: '.python-version' },
     source: { kind: 'local', interpreter: 'local 3.13.0 at /py/3.13.0', substituted: true, reason: '' },
     target: { ...plan.target },
+    assumed: [],
+    since: null,
     layers: [
-      { name: 'python', types, action: 'discard', reasons: [pythonChanged, interpreterChanged], lastBuildMs: 2100 },
-      { name: 'pip', types, action: 'reuse', reasons: [{ field: 'metadata', from: null, to: null, message: 'pip 26.1.2 unchanged' }], lastBuildMs: 6400 },
-      { name: 'pip-cache', types, action: 'create', reasons: [], lastBuildMs: null },
-      { name: 'venv', types, action: 'rebuild-always', reasons: [venvReason], lastBuildMs: 900 },
-      { name: 'poetry', types, action: 'drop', reasons: [poetryDrop], lastBuildMs: null },
+      { name: 'python', types, action: 'discard', reasons: [pythonChanged, interpreterChanged], lastBuildMs: 2100, estimatedMs: 2100, estimate: made(2100) },
+      { name: 'pip', types, action: 'reuse', reasons: [{ field: 'metadata', from: null, to: null, message: 'pip 26.1.2 unchanged' }], lastBuildMs: 6400, estimatedMs: null, estimate: null },
+      { name: 'pip-cache', types, action: 'create', reasons: [], lastBuildMs: null, estimatedMs: null, estimate: { lastMs: null, basis: 'none', fromBuild: null, note: 'no estimate: no build in the history made pip-cache from comparable inputs' } },
+      { name: 'venv', types, action: 'rebuild-always', reasons: [venvReason], lastBuildMs: 900, estimatedMs: 900, estimate: made(900) },
+      { name: 'poetry', types, action: 'drop', reasons: [poetryDrop], lastBuildMs: null, estimatedMs: null, estimate: null },
     ],
+    cost: { estimatedMs: 3000, lastMs: 3000, unestimated: ['pip-cache'] },
     warnings: [{ code: 'python-patch-substituted', message: 'Heroku would install Python 3.13.15; the local 3.13.0 stands in.' }],
     notes: ['An earlier build was interrupted; the next build first puts the layers back.'],
     error: null,
@@ -41,11 +45,12 @@ describe('ExplainView', () => {
     const out = view(<ExplainView report={explain()} />);
     expect(out).toContain('pybp explain /tmp/shop');
     expect(out).toContain('pip · Python 3.13 → 3.13.15 (.python-version) · ubuntu 24.04 amd64');
-    expect(out).toContain('layer      next      cost (when last made)');
-    expect(out).toMatch(/^python     DISCARD   ~2\.1 s$/m);
+    expect(out).toContain('layer      next      cost');
+    expect(out).toMatch(/^python     DISCARD   about 2\.1 s \(last: 2\.1 s\)$/m);
     expect(out).toMatch(/^pip        REUSE$/m);
-    expect(out).toMatch(/^pip-cache  CREATE    not recorded$/m);
-    expect(out).toMatch(/^venv       REBUILD   ~0\.9 s$/m);
+    expect(out).toMatch(/^pip-cache  CREATE    no estimate$/m);
+    expect(out).toContain('(no estimate: no build in the history made pip-cache from comparable inputs)');
+    expect(out).toMatch(/^venv       REBUILD   about 0\.9 s \(last: 0\.9 s\)$/m);
     expect(out).toMatch(/^poetry     DROP$/m);
   });
 
@@ -58,17 +63,15 @@ describe('ExplainView', () => {
     expect(out).toContain('↳ layer: poetry (heroku/python) → (none) — not used by this build');
   });
 
-  it('adds up what the rebuilds cost and says what is dropped', () => {
+  it('adds up what the rebuilds would cost and says what is dropped', () => {
     const out = view(<ExplainView report={explain()} />).replace(/\s*\n\s*/g, ' ');
-    expect(out).toContain(
-      'The next build makes 3 layers again (python, pip-cache, venv); the 2 with a recorded time took 3.0 s when last made.',
-    );
+    expect(out).toContain('python, pip-cache, venv rebuilt — about 3.0 s (last: 3.0 s); no estimate for pip-cache');
     expect(out).toContain('It drops poetry: left by an earlier build, not used now, not cached again.');
   });
 
   it('says when every layer is reused', () => {
     const layers = explain().layers.filter((l) => l.name === 'pip').map((l) => ({ ...l }));
-    const out = view(<ExplainView report={explain({ layers })} />);
+    const out = view(<ExplainView report={explain({ layers, cost: { estimatedMs: 0, lastMs: 0, unestimated: [] } })} />);
     expect(out).toContain('The next build reuses every layer.');
     expect(out).not.toContain('It drops');
   });

@@ -69,7 +69,20 @@ describe('renderExplainInk and renderDoctorInk', () => {
       python: plan.python,
       source: plan.source,
       target: plan.target,
-      layers: [{ name: 'python', types: { build: true, launch: true, cache: true }, action: 'create', reasons: [], lastBuildMs: null }],
+      assumed: [],
+      since: null,
+      layers: [
+        {
+          name: 'python',
+          types: { build: true, launch: true, cache: true },
+          action: 'create',
+          reasons: [],
+          lastBuildMs: null,
+          estimatedMs: null,
+          estimate: { lastMs: null, basis: 'none', fromBuild: null, note: 'no estimate: there is no build history here yet' },
+        },
+      ],
+      cost: { estimatedMs: 0, lastMs: 0, unestimated: ['python'] },
       warnings: [],
       notes: [],
       error: null,
@@ -77,7 +90,7 @@ describe('renderExplainInk and renderDoctorInk', () => {
     await renderExplainInk(explain, { stdout: stream, stderr: stream });
     const out = term.text();
     expect(count(out, 'pybp explain /tmp/shop')).toBe(1);
-    expect(out).toMatch(/^python {4}CREATE {4}not recorded$/m);
+    expect(out).toMatch(/^python {4}CREATE {4}no estimate$/m);
   });
 
   it('prints the doctor view once, wrapped within the terminal width', async () => {

@@ -8,8 +8,10 @@ import { checkForbiddenEnv } from './forbidden-env.js';
 import { determinePackageManager } from './package-manager.js';
 import { pythonNotices, pythonWarnings, readRequestedPython, resolvePython } from './python-version.js';
 import type { ProjectAnalysis } from './types.js';
+import type { Assumptions } from './assumptions.js';
 
-export async function analyzeProject(appDir: string, configVars: Record<string, string>): Promise<ProjectAnalysis> {
+/** `assume` (explain's what-if) replaces what the app's files say; every check after it runs as usual. */
+export async function analyzeProject(appDir: string, configVars: Record<string, string>, assume: Assumptions = {}): Promise<ProjectAnalysis> {
   const dir = resolve(appDir);
   const listing = await readAppDir(dir);
 
@@ -17,8 +19,8 @@ export async function analyzeProject(appDir: string, configVars: Record<string, 
   if (!detected.detected) throw notAPythonAppError(dir);
 
   checkForbiddenEnv(configVars);
-  const packageManager = await determinePackageManager(dir, listing);
-  const { requested, origin } = await readRequestedPython(dir, packageManager, listing);
+  const packageManager = assume.packageManager ?? (await determinePackageManager(dir, listing));
+  const { requested, origin } = await readRequestedPython(dir, packageManager, listing, assume.pythonVersionFile);
   const python = resolvePython(requested, origin);
 
   return {

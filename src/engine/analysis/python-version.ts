@@ -65,11 +65,13 @@ export async function readRequestedPython(
   appDir: string,
   pm: PackageManager,
   listing?: DirListing,
+  /** What-if: the text `.python-version` is assumed to hold (the file itself is not read). */
+  assumedFileText?: string,
 ): Promise<{ requested: RequestedPython; origin: PythonVersionOrigin }> {
   const names = listing !== undefined ? listing : await listDir(appDir);
   // Any kind of entry counts (even a directory); the file is never read.
   if (await entryExists(appDir, RUNTIME_TXT, { listing: names })) throw runtimeTxtError(appDir, pm);
-  const text = await readPythonVersionFile(appDir, names);
+  const text = assumedFileText ?? (await readPythonVersionFile(appDir, names));
   if (text !== undefined) return { requested: parsePythonVersionFile(text), origin: '.python-version' };
   if (pm === 'uv') throw uvNeedsVersionFileError(appDir);
   return { requested: { major: DEFAULT_PYTHON.major, minor: DEFAULT_PYTHON.minor }, origin: 'buildpack default' };

@@ -99,7 +99,8 @@ function peek(text: string | null, tomlPath: string): { types: LayerTypes | null
   }
 }
 
-function guessWriter(keys: string[]): string | null {
+/** Which kind of build wrote a layer, from its metadata keys (for messages). */
+export function guessWriter(keys: string[]): string | null {
   if (keys.includes('uv_version')) return 'a uv build';
   if (keys.includes('poetry_version')) return 'a Poetry build';
   if (keys.includes('pip_version')) return 'a pip build';

@@ -1,8 +1,8 @@
 // What the next build would do with each layer, why, and what making it again
-// cost last time.
+// would cost (estimated from the build history).
 import { Box, Text } from 'ink';
 import type { ExplainLayer } from '../../engine/explain.js';
-import { formatDuration } from '../format.js';
+import { formatEstimate } from '../format.js';
 import { LayerBadge } from './LayerBadge.js';
 import { ReasonLine } from './ReasonLine.js';
 
@@ -10,26 +10,30 @@ const ACTION_WIDTH = 8;
 
 /** Layers the next build makes again (whose cost is time). */
 export function rebuilds(layers: ExplainLayer[]): ExplainLayer[] {
-  return layers.filter((l) => l.action === 'create' || l.action === 'discard' || l.action === 'rebuild-always');
+  return layers.filter((l) => l.estimate !== null);
 }
 
 export function ExplainTable({ layers }: { layers: ExplainLayer[] }) {
   const nameWidth = Math.max(8, ...layers.map((l) => l.name.length));
-  const remade = new Set(rebuilds(layers));
   return (
     <Box flexDirection="column">
       <Text bold>
-        {'layer'.padEnd(nameWidth)}  {'next'.padEnd(ACTION_WIDTH)}  cost (when last made)
+        {'layer'.padEnd(nameWidth)}  {'next'.padEnd(ACTION_WIDTH)}  cost
       </Text>
       {layers.map((l) => (
         <Box key={l.name} flexDirection="column">
           <Text>
-            {l.name.padEnd(nameWidth)}  <LayerBadge action={l.action} tense="plan" width={remade.has(l) ? ACTION_WIDTH : undefined} />
-            {remade.has(l) ? <Text dimColor>  {l.lastBuildMs != null ? `~${formatDuration(l.lastBuildMs)}` : 'not recorded'}</Text> : null}
+            {l.name.padEnd(nameWidth)}  <LayerBadge action={l.action} tense="plan" width={l.estimate ? ACTION_WIDTH : undefined} />
+            {l.estimate ? <Text dimColor>  {formatEstimate({ estimatedMs: l.estimatedMs, lastMs: l.estimate.lastMs })}</Text> : null}
           </Text>
           {l.reasons.map((r, i) => (
             <ReasonLine key={i} reason={r} indent={nameWidth + 2} />
           ))}
+          {l.estimate && l.estimatedMs == null ? (
+            <Box paddingLeft={nameWidth + 4}>
+              <Text dimColor>({l.estimate.note})</Text>
+            </Box>
+          ) : null}
         </Box>
       ))}
     </Box>

@@ -1,19 +1,16 @@
 // `pybp explain` in a terminal: the same plan `build` would carry out, as a
-// table, with what it would drop and what the rebuilds cost.
+// table, with what it would drop, what the rebuilds would cost, and for
+// what-if and --since what the answer assumes.
 import { Box, Text } from 'ink';
 import type { ExplainReport } from '../../engine/explain.js';
-import { formatDuration } from '../format.js';
+import { costSummary, sinceHeadline, sinceVerdict } from '../format.js';
 import { ErrorBlock } from './ErrorBlock.js';
-import { ExplainTable, rebuilds } from './ExplainTable.js';
+import { ExplainTable } from './ExplainTable.js';
 import { Header } from './Header.js';
 import { WarningLine } from './WarningLine.js';
 
 export function ExplainView({ report, debug = false }: { report: ExplainReport; debug?: boolean }) {
   const drops = report.layers.filter((l) => l.action === 'drop');
-  const remade = rebuilds(report.layers);
-  const timed = remade.filter((l) => l.lastBuildMs != null);
-  const untimed = remade.filter((l) => l.lastBuildMs == null);
-  const cost = timed.reduce((sum, l) => sum + (l.lastBuildMs ?? 0), 0);
   return (
     <Box flexDirection="column">
       <Header
@@ -25,30 +22,28 @@ export function ExplainView({ report, debug = false }: { report: ExplainReport; 
         target={report.target}
         layersDir={report.layersDir}
       />
+      {report.assumed.length > 0 ? (
+        <Box paddingLeft={2}>
+          <Text color="cyan">what if: {report.assumed.join('; ')} (no file is changed)</Text>
+        </Box>
+      ) : null}
+      {report.since ? (
+        <Box paddingLeft={2}>
+          <Text color="cyan">{sinceHeadline(report.since)}</Text>
+        </Box>
+      ) : null}
       <Box marginTop={1} flexDirection="column">
         {report.layers.length > 0 ? <ExplainTable layers={report.layers} /> : report.error ? null : <Text dimColor>(no layers)</Text>}
       </Box>
       {report.layers.length > 0 ? (
         <Box marginTop={1} flexDirection="column">
-          {remade.length === 0 ? (
-            <Text color="green">The next build reuses every layer.</Text>
-          ) : (
-            <Text>
-              The next build makes {remade.length} layer{remade.length === 1 ? '' : 's'} again ({remade.map((l) => l.name).join(', ')})
-              {timed.length > 0 ? (
-                <>
-                  {untimed.length > 0 ? `; the ${timed.length} with a recorded time ` : remade.length === 1 ? '; it ' : '; together they '}
-                  <Text bold>took {formatDuration(cost)}</Text> when last made
-                </>
-              ) : null}
-              .
-            </Text>
-          )}
+          <Text color={report.layers.some((l) => l.estimate) ? undefined : 'green'}>{costSummary(report)}</Text>
           {drops.length > 0 ? (
             <Text>
               It drops {drops.map((l) => l.name).join(', ')}: left by an earlier build, not used now, not cached again.
             </Text>
           ) : null}
+          {report.since ? <Text bold color={report.since.cacheBusted ? 'yellow' : 'green'}>{sinceVerdict(report.since, report)}</Text> : null}
         </Box>
       ) : null}
       {report.warnings.length > 0 ? (

@@ -1,12 +1,14 @@
 // `pybp explain` as plain lines (no TTY, CI, or piped).
 import chalk from 'chalk';
 import type { ExplainReport } from '../../engine/explain.js';
-import { ACTION_PLAN, formatDuration, formatReason } from '../format.js';
+import { ACTION_PLAN, costSummary, formatEstimate, formatReason, sinceHeadline, sinceVerdict } from '../format.js';
 import { errorLines } from './error.js';
 
 export function printExplain(report: ExplainReport, out: NodeJS.WritableStream): void {
   const w = (line = '') => out.write(line + '\n');
   w(`${chalk.bold('pybp explain')} ${report.app}`);
+  if (report.assumed.length > 0) w(chalk.cyan(`what if: ${report.assumed.join('; ')} (no file is changed)`));
+  if (report.since) w(chalk.cyan(sinceHeadline(report.since)));
   if (report.packageManager && report.python) {
     w(`package manager: ${report.packageManager}; Python ${report.python.requested} → ${report.python.resolved} (${report.python.origin})`);
   }
@@ -16,11 +18,17 @@ export function printExplain(report: ExplainReport, out: NodeJS.WritableStream):
   w();
   const width = Math.max(8, ...report.layers.map((l) => l.name.length));
   for (const layer of report.layers) {
-    const cost = layer.action !== 'reuse' && layer.lastBuildMs != null ? chalk.dim(`  (last made in ${formatDuration(layer.lastBuildMs)})`) : '';
-    w(`${layer.name.padEnd(width)}  ${ACTION_PLAN[layer.action].padEnd(8)}${cost}`);
+    const cost = layer.estimate ? chalk.dim(`  ${formatEstimate({ estimatedMs: layer.estimatedMs, lastMs: layer.estimate.lastMs })}`) : '';
+    w(`${layer.name.padEnd(width)}  ${cost ? ACTION_PLAN[layer.action].padEnd(8) + cost : ACTION_PLAN[layer.action]}`);
     for (const r of layer.reasons) w(`${' '.repeat(width)}    - ${formatReason(r)}`);
+    if (layer.estimate && layer.estimatedMs == null) w(chalk.dim(`${' '.repeat(width)}    (${layer.estimate.note})`));
   }
   if (report.layers.length === 0 && !report.error) w('(no layers)');
+  if (report.layers.length > 0) {
+    w();
+    w(costSummary(report));
+    if (report.since) w(sinceVerdict(report.since, report));
+  }
   for (const warning of report.warnings) w(chalk.yellow(`warning (${warning.code}): ${warning.message}`));
   for (const note of report.notes) w(chalk.dim(`note: ${note}`));
   if (report.error) {

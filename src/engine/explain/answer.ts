@@ -1,0 +1,29 @@
+// Every question `pybp explain` answers, as one report: the next build, a
+// what-if (facts assumed in place of the app's files, or another target), or
+// the current tree against the layers a build of a git ref would leave. All
+// three run the planning code a build runs; none writes or runs anything.
+import { type Assumptions, describeAssumptions } from '../analysis/assumptions.js';
+import { explainReport, type ExplainReport } from '../explain.js';
+import { planBuild, type PlanOptions } from '../plan.js';
+import { resolveContext } from '../project-context.js';
+import { type HistoryRead, readHistory } from '../store/history.js';
+import { planSince } from './since.js';
+
+export async function explainAnswer(options: PlanOptions, question: { assume?: Assumptions; since?: string } = {}): Promise<ExplainReport> {
+  const assume = question.assume ?? {};
+  const assumed = describeAssumptions(assume);
+  if (options.target !== undefined) assumed.push(`the target is ${options.target}`);
+  if (question.since !== undefined) {
+    const context = await resolveContext(options);
+    const [{ plan, since }, read] = await Promise.all([planSince(context, question.since, assume), readHistory(context.layersDir)]);
+    return withHistoryNote(explainReport(plan, { history: read.history, assumed, since }), read);
+  }
+  const plan = await planBuild({ ...options, assume });
+  const read = await readHistory(plan.context.layersDir);
+  return withHistoryNote(explainReport(plan, { history: read.history, assumed }), read);
+}
+
+function withHistoryNote(report: ExplainReport, read: HistoryRead): ExplainReport {
+  if (!read.ok) report.notes.push(`pybp's build history is unreadable (${read.problem}); there are no estimates until the next build starts a new one.`);
+  return report;
+}
