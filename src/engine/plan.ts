@@ -149,12 +149,14 @@ export async function planLayers(context: ProjectContext, analysis: ProjectAnaly
   const interpreter = source ? interpreterRecord(source) : null;
   const fields: PlanFields = { context, store, source, interpreter, layers: [], drops: [], warnings };
 
+  const previousInterpreter = store.sidecar.ok ? (store.sidecar.sidecar?.python ?? null) : null;
   const defs = layerDefinitions({
     packageManager: analysis.packageManager,
     pythonVersion: resolved,
     target: context.target,
-    previousInterpreter: store.sidecar.ok ? (store.sidecar.sidecar?.python ?? null) : null,
+    previousInterpreter,
     interpreter,
+    layersPath: { previous: store.sidecar.ok ? (store.sidecar.sidecar?.layersDir ?? null) : null, current: context.layersDir },
   });
   try {
     fields.layers = defs.map((def) => ({ def, decision: decideLayer(def, store.previous.get(def.name)) }));
@@ -167,14 +169,23 @@ export async function planLayers(context: ProjectContext, analysis: ProjectAnaly
 
   const pythonMade = plannedLayer(fields.layers, 'python').decision.action !== 'reuse';
   if (sourceError && pythonMade) return { ...fields, ok: false, analysis, error: sourceError };
-  if (source?.kind === 'local' && source.substituted && pythonMade) {
-    warnings.push({
-      code: 'python-patch-substituted',
-      title: `Local Python ${source.interpreter?.version} stands in for ${resolved}`,
-      message: `Heroku would install Python ${resolved}; this machine has no ${resolved}, so pybp uses the local ${source.interpreter?.version} (${source.interpreter?.prefix}). The layer metadata still says ${resolved}, as Heroku's would.`,
-    });
-  }
+  const standIn = standInWarning(resolved, pythonMade ? interpreter : previousInterpreter);
+  if (standIn) warnings.push(standIn);
   return { ...fields, ok: true, analysis, error: null };
+}
+
+/**
+ * `python-patch-substituted`, on every build while it holds: for a new python
+ * layer, the interpreter this build copies; for a reused one, the interpreter
+ * the earlier build copied into it (still the one that runs).
+ */
+function standInWarning(resolved: string, interpreter: InterpreterRecord | null): Warning | null {
+  if (!interpreter || interpreter.source !== 'local' || interpreter.version === resolved) return null;
+  return {
+    code: 'python-patch-substituted',
+    title: `Local Python ${interpreter.version} stands in for ${resolved}`,
+    message: `Heroku would install Python ${resolved}; this machine has no ${resolved}, so pybp uses the local ${interpreter.version} (${interpreter.location}). The layer metadata still says ${resolved}, as Heroku's would.`,
+  };
 }
 
 function configWarnings(config: LoadedConfig): Warning[] {

@@ -28,6 +28,8 @@ export interface LayerReport {
   reasons: Array<{ field: string; from: string | null; to: string | null; message: string }>;
   durationMs: number | null;
   sizeBytes: number | null;
+  /** Only in build reports: done, rolled-back or not-reached. */
+  outcome?: string;
 }
 
 export interface BuildJson {

@@ -104,11 +104,13 @@ describe('BuildView', () => {
     expect(out).toContain('│ fix: Fix requirements.txt (or the package it names) and build again.');
     expect(out).toContain('Nothing from this build was kept');
     expect(out).toContain('pip-cache  CREATED                —         —  not reached');
+    // A layer the failed build made was rolled back: no size is claimed for it.
+    expect(out).toMatch(/python {5}CREATED {12}0\.9 s {9}— {2}rolled back/);
     expect(out).toContain('✗ Build failed during “Installing dependencies using pip” after 8.5 s.');
   });
 
   it('shows an interrupted build: which step, and that the layers were rolled back', async () => {
-    const out = await play(interruptedEvents(), report(firstBuild, 'interrupted', interruptedError));
+    const out = await play(interruptedEvents(), report(firstBuild, 'interrupted', interruptedError, ['python', 'pip']));
     expect(out).toContain('✗ Installing pip');
     expect(out).toContain('interrupted');
     expect(out).toContain('│ Collecting pip==26.1.2');

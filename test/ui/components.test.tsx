@@ -191,10 +191,10 @@ describe('StepRow', () => {
 
 describe('SummaryTable', () => {
   const layers = [
-    { name: 'python', action: 'create' as const, durationMs: 900, sizeBytes: 274 * 1024 * 1024 },
-    { name: 'pip', action: 'reuse' as const, durationMs: 10, sizeBytes: 10 * 1024 * 1024 },
-    { name: 'venv', action: 'rebuild-always' as const, durationMs: 900, sizeBytes: 14 * 1024 },
-    { name: 'poetry', action: 'drop' as const, durationMs: null, sizeBytes: null },
+    { name: 'python', action: 'create' as const, durationMs: 900, sizeBytes: 274 * 1024 * 1024, outcome: 'done' as const },
+    { name: 'pip', action: 'reuse' as const, durationMs: 10, sizeBytes: 10 * 1024 * 1024, outcome: 'done' as const },
+    { name: 'venv', action: 'rebuild-always' as const, durationMs: 900, sizeBytes: 14 * 1024, outcome: 'done' as const },
+    { name: 'poetry', action: 'drop' as const, durationMs: null, sizeBytes: null, outcome: 'done' as const },
   ];
 
   it('lists every layer with action, time and size, and the totals', () => {
@@ -210,10 +210,16 @@ describe('SummaryTable', () => {
     );
   });
 
-  it('marks layers a stopped build never reached', () => {
-    const out = text(<SummaryTable layers={[layers[0], { ...layers[2], durationMs: null, sizeBytes: null }]} durationMs={3000} complete={false} />);
+  it('marks layers a stopped build rolled back or never reached, without their size', () => {
+    const out = text(
+      <SummaryTable
+        layers={[{ ...layers[0], outcome: 'rolled-back' }, { ...layers[2], durationMs: null, sizeBytes: null, outcome: 'not-reached' }]}
+        durationMs={3000}
+      />,
+    );
+    expect(out).toContain('python  CREATED            0.9 s         —  rolled back');
     expect(out).toContain('venv    ALWAYS REBUILT         —         —  not reached');
-    expect(out).not.toMatch(/python.*not reached/);
+    expect(out).not.toContain('274 MB');
   });
 });
 

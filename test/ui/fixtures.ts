@@ -158,7 +158,8 @@ export function interruptedEvents(): EngineEvent[] {
   return [...all.slice(0, pipDone), { type: 'error', error: interruptedError }];
 }
 
-export function report(s: Scenario, status: BuildReport['status'], error: ErrorData | null = null): BuildReport {
+/** `started`: the layers a failed build had started (rolled back); the others were not reached. */
+export function report(s: Scenario, status: BuildReport['status'], error: ErrorData | null = null, started: readonly string[] = ['python']): BuildReport {
   const done = status === 'succeeded';
   const timing: Record<string, [number, number]> = {
     python: [900, 274 * 1024 * 1024],
@@ -169,7 +170,8 @@ export function report(s: Scenario, status: BuildReport['status'], error: ErrorD
   const layers = [s.python, s.pip, s.pipCache, s.venv, ...(s.drops ?? [])].map((d) => {
     const name = String(d.name);
     const t = done || name === 'python' ? timing[name] : undefined;
-    return { name, action: d.action, reasons: d.reasons, durationMs: t?.[0] ?? null, sizeBytes: t?.[1] ?? null };
+    const outcome = done ? ('done' as const) : started.includes(name) ? ('rolled-back' as const) : ('not-reached' as const);
+    return { name, action: d.action, reasons: d.reasons, durationMs: t?.[0] ?? null, sizeBytes: t?.[1] ?? null, outcome };
   });
   return {
     status,

@@ -163,10 +163,10 @@ $ pip install --requirement requirements.txt
   pip line 12
 
 Summary
-  python     CREATED            0.9 s   274 MB
-  pip        CREATED
-  pip-cache  CREATED
-  venv       ALWAYS REBUILT
+  python     CREATED            0.9 s           rolled back
+  pip        CREATED                            not reached
+  pip-cache  CREATED                            not reached
+  venv       ALWAYS REBUILT                     not reached
 
 Build failed in 8.5 s.
 `);
@@ -178,7 +178,7 @@ fix: Fix requirements.txt (or the package it names) and build again.
   });
 
   it('prints an interrupted build', () => {
-    const { out, err } = print(interruptedEvents(), report(firstBuild, 'interrupted', interruptedError));
+    const { out, err } = print(interruptedEvents(), report(firstBuild, 'interrupted', interruptedError, ['python', 'pip']));
     expect(out).toBe(`${header}
 [Installing Python]
 python: CREATED
@@ -191,10 +191,10 @@ $ python pip install pip==26.1.2
   Collecting pip==26.1.2
 
 Summary
-  python     CREATED            0.9 s   274 MB
-  pip        CREATED
-  pip-cache  CREATED
-  venv       ALWAYS REBUILT
+  python     CREATED            0.9 s           rolled back
+  pip        CREATED                            rolled back
+  pip-cache  CREATED                            not reached
+  venv       ALWAYS REBUILT                     not reached
 
 Build interrupted in 8.5 s.
 `);

@@ -28,6 +28,7 @@ import {
 } from '../plan.js';
 import type { ProjectAnalysis, Warning } from '../analysis/types.js';
 import { type ContextOptions, type ProjectContext, resolveContext } from '../project-context.js';
+import { layerOutcome, type LayerOutcome } from '../layer-outcome.js';
 import { BuildContext } from './context.js';
 import { djangoStep } from './django-step.js';
 import { pipDependenciesStep, pipToolStep } from './pip-steps.js';
@@ -51,7 +52,15 @@ export interface BuildReport {
   packageManager: string | null;
   python: { requested: string; resolved: string; origin: string; source: string | null; interpreter: string | null } | null;
   target: { arch: string; distro_name: string; distro_version: string; origin: string } | null;
-  layers: Array<{ name: string; action: LayerAction; reasons: Reason[]; durationMs: number | null; sizeBytes: number | null }>;
+  layers: Array<{
+    name: string;
+    action: LayerAction;
+    reasons: Reason[];
+    durationMs: number | null;
+    sizeBytes: number | null;
+    /** done (succeeded), rolled-back (started by a build that failed), not-reached (never started). */
+    outcome: LayerOutcome;
+  }>;
   warnings: Array<{ code: string; message: string }>;
   error: ErrorData | null;
   durationMs: number;
@@ -65,8 +74,11 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
   let ctx: BuildContext | null = null;
   let lock: LayersLock | null = null;
   const warnings: Warning[] = [];
+  // Layers the build started (it announced their decision): a rollback undoes them.
+  const startedLayers = new Set<string>();
   const onWarning: Emit = (e) => {
     if (e.type === 'warning') warnings.push(e.warning);
+    if (e.type === 'layer-decision') startedLayers.add(String(e.decision.name));
     emit(e);
   };
   const steps = stepTracker(onWarning);
@@ -113,7 +125,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
       await txn.rollback();
       throw err;
     }
-    return await withHistory(report('succeeded', plan, ctx, warnings, null, started), plan, started, lock, emit);
+    return await withHistory(report('succeeded', plan, ctx, warnings, null, started, startedLayers), plan, started, lock, emit);
   } catch (err) {
     steps.close(false);
     const error = failureCause(err, prepared);
@@ -122,7 +134,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     const status = error.code === 'interrupted' ? 'interrupted' : 'failed';
     // A build stopped before its plan reports what it knew by then.
     if (!plan && context) plan = blockedPlan(context, analysis, error);
-    return await withHistory(report(status, plan, ctx, warnings, error, started), plan, started, lock, emit);
+    return await withHistory(report(status, plan, ctx, warnings, error, started, startedLayers), plan, started, lock, emit);
   } finally {
     await lock?.release();
   }
@@ -188,6 +200,7 @@ function sidecarFor(plan: ReadyPlan, ctx: BuildContext, started: number): Sideca
   return {
     version: 1,
     python: pythonReused ? (previous?.python ?? null) : plan.interpreter,
+    layersDir: plan.context.layersDir,
     lastBuild: {
       finishedAt: new Date().toISOString(),
       packageManager: plan.analysis.packageManager,
@@ -228,6 +241,7 @@ function report(
   warnings: Warning[],
   error: ErrorData | null,
   started: number,
+  startedLayers: ReadonlySet<string>,
 ): BuildReport {
   const a = plan?.analysis ?? null;
   const summary = plan ? planSummary(plan) : null;
@@ -247,6 +261,7 @@ function report(
           reasons: d.reasons,
           durationMs: ctx?.records[String(d.name)]?.durationMs ?? null,
           sizeBytes: ctx?.records[String(d.name)]?.sizeBytes ?? null,
+          outcome: layerOutcome(status, startedLayers.has(String(d.name)) || ctx?.records[String(d.name)] !== undefined),
         }))
       : [],
     warnings: warnings.map((w) => ({ code: w.code, message: w.message })),

@@ -17,6 +17,12 @@ export interface CachedLayerDefinition {
   metadata: LayerMetadata;
   /** Extra reasons known only to pybp (e.g. a different local interpreter). Non-empty → discard. */
   pybpReasons?: Reason[];
+  /**
+   * Set when the layer's contents hold absolute paths into the layers
+   * directory (script shebangs, a venv's home): says what, so a moved layers
+   * directory makes it be rebuilt (see layers-path.ts).
+   */
+  embedsLayersPath?: string;
   /** How the layer says "kept" / "new" in the log, for humans. */
   describe: (metadata: LayerMetadata) => string;
   /** The env files the layer writes (spec §7), given its directory. */

@@ -8,6 +8,7 @@ import { pipCacheLayer } from './pip-cache.js';
 import { pipLayer } from './pip.js';
 import { poetryLayer } from './poetry.js';
 import { pythonLayer } from './python.js';
+import { withLayersPath } from './layers-path.js';
 import { uvCacheLayer } from './uv-cache.js';
 import { uvLayer } from './uv.js';
 import { pipVenvLayer, poetryVenvLayer, uvVenvLayer } from './venv.js';
@@ -18,7 +19,15 @@ export function layerDefinitions(args: {
   target: Target;
   previousInterpreter: InterpreterRecord | null;
   interpreter: InterpreterRecord | null;
+  /** Where the last build's layers were, and where this build's are (a moved app rebuilds layers holding absolute paths). */
+  layersPath?: { previous: string | null; current: string };
 }): LayerDefinition[] {
+  const defs = definitionsFor(args);
+  const moved = args.layersPath;
+  return moved ? defs.map((def) => withLayersPath(def, moved.previous, moved.current)) : defs;
+}
+
+function definitionsFor(args: Parameters<typeof layerDefinitions>[0]): LayerDefinition[] {
   const { pythonVersion, target } = args;
   const python = pythonLayer({
     pythonVersion,

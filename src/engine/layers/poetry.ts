@@ -23,6 +23,7 @@ export function poetryLayer(args: {
       poetry_version: POETRY_VERSION,
     },
     describe: (m) => `Poetry ${m.poetry_version}`,
+    embedsLayersPath: "Poetry's bin/ scripts start with the python layer's absolute path",
     env: (dir) => [{ scope: 'build', name: 'PYTHONUSERBASE', modifier: 'override', value: dir }],
   };
 }

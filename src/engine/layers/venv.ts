@@ -13,6 +13,9 @@ import type { CachedLayerDefinition, UncachedLayerDefinition } from './definitio
 export const POETRY_VENV_FIELDS = ['arch', 'distro_name', 'distro_version', 'python_version', 'poetry_version'] as const;
 export const UV_VENV_FIELDS = ['arch', 'distro_name', 'distro_version', 'python_version', 'uv_version'] as const;
 
+/** Why a moved venv can't be kept (uv itself would remove and recreate it). */
+const VENV_PATHS = "a venv's pyvenv.cfg, bin/python link and script shebangs hold the python layer's and its own absolute paths";
+
 type TargetFields = Pick<Target, 'arch' | 'distro_name' | 'distro_version'>;
 
 export function pipVenvLayer(): UncachedLayerDefinition {
@@ -43,6 +46,7 @@ export function poetryVenvLayer(args: { pythonVersion: string; target: TargetFie
       poetry_version: POETRY_VERSION,
     },
     describe: () => 'virtual environment (Poetry)',
+    embedsLayersPath: VENV_PATHS,
     // Poetry installs into the active venv named by VIRTUAL_ENV.
     env: (dir) => [{ scope: 'all', name: 'VIRTUAL_ENV', modifier: 'override', value: dir }],
   };
@@ -62,6 +66,7 @@ export function uvVenvLayer(args: { pythonVersion: string; target: TargetFields 
       uv_version: UV_VERSION,
     },
     describe: () => 'virtual environment (uv)',
+    embedsLayersPath: VENV_PATHS,
     // uv manages this venv instead of .venv in the app.
     env: (dir) => [
       { scope: 'all', name: 'VIRTUAL_ENV', modifier: 'override', value: dir },

@@ -20,6 +20,8 @@ export interface LayerRecord {
 export interface Sidecar {
   version: 1;
   python: InterpreterRecord | null;
+  /** Where the layers were when this was written: a moved app's layers holding absolute paths are rebuilt. Absent in older sidecars. */
+  layersDir?: string;
   lastBuild: {
     finishedAt: string;
     packageManager: string;
@@ -60,7 +62,8 @@ export async function readSidecar(layersDir: string, journal?: Journal | null): 
         last.layers !== null &&
         Object.values(last.layers).every((r) => typeof r === 'object' && r !== null));
     if (!lastOk) return { ok: false, problem: 'the record of the last build is malformed' };
-    return { ok: true, sidecar: { version: 1, python: python ?? null, lastBuild: last ?? null } };
+    const layersDir = typeof parsed.layersDir === 'string' ? { layersDir: parsed.layersDir } : {};
+    return { ok: true, sidecar: { version: 1, python: python ?? null, ...layersDir, lastBuild: last ?? null } };
   } catch (err) {
     return { ok: false, problem: `not valid JSON (${(err as Error).message})` };
   }

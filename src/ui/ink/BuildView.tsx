@@ -116,7 +116,7 @@ function BuildSummary({ end, debug }: { end: BuildEnd; debug: boolean }) {
   const differences = herokuDifferences(report.warnings, report.layers);
   return (
     <Box flexDirection="column" marginTop={1}>
-      {report.layers.length > 0 ? <SummaryTable layers={report.layers} durationMs={report.durationMs} complete={report.status === 'succeeded'} /> : null}
+      {report.layers.length > 0 ? <SummaryTable layers={report.layers} durationMs={report.durationMs} /> : null}
       {differences.length > 0 ? (
         <Box marginTop={1}>
           <HerokuDifferences items={differences} />

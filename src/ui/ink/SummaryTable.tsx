@@ -2,40 +2,38 @@
 // time and size, and the totals.
 import { Box, Text } from 'ink';
 import type { LayerAction } from '../../engine/layers/types.js';
+import { OUTCOME_LABEL, type LayerOutcome } from '../../engine/layer-outcome.js';
 import { ACTION_LABEL, formatDuration, formatSize, totalSize } from '../format.js';
 import { BADGE_WIDTH, LayerBadge } from './LayerBadge.js';
 
 export interface SummaryTableProps {
-  layers: Array<{ name: string; action: LayerAction; durationMs: number | null; sizeBytes: number | null }>;
+  /** `outcome` says what became of the layer: a failed build's layers are rolled back or never reached. */
+  layers: Array<{ name: string; action: LayerAction; durationMs: number | null; sizeBytes: number | null; outcome: LayerOutcome }>;
   /** The whole build's time, for the total row. */
   durationMs: number;
-  /**
-   * False when the build stopped early: a layer without a time was never
-   * reached, and its action is only what was planned.
-   */
-  complete?: boolean;
 }
 
 const TIME_WIDTH = 8;
 const SIZE_WIDTH = 8;
 
-export function SummaryTable({ layers, durationMs, complete = true }: SummaryTableProps) {
+export function SummaryTable({ layers, durationMs }: SummaryTableProps) {
   const nameWidth = Math.max(5, ...layers.map((l) => l.name.length));
-  const size = totalSize(layers.map((l) => l.sizeBytes));
+  // Only what the build kept counts towards the size.
+  const size = totalSize(layers.map((l) => (l.outcome === 'done' ? l.sizeBytes : null)));
   return (
     <Box flexDirection="column">
       <Text bold>
         {'layer'.padEnd(nameWidth)}  {'action'.padEnd(BADGE_WIDTH)}  {'time'.padStart(TIME_WIDTH)}  {'size'.padStart(SIZE_WIDTH)}
       </Text>
       {layers.map((l) => {
-        const reached = complete || l.durationMs != null;
+        const kept = l.outcome === 'done';
         return (
           <Text key={l.name}>
             {l.name.padEnd(nameWidth)}{'  '}
-            {reached ? <LayerBadge action={l.action} width={BADGE_WIDTH} /> : <Text dimColor>{ACTION_LABEL[l.action].padEnd(BADGE_WIDTH)}</Text>}
+            {kept ? <LayerBadge action={l.action} width={BADGE_WIDTH} /> : <Text dimColor>{ACTION_LABEL[l.action].padEnd(BADGE_WIDTH)}</Text>}
             {'  '}
-            {cell(formatDuration(l.durationMs), TIME_WIDTH)}  {cell(formatSize(l.sizeBytes), SIZE_WIDTH)}
-            {reached ? null : <Text dimColor>  not reached</Text>}
+            {cell(formatDuration(l.durationMs), TIME_WIDTH)}  {cell(kept ? formatSize(l.sizeBytes) : '', SIZE_WIDTH)}
+            {l.outcome === 'done' ? null : <Text dimColor>  {OUTCOME_LABEL[l.outcome]}</Text>}
           </Text>
         );
       })}

@@ -5,6 +5,7 @@ import chalk from 'chalk';
 import type { BuildReport } from '../../engine/executor/build.js';
 import type { EngineEvent } from '../../engine/events.js';
 import { ACTION_LABEL, formatCommand, formatDuration, formatReason, formatSize } from '../format.js';
+import { OUTCOME_LABEL } from '../../engine/layer-outcome.js';
 import { errorLines } from './error.js';
 
 export class PlainBuildPrinter {
@@ -73,7 +74,10 @@ export class PlainBuildPrinter {
       this.line(chalk.bold('Summary'));
       const width = Math.max(...report.layers.map((l) => l.name.length));
       for (const l of report.layers) {
-        this.line(`  ${l.name.padEnd(width)}  ${ACTION_LABEL[l.action].padEnd(14)}  ${formatDuration(l.durationMs).padStart(8)}  ${formatSize(l.sizeBytes).padStart(7)}`);
+        // A failed build's layers were rolled back or never reached: their action was only the plan.
+        const kept = l.outcome === 'done';
+        const tail = l.outcome === 'done' ? '' : `  ${OUTCOME_LABEL[l.outcome]}`;
+        this.line(`  ${l.name.padEnd(width)}  ${ACTION_LABEL[l.action].padEnd(14)}  ${formatDuration(l.durationMs).padStart(8)}  ${(kept ? formatSize(l.sizeBytes) : '').padStart(7)}${tail}`.trimEnd());
       }
     }
     this.line();
