@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { actionsOf, build, explainThenBuild, reasonsOf, runCli, writeToolsConfig } from './pybp.js';
+import { actionsOf, build, explainThenBuild, reasonsOf, runPybp, writeToolsConfig } from './pybp.js';
 
 describe('a moved app', () => {
   let root: string;
@@ -30,7 +30,7 @@ describe('a moved app', () => {
     expect(reasonsOf(report, 'pip')).toEqual([['layers path', join(before, '.pybp', 'layers'), join(after, '.pybp', 'layers')]]);
     // The stand-in interpreter is still in use on a build that reuses the python layer: the warning stays.
     expect(report.warnings.map((w) => w.code)).toContain('python-patch-substituted');
-    const r = await runCli(['run', after, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())']);
+    const r = await runPybp(['run', after, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())']);
     expect(r.stdout).toContain('hello from tinyweb 1.0.0');
   });
 
@@ -47,7 +47,7 @@ describe('a moved app', () => {
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
     expect(actionsOf(report)).toEqual({ python: 'reuse', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'discard' });
     expect(reasonsOf(report, 'venv')).toEqual([['layers path', join(before, '.pybp', 'layers'), join(after, '.pybp', 'layers')]]);
-    const r = await runCli(['run', after, '--', 'tinyweb']);
+    const r = await runPybp(['run', after, '--', 'tinyweb']);
     expect(r.stdout).toContain('hello from tinyweb 1.0.0');
 
     // Built in place again: nothing moved, everything cached is kept.
