@@ -26,7 +26,7 @@ import {
   type ReadyPlan,
   readStoreOrError,
 } from '../plan.js';
-import type { ProjectAnalysis, Warning } from '../analysis/types.js';
+import type { PackageManager, ProjectAnalysis, Warning } from '../analysis/types.js';
 import { type ContextOptions, type ProjectContext, resolveContext } from '../project-context.js';
 import { layerOutcome, type LayerOutcome } from '../layer-outcome.js';
 import { BuildContext } from './context.js';
@@ -171,28 +171,19 @@ function stepTracker(emit: Emit): { emit: Emit; close: (ok: boolean) => void } {
 }
 
 async function runSteps(ctx: BuildContext): Promise<void> {
-  const step = async (fn: () => Promise<unknown>) => {
+  const steps = [pythonStep, ...PACKAGE_MANAGER_STEPS[ctx.plan.analysis.packageManager], djangoStep];
+  for (const step of steps) {
     if (ctx.signal.aborted) throw interruptedError();
-    await fn();
-  };
-  let pythonDir = '';
-  await step(async () => (pythonDir = await pythonStep(ctx)));
-  switch (ctx.plan.analysis.packageManager) {
-    case 'pip':
-      await step(() => pipToolStep(ctx, pythonDir));
-      await step(() => pipDependenciesStep(ctx, pythonDir));
-      break;
-    case 'poetry':
-      await step(() => poetryToolStep(ctx, pythonDir));
-      await step(() => poetryDependenciesStep(ctx, pythonDir));
-      break;
-    case 'uv':
-      await step(() => uvToolStep(ctx, pythonDir));
-      await step(() => uvDependenciesStep(ctx, pythonDir));
-      break;
+    await step(ctx);
   }
-  await step(() => djangoStep(ctx));
 }
+
+/** What each package manager runs after the python layer: its tool's layer, then the dependencies. */
+const PACKAGE_MANAGER_STEPS: Record<PackageManager, Array<(ctx: BuildContext) => Promise<void>>> = {
+  pip: [pipToolStep, pipDependenciesStep],
+  poetry: [poetryToolStep, poetryDependenciesStep],
+  uv: [uvToolStep, uvDependenciesStep],
+};
 
 function sidecarFor(plan: ReadyPlan, ctx: BuildContext, started: number): Sidecar {
   const pythonReused = plannedLayer(plan.layers, 'python').decision.action === 'reuse';

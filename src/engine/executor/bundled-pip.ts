@@ -6,7 +6,7 @@ import { PybpError } from '../errors.js';
 import type { BuildContext } from './context.js';
 import { toolFailure } from './tool-failure.js';
 import type { StepId } from '../events.js';
-import { applyInMemory, applyLayerEnv, type Env, writeLayerEnv } from '../cnb/layer-env.js';
+import { applyInMemory, type Env } from '../cnb/layer-env.js';
 
 export async function locateBundledPip(pythonLayerDir: string, pythonVersion: string): Promise<string> {
   const [major, minor] = pythonVersion.split('.');
@@ -86,24 +86,20 @@ export function resolveOnPath(program: string, env: Env): string {
 /**
  * The pip and poetry layers (spec §7.3, §7.6): the tool is installed with the
  * bundled pip, `--user` into the layer. The layer's env is applied in memory
- * for the bootstrap and written to disk after it, then applied from disk.
+ * for the bootstrap; ensure() then writes it and applies it from disk.
  */
 export async function toolLayerStep(
   ctx: BuildContext,
-  pythonDir: string,
   tool: { step: 'pip' | 'poetry'; displayName: string; version: string; code: 'pip-install-failed' | 'poetry-install-failed' },
 ): Promise<void> {
   const { step, displayName, version } = tool;
   ctx.emit({ type: 'step-started', step, title: `Installing ${displayName}` });
-  const { def } = ctx.planned(step);
-  const dir = ctx.layerPath(step);
-  await ctx.withLayer(step, step, async (layerDir) => {
+  const layer = ctx.layer(step);
+  await layer.ensureDone(step, async () => {
     ctx.info(step, `Installing ${displayName} ${version}`);
-    const wheel = await locateBundledPip(pythonDir, ctx.plan.analysis.python.resolved);
+    const wheel = await locateBundledPip(ctx.pythonDir, ctx.plan.analysis.python.resolved);
     const env = { ...ctx.env };
-    applyInMemory(env, def.env(layerDir), 'build');
+    applyInMemory(env, layer.envFiles(), 'build');
     await pipBootstrap(ctx, step, { wheel, requirement: `${step}==${version}`, env, code: tool.code, toolName: displayName });
   });
-  await writeLayerEnv(dir, def.env(dir));
-  await applyLayerEnv(ctx.env, dir, 'build');
 }

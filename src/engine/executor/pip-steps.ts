@@ -1,35 +1,21 @@
 // Build steps for a pip app (spec §7.3–§7.5): the pip layer, then the
 // pip-cache and venv layers and `pip install -r requirements.txt`.
 import { PIP_VERSION } from '../versions.js';
-import { applyInMemory, applyLayerEnv, writeLayerEnv } from '../cnb/layer-env.js';
 import type { BuildContext } from './context.js';
 import { resolveOnPath, toolLayerStep } from './bundled-pip.js';
 import { createVenv } from './venv.js';
 
-export async function pipToolStep(ctx: BuildContext, pythonDir: string): Promise<void> {
-  await toolLayerStep(ctx, pythonDir, { step: 'pip', displayName: 'pip', version: PIP_VERSION, code: 'pip-install-failed' });
+export async function pipToolStep(ctx: BuildContext): Promise<void> {
+  await toolLayerStep(ctx, { step: 'pip', displayName: 'pip', version: PIP_VERSION, code: 'pip-install-failed' });
 }
 
-export async function pipDependenciesStep(ctx: BuildContext, pythonDir: string): Promise<void> {
+export async function pipDependenciesStep(ctx: BuildContext): Promise<void> {
   ctx.emit({ type: 'step-started', step: 'pip-deps', title: 'Installing dependencies using pip' });
-
-  // pip-cache: its metadata is written as soon as it exists (pip only adds to it).
-  const cache = ctx.planned('pip-cache');
-  const cacheStarted = Date.now();
-  await ctx.withLayer('pip-deps', 'pip-cache', async () => {}, { reportDone: false });
-  const cacheOpenMs = Date.now() - cacheStarted;
-  const cacheDir = ctx.layerPath('pip-cache');
-  await writeLayerEnv(cacheDir, cache.def.env(cacheDir));
-  applyInMemory(ctx.env, cache.def.env(cacheDir), 'build');
-
-  const venv = ctx.planned('venv');
-  const venvDir = ctx.layerPath('venv');
-  const started = Date.now();
-  await ctx.withLayer('pip-deps', 'venv', async (dir) => {
-    await createVenv(ctx, 'pip-deps', pythonDir, dir);
-  }, { reportDone: false });
-  await writeLayerEnv(venvDir, venv.def.env(venvDir));
-  await applyLayerEnv(ctx.env, venvDir, 'build');
+  // pip-cache: its metadata is written as soon as it exists (pip only adds to
+  // it). Its time is opening it; pip's filling it is the venv's time.
+  const cache = await ctx.layer('pip-cache').ensure('pip-deps');
+  cache.stopClock();
+  const venv = await ctx.layer('venv').ensure('pip-deps', (dir) => createVenv(ctx, 'pip-deps', dir));
 
   ctx.info('pip-deps', 'Running pip install -r requirements.txt');
   const pip = resolveOnPath('pip', ctx.env);
@@ -41,6 +27,6 @@ export async function pipDependenciesStep(ctx: BuildContext, pythonDir: string):
   }));
   // The venv's time includes the install, as that is what the layer costs; the
   // cache's size is measured now that pip has filled it.
-  await ctx.layerDone('pip-deps', 'venv', started, true);
-  await ctx.layerDone('pip-deps', 'pip-cache', Date.now() - cacheOpenMs, true);
+  await venv.done();
+  await cache.done();
 }

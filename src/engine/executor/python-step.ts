@@ -2,17 +2,16 @@
 // layers/python.ts; this file only fills the layer.
 import { formatRequested } from '../analysis/python-version-file.js';
 import { PybpError } from '../errors.js';
-import { applyLayerEnv, writeLayerEnv } from '../cnb/layer-env.js';
 import { installPythonLayer } from '../python-source/index.js';
 import type { BuildContext } from './context.js';
 
-export async function pythonStep(ctx: BuildContext): Promise<string> {
+export async function pythonStep(ctx: BuildContext): Promise<void> {
   const { analysis, source } = ctx.plan;
   const python = analysis.python;
   ctx.emit({ type: 'step-started', step: 'python', title: 'Installing Python' });
-  const { dir } = await ctx.withLayer('python', 'python', async (layerDir) => {
+  await ctx.layer('python').ensureDone('python', async (layerDir) => {
     if (!source) {
-      // planBuild() already put the source error in plan.error; this is a guard.
+      // planLayers() blocks the plan when the layer must be made and no source was found; this is a guard.
       throw new PybpError({
         code: 'python-interpreter-not-found',
         title: `No interpreter for Python ${python.resolved}`,
@@ -30,8 +29,4 @@ export async function pythonStep(ctx: BuildContext): Promise<string> {
     // Counted while the files were placed: walking 9,000 files again costs 100-300 ms.
     return sizeBytes;
   });
-  const def = ctx.planned('python').def;
-  await writeLayerEnv(dir, def.env(dir));
-  await applyLayerEnv(ctx.env, dir, 'build');
-  return dir;
 }

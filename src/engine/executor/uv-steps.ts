@@ -7,16 +7,13 @@ import { ArchiveDownloadError, downloadArchive } from '../archive-download.js';
 import { PybpError } from '../errors.js';
 import { unameArch } from '../target.js';
 import { UV_ARCHIVE_URL_TEMPLATE, UV_VERSION } from '../versions.js';
-import { applyInMemory, applyLayerEnv, writeLayerEnv } from '../cnb/layer-env.js';
 import type { BuildContext } from './context.js';
 import { locateBundledPip, pipBootstrap } from './bundled-pip.js';
 import { createVenv } from './venv.js';
 
-export async function uvToolStep(ctx: BuildContext, pythonDir: string): Promise<void> {
+export async function uvToolStep(ctx: BuildContext): Promise<void> {
   ctx.emit({ type: 'step-started', step: 'uv', title: 'Installing uv' });
-  const { def } = ctx.planned('uv');
-  const dir = ctx.layerPath('uv');
-  await ctx.withLayer('uv', 'uv', async (layerDir) => {
+  await ctx.layer('uv').ensureDone('uv', async (layerDir) => {
     const binDir = path.join(layerDir, 'bin');
     await fs.mkdir(binDir, { recursive: true });
     if (ctx.plan.context.config.config.tools.uv.source === 'astral') {
@@ -24,16 +21,14 @@ export async function uvToolStep(ctx: BuildContext, pythonDir: string): Promise<
       await downloadUv(ctx, binDir);
     } else {
       ctx.info('uv', `Installing uv ${UV_VERSION} (from the uv wheel on the package index)`);
-      await uvFromWheel(ctx, pythonDir, binDir);
+      await uvFromWheel(ctx, binDir);
     }
   });
-  await writeLayerEnv(dir, def.env(dir));
-  await applyLayerEnv(ctx.env, dir, 'build');
 }
 
 /** The same uv binary as Astral's archive, taken from PyPI's `uv` wheel (works where only a package index is reachable). */
-async function uvFromWheel(ctx: BuildContext, pythonDir: string, binDir: string): Promise<void> {
-  const wheel = await locateBundledPip(pythonDir, ctx.plan.analysis.python.resolved);
+async function uvFromWheel(ctx: BuildContext, binDir: string): Promise<void> {
+  const wheel = await locateBundledPip(ctx.pythonDir, ctx.plan.analysis.python.resolved);
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pybp-uv-'));
   try {
     await pipBootstrap(ctx, 'uv', { wheel, requirement: `uv==${UV_VERSION}`, env: { ...ctx.env }, target: tmp, code: 'uv-install-failed', toolName: 'uv' });
@@ -95,21 +90,10 @@ async function downloadUv(ctx: BuildContext, binDir: string): Promise<void> {
   }
 }
 
-export async function uvDependenciesStep(ctx: BuildContext, pythonDir: string): Promise<void> {
+export async function uvDependenciesStep(ctx: BuildContext): Promise<void> {
   ctx.emit({ type: 'step-started', step: 'uv-deps', title: 'Installing dependencies using uv' });
-
-  const cache = ctx.planned('uv-cache');
-  await ctx.withLayer('uv-deps', 'uv-cache', async () => {});
-  const cacheDir = ctx.layerPath('uv-cache');
-  await writeLayerEnv(cacheDir, cache.def.env(cacheDir));
-  applyInMemory(ctx.env, cache.def.env(cacheDir), 'build');
-
-  const venv = ctx.planned('venv');
-  const venvDir = ctx.layerPath('venv');
-  const started = Date.now();
-  await ctx.withLayer('uv-deps', 'venv', (dir) => createVenv(ctx, 'uv-deps', pythonDir, dir), { reportDone: false });
-  await writeLayerEnv(venvDir, venv.def.env(venvDir));
-  await applyLayerEnv(ctx.env, venvDir, 'build');
+  await ctx.layer('uv-cache').ensureDone('uv-deps');
+  const venv = await ctx.layer('venv').ensure('uv-deps', (dir) => createVenv(ctx, 'uv-deps', dir));
 
   // uv reads .python-version itself. When a pinned patch is served by another
   // local patch (3.12.13 by 3.12.1), uv would find no matching interpreter:
@@ -117,7 +101,7 @@ export async function uvDependenciesStep(ctx: BuildContext, pythonDir: string): 
   const env = { ...ctx.env };
   const source = ctx.plan.source;
   if (ctx.plan.analysis.python.patchPinned && source?.kind === 'local' && source.substituted) {
-    env.UV_PYTHON = path.join(venvDir, 'bin', 'python');
+    env.UV_PYTHON = path.join(venv.dir, 'bin', 'python');
     ctx.emit({
       type: 'warning',
       warning: {
@@ -141,5 +125,5 @@ export async function uvDependenciesStep(ctx: BuildContext, pythonDir: string): 
     }),
     { env },
   );
-  await ctx.layerDone('uv-deps', 'venv', started, true);
+  await venv.done();
 }

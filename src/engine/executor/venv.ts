@@ -4,9 +4,9 @@ import path from 'node:path';
 import type { BuildContext } from './context.js';
 import type { StepId } from '../events.js';
 
-export async function createVenv(ctx: BuildContext, step: StepId, pythonDir: string, venvDir: string): Promise<void> {
+export async function createVenv(ctx: BuildContext, step: StepId, venvDir: string): Promise<void> {
   ctx.info(step, 'Creating virtual environment');
-  await ctx.runOrFail(step, [path.join(pythonDir, 'bin', 'python'), '-m', 'venv', '--without-pip', venvDir], (status) => ({
+  await ctx.runOrFail(step, [path.join(ctx.pythonDir, 'bin', 'python'), '-m', 'venv', '--without-pip', venvDir], (status) => ({
     code: 'venv-create-failed',
     title: 'The virtual environment could not be created',
     message: `\`python -m venv\` failed (${status}). Its output (last lines below) says why.`,

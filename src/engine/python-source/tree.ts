@@ -195,21 +195,34 @@ export function errnoCode(error: unknown): string | undefined {
 
 /**
  * Disk use of a directory the way `du` counts it: the st_size of its regular files, each hard-linked
- * inode once. Symlinks and directories count as zero. A missing directory is 0 bytes.
+ * inode once. Symlinks and directories count as zero. A missing directory is 0 bytes, and what cannot
+ * be read (a directory a tool made unreadable, a file removed during the walk) is skipped: a size is
+ * for display, never worth failing a build over.
  */
 export async function layerSizeBytes(dir: string, opts: { signal?: AbortSignal } = {}): Promise<number> {
   const slicer = new TimeSlicer(opts.signal);
   const seen = new Set<string>();
   let total = 0;
   const walk = async (current: string): Promise<void> => {
-    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
+    let entries: Dirent[];
+    try {
+      entries = fs.readdirSync(current, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
       const pause = slicer.step();
       if (pause) await pause;
       const full = path.join(current, entry.name);
       if (entry.isDirectory()) {
         await walk(full);
       } else if (entry.isFile()) {
-        const st = fs.lstatSync(full);
+        let st: fs.Stats;
+        try {
+          st = fs.lstatSync(full);
+        } catch {
+          continue;
+        }
         const key = `${st.dev}:${st.ino}`;
         if (seen.has(key)) continue;
         seen.add(key);
@@ -217,12 +230,7 @@ export async function layerSizeBytes(dir: string, opts: { signal?: AbortSignal }
       }
     }
   };
-  try {
-    await walk(dir);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT' && !fs.existsSync(dir)) return 0;
-    throw error;
-  }
+  await walk(dir);
   return total;
 }
 
