@@ -7,7 +7,7 @@ import type { Assumptions } from '../analysis/assumptions.js';
 import type { ErrorData } from '../errors.js';
 import { checkoutRefToTemp } from '../history/git-tree.js';
 import { renderLayerToml } from '../store/layer-toml.js';
-import { guessWriter, type PreviousLayer } from '../store/previous-state.js';
+import type { PreviousLayer } from '../store/previous-state.js';
 import type { StoreState } from '../store/store-state.js';
 import { EMPTY_STORE } from '../store/store-state.js';
 import { analyse, blockedPlan, type BuildPlan, planLayers } from '../plan.js';
@@ -77,7 +77,7 @@ function storeLeftBy(plan: BuildPlan, ref: string): StoreState {
       tomlPath: `${def.name}.toml of a build of ${ref}`,
       types: def.types,
       restored: true,
-      writer: guessWriter(Object.keys(def.metadata)),
+      metadataKeys: Object.keys(def.metadata),
     });
   }
   return { previous, sidecar: { ok: true, sidecar: { version: 1, python: plan.interpreter, lastBuild: null } }, journal: null };

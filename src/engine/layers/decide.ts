@@ -3,6 +3,7 @@
 // `explain` prints it; neither has its own copy of these rules.
 import type { LayerDefinition } from './definition.js';
 import { compareMetadata, parseStrictMetadata } from './definition.js';
+import { guessWriter } from './metadata.js';
 import { parseLayerToml } from '../store/layer-toml.js';
 import type { PreviousLayer } from '../store/previous-state.js';
 import type { LayerDecision, Reason } from './types.js';
@@ -20,7 +21,7 @@ export function decideLayer(def: LayerDefinition, prev: PreviousLayer | undefine
         field: 'previous',
         from: describePrevious(restored),
         to: null,
-        message: `replaces the restored ${def.name} layer${restored.writer ? ` of ${restored.writer}` : ''} without a message, as the buildpack does`,
+        message: `replaces the restored ${def.name} layer${writerOf(restored) ? ` of ${writerOf(restored)}` : ''} without a message, as the buildpack does`,
       });
     }
     return { ...base, action: 'rebuild-always', cause: 'uncached', reasons };
@@ -78,7 +79,7 @@ export function decideDrops(used: ReadonlySet<string>, previous: ReadonlyMap<str
           field: 'layer',
           from: describePrevious(prev),
           to: null,
-          message: `not used by this build${prev.writer ? ` (left over from ${prev.writer})` : ''}; it is not cached again`,
+          message: `not used by this build${writerOf(prev) ? ` (left over from ${writerOf(prev)})` : ''}; it is not cached again`,
         },
       ],
     });
@@ -87,5 +88,10 @@ export function decideDrops(used: ReadonlySet<string>, previous: ReadonlyMap<str
 }
 
 function describePrevious(prev: PreviousLayer): string {
-  return prev.writer ? `${prev.name} (${prev.writer})` : prev.name;
+  const writer = writerOf(prev);
+  return writer ? `${prev.name} (${writer})` : prev.name;
+}
+
+function writerOf(prev: PreviousLayer): string | null {
+  return guessWriter(prev.metadataKeys);
 }

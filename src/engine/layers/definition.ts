@@ -4,6 +4,7 @@
 // reasons; unparseable metadata → delete with reasons). They are pure, so
 // `explain` runs exactly the code `build` runs, without touching the disk.
 import { diffMetadata } from './metadata-diff.js';
+import { guessWriter, type MetadataField } from './metadata.js';
 import type { EnvFile } from '../cnb/layer-env.js';
 import type { LayerMetadata, LayerName, LayerTypes, Reason } from './types.js';
 
@@ -12,7 +13,7 @@ export interface CachedLayerDefinition {
   name: LayerName;
   types: LayerTypes & { cache: true };
   /** The strict metadata type: exactly these keys, each a TOML string. */
-  fields: readonly string[];
+  fields: readonly MetadataField[];
   /** What this build writes once the layer is complete. */
   metadata: LayerMetadata;
   /** Extra reasons known only to pybp (e.g. a different local interpreter). Non-empty → discard. */
@@ -66,7 +67,7 @@ export function parseStrictMetadata(
   }
   const table = raw as Record<string, unknown>;
   const reasons: Reason[] = [];
-  const writer = guessWriter(table, fields);
+  const writer = guessWriter(Object.keys(table), fields);
   if (writer) {
     reasons.push({ field: 'metadata', from: writer, to: null, message: `its metadata was written by ${writer}` });
   }
@@ -89,19 +90,6 @@ export function parseStrictMetadata(
   }
   if (reasons.length > 0) return { ok: false, reasons };
   return { ok: true, metadata: table as LayerMetadata };
-}
-
-/** The tool-version key in a venv's metadata says which package manager built it. */
-function guessWriter(table: Record<string, unknown>, fields: readonly string[]): string | null {
-  const tools: Array<[string, string]> = [
-    ['uv_version', 'a uv build'],
-    ['poetry_version', 'a Poetry build'],
-    ['pip_version', 'a pip build'],
-  ];
-  for (const [key, writer] of tools) {
-    if (key in table && !fields.includes(key)) return writer;
-  }
-  return null;
 }
 
 /**

@@ -1,18 +1,9 @@
 // Reasons are computed from the metadata fields, never written per case, so no
 // changed field can be forgotten (the idea of heroku/buildpacks-ruby's CacheDiff).
+import { fieldLabel } from './metadata.js';
 import type { LayerMetadata, Reason } from './types.js';
 
-const LABELS: Record<string, string> = {
-  arch: 'CPU architecture',
-  python_version: 'Python version',
-  pip_version: 'pip version',
-  poetry_version: 'Poetry version',
-  uv_version: 'uv version',
-};
-
-export function fieldLabel(field: string): string {
-  return LABELS[field] ?? field;
-}
+export { fieldLabel };
 
 /**
  * Lists every changed field in a fixed order: architecture, OS (name and version

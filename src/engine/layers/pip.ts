@@ -3,6 +3,7 @@
 // so a new OS or CPU does not invalidate it.
 import { PIP_VERSION } from '../versions.js';
 import type { CachedLayerDefinition } from './definition.js';
+import { inFieldOrder } from './metadata.js';
 
 export const PIP_LAYER_FIELDS = ['python_version', 'pip_version'] as const;
 
@@ -12,7 +13,7 @@ export function pipLayer(args: { pythonVersion: string }): CachedLayerDefinition
     name: 'pip',
     types: { build: true, launch: false, cache: true },
     fields: PIP_LAYER_FIELDS,
-    metadata: { python_version: args.pythonVersion, pip_version: PIP_VERSION },
+    metadata: inFieldOrder(PIP_LAYER_FIELDS, { python_version: args.pythonVersion, pip_version: PIP_VERSION }),
     describe: (m) => `pip ${m.pip_version}`,
     embedsLayersPath: "pip's bin/ scripts start with the python layer's absolute path",
     // pip reads its version-check switch and, with --user, where to install from these.

@@ -1,40 +1,27 @@
 // The `python` layer (spec §7.2): the interpreter. Reused only when the
 // architecture, the OS and the resolved Python version all match.
-import type { Target } from '../target.js';
 import type { CachedLayerDefinition } from './definition.js';
+import { inFieldOrder, TARGET_FIELDS, type TargetFields, targetMetadata } from './metadata.js';
 import { SOURCE_DATE_EPOCH } from '../versions.js';
 import type { EnvFile } from '../cnb/layer-env.js';
 import type { Reason } from './types.js';
 import { describeInterpreterRecord, type InterpreterRecord } from '../python-source/interpreter-record.js';
 
-export const PYTHON_LAYER_FIELDS = ['arch', 'distro_name', 'distro_version', 'python_version'] as const;
-
-export interface PythonLayerMetadata {
-  arch: string;
-  distro_name: string;
-  distro_version: string;
-  python_version: string;
-}
+export const PYTHON_LAYER_FIELDS = [...TARGET_FIELDS, 'python_version'] as const;
 
 export function pythonLayer(args: {
   pythonVersion: string;
-  target: Pick<Target, 'arch' | 'distro_name' | 'distro_version'>;
+  target: TargetFields;
   /** The interpreter the previous build used (sidecar) and the one this build would use. */
   previousInterpreter?: InterpreterRecord | null;
   interpreter?: InterpreterRecord | null;
 }): CachedLayerDefinition {
-  const metadata: PythonLayerMetadata = {
-    arch: args.target.arch,
-    distro_name: args.target.distro_name,
-    distro_version: args.target.distro_version,
-    python_version: args.pythonVersion,
-  };
   return {
     kind: 'cached',
     name: 'python',
     types: { build: true, launch: true, cache: true },
     fields: PYTHON_LAYER_FIELDS,
-    metadata: { ...metadata },
+    metadata: inFieldOrder(PYTHON_LAYER_FIELDS, { ...targetMetadata(args.target), python_version: args.pythonVersion }),
     pybpReasons: interpreterReasons(args.previousInterpreter, args.interpreter),
     describe: (m) => `Python ${m.python_version} (${m.distro_name} ${m.distro_version}, ${m.arch})`,
     env: (dir) => pythonLayerEnv(dir, args.pythonVersion),

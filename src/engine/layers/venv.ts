@@ -7,16 +7,14 @@
 // A venv written by another package manager carries the other tool's version key,
 // so its metadata does not parse and it is discarded.
 import { POETRY_VERSION, UV_VERSION } from '../versions.js';
-import type { Target } from '../target.js';
 import type { CachedLayerDefinition, UncachedLayerDefinition } from './definition.js';
+import { inFieldOrder, TARGET_FIELDS, type TargetFields, targetMetadata } from './metadata.js';
 
-export const POETRY_VENV_FIELDS = ['arch', 'distro_name', 'distro_version', 'python_version', 'poetry_version'] as const;
-export const UV_VENV_FIELDS = ['arch', 'distro_name', 'distro_version', 'python_version', 'uv_version'] as const;
+export const POETRY_VENV_FIELDS = [...TARGET_FIELDS, 'python_version', 'poetry_version'] as const;
+export const UV_VENV_FIELDS = [...TARGET_FIELDS, 'python_version', 'uv_version'] as const;
 
 /** Why a moved venv can't be kept (uv itself would remove and recreate it). */
 const VENV_PATHS = "a venv's pyvenv.cfg, bin/python link and script shebangs hold the python layer's and its own absolute paths";
-
-type TargetFields = Pick<Target, 'arch' | 'distro_name' | 'distro_version'>;
 
 export function pipVenvLayer(): UncachedLayerDefinition {
   return {
@@ -38,13 +36,7 @@ export function poetryVenvLayer(args: { pythonVersion: string; target: TargetFie
     name: 'venv',
     types: { build: true, launch: true, cache: true },
     fields: POETRY_VENV_FIELDS,
-    metadata: {
-      arch: args.target.arch,
-      distro_name: args.target.distro_name,
-      distro_version: args.target.distro_version,
-      python_version: args.pythonVersion,
-      poetry_version: POETRY_VERSION,
-    },
+    metadata: inFieldOrder(POETRY_VENV_FIELDS, { ...targetMetadata(args.target), python_version: args.pythonVersion, poetry_version: POETRY_VERSION }),
     describe: () => 'virtual environment (Poetry)',
     embedsLayersPath: VENV_PATHS,
     // Poetry installs into the active venv named by VIRTUAL_ENV.
@@ -58,13 +50,7 @@ export function uvVenvLayer(args: { pythonVersion: string; target: TargetFields 
     name: 'venv',
     types: { build: true, launch: true, cache: true },
     fields: UV_VENV_FIELDS,
-    metadata: {
-      arch: args.target.arch,
-      distro_name: args.target.distro_name,
-      distro_version: args.target.distro_version,
-      python_version: args.pythonVersion,
-      uv_version: UV_VERSION,
-    },
+    metadata: inFieldOrder(UV_VENV_FIELDS, { ...targetMetadata(args.target), python_version: args.pythonVersion, uv_version: UV_VERSION }),
     describe: () => 'virtual environment (uv)',
     embedsLayersPath: VENV_PATHS,
     // uv manages this venv instead of .venv in the app.

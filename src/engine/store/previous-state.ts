@@ -24,8 +24,8 @@ export interface PreviousLayer {
    * a directory without any toml is kept for libcnb's own handling.
    */
   restored: boolean;
-  /** Which kind of build wrote it, guessed from its metadata (for messages). */
-  writer: string | null;
+  /** The keys of its [metadata], when readable (the rules guess from them which kind of build wrote it). */
+  metadataKeys: string[];
 }
 
 /** `journal`: the journal as already read by the caller (read here when not given). */
@@ -77,7 +77,7 @@ export async function readPreviousLayers(layersDir: string, journal?: Journal | 
       tomlPath: path.join(layersDir, `${name}.toml`),
       types,
       restored,
-      writer: guessWriter(metadataKeys),
+      metadataKeys,
     });
   }
   return result;
@@ -97,14 +97,6 @@ function peek(text: string | null, tomlPath: string): { types: LayerTypes | null
   } catch {
     return { types: null, metadataKeys: [] };
   }
-}
-
-/** Which kind of build wrote a layer, from its metadata keys (for messages). */
-export function guessWriter(keys: string[]): string | null {
-  if (keys.includes('uv_version')) return 'a uv build';
-  if (keys.includes('poetry_version')) return 'a Poetry build';
-  if (keys.includes('pip_version')) return 'a pip build';
-  return null;
 }
 
 async function isDirectory(p: string): Promise<boolean> {

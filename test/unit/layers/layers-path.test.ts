@@ -26,7 +26,7 @@ function decisions(pm: PackageManager, previous: string | null, current: string)
         tomlPath: `/x/${def.name}.toml`,
         types: old.types,
         restored: old.types.cache,
-        writer: null,
+        metadataKeys: old.kind === 'cached' ? Object.keys(old.metadata) : [],
       };
       return [def.name, decideLayer(def, prev)];
     }),

@@ -45,7 +45,7 @@ async function tree(dir: string): Promise<Record<string, string>> {
 /** The view without where it was read from (a set-aside layer is read from the backup). */
 function view(layers: Map<string, PreviousLayer>) {
   return Object.fromEntries(
-    [...layers.values()].map((l) => [l.name, { hasDir: l.hasDir, tomlText: l.tomlText, types: l.types, restored: l.restored, writer: l.writer }]),
+    [...layers.values()].map((l) => [l.name, { hasDir: l.hasDir, tomlText: l.tomlText, types: l.types, restored: l.restored, metadataKeys: l.metadataKeys }]),
   );
 }
 
