@@ -34,7 +34,7 @@ import { djangoStep } from './django-step.js';
 import { pipDependenciesStep, pipToolStep } from './pip-steps.js';
 import { poetryDependenciesStep, poetryToolStep } from './poetry-steps.js';
 import { pythonStep } from './python-step.js';
-import { stopOrphans } from './run-command.js';
+import { type CommandRunner, stopOrphans } from './run-command.js';
 import { uvDependenciesStep, uvToolStep } from './uv-steps.js';
 import { recordBuild } from '../history/record.js';
 
@@ -66,7 +66,12 @@ export interface BuildReport {
   durationMs: number;
 }
 
-export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortSignal): Promise<BuildReport> {
+/** What the build runs tools with; unit tests pass a fake runner. */
+export interface BuildDeps {
+  runCommand?: CommandRunner;
+}
+
+export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortSignal, deps: BuildDeps = {}): Promise<BuildReport> {
   const started = Date.now();
   let context: ProjectContext | null = null;
   let analysis: ProjectAnalysis | null = null;
@@ -115,7 +120,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     for (const warning of ready.warnings) steps.emit({ type: 'warning', warning });
 
     const txn = await LayerTransaction.begin(context.layersDir);
-    ctx = new BuildContext(ready, txn, steps.emit, signal);
+    ctx = new BuildContext(ready, txn, steps.emit, signal, deps.runCommand);
     try {
       await runSteps(ctx);
       steps.close(true);

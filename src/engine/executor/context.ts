@@ -8,7 +8,7 @@ import type { LayerTransaction } from '../store/transaction.js';
 import { plannedLayer, type ReadyPlan } from '../plan.js';
 import type { LayerName } from '../layers/types.js';
 import type { ErrorData } from '../errors.js';
-import { type CommandResult, runCommand } from './run-command.js';
+import { type CommandResult, type CommandRunner, runCommand } from './run-command.js';
 import { toolFailure } from './tool-failure.js';
 import { LayerHandle } from './layer-handle.js';
 
@@ -27,6 +27,7 @@ export class BuildContext {
     readonly txn: LayerTransaction,
     readonly emit: Emit,
     readonly signal: AbortSignal,
+    private readonly runner: CommandRunner = runCommand,
   ) {
     this.env = { ...plan.context.baseEnv };
   }
@@ -59,7 +60,7 @@ export class BuildContext {
 
   async run(step: StepId, argv: string[], opts: { env?: Env; capture?: boolean; cwd?: string } = {}): Promise<CommandResult> {
     if (!opts.capture) this.emit({ type: 'command', step, argv });
-    return runCommand(argv, {
+    return this.runner(argv, {
       cwd: opts.cwd ?? this.appDir,
       env: opts.env ?? this.env,
       signal: this.signal,

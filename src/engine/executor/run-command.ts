@@ -37,6 +37,9 @@ export interface RunOptions {
   layersDir?: string;
 }
 
+/** How the build runs a tool; unit tests give the executor a fake one. */
+export type CommandRunner = (argv: string[], opts: RunOptions) => Promise<CommandResult>;
+
 export async function runCommand(argv: string[], opts: RunOptions): Promise<CommandResult> {
   if (opts.signal?.aborted) throw interruptedError();
   const [program, ...args] = argv;
