@@ -47,17 +47,6 @@ export function fileCheckFailedError(fileName: string, fullPath: string, cause: 
   );
 }
 
-/** `Path::try_exists`: true for any entry reached through symlinks; false when absent. */
-export async function pathExists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (err) {
-    if (isNotFoundError(err)) return false;
-    throw fileCheckFailedError(basename(path), path, err);
-  }
-}
-
 /** Reads the entry names of `dir` once; `null` when `dir` is missing or not a directory. */
 export async function listDir(dir: string): Promise<DirListing> {
   return readListing(dir, basename(dir), dir);

@@ -21,14 +21,13 @@ export const ACTION_PLAN: Record<LayerAction, string> = {
 };
 
 export function formatReason(r: Reason): string {
-  const change = r.from != null || r.to != null ? `${r.field}: ${r.from ?? '(none)'} → ${r.to ?? '(none)'}` : null;
+  const change = reasonChange(r);
   const tag = r.pybpOnly ? ' [pybp only]' : '';
   return change && !r.message.includes(`${r.from} to ${r.to}`) ? `${change} — ${r.message}${tag}` : `${r.message}${tag}`;
 }
 
 export function formatDuration(ms: number | null | undefined): string {
   if (ms == null) return '';
-  if (ms < 1000) return `${(ms / 1000).toFixed(1)} s`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const m = Math.floor(ms / 60_000);
   const s = Math.round((ms % 60_000) / 1000);

@@ -4,7 +4,7 @@
 // time, which is recorded as a double. Now and then it dies holding the lock
 // (SIGKILL), leaving a stale lock for the others to take over.
 // argv: lock module URL, layers dir, run time ms, die rate.
-import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [lockUrl, layersDir, runMs, dieRate] = process.argv.slice(2);
@@ -19,6 +19,8 @@ let tookOver = 0;
 let doubles = 0;
 while (Date.now() < end) {
   let lock;
+  // A lock file naming a dead process before acquiring: acquiring it is a takeover.
+  const stale = staleLockBefore();
   try {
     lock = await acquireLayersLock(layersDir, 'stress');
   } catch (err) {
@@ -28,7 +30,7 @@ while (Date.now() < end) {
     continue;
   }
   held++;
-  if (lock.tookOver) tookOver++;
+  if (stale) tookOver++;
   let mine = false;
   try {
     writeFileSync(marker, String(process.pid), { flag: 'wx' });
@@ -44,3 +46,18 @@ while (Date.now() < end) {
   await lock.release();
 }
 writeFileSync(report, JSON.stringify({ held, refused, tookOver, doubles }));
+
+function staleLockBefore() {
+  let holder;
+  try {
+    holder = JSON.parse(readFileSync(join(layersDir, '.pybp', 'lock'), 'utf8')).pid;
+  } catch {
+    return false;
+  }
+  try {
+    process.kill(holder, 0);
+    return false;
+  } catch (err) {
+    return err.code === 'ESRCH';
+  }
+}

@@ -15,8 +15,6 @@ interface LockInfo {
 
 export interface LayersLock {
   release(): Promise<void>;
-  /** True when a stale lock of a dead process was taken over. */
-  tookOver: LockInfo | null;
 }
 
 export async function acquireLayersLock(layersDir: string, command: string): Promise<LayersLock> {
@@ -24,11 +22,9 @@ export async function acquireLayersLock(layersDir: string, command: string): Pro
   const file = lockPath(layersDir);
   const info: LockInfo = { pid: process.pid, host: os.hostname(), command, startedAt: new Date().toISOString() };
   const content = JSON.stringify(info);
-  let tookOver: LockInfo | null = null;
   for (let attempt = 0; attempt < 20; attempt++) {
     if (await createExclusive(file, content)) {
       return {
-        tookOver,
         release: async () => {
           if ((await readRaw(file)) === content) await fs.rm(file, { force: true });
         },
@@ -46,8 +42,7 @@ export async function acquireLayersLock(layersDir: string, command: string): Pro
       });
     }
     // Stale (dead process, unreadable, or our own leftover): take it over.
-    if (await removeStale(file, raw, content)) tookOver = holder ?? { pid: 0, host: '', command: 'unknown', startedAt: '' };
-    else await new Promise((r) => setTimeout(r, 5 + Math.random() * 10));
+    if (!(await removeStale(file, raw, content))) await new Promise((r) => setTimeout(r, 5 + Math.random() * 10));
   }
   throw new PybpError({
     code: 'layers-locked',
@@ -128,15 +123,6 @@ function parseLock(raw: string): LockInfo | null {
   }
 }
 
-async function readLock(file: string): Promise<LockInfo | null> {
-  try {
-    const raw = await readRaw(file);
-    return raw === null ? null : parseLock(raw);
-  } catch {
-    return null;
-  }
-}
-
 function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
@@ -145,10 +131,4 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/** For explain: is a build running right now? */
-export async function currentLockHolder(layersDir: string): Promise<number | null> {
-  const holder = await readLock(lockPath(layersDir));
-  return holder && holder.host === os.hostname() && isAlive(holder.pid) ? holder.pid : null;
 }

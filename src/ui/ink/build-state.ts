@@ -156,7 +156,7 @@ export function reduceBuild(state: BuildState, action: BuildAction): BuildState 
       // A step that did not finish is closed by the error event that follows,
       // which knows whether it failed or was interrupted.
       if (state.current?.id !== e.step || !e.ok) return state;
-      return closeCurrent(state, e.ok ? 'succeeded' : 'failed', state.current.startedAt + e.durationMs);
+      return closeCurrent(state, 'succeeded', state.current.startedAt + e.durationMs);
     case 'warning': {
       const next = { ...state, warnings: [...state.warnings, e.warning] };
       if (next.current) {
@@ -173,13 +173,12 @@ function finish(state: BuildState, report: BuildReport, at: number): BuildState 
   const status: StepStatus = report.status === 'succeeded' ? 'succeeded' : report.status === 'interrupted' ? 'interrupted' : 'failed';
   const closed = closeCurrent(state, status, at);
   const error = closed.error ?? report.error;
-  const steps = finishedSteps(closed);
   const end: BuildEnd = {
     report,
     error,
-    failedStep: steps.find((st) => st.status === 'failed')?.title ?? null,
-    interruptedStep: steps.find((st) => st.status === 'interrupted')?.title ?? null,
-    touchedLayers: steps.some((st) => st.id !== 'python-version'),
+    failedStep: failedStep(closed)?.title ?? null,
+    interruptedStep: interruptedStep(closed)?.title ?? null,
+    touchedLayers: finishedSteps(closed).some((st) => st.id !== 'python-version'),
   };
   // The summary is printed once too: redrawing a frame taller than the
   // terminal makes Ink clear the whole screen, scrollback included.

@@ -1,42 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { entryExists, listDir, pathExists } from '../../../src/engine/fs-exists.js';
+import { entryExists, listDir } from '../../../src/engine/fs-exists.js';
 import { expectPybpError, useTempApps } from './temp-apps.js';
 
 const makeApp = useTempApps();
-
-describe('pathExists (Path::try_exists)', () => {
-  it('is true for a regular file, a directory and symlinks to either', async () => {
-    const app = await makeApp({
-      'file.txt': 'x',
-      sub: { dir: true },
-      'link to file': { symlink: 'file.txt' },
-      'link to dir': { symlink: 'sub' },
-    });
-    expect(await pathExists(join(app, 'file.txt'))).toBe(true);
-    expect(await pathExists(join(app, 'sub'))).toBe(true);
-    expect(await pathExists(join(app, 'link to file'))).toBe(true);
-    expect(await pathExists(join(app, 'link to dir'))).toBe(true);
-    expect(await pathExists(app)).toBe(true);
-  });
-
-  it('is false for a missing path, a broken symlink and a path below a regular file', async () => {
-    const app = await makeApp({ 'file.txt': 'x', broken: { symlink: 'nowhere' } });
-    expect(await pathExists(join(app, 'missing'))).toBe(false);
-    expect(await pathExists(join(app, 'missing', 'deeper'))).toBe(false);
-    expect(await pathExists(join(app, 'broken'))).toBe(false);
-    expect(await pathExists(join(app, 'file.txt', 'child'))).toBe(false);
-  });
-
-  it('throws file-check-failed for a symlink loop, naming the file and the full path', async () => {
-    const app = await makeApp({ loop: { symlink: 'loop' } });
-    const error = await expectPybpError(() => pathExists(join(app, 'loop')), 'file-check-failed');
-    expect(error.title).toContain('loop');
-    expect(error.message).toContain(join(app, 'loop'));
-    expect(error.message).toContain('ELOOP');
-    expect(error.details?.[0]).toContain('ELOOP');
-  });
-});
 
 describe('listDir', () => {
   it('lists exact entry names, including dotfiles, broken symlinks and names with spaces', async () => {
