@@ -6,7 +6,7 @@
 // replaced by a fresh history, never a reason to fail a build.
 import { promises as fs } from 'node:fs';
 import { historyPath } from './control-dir.js';
-import { writeFileAtomic } from './layer-toml.js';
+import { writeFileAtomic } from './write-atomic.js';
 import type { LayerAction, Reason } from '../layers/types.js';
 
 export const HISTORY_LIMIT = 50;

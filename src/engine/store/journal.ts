@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { backupDir, isLayerName, journalPath, sidecarPath } from './control-dir.js';
 import { faultPoint } from '../fault.js';
-import { writeFileAtomic } from './layer-toml.js';
+import { writeFileAtomic } from './write-atomic.js';
 
 export interface JournalEntry {
   name: string;

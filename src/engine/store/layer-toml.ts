@@ -1,10 +1,10 @@
 // Reading and writing `<layers>/<name>.toml` (spec §8.1). Only `[types]` and
 // `[metadata]` are accepted at the top level; anything else, or invalid TOML,
 // is libcnb's framework error, which pybp reports as `layer-toml-invalid`.
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify, TomlError } from 'smol-toml';
 import { PybpError } from '../errors.js';
+import { writeFileAtomic } from './write-atomic.js';
 import type { LayerMetadata, LayerTypes } from '../layers/types.js';
 
 export interface ParsedLayerToml {
@@ -52,13 +52,6 @@ export function renderLayerToml(types: LayerTypes, metadata?: LayerMetadata): st
   const doc: Record<string, unknown> = { types: { launch: types.launch, build: types.build, cache: types.cache } };
   if (metadata) doc.metadata = metadata;
   return stringify(doc) + '\n';
-}
-
-/** Writes via a temporary file and rename, so a killed build never leaves half a toml. */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  await fs.writeFile(tmp, content);
-  await fs.rename(tmp, file);
 }
 
 export async function writeLayerToml(
