@@ -82,14 +82,20 @@ export async function readHistory(layersDir: string): Promise<HistoryRead> {
 async function readBounded(file: string): Promise<string> {
   const handle = await fs.open(file, 'r');
   try {
-    const buf = Buffer.alloc(HISTORY_MAX_BYTES + 1);
+    // Sized from the file (a zero-filled 4 MB buffer per build would cost more than the rest of the append).
+    const size = (await handle.stat()).size;
+    let buf = Buffer.allocUnsafe(Math.min(size, HISTORY_MAX_BYTES) + 1);
     let total = 0;
     for (;;) {
+      if (total === buf.length) {
+        if (buf.length > HISTORY_MAX_BYTES) throw new Error(`it grew past ${HISTORY_MAX_BYTES} bytes while being read`);
+        buf = Buffer.concat([buf, Buffer.allocUnsafe(Math.min(buf.length, HISTORY_MAX_BYTES + 1 - buf.length))]);
+      }
       const { bytesRead } = await handle.read(buf, total, buf.length - total, total);
       if (bytesRead === 0) break;
       total += bytesRead;
-      if (total > HISTORY_MAX_BYTES) throw new Error(`it grew past ${HISTORY_MAX_BYTES} bytes while being read`);
     }
+    if (total > HISTORY_MAX_BYTES) throw new Error(`it grew past ${HISTORY_MAX_BYTES} bytes while being read`);
     return buf.subarray(0, total).toString('utf8');
   } finally {
     await handle.close();
