@@ -23,8 +23,8 @@ const first: HistoryBuild = {
   target: { arch: 'amd64', distro_name: 'ubuntu', distro_version: '24.04' },
   error: null,
   layers: [
-    { name: 'python', action: 'create', reasons: [], durationMs: 2100, sizeBytes: 300 * 1024 * 1024, inputs: null },
-    { name: 'venv', action: 'create', reasons: [], durationMs: 11_000, sizeBytes: 2 * 1024 * 1024, inputs: null },
+    { name: 'python', action: 'create', reasons: [], outcome: 'done', durationMs: 2100, sizeBytes: 300 * 1024 * 1024, inputs: null },
+    { name: 'venv', action: 'create', reasons: [], outcome: 'done', durationMs: 11_000, sizeBytes: 2 * 1024 * 1024, inputs: null },
   ],
 };
 const second: HistoryBuild = {
@@ -34,8 +34,8 @@ const second: HistoryBuild = {
   durationMs: 4000,
   error: { code: 'uv-sync-failed', title: 'uv sync failed' },
   layers: [
-    { name: 'python', action: 'discard', reasons: [pythonChanged], durationMs: 2000, sizeBytes: 300 * 1024 * 1024, inputs: null },
-    { name: 'venv', action: 'discard', reasons: [pythonChanged], durationMs: null, sizeBytes: null, inputs: null },
+    { name: 'python', action: 'discard', reasons: [pythonChanged], outcome: 'rolled-back', durationMs: 2000, sizeBytes: 300 * 1024 * 1024, inputs: null },
+    { name: 'venv', action: 'discard', reasons: [pythonChanged], outcome: 'not-reached', durationMs: null, sizeBytes: null, inputs: null },
   ],
 };
 const history: HistoryReport = { app: '/tmp/shop', layersDir: '/tmp/shop/.pybp/layers', builds: [second, first], notes: [] };
@@ -73,7 +73,7 @@ describe('explain --last', () => {
     const out = plain((o) => printLastBuild(last, o));
     expect(out).toContain('pybp explain /tmp/shop — build #2 (the last one)');
     expect(out).toContain('failed after 4.0 s (uv-sync-failed: uv sync failed)');
-    expect(out).toMatch(/^python    DISCARDED         2\.0 s   300 MB$/m);
+    expect(out).toMatch(/^python    DISCARDED         2\.0 s   300 MB  rolled back$/m);
     expect(out).toContain('- Python version changed from 3.12.13 to 3.13.15');
     expect(out).toMatch(/^venv      DISCARDED\s+not reached$/m);
   });
@@ -83,7 +83,7 @@ describe('explain --last', () => {
     expect(out).toContain('build #2 (the last one)');
     expect(out).toContain('failed after 4.0 s');
     expect(out).toContain('uv-sync-failed: uv sync failed');
-    expect(out).toMatch(/^python    DISCARDED         2\.0 s   300 MB$/m);
+    expect(out).toMatch(/^python    DISCARDED         2\.0 s   300 MB  rolled back$/m);
     expect(out).toContain('python_version: 3.12.13 → 3.13.15');
     expect(out).toMatch(/^venv      DISCARDED\s+—\s+—  not reached$/m);
   });

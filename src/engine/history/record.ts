@@ -31,6 +31,7 @@ export function historyEntry(report: BuildReport, plan: BuildPlan | null, starte
       name: l.name,
       action: l.action,
       reasons: l.reasons,
+      outcome: l.outcome,
       durationMs: l.durationMs,
       sizeBytes: l.sizeBytes,
       inputs: inputsByLayer.get(l.name) ?? null,

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import { historyPath } from './control-dir.js';
 import { writeFileAtomic } from './write-atomic.js';
 import type { LayerAction, Reason } from '../layers/types.js';
+import type { LayerOutcome } from '../layer-outcome.js';
 
 export const HISTORY_LIMIT = 50;
 /** 50 builds of a few layers each are a few tens of KB; anything far larger is not pybp's file. */
@@ -19,7 +20,9 @@ export interface HistoryLayer {
   name: string;
   action: LayerAction;
   reasons: Reason[];
-  /** Time spent on the layer in this build; null when the build never reached it. */
+  /** Kept (done), or undone with the failed build (rolled-back), or never started (not-reached). */
+  outcome: LayerOutcome;
+  /** Time spent on the layer in this build; null when the build never finished it. */
   durationMs: number | null;
   sizeBytes: number | null;
   /**
@@ -121,6 +124,7 @@ function checkHistory(value: unknown): History | string {
       if (typeof layer !== 'object' || layer === null || typeof layer.name !== 'string' || typeof layer.action !== 'string' || !Array.isArray(layer.reasons)) {
         return `build ${build.id} has a malformed layer`;
       }
+      if (!['done', 'rolled-back', 'not-reached'].includes(layer.outcome as string)) return `build ${build.id} has a layer without an outcome`;
     }
   }
   return value as History;

@@ -2,6 +2,7 @@
 // decisions, reasons, times and sizes, like the build's own summary.
 import { Box, Text } from 'ink';
 import type { LastBuildReport } from '../../engine/history/report.js';
+import { OUTCOME_LABEL } from '../../engine/layer-outcome.js';
 import { ACTION_LABEL, formatDuration, formatSize, formatWhen } from '../format.js';
 import { Header } from './Header.js';
 import { STATUS_COLOR } from './HistoryView.js';
@@ -34,15 +35,15 @@ export function LastBuildView({ report }: { report: LastBuildReport }) {
       <Box marginTop={1} flexDirection="column">
         {b.layers.length === 0 ? <Text dimColor>(the build stopped before deciding on any layer)</Text> : null}
         {b.layers.map((l) => {
-          const reached = l.durationMs != null || b.status === 'succeeded';
+          const kept = l.outcome === 'done';
           return (
             <Box key={l.name} flexDirection="column">
               <Text>
                 {l.name.padEnd(nameWidth)}{'  '}
-                {reached ? <LayerBadge action={l.action} width={BADGE_WIDTH} /> : <Text dimColor>{ACTION_LABEL[l.action].padEnd(BADGE_WIDTH)}</Text>}
+                {kept ? <LayerBadge action={l.action} width={BADGE_WIDTH} /> : <Text dimColor>{ACTION_LABEL[l.action].padEnd(BADGE_WIDTH)}</Text>}
                 {'  '}
                 {(formatDuration(l.durationMs) || '—').padStart(7)}  {(formatSize(l.sizeBytes) || '—').padStart(7)}
-                {reached ? null : <Text dimColor>  not reached</Text>}
+                {l.outcome === 'done' ? null : <Text dimColor>  {OUTCOME_LABEL[l.outcome]}</Text>}
               </Text>
               {l.reasons.map((r, i) => (
                 <ReasonLine key={i} reason={r} indent={nameWidth + 2} />

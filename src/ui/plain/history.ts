@@ -2,6 +2,7 @@
 import chalk from 'chalk';
 import { type HistoryReport, type LastBuildReport, madeLayers } from '../../engine/history/report.js';
 import type { HistoryBuild } from '../../engine/store/history.js';
+import { OUTCOME_LABEL } from '../../engine/layer-outcome.js';
 import { ACTION_LABEL, formatDuration, formatReason, formatSize, formatWhen } from '../format.js';
 
 export function printHistory(report: HistoryReport, out: NodeJS.WritableStream): void {
@@ -35,10 +36,9 @@ export function printLastBuild(report: LastBuildReport, out: NodeJS.WritableStre
   w();
   const width = Math.max(8, ...b.layers.map((l) => l.name.length));
   for (const l of b.layers) {
-    const reached = l.durationMs != null || b.status === 'succeeded';
     w(
       `${l.name.padEnd(width)}  ${ACTION_LABEL[l.action].padEnd(14)}  ${formatDuration(l.durationMs).padStart(7)}  ${formatSize(l.sizeBytes).padStart(7)}` +
-        (reached ? '' : chalk.dim('  not reached')),
+        (l.outcome === 'done' ? '' : chalk.dim(`  ${OUTCOME_LABEL[l.outcome]}`)),
     );
     for (const r of l.reasons) w(`${' '.repeat(width)}    - ${formatReason(r)}`);
   }

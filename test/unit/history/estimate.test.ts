@@ -17,7 +17,7 @@ function history(...builds: Array<Array<Partial<HistoryLayer> & { name: string }
       packageManager: 'uv',
       target: null,
       error: null,
-      layers: layers.map((l) => ({ action: 'create', reasons: [], durationMs: null, sizeBytes: null, inputs: null, ...l })),
+      layers: layers.map((l) => ({ action: 'create', reasons: [], outcome: 'done', durationMs: null, sizeBytes: null, inputs: null, ...l })),
     })),
   };
 }

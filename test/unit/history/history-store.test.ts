@@ -29,7 +29,7 @@ function build(n: number, status: HistoryBuild['status'] = 'succeeded'): Omit<Hi
     packageManager: 'uv',
     target: { arch: 'amd64', distro_name: 'ubuntu', distro_version: '24.04' },
     error: status === 'succeeded' ? null : { code: status === 'failed' ? 'uv-sync-failed' : 'interrupted', title: 'x' },
-    layers: [{ name: 'venv', action: 'create', reasons: [], durationMs: 500 + n, sizeBytes: 10, inputs: { python_version: '3.12.13' } }],
+    layers: [{ name: 'venv', action: 'create', reasons: [], outcome: 'done', durationMs: 500 + n, sizeBytes: 10, inputs: { python_version: '3.12.13' } }],
   };
 }
 
@@ -70,6 +70,7 @@ describe('build history store', () => {
     ['a build without an id', '{"version": 1, "builds": [{"startedAt": "x", "durationMs": 1, "status": "succeeded", "layers": []}]}'],
     ['an unknown status', '{"version": 1, "builds": [{"id": 1, "startedAt": "x", "durationMs": 1, "status": "odd", "layers": []}]}'],
     ['a malformed layer', '{"version": 1, "builds": [{"id": 1, "startedAt": "x", "durationMs": 1, "status": "failed", "layers": [null]}]}'],
+    ['a layer without an outcome', '{"version": 1, "builds": [{"id": 1, "startedAt": "x", "durationMs": 1, "status": "failed", "layers": [{"name": "venv", "action": "create", "reasons": []}]}]}'],
   ])('a corrupt file (%s) reads as a problem with an empty history, and the next append starts fresh', async (_what, text) => {
     const dir = await layersDir();
     await writeFile(historyPath(dir), text);

@@ -31,7 +31,7 @@ function report(layers: string, status: BuildReport['status'], errorCode: string
     packageManager: 'uv',
     python: { requested: '3.13', resolved: '3.13.15', origin: '.python-version', source: 'local', interpreter: 'local 3.13.0 at /py' },
     target: { arch: 'amd64', distro_name: 'ubuntu', distro_version: '24.04', origin: 'flag' },
-    layers: [{ name: 'venv', action: 'discard', reasons: [], durationMs: status === 'succeeded' ? 800 : null, sizeBytes: null }],
+    layers: [{ name: 'venv', action: 'discard', reasons: [], durationMs: status === 'succeeded' ? 800 : null, sizeBytes: null, outcome: status === 'succeeded' ? 'done' : 'not-reached' }],
     warnings: [],
     error: errorCode ? ({ code: errorCode, title: errorCode, message: '', fix: '' } as BuildReport['error']) : null,
     durationMs: 1234,
@@ -49,7 +49,7 @@ describe('recordBuild', () => {
     }
     const { history } = await readHistory(layers);
     expect(history.builds).toMatchObject([{ id: 1, status: 'interrupted', durationMs: 1234, error: { code: 'interrupted' }, startedAt: '1970-01-01T00:00:00.000Z' }]);
-    expect(history.builds[0].layers).toEqual([{ name: 'venv', action: 'discard', reasons: [], durationMs: null, sizeBytes: null, inputs: null }]);
+    expect(history.builds[0].layers).toEqual([{ name: 'venv', action: 'discard', reasons: [], outcome: 'not-reached', durationMs: null, sizeBytes: null, inputs: null }]);
   });
 
   it('records a build that failed before taking the lock, where pybp already keeps its files', async () => {
