@@ -2,14 +2,13 @@
 // when the layers are in the app), plus what the app's own collectstatic
 // writes. The app tree (paths, sizes, mtimes) is compared before and after.
 // Also: --clear-cache starts from nothing, and a full disk.
-import { execFileSync } from 'node:child_process';
-import { rmSync, statfsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir, writeDjangoProject } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { build, BUILD_ENV_FLAGS, runPybp, writeToolsConfig } from '../e2e/pybp.js';
+import { runPybpJson } from '../support/cli.js';
+import { build, BUILD_ENV_FLAGS, type BuildJson, runPybp, writeToolsConfig } from '../e2e/pybp.js';
 import { type Decisions, decisionsOf, describeRun, expectAppRuns, snapshotTree, treeChanges, buildRun } from './harness.js';
 
 async function explainAt(app: string, layers: string): Promise<Decisions> {
@@ -102,26 +101,14 @@ describe('a build writes only its layers', () => {
   });
 });
 
-// Needs root (mount). Two cases: a 2 MB tmpfs that can't hold a first build,
-// and a tmpfs that held a build and is then filled up before the next one.
-describe.runIf(process.getuid?.() === 0)('a full disk under --layers-dir (tmpfs)', () => {
-  const mounts: string[] = [];
-  const mount = async (size: string): Promise<string> => {
-    const dir = await makeTempDir('pybp tmpfs-');
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
-    mounts.push(dir);
-    return dir;
-  };
-  afterAll(() => {
-    for (const dir of mounts) {
-      try {
-        execFileSync('umount', [dir]);
-        rmSync(dir, { recursive: true, force: true });
-      } catch {
-        // left for the OS
-      }
-    }
-  });
+// A full disk, reached without root: the write that runs out of room gets
+// ENOSPC injected (PYBP_FAULT_ERRNO at the fault point where the python layer's
+// files are written, the first and biggest write of a build), partway through
+// the tree. Two cases: a first build that can't finish, and a disk that fills
+// up between builds.
+describe('a full disk under --layers-dir (ENOSPC at the python layer\'s writes)', () => {
+  // The 200th file: some of the layer is written when the disk runs out.
+  const fullDisk = { PYBP_FAULT_AT: 'python-layer:file#200', PYBP_FAULT_ERRNO: 'ENOSPC' };
 
   let app: string;
   beforeAll(async () => {
@@ -131,30 +118,29 @@ describe.runIf(process.getuid?.() === 0)('a full disk under --layers-dir (tmpfs)
     await writeToolsConfig(app, indexUrl);
   });
 
-  it('a first build on 2 MB: disk-full, exit 1, nothing left but pybp\'s control dir', async () => {
-    const layers = join(await mount('2m'), 'layers');
+  it('a first build: disk-full, exit 1, nothing left but pybp\'s control dir', async () => {
+    const layers = join(await makeTempDir('pybp full-disk-'), 'layers');
     const before = snapshotTree(app);
-    const report = await build(app, ['--layers-dir', layers]);
-    expect(report.exitCode).toBe(1);
-    expect(report.error?.code, JSON.stringify(report.error)).toBe('disk-full');
-    expect(report.error?.fix).toMatch(/space/);
-    expect([...snapshotTree(layers).keys()].sort()).toEqual(['.', '.pybp']);
+    const r = await runPybpJson<BuildJson>(['build', app, '--json', '--python-source', 'local', '--layers-dir', layers, ...BUILD_ENV_FLAGS], { env: fullDisk });
+    expect(r.code).toBe(1);
+    expect(r.json.error?.code, JSON.stringify(r.json.error)).toBe('disk-full');
+    expect(r.json.error?.message).toContain('ENOSPC');
+    expect(r.json.error?.fix).toMatch(/space/);
+    // pybp's control dir keeps its record of the failed build (history); no layer is left.
+    expect([...snapshotTree(layers, (rel) => rel.startsWith('.pybp/')).keys()].sort()).toEqual(['.', '.pybp']);
     expect(treeChanges(before, snapshotTree(app))).toEqual([]);
   });
 
   it('the disk fills up between builds: disk-full, exit 1, the previous layers kept', async () => {
-    const mnt = await mount('420m');
-    const layers = join(mnt, 'layers');
+    const layers = join(await makeTempDir('pybp full-disk-'), 'layers');
     const first = await build(app, ['--layers-dir', layers]);
     expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
     const AA = await explainAt(app, layers);
 
     await writeFile(join(app, '.python-version'), '3.13\n');
     const predicted = await explainAt(app, layers);
-    const { bavail, bsize } = statfsSync(mnt);
-    execFileSync('fallocate', ['-l', String(bavail * bsize - 1024 * 1024), join(mnt, 'filler')]);
     const before = snapshotTree(app);
-    const run = await buildRun(app, { extra: ['--layers-dir', layers] });
+    const run = await buildRun(app, { extra: ['--layers-dir', layers], env: fullDisk });
     expect(run.code, describeRun(run)).toBe(1);
     // The Python copy is the first write, and the one that runs out of room.
     expect(run.stderr).toContain('(disk-full)');
@@ -162,7 +148,7 @@ describe.runIf(process.getuid?.() === 0)('a full disk under --layers-dir (tmpfs)
     // The failed build changed nothing: the next one would decide as before it.
     expect(await explainAt(app, layers)).toEqual(predicted);
 
-    rmSync(join(mnt, 'filler'));
+    // Room again, and back to 3.12: the first build's layers are all still there.
     await writeFile(join(app, '.python-version'), '3.12\n');
     expect(await explainAt(app, layers)).toEqual(AA);
     const again = await build(app, ['--layers-dir', layers]);

@@ -47,10 +47,10 @@ export interface BuildRun {
  */
 export function buildRun(
   app: string,
-  opts: { faultAt?: string; kill?: KillSpec; extra?: string[] } = {},
+  opts: { faultAt?: string; kill?: KillSpec; extra?: string[]; env?: Record<string, string> } = {},
 ): Promise<BuildRun> {
   const build = startPybp(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS, ...(opts.extra ?? [])], {
-    env: opts.faultAt ? { PYBP_FAULT_AT: opts.faultAt } : {},
+    env: { ...opts.env, ...(opts.faultAt ? { PYBP_FAULT_AT: opts.faultAt } : {}) },
   });
   let sentSignal = false;
   const kill = opts.kill;
@@ -102,13 +102,14 @@ export async function expectAppRuns(app: string, minor: string): Promise<void> {
 }
 
 /**
- * After a build, pybp's control dir holds only its record of that build: no
+ * After a build, pybp's control dir holds only its records of builds: no
  * lock, journal, set-aside layers or child PIDs; and no temporary files are
  * left in the layers dir.
  */
 export function expectCleanControlDir(layersDir: string): void {
   const control = join(layersDir, '.pybp');
-  const left = existsSync(control) ? readdirSync(control).filter((n) => n !== 'state.json') : [];
+  // state.json: the last build's state; history.json: the record of every build (`pybp history`).
+  const left = existsSync(control) ? readdirSync(control).filter((n) => n !== 'state.json' && n !== 'history.json') : [];
   expect(left, `left in ${control}`).toEqual([]);
   const temps = readdirSync(layersDir).filter((n) => n.endsWith('.tmp'));
   expect(temps, `temporary files left in ${layersDir}`).toEqual([]);

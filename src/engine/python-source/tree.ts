@@ -16,6 +16,7 @@ import type { Dirent } from 'node:fs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createLimiter } from './limiter.js';
+import { faultPoint } from '../fault.js';
 
 /** Longest stretch of synchronous file-system work before the event loop gets a turn. */
 export const SLICE_MS = 8;
@@ -161,6 +162,8 @@ function makeDir(dir: string, stats: TreeStats): void {
 
 /** Links (or copies) one regular file and counts it. */
 export function placeFile(from: string, to: string, ctx: MirrorContext): void {
+  // Where a full disk strikes a python layer made from a local interpreter (tests inject ENOSPC here).
+  faultPoint('python-layer:file');
   const st = fs.statSync(from);
   const method = ctx.placer.place(from, to);
   ctx.stats.files++;

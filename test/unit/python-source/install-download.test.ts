@@ -117,7 +117,7 @@ describe('installPythonLayer from an archive served on 127.0.0.1', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     refusedBase = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-  }, 120_000);
+  });
 
   afterAll(async () => {
     server.closeAllConnections();
@@ -183,7 +183,7 @@ describe('installPythonLayer from an archive served on 127.0.0.1', () => {
       encoding: 'utf8',
     });
     expect(out).toBe(`${layer}\n`);
-  }, 60_000);
+  });
 
   it('404 or 403 for a pinned version: python-version-not-available naming the version and the origin file', async () => {
     for (const status of ['404', '403']) {
@@ -227,7 +227,7 @@ describe('installPythonLayer from an archive served on 127.0.0.1', () => {
     expect(error.code).toBe('python-unpack-failed');
     expect(error.message).toContain('exited with status');
     expect(error.details?.length).toBeGreaterThan(0);
-  }, 60_000);
+  });
 
   it('something that is not zstd at all: python-unpack-failed', async () => {
     const error = await failure(heroku(`${base}/garbage/python.tar.zst`));

@@ -1,33 +1,26 @@
 // One writer per layers directory: a live holder in another process blocks,
 // a dead one's lock is taken over.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lockPath } from '../../../src/engine/store/control-dir.js';
 import { acquireLayersLock } from '../../../src/engine/store/lock.js';
 import { PybpError } from '../../../src/engine/errors.js';
+import { spawnChild } from '../../support/children.js';
 import { useSandboxes } from '../layers/previous-build.js';
 
 const sandbox = useSandboxes();
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-/** A process of this user that stays alive until the test ends. */
+/** A process of this user that stays alive until the test ends (spawnChild kills it then). */
 function liveProcess(): number {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  children.push(child);
-  return child.pid!;
+  return spawnChild(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }).pid;
 }
 
 /** The PID of a process that has exited (and been reaped). */
 async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
-  await new Promise((resolve) => child.on('exit', resolve));
-  return child.pid!;
+  const child = spawnChild(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  await child.exited;
+  return child.pid;
 }
 
 async function writeLock(layers: string, pid: number, host = os.hostname()): Promise<void> {
