@@ -2,7 +2,8 @@
 // `--since <ref>` through the real binary: same planning as a build, nothing
 // written to the app or its repository, and --exit-code for CI.
 import { execFileSync } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePreviousBuild } from '../unit/layers/previous-build.js';
@@ -153,6 +154,31 @@ describe('explain --since <ref>', () => {
     expect(r.stdout).toContain("since HEAD~1 (");
     expect(r.stdout).toContain('decided against the layers a build of HEAD~1 would have left (uv, Python 3.12.13)');
     expect(r.stdout).toContain('Cache busted: python, venv from a build of HEAD~1 would not be reused.');
+  });
+
+  it("runs nothing and follows no link from the ref: its JS config and a .python-version linking out of the app", async () => {
+    const other = path.join(root, 'hostile repo');
+    await mkdir(other);
+    git(other, 'init', '-q');
+    const marker = path.join(root, 'config ran');
+    await writeFile(path.join(other, 'uv.lock'), '');
+    await writeFile(path.join(other, 'pyproject.toml'), '[project]\nname = "x"\n');
+    await symlink('/etc/hostname', path.join(other, '.python-version'));
+    await writeFile(path.join(other, 'buildpack.config.js'), `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran'); module.exports = {};\n`);
+    git(other, 'add', '-A');
+    git(other, 'commit', '-qm', 'hostile');
+    await rm(path.join(other, '.python-version'));
+    await writeFile(path.join(other, '.python-version'), '3.12\n');
+    await rm(path.join(other, 'buildpack.config.js'));
+    git(other, 'add', '-A');
+    git(other, 'commit', '-qm', 'clean');
+    const r = await runPybpJson<ExplainJson & { notes: string[] }>(['explain', other, '--json', ...LOCAL, '--since', 'HEAD~1', '--exit-code']);
+    expect(existsSync(marker)).toBe(false);
+    expect(r.json.notes.join('\n')).toContain('.python-version at HEAD~1 is a symlink to /etc/hostname, outside the app; it is left out');
+    // Without its .python-version the ref's uv build stops, so it leaves nothing to reuse: exit 1, and said so.
+    expect(r.json.since).toMatchObject({ refBuild: null, cacheBusted: true });
+    expect(r.json.notes.join('\n')).toContain('python-version-required-with-uv');
+    expect(r.code).toBe(1);
   });
 
   it('an unknown ref, or an app outside git, is an error with a code', async () => {
