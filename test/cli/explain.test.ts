@@ -236,11 +236,12 @@ describe('pybp explain --json stays off the UI path', () => {
       });
       expect(r.code).toBe(0);
       const urls = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
-      // The hook saw the program itself...
-      expect(urls.some((u) => u.endsWith('/dist/commands/explain.js'))).toBe(true);
-      expect(urls.some((u) => u.endsWith('/dist/engine/plan.js'))).toBe(true);
+      // The hook saw the program itself: the bundle (scripts/bundle.mjs), whose
+      // engine chunk carries what tsc emitted as dist/engine, dist/commands...
+      expect(urls.some((u) => u.endsWith('/dist/chunks/pybp.js'))).toBe(true);
+      expect(urls.filter((u) => /\/dist\/(engine|commands|ui)\//.test(u))).toEqual([]);
       // ...and nothing of the terminal UI.
-      const ui = urls.filter((u) => /\/node_modules\/(ink|react|react-reconciler|yoga-layout)\//.test(u) || /\/dist\/ui\/ink\//.test(u));
+      const ui = urls.filter((u) => /\/node_modules\/(ink|react|react-reconciler|yoga-layout)\//.test(u) || /\/dist\/chunks\/(ink-ui|render)\.js$/.test(u));
       expect(ui).toEqual([]);
     } finally {
       await rm(hooks, { recursive: true, force: true });
