@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
+import { tarHardLinkedTree } from '../support/tar.js';
 import { startPybp } from '../support/cli.js';
 import { ensureTools } from '../support/tools.js';
 import { actionsOf, BUILD_ENV_FLAGS, explain, explainThenBuild, runPybp } from './pybp.js';
@@ -127,7 +128,7 @@ describe("Python from Heroku's archive (python.source heroku)", () => {
     await mkdir(tree);
     await installPythonLayer(choice, tree, { origin: '.python-version' });
     const archive = join(scratch, 'python.tar.zst');
-    execFileSync('tar', ['--zstd', '-cf', archive, '-C', tree, '.'], { env: { ...process.env, ZSTD_CLEVEL: '1' } });
+    tarHardLinkedTree(['--zstd', '-cf', archive, '-C', tree, '.'], { ...process.env, ZSTD_CLEVEL: '1' });
     served = await serveFiles({ '/python-3.12.13-ubuntu-24.04-amd64.tar.zst': archive });
 
     app = join(await makeTempDir(), 'heroku python app');

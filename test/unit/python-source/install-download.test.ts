@@ -14,6 +14,7 @@ import {
 } from '../../../src/engine/python-source/index.js';
 import { installPythonArchive } from '../../../src/engine/python-source/install-download.js';
 import type { Target } from '../../../src/engine/target.js';
+import { tarHardLinkedTree } from '../../support/tar.js';
 import { listTree, tempDir } from './fake-python.js';
 
 const PYENV_ROOT = process.env.PYBP_TEST_PYENV_ROOT ?? path.join(os.homedir(), '.pyenv');
@@ -54,7 +55,7 @@ describe('installPythonLayer from an archive served on 127.0.0.1', () => {
       staged,
       { origin: '.python-version' },
     );
-    execFileSync('tar', [
+    tarHardLinkedTree([
       '-I',
       'zstd -1 -T0',
       '-cf',
