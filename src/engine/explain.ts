@@ -2,6 +2,7 @@
 // live in the layer modules and run in planBuild(). What each rebuild would
 // cost comes from the build history (history/estimate.ts).
 import type { ErrorData } from './errors.js';
+import type { PackageChanges } from './package-changes.js';
 import type { SinceInfo } from './explain/since.js';
 import { type CostBasis, estimateLayerCost, totalCost } from './history/estimate.js';
 import { layerInputs } from './history/inputs.js';
@@ -21,6 +22,10 @@ export interface ExplainLayer {
   estimatedMs: number | null;
   /** What the estimate rests on; null for a layer that is reused or dropped (nothing to make). */
   estimate: { lastMs: number | null; basis: CostBasis; fromBuild: number | null; note: string } | null;
+  /** For a kept venv: what `uv sync` / `poetry sync` will change in it (their dry run). */
+  packages?: PackageChanges;
+  /** For a kept venv whose changes could not be asked: why. */
+  packagesNote?: string;
 }
 
 export interface ExplainReport {

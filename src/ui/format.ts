@@ -1,5 +1,6 @@
 // Small formatting helpers shared by the plain and Ink renderers.
 import type { LayerAction, Reason } from '../engine/layers/types.js';
+import { type PackageChanges, summarizeChanges } from '../engine/package-changes.js';
 import type { ExplainReport } from '../engine/explain.js';
 import type { SinceInfo } from '../engine/explain/since.js';
 
@@ -130,4 +131,11 @@ export function sinceVerdict(since: SinceInfo, report: Pick<ExplainReport, 'laye
   const lost = report.layers.filter((l) => l.action === 'discard' || l.action === 'drop').map((l) => l.name);
   if (lost.length === 0) return `A build of ${since.ref} would leave no layers to reuse, so everything is made.`;
   return `Cache busted: ${lost.join(', ')} from a build of ${since.ref} would not be reused.`;
+}
+
+/** What a kept venv's sync will change, for explain: "packages: +1 package (tinydev 0.1.0)"; null when nothing was asked. */
+export function packagesLine(layer: { packages?: PackageChanges; packagesNote?: string }): string | null {
+  if (layer.packages) return `packages: ${summarizeChanges(layer.packages)}`;
+  if (layer.packagesNote) return `packages: not known (${layer.packagesNote})`;
+  return null;
 }

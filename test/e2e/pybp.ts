@@ -30,6 +30,14 @@ export interface LayerReport {
   sizeBytes: number | null;
   /** Only in build reports: done, rolled-back or not-reached. */
   outcome?: string;
+  /** A kept venv (explain: the tool's dry run) or a built one (build: what changed since the last build). */
+  packages?: PackageChangesJson;
+}
+
+export interface PackageChangesJson {
+  add: Array<{ name: string; version: string }>;
+  remove: Array<{ name: string; version: string }>;
+  change: Array<{ name: string; from: string; to: string }>;
 }
 
 export interface BuildJson {
@@ -42,7 +50,7 @@ export interface BuildJson {
 }
 
 export interface ExplainJson {
-  layers: Array<{ name: string; action: string; reasons: LayerReport['reasons'] }>;
+  layers: Array<{ name: string; action: string; reasons: LayerReport['reasons']; packages?: PackageChangesJson; packagesNote?: string }>;
   error: { code: string } | null;
 }
 

@@ -210,6 +210,11 @@ describe('SummaryTable', () => {
     );
   });
 
+  it('says what a build changed in the venv under its row', () => {
+    const venv = { ...layers[2], packages: { add: [{ name: 'requests', version: '2.32.3' }], remove: [], change: [] } };
+    expect(text(<SummaryTable layers={[venv]} durationMs={900} />)).toContain('venv   ALWAYS REBUILT     0.9 s     14 KB\n       +1 package (requests 2.32.3)');
+  });
+
   it('marks layers a stopped build rolled back or never reached, without their size', () => {
     const out = text(
       <SummaryTable

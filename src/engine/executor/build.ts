@@ -29,6 +29,7 @@ import {
 import type { PackageManager, ProjectAnalysis, Warning } from '../analysis/types.js';
 import { type ContextOptions, type ProjectContext, resolveContext } from '../project-context.js';
 import { layerOutcome, type LayerOutcome } from '../layer-outcome.js';
+import { diffInstalled, installedPackages, type PackageChanges } from '../package-changes.js';
 import { BuildContext } from './context.js';
 import { djangoStep } from './django-step.js';
 import { pipDependenciesStep, pipToolStep } from './pip-steps.js';
@@ -60,6 +61,8 @@ export interface BuildReport {
     sizeBytes: number | null;
     /** done (succeeded), rolled-back (started by a build that failed), not-reached (never started). */
     outcome: LayerOutcome;
+    /** venv of a successful build: what it changed in the installed packages since the last build. */
+    packages?: PackageChanges;
   }>;
   warnings: Array<{ code: string; message: string }>;
   error: ErrorData | null;
@@ -119,18 +122,26 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     for (const notice of ready.analysis.notices) steps.emit({ type: 'info', step: 'python-version', message: notice.message });
     for (const warning of ready.warnings) steps.emit({ type: 'warning', warning });
 
+    // The last build's installed packages, to report what this build changed in the venv.
+    const venvDir = path.join(context.layersDir, 'venv');
+    const installedBefore = await installedPackages(venvDir);
+    let venvChanges: PackageChanges | null = null;
     const txn = await LayerTransaction.begin(context.layersDir);
     ctx = new BuildContext(ready, txn, steps.emit, signal, deps.runCommand);
     try {
       await runSteps(ctx);
       steps.close(true);
       if (signal.aborted) throw interruptedError();
+      venvChanges = diffInstalled(installedBefore, await installedPackages(venvDir));
       await txn.commit(new Set(ready.layers.map((l) => l.def.name)), sidecarFor(ready, ctx, started));
     } catch (err) {
       await txn.rollback();
       throw err;
     }
-    return await withHistory(report('succeeded', plan, ctx, warnings, null, started, startedLayers), plan, started, lock, emit);
+    const succeeded = report('succeeded', plan, ctx, warnings, null, started, startedLayers);
+    const venvReport = succeeded.layers.find((l) => l.name === 'venv');
+    if (venvReport && venvChanges) venvReport.packages = venvChanges;
+    return await withHistory(succeeded, plan, started, lock, emit);
   } catch (err) {
     steps.close(false);
     const error = failureCause(err, prepared);

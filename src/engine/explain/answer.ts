@@ -8,6 +8,7 @@ import { planBuild, type PlanOptions } from '../plan.js';
 import { resolveContext } from '../project-context.js';
 import { type HistoryRead, readHistory } from '../store/history.js';
 import { planSince } from './since.js';
+import { forecastVenv } from './venv-changes.js';
 
 export async function explainAnswer(options: PlanOptions, question: { assume?: Assumptions; since?: string } = {}): Promise<ExplainReport> {
   const assume = question.assume ?? {};
@@ -20,7 +21,17 @@ export async function explainAnswer(options: PlanOptions, question: { assume?: A
   }
   const plan = await planBuild({ ...options, assume });
   const read = await readHistory(plan.context.layersDir);
-  return withHistoryNote(explainReport(plan, { history: read.history, assumed }), read);
+  const report = withHistoryNote(explainReport(plan, { history: read.history, assumed }), read);
+  // What a kept venv's sync will change: only for the real next build, not a what-if.
+  if (plan.ok && assumed.length === 0) {
+    const forecast = await forecastVenv(plan);
+    const venv = report.layers.find((l) => l.name === 'venv');
+    if (forecast && venv) {
+      if (forecast.packages) venv.packages = forecast.packages;
+      else venv.packagesNote = forecast.note;
+    }
+  }
+  return report;
 }
 
 function withHistoryNote(report: ExplainReport, read: HistoryRead): ExplainReport {

@@ -37,7 +37,8 @@ export function poetryVenvLayer(args: { pythonVersion: string; target: TargetFie
     types: { build: true, launch: true, cache: true },
     fields: POETRY_VENV_FIELDS,
     metadata: inFieldOrder(POETRY_VENV_FIELDS, { ...targetMetadata(args.target), python_version: args.pythonVersion, poetry_version: POETRY_VERSION }),
-    describe: () => 'virtual environment (Poetry)',
+    // Only the metadata is compared: `poetry sync` still brings the packages to poetry.lock.
+    describe: () => 'metadata of the virtual environment (Poetry)',
     embedsLayersPath: VENV_PATHS,
     // Poetry installs into the active venv named by VIRTUAL_ENV.
     env: (dir) => [{ scope: 'all', name: 'VIRTUAL_ENV', modifier: 'override', value: dir }],
@@ -51,7 +52,8 @@ export function uvVenvLayer(args: { pythonVersion: string; target: TargetFields 
     types: { build: true, launch: true, cache: true },
     fields: UV_VENV_FIELDS,
     metadata: inFieldOrder(UV_VENV_FIELDS, { ...targetMetadata(args.target), python_version: args.pythonVersion, uv_version: UV_VERSION }),
-    describe: () => 'virtual environment (uv)',
+    // Only the metadata is compared: `uv sync` still brings the packages to uv.lock.
+    describe: () => 'metadata of the virtual environment (uv)',
     embedsLayersPath: VENV_PATHS,
     // uv manages this venv instead of .venv in the app.
     env: (dir) => [

@@ -2,7 +2,7 @@
 // would cost (estimated from the build history).
 import { Box, Text } from 'ink';
 import type { ExplainLayer } from '../../engine/explain.js';
-import { formatEstimate } from '../format.js';
+import { formatEstimate, packagesLine } from '../format.js';
 import { LayerBadge } from './LayerBadge.js';
 import { ReasonLine } from './ReasonLine.js';
 
@@ -29,6 +29,11 @@ export function ExplainTable({ layers }: { layers: ExplainLayer[] }) {
           {l.reasons.map((r, i) => (
             <ReasonLine key={i} reason={r} indent={nameWidth + 2} />
           ))}
+          {packagesLine(l) ? (
+            <Box paddingLeft={nameWidth + 4}>
+              <Text>{packagesLine(l)}</Text>
+            </Box>
+          ) : null}
           {l.estimate && l.estimatedMs == null ? (
             <Box paddingLeft={nameWidth + 4}>
               <Text dimColor>({l.estimate.note})</Text>

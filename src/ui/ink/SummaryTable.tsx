@@ -3,12 +3,13 @@
 import { Box, Text } from 'ink';
 import type { LayerAction } from '../../engine/layers/types.js';
 import { OUTCOME_LABEL, type LayerOutcome } from '../../engine/layer-outcome.js';
+import { type PackageChanges, summarizeChanges } from '../../engine/package-changes.js';
 import { ACTION_LABEL, formatDuration, formatSize, totalSize } from '../format.js';
 import { BADGE_WIDTH, LayerBadge } from './LayerBadge.js';
 
 export interface SummaryTableProps {
   /** `outcome` says what became of the layer: a failed build's layers are rolled back or never reached. */
-  layers: Array<{ name: string; action: LayerAction; durationMs: number | null; sizeBytes: number | null; outcome: LayerOutcome }>;
+  layers: Array<{ name: string; action: LayerAction; durationMs: number | null; sizeBytes: number | null; outcome: LayerOutcome; packages?: PackageChanges }>;
   /** The whole build's time, for the total row. */
   durationMs: number;
 }
@@ -28,13 +29,16 @@ export function SummaryTable({ layers, durationMs }: SummaryTableProps) {
       {layers.map((l) => {
         const kept = l.outcome === 'done';
         return (
-          <Text key={l.name}>
-            {l.name.padEnd(nameWidth)}{'  '}
-            {kept ? <LayerBadge action={l.action} width={BADGE_WIDTH} /> : <Text dimColor>{ACTION_LABEL[l.action].padEnd(BADGE_WIDTH)}</Text>}
-            {'  '}
-            {cell(formatDuration(l.durationMs), TIME_WIDTH)}  {cell(kept ? formatSize(l.sizeBytes) : '', SIZE_WIDTH)}
-            {l.outcome === 'done' ? null : <Text dimColor>  {OUTCOME_LABEL[l.outcome]}</Text>}
-          </Text>
+          <Box key={l.name} flexDirection="column">
+            <Text>
+              {l.name.padEnd(nameWidth)}{'  '}
+              {kept ? <LayerBadge action={l.action} width={BADGE_WIDTH} /> : <Text dimColor>{ACTION_LABEL[l.action].padEnd(BADGE_WIDTH)}</Text>}
+              {'  '}
+              {cell(formatDuration(l.durationMs), TIME_WIDTH)}  {cell(kept ? formatSize(l.sizeBytes) : '', SIZE_WIDTH)}
+              {l.outcome === 'done' ? null : <Text dimColor>  {OUTCOME_LABEL[l.outcome]}</Text>}
+            </Text>
+            {l.packages ? <Text dimColor>{' '.repeat(nameWidth + 2)}{summarizeChanges(l.packages)}</Text> : null}
+          </Box>
         );
       })}
       <Text bold>

@@ -6,6 +6,7 @@ import type { BuildReport } from '../../engine/executor/build.js';
 import type { EngineEvent } from '../../engine/events.js';
 import { ACTION_LABEL, formatCommand, formatDuration, formatReason, formatSize } from '../format.js';
 import { OUTCOME_LABEL } from '../../engine/layer-outcome.js';
+import { summarizeChanges } from '../../engine/package-changes.js';
 import { errorLines } from './error.js';
 
 export class PlainBuildPrinter {
@@ -78,6 +79,7 @@ export class PlainBuildPrinter {
         const kept = l.outcome === 'done';
         const tail = l.outcome === 'done' ? '' : `  ${OUTCOME_LABEL[l.outcome]}`;
         this.line(`  ${l.name.padEnd(width)}  ${ACTION_LABEL[l.action].padEnd(14)}  ${formatDuration(l.durationMs).padStart(8)}  ${(kept ? formatSize(l.sizeBytes) : '').padStart(7)}${tail}`.trimEnd());
+        if (l.packages) this.line(`  ${' '.repeat(width)}  ${summarizeChanges(l.packages)}`);
       }
     }
     this.line();

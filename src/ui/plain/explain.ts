@@ -3,6 +3,7 @@ import chalk from 'chalk';
 import type { ExplainReport } from '../../engine/explain.js';
 import { ACTION_PLAN, costSummary, formatEstimate, formatReason, sinceHeadline, sinceVerdict } from '../format.js';
 import { errorLines } from './error.js';
+import { packagesLine } from '../format.js';
 
 export function printExplain(report: ExplainReport, out: NodeJS.WritableStream): void {
   const w = (line = '') => out.write(line + '\n');
@@ -21,6 +22,8 @@ export function printExplain(report: ExplainReport, out: NodeJS.WritableStream):
     const cost = layer.estimate ? chalk.dim(`  ${formatEstimate({ estimatedMs: layer.estimatedMs, lastMs: layer.estimate.lastMs })}`) : '';
     w(`${layer.name.padEnd(width)}  ${cost ? ACTION_PLAN[layer.action].padEnd(8) + cost : ACTION_PLAN[layer.action]}`);
     for (const r of layer.reasons) w(`${' '.repeat(width)}    - ${formatReason(r)}`);
+    const packages = packagesLine(layer);
+    if (packages) w(`${' '.repeat(width)}    ${packages}`);
     if (layer.estimate && layer.estimatedMs == null) w(chalk.dim(`${' '.repeat(width)}    (${layer.estimate.note})`));
   }
   if (report.layers.length === 0 && !report.error) w('(no layers)');

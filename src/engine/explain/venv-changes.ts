@@ -1,0 +1,90 @@
+// For a venv the next build keeps, what `uv sync` / `poetry sync` will change
+// in it, asked of the pinned tool in the layers without changing anything
+// (`--dry-run`, offline for uv, no plugins for Poetry, nothing built, a time
+// limit). For pip the venv is always made anew: the build report says what
+// differs from the last build.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runTool } from '../doctor/tool-run.js';
+import { pairChanges, type PackageChanges } from '../package-changes.js';
+import { plannedLayer, type ReadyPlan } from '../plan.js';
+
+const TIMEOUT_MS = 60_000;
+
+export type VenvForecast = { packages: PackageChanges; note: null } | { packages: null; note: string };
+
+/** null when the venv is not kept (made from the lock, or always new), so there is nothing to forecast. */
+export async function forecastVenv(plan: ReadyPlan, signal?: AbortSignal): Promise<VenvForecast | null> {
+  const venv = plannedLayer(plan.layers, 'venv');
+  if (venv.decision.action !== 'reuse') return null;
+  const pm = plan.analysis.packageManager;
+  if (pm === 'pip') return null;
+  const layersDir = plan.context.layersDir;
+  const venvDir = path.join(layersDir, 'venv');
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'pybp-explain-'));
+  try {
+    const env: Record<string, string> = { ...plan.context.baseEnv, PATH: `${path.join(venvDir, 'bin')}:${plan.context.baseEnv.PATH ?? ''}` };
+    let argv: string[];
+    if (pm === 'uv') {
+      if (plannedLayer(plan.layers, 'uv').decision.action !== 'reuse') return { packages: null, note: 'uv itself is reinstalled first, so pybp did not ask it' };
+      argv = [path.join(layersDir, 'uv', 'bin', 'uv'), 'sync', '--dry-run', '--locked', '--no-default-groups', '--offline', '--no-install-project', '--color', 'never'];
+      Object.assign(env, {
+        UV_PROJECT_ENVIRONMENT: venvDir,
+        UV_PYTHON: path.join(venvDir, 'bin', 'python'),
+        UV_PYTHON_DOWNLOADS: 'never',
+        UV_CACHE_DIR: path.join(scratch, 'uv-cache'),
+      });
+    } else {
+      if (plannedLayer(plan.layers, 'poetry').decision.action !== 'reuse') return { packages: null, note: 'Poetry itself is reinstalled first, so pybp did not ask it' };
+      argv = [path.join(layersDir, 'python', 'bin', 'python3'), '-m', 'poetry', '--no-plugins', '--no-interaction', '--no-ansi', 'sync', '--dry-run', '--only', 'main', '--no-root'];
+      Object.assign(env, {
+        VIRTUAL_ENV: venvDir,
+        PYTHONUSERBASE: path.join(layersDir, 'poetry'),
+        LD_LIBRARY_PATH: path.join(layersDir, 'python', 'lib'),
+        POETRY_CACHE_DIR: path.join(scratch, 'poetry-cache'),
+      });
+    }
+    const result = await runTool(argv, { cwd: plan.context.appDir, env, timeoutMs: TIMEOUT_MS, signal });
+    const tool = pm === 'uv' ? 'uv sync --dry-run' : 'poetry sync --dry-run';
+    if (result.kind !== 'exited') return { packages: null, note: `${tool} did not answer (${result.kind})` };
+    if (result.code !== 0) return { packages: null, note: `${tool} failed: ${lastLine(result.output)}` };
+    return { packages: pm === 'uv' ? parseUvDryRun(result.output) : parsePoetryDryRun(result.output), note: null };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** uv's plan: ` + name==version` to install, ` - name==version` to uninstall. */
+export function parseUvDryRun(output: string): PackageChanges {
+  const added: Array<{ name: string; version: string }> = [];
+  const removed: Array<{ name: string; version: string }> = [];
+  for (const line of output.split('\n')) {
+    const m = /^\s*([+-])\s+([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)/.exec(line);
+    if (!m) continue;
+    (m[1] === '+' ? added : removed).push({ name: m[2], version: m[3] });
+  }
+  return pairChanges(added, removed);
+}
+
+/** Poetry's plan: `- Installing name (v)`, `- Updating name (a -> b)`, `- Downgrading …`, `- Removing name (v)`. */
+export function parsePoetryDryRun(output: string): PackageChanges {
+  const changes: PackageChanges = { add: [], remove: [], change: [] };
+  for (const line of output.split('\n')) {
+    const m = /^\s*-\s+(Installing|Updating|Downgrading|Removing)\s+([A-Za-z0-9][A-Za-z0-9._-]*)\s+\(([^)]+)\)(.*)$/.exec(line);
+    // "- Installing click (8.3.0): Skipped for the following reason: Already installed"
+    if (!m || /skipped/i.test(m[4])) continue;
+    const [, verb, name, versions] = m;
+    if (verb === 'Installing') changes.add.push({ name, version: versions.trim() });
+    else if (verb === 'Removing') changes.remove.push({ name, version: versions.trim() });
+    else {
+      const [from, to] = versions.split(/\s*->\s*/);
+      changes.change.push({ name, from: from.trim(), to: (to ?? '').trim() });
+    }
+  }
+  return changes;
+}
+
+function lastLine(output: string): string {
+  return output.trim().split('\n').filter((l) => l.trim() !== '').slice(-1)[0]?.trim() ?? 'no output';
+}
