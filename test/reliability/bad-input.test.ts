@@ -52,9 +52,9 @@ const bytes = (...b: number[]) => Buffer.from(b);
 
 const INPUT_CASES: InputCase[] = [
   { name: '.python-version is binary (not UTF-8)', setup: (a) => writeFile(join(a, '.python-version'), bytes(0xff, 0xfe, 0x00, 0x33, 0x2e, 0x31, 0x32, 0x80)), expect: { code: 'python-version-file-unreadable', shows: 'UTF-8' } },
-  { name: '.python-version of 20 MB on one line', setup: (a) => writeFile(join(a, '.python-version'), 'x'.repeat(20_000_000)), expect: { code: 'python-version-invalid', shows: 'more characters' } },
-  { name: '.python-version of 20 MB of version lines', setup: (a) => writeFile(join(a, '.python-version'), '3.12\n'.repeat(4_000_000)), expect: { code: 'python-version-multiple', shows: 'more lines' } },
-  { name: '.python-version over 2 GiB (sparse)', setup: async (a) => { await writeFile(join(a, '.python-version'), ''); await truncate(join(a, '.python-version'), 3 * 1024 ** 3); }, expect: { code: 'python-version-file-unreadable' } },
+  { name: '.python-version of 20 MB on one line', setup: (a) => writeFile(join(a, '.python-version'), 'x'.repeat(20_000_000)), expect: { code: 'app-file-too-large', shows: 'at most 64 KiB' } },
+  { name: '.python-version of 20 MB of version lines', setup: (a) => writeFile(join(a, '.python-version'), '3.12\n'.repeat(4_000_000)), expect: { code: 'app-file-too-large', shows: 'at most 64 KiB' } },
+  { name: '.python-version over 2 GiB (sparse)', setup: async (a) => { await writeFile(join(a, '.python-version'), ''); await truncate(join(a, '.python-version'), 3 * 1024 ** 3); }, expect: { code: 'app-file-too-large', shows: '3072 MiB' } },
   { name: '.python-version with a BOM (kept by the buildpack\'s trim)', setup: (a) => writeFile(join(a, '.python-version'), '\uFEFF3.12\n'), expect: { code: 'python-version-invalid', shows: '\uFFFD3.12' } },
   { name: '.python-version with a NUL byte', setup: (a) => writeFile(join(a, '.python-version'), '3.12\u0000\n'), expect: { code: 'python-version-invalid', shows: '3.12\uFFFD' } },
   { name: '.python-version with CRLF line ends (accepted)', setup: (a) => writeFile(join(a, '.python-version'), '# pinned\r\n3.12\r\n'), expect: { requested: '3.12', packageManager: 'pip' } },

@@ -71,6 +71,8 @@ export function run(
     const err: Buffer[] = [];
     child.stdout!.on('data', (d: Buffer) => out.push(d));
     child.stderr!.on('data', (d: Buffer) => err.push(d));
+    // A command that exits without reading its input closes the pipe: its exit status says what happened, not EPIPE.
+    child.stdin!.on('error', () => undefined);
     child.stdin!.end(options.input ?? '');
     child.on('error', reject);
     void tracked.exited.then(({ code, signal, killedAtEnd }) => {
