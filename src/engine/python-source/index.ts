@@ -29,12 +29,14 @@ export interface InstallPythonLayerOptions {
   onProgress?: (msg: string) => void;
   /** Where the requested version came from: '.python-version' or 'buildpack default'. */
   origin: string;
+  /** pybp's read-only copies of local interpreters (see pristine.ts); default under $XDG_CACHE_HOME/pybp. */
+  interpreterCache?: string | null;
 }
 
 export interface InstallPythonLayerResult {
   /** Disk use of the layer, each hard-linked inode counted once. */
   sizeBytes: number;
-  method: 'hardlink' | 'copy' | 'download';
+  method: 'hardlink' | 'reflink' | 'copy' | 'download';
 }
 
 /** Fills the empty `layerDir` with the chosen interpreter. On failure the directory is left empty again. */
@@ -48,6 +50,7 @@ export async function installPythonLayer(
     const { sizeBytes, method } = await installLocalInterpreter(choice.interpreter, layerDir, {
       signal: opts.signal,
       onProgress: opts.onProgress,
+      interpreterCache: opts.interpreterCache,
     });
     return { sizeBytes, method };
   }

@@ -8,16 +8,18 @@
 // buildpack's Python has no pip on PATH. site-packages stays empty so the
 // source's own pip and whatever else was installed into it don't leak in.
 //
-// The source is only ever read: files are hard-linked (same inode, no data
-// written) or copied, never opened for writing or chmod-ed.
+// The source is only ever read, and the layer never shares a file with it:
+// files are reflinked, hard-linked to pybp's own read-only copy of the
+// interpreter, or copied (see pristine.ts). So nothing done to the layer, by a
+// build or by `pybp run`, can change the user's interpreter.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { PybpError } from '../errors.js';
 import { interruptedError } from '../interrupted.js';
 import type { LocalInterpreter } from './discover.js';
+import { createSafePlacer, defaultInterpreterCache, pristineDirFor, type PlacementStrategy } from './pristine.js';
 import {
-  createFilePlacer,
   emptyDirectory,
   emptyStats,
   ensureEmptyDirectory,
@@ -37,12 +39,20 @@ export interface LocalInstallOptions {
   onProgress?: (msg: string) => void;
   /** Replaces fs.linkSync (tests use it to force the copy fallback). */
   link?: LinkSyncFn;
+  /**
+   * Where pybp keeps its read-only copies of interpreters (default: $XDG_CACHE_HOME/pybp/interpreters,
+   * or ~/.cache/pybp/interpreters); null copies every file into the layer instead.
+   */
+  interpreterCache?: string | null;
 }
 
 export interface LocalInstallResult {
   sizeBytes: number;
-  method: 'hardlink' | 'copy';
+  /** hardlink: every file linked to pybp's read-only copy; reflink: copy-on-write clones; copy: at least one real copy. */
+  method: 'hardlink' | 'reflink' | 'copy';
   stats: TreeStats;
+  /** Files copied into pybp's copy of the interpreter for this layer (0 when it was complete). */
+  pristineCopied: number;
 }
 
 export async function installLocalInterpreter(
@@ -51,10 +61,13 @@ export async function installLocalInterpreter(
   opts: LocalInstallOptions = {},
 ): Promise<LocalInstallResult> {
   await ensureEmptyDirectory(layerDir);
-  opts.onProgress?.(`Linking Python ${interpreter.version} from ${interpreter.prefix}`);
+  opts.onProgress?.(`Placing Python ${interpreter.version} from ${interpreter.prefix}`);
+  const cacheRoot = opts.interpreterCache === undefined ? defaultInterpreterCache() : opts.interpreterCache;
+  const pristineDir = cacheRoot === null ? null : pristineDirFor(cacheRoot, interpreter.prefix, interpreter.version);
+  const placer = createSafePlacer({ sourceRoot: interpreter.prefix, pristineDir, layerDir, link: opts.link });
   const ctx: MirrorContext = {
     slicer: new TimeSlicer(opts.signal),
-    placer: createFilePlacer(opts.link),
+    placer,
     stats: emptyStats(),
     seenInodes: new Set(),
     sourceRoot: interpreter.prefix,
@@ -69,13 +82,33 @@ export async function installLocalInterpreter(
     throw copyError(interpreter, layerDir, error, opts.signal);
   }
   const { stats } = ctx;
-  const method = stats.copied > 0 ? 'copy' : 'hardlink';
-  opts.onProgress?.(
-    method === 'hardlink'
-      ? `Linked ${stats.files} files from ${interpreter.prefix}`
-      : `Copied ${stats.copied} of ${stats.files} files from ${interpreter.prefix} (hard links were not possible)`,
-  );
-  return { sizeBytes: stats.bytes, method, stats };
+  stats.hardlinked -= placer.counts.linkFallbacks;
+  stats.copied += placer.counts.linkFallbacks;
+  const strategy = placer.strategy();
+  const method = strategy === 'reflink' ? 'reflink' : stats.copied > 0 ? 'copy' : 'hardlink';
+  const pristineCopied = placer.counts.pristineCopied;
+  opts.onProgress?.(placedMessage(method, strategy, stats, pristineCopied, interpreter.prefix, pristineDir));
+  return { sizeBytes: stats.bytes, method, stats, pristineCopied };
+}
+
+function placedMessage(
+  method: LocalInstallResult['method'],
+  strategy: PlacementStrategy | null,
+  stats: TreeStats,
+  pristineCopied: number,
+  prefix: string,
+  pristineDir: string | null,
+): string {
+  if (method === 'reflink') return `Cloned ${stats.files} files from ${prefix} (copy-on-write: the layer's files are its own)`;
+  if (method === 'hardlink') {
+    const fresh = pristineCopied > 0 ? `, after copying ${pristineCopied} new or changed files into it` : '';
+    return `Linked ${stats.files} files to pybp's read-only copy of ${prefix} in ${pristineDir}${fresh}`;
+  }
+  const why =
+    strategy === 'copy'
+      ? `pybp's copy of the interpreter ${pristineDir ? `(${pristineDir}) is on another file system or can't be written` : 'is turned off'}`
+      : 'hard links were not possible for every file';
+  return `Copied ${stats.copied} of ${stats.files} files from ${prefix} (${why})`;
 }
 
 async function populate(interpreter: LocalInterpreter, layerDir: string, ctx: MirrorContext): Promise<void> {

@@ -1,8 +1,7 @@
-// Mirrors a directory tree with hard links. A Python installation is about
-// 9,000 files and 300 MB; linking them costs a fraction of copying, and the
-// layer then takes no extra disk space. Where links are impossible (another
-// file system, fs.protected_hardlinks, a link-count limit) files are copied,
-// as a reflink when the file system can.
+// Mirrors a directory tree, placing each file with a FilePlacer (hard links to
+// pybp's read-only copy, reflinks or copies: see pristine.ts). A Python
+// installation is about 9,000 files and 300 MB; linking them costs a fraction
+// of copying, and the layer then takes no extra disk space.
 //
 // The walk uses synchronous calls in time slices rather than fs.promises with
 // many operations in flight: for thousands of tiny metadata operations the
@@ -15,12 +14,11 @@
 import type { Dirent } from 'node:fs';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createLimiter } from './limiter.js';
 import { faultPoint } from '../fault.js';
 
 /** Longest stretch of synchronous file-system work before the event loop gets a turn. */
 export const SLICE_MS = 8;
-/** Copies in flight at once when links are impossible. */
+/** Copies in flight at once (into pybp's copy of an interpreter, or into a layer). */
 export const COPY_PARALLELISM = 8;
 
 /** Hands the event loop a turn every SLICE_MS, and notices an abort between any two operations. */
@@ -54,47 +52,10 @@ export type LinkSyncFn = (existingPath: string, newPath: string) => void;
 
 /** Links single files, or starts a copy where links cannot work. */
 export interface FilePlacer {
-  place(src: string, dst: string): PlaceMethod;
+  /** `srcStat` is the source's stat when the caller has it already. */
+  place(src: string, dst: string, srcStat?: fs.Stats): PlaceMethod;
   /** Waits for every copy started so far; rejects with the first copy failure. */
   settle(): Promise<void>;
-}
-
-// Errors after which a copy will do. EXDEV and the "not supported" ones hold
-// for every file, so after the first one linking is not attempted again.
-const FALLBACK_ERRORS = new Set(['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP']);
-const STICKY_ERRORS = new Set(['EXDEV', 'ENOTSUP', 'EOPNOTSUPP']);
-
-export function createFilePlacer(link: LinkSyncFn = fs.linkSync): FilePlacer {
-  let linksImpossible = false;
-  const limit = createLimiter(COPY_PARALLELISM);
-  const copies: Array<Promise<void>> = [];
-  let firstFailure: { error: unknown } | undefined;
-  return {
-    place(src, dst) {
-      if (!linksImpossible) {
-        try {
-          link(src, dst);
-          return 'hardlink';
-        } catch (error) {
-          const code = errnoCode(error);
-          if (!code || !FALLBACK_ERRORS.has(code)) throw error;
-          if (STICKY_ERRORS.has(code)) linksImpossible = true;
-        }
-      }
-      if (firstFailure) throw firstFailure.error;
-      // copyFile gives the copy the source's mode; FICLONE falls back to a
-      // plain copy where the file system has no reflinks.
-      const copy = limit(() => fs.promises.copyFile(src, dst, fs.constants.COPYFILE_FICLONE)).catch((error: unknown) => {
-        firstFailure ??= { error };
-      });
-      copies.push(copy);
-      return 'copy';
-    },
-    async settle() {
-      await Promise.all(copies);
-      if (firstFailure) throw firstFailure.error;
-    },
-  };
 }
 
 export interface TreeStats {
@@ -165,7 +126,7 @@ export function placeFile(from: string, to: string, ctx: MirrorContext): void {
   // Where a full disk strikes a python layer made from a local interpreter (tests inject ENOSPC here).
   faultPoint('python-layer:file');
   const st = fs.statSync(from);
-  const method = ctx.placer.place(from, to);
+  const method = ctx.placer.place(from, to, st);
   ctx.stats.files++;
   if (method === 'hardlink') ctx.stats.hardlinked++;
   else ctx.stats.copied++;

@@ -12,6 +12,7 @@ import {
   type PythonSourceChoice,
 } from '../../../src/engine/python-source/index.js';
 import { installLocalInterpreter, sharedLibraryPattern } from '../../../src/engine/python-source/install-local.js';
+import { pristineDirFor } from '../../../src/engine/python-source/pristine.js';
 import { listTree, makeFakePython, snapshotTree, tempDir } from './fake-python.js';
 
 const PYENV_ROOT = process.env.PYBP_TEST_PYENV_ROOT ?? path.join(os.homedir(), '.pyenv');
@@ -35,17 +36,19 @@ function fakeInterpreter(prefix: string, version: string): LocalInterpreter {
 describe('installPythonLayer from a fake interpreter', () => {
   let root: string;
   let prefix: string;
+  let cache: string;
   let before: Map<string, string>;
   beforeAll(() => {
     root = tempDir('install-fake');
     prefix = makeFakePython(path.join(root, 'src', '3.12.5'), '3.12.5');
+    cache = path.join(root, 'cache');
     before = snapshotTree(prefix);
   });
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('lays the layer out like the buildpack\'s archive', async () => {
     const layer = path.join(root, 'layers', 'python');
-    const result = await installPythonLayer(localChoice(fakeInterpreter(prefix, '3.12.5')), layer, { origin: '.python-version' });
+    const result = await installPythonLayer(localChoice(fakeInterpreter(prefix, '3.12.5')), layer, { origin: '.python-version', interpreterCache: cache });
     expect(result.method).toBe('hardlink');
     expect(listTree(layer)).toEqual([
       'bin/',
@@ -84,10 +87,17 @@ describe('installPythonLayer from a fake interpreter', () => {
     expect(fs.readlinkSync(path.join(layer, 'bin', 'python3'))).toBe('python3.12');
     expect(fs.readlinkSync(path.join(layer, 'lib', 'python3.12', 'os_alias.py'))).toBe('os.py');
     expect(fs.readFileSync(path.join(layer, 'lib', 'python3.12', 'os_alias.py'), 'utf8')).toBe('# os\n');
-    // The same inodes: nothing was copied.
+    // Linked to pybp's read-only copy, never to the source's files.
     const ino = (p: string) => fs.statSync(p).ino;
-    expect(ino(path.join(layer, 'bin', 'python3.12'))).toBe(ino(path.join(prefix, 'bin', 'python3.12')));
-    expect(ino(path.join(layer, 'lib', 'python3.12', 'os.py'))).toBe(ino(path.join(prefix, 'lib', 'python3.12', 'os.py')));
+    const pristine = pristineDirFor(cache, prefix, '3.12.5');
+    for (const rel of ['bin/python3.12', 'lib/python3.12/os.py', 'lib/libpython3.12.so.1.0']) {
+      expect(ino(path.join(layer, rel))).not.toBe(ino(path.join(prefix, rel)));
+      expect(ino(path.join(layer, rel))).toBe(ino(path.join(pristine, rel)));
+      expect(fs.statSync(path.join(layer, rel)).mode & 0o222).toBe(0);
+      expect(fs.statSync(path.join(layer, rel)).mtimeMs).toBeCloseTo(fs.statSync(path.join(prefix, rel)).mtimeMs, 0);
+    }
+    expect(fs.statSync(path.join(layer, 'bin', 'python3.12')).mode & 0o777).toBe(0o555);
+    expect(execFileSync(path.join(layer, 'bin', 'python3.12'), { encoding: 'utf8' })).toBe('3.12.5\n');
     // pkg-config files name the layer, in a file of their own.
     const pc = path.join(layer, 'lib', 'pkgconfig', 'python-3.12.pc');
     expect(fs.readFileSync(pc, 'utf8')).toBe(`prefix=${layer}\nexec_prefix=\${prefix}\nincludedir=\${prefix}/include\n`);
@@ -107,7 +117,7 @@ describe('installPythonLayer from a fake interpreter', () => {
       attempts++;
       throw Object.assign(new Error('cross-device link'), { code: 'EXDEV' });
     };
-    const result = await installLocalInterpreter(fakeInterpreter(prefix, '3.12.5'), layer, { link });
+    const result = await installLocalInterpreter(fakeInterpreter(prefix, '3.12.5'), layer, { link, interpreterCache: cache });
     expect(result.method).toBe('copy');
     expect(attempts).toBe(1);
     const exe = path.join(layer, 'bin', 'python3.12');
@@ -122,7 +132,7 @@ describe('installPythonLayer from a fake interpreter', () => {
       if (from.endsWith('os.py')) throw Object.assign(new Error('operation not permitted'), { code: 'EPERM' });
       fs.linkSync(from, to);
     };
-    const result = await installLocalInterpreter(fakeInterpreter(prefix, '3.12.5'), layer, { link });
+    const result = await installLocalInterpreter(fakeInterpreter(prefix, '3.12.5'), layer, { link, interpreterCache: cache });
     expect(result.method).toBe('copy');
     expect(result.stats.copied).toBe(1);
     expect(result.stats.hardlinked).toBeGreaterThan(5);
@@ -131,9 +141,11 @@ describe('installPythonLayer from a fake interpreter', () => {
   it('copies across file systems for real (tmpfs /dev/shm)', async () => {
     const layer = fs.mkdtempSync('/dev/shm/pybp-layer-');
     try {
-      const result = await installPythonLayer(localChoice(fakeInterpreter(prefix, '3.12.5')), layer, { origin: '.python-version' });
+      const result = await installPythonLayer(localChoice(fakeInterpreter(prefix, '3.12.5')), layer, { origin: '.python-version', interpreterCache: cache });
       expect(result.method).toBe('copy');
       expect(fs.readFileSync(path.join(layer, 'lib', 'python3.12', 'os.py'), 'utf8')).toBe('# os\n');
+      // A copy of its own: writable by its owner, like any copied file.
+      expect(fs.statSync(path.join(layer, 'lib', 'python3.12', 'os.py')).ino).not.toBe(fs.statSync(path.join(prefix, 'lib', 'python3.12', 'os.py')).ino);
     } finally {
       fs.rmSync(layer, { recursive: true, force: true });
     }
@@ -145,7 +157,7 @@ describe('installPythonLayer from a fake interpreter', () => {
       if (from.endsWith('__init__.py')) throw Object.assign(new Error('I/O error'), { code: 'EIO' });
       fs.linkSync(from, to);
     };
-    const error = (await installLocalInterpreter(fakeInterpreter(prefix, '3.12.5'), layer, { link }).catch((e: unknown) => e)) as PybpError;
+    const error = (await installLocalInterpreter(fakeInterpreter(prefix, '3.12.5'), layer, { link, interpreterCache: cache }).catch((e: unknown) => e)) as PybpError;
     expect(error).toBeInstanceOf(PybpError);
     expect(error.code).toBe('python-copy-failed');
     expect(error.message).toContain('I/O error');
@@ -164,6 +176,7 @@ describe('installPythonLayer from a fake interpreter', () => {
     const error = (await installLocalInterpreter(fakeInterpreter(prefix, '3.12.5'), layer, {
       link,
       signal: controller.signal,
+      interpreterCache: cache,
     }).catch((e: unknown) => e)) as PybpError;
     expect(error.code).toBe('interrupted');
     expect(fs.readdirSync(layer)).toEqual([]);
@@ -173,10 +186,83 @@ describe('installPythonLayer from a fake interpreter', () => {
     const layer = path.join(root, 'full', 'python');
     fs.mkdirSync(layer, { recursive: true });
     fs.writeFileSync(path.join(layer, 'leftover'), 'x');
-    await expect(installPythonLayer(localChoice(fakeInterpreter(prefix, '3.12.5')), layer, { origin: '.python-version' })).rejects.toThrow(
+    await expect(installPythonLayer(localChoice(fakeInterpreter(prefix, '3.12.5')), layer, { origin: '.python-version', interpreterCache: cache })).rejects.toThrow(
       /not empty/,
     );
     expect(fs.readdirSync(layer)).toEqual(['leftover']);
+  });
+});
+
+describe('the layer never shares a file with the source', () => {
+  let root: string;
+  let prefix: string;
+  let cache: string;
+  let n = 0;
+  const install = async (opts: { interpreterCache?: string | null } = {}) => {
+    const layer = path.join(root, 'layers', `python-${++n}`);
+    const result = await installLocalInterpreter(fakeInterpreter(prefix, '3.12.5'), layer, { interpreterCache: cache, ...opts });
+    return { layer, result };
+  };
+  const osPy = (dir: string) => path.join(dir, 'lib', 'python3.12', 'os.py');
+  const ino = (p: string) => fs.statSync(p).ino;
+
+  beforeAll(() => {
+    root = tempDir('install-private');
+    prefix = makeFakePython(path.join(root, 'src', '3.12.5'), '3.12.5');
+    cache = path.join(root, 'cache');
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('a write through a layer file never reaches the source, and the next layer is made from the source again', async () => {
+    const before = snapshotTree(prefix);
+    const first = await install();
+    // Root may write to a read-only file; anyone else gets EACCES.
+    let wrote: boolean;
+    try {
+      fs.appendFileSync(osPy(first.layer), 'injected = True\n');
+      wrote = true;
+    } catch (error) {
+      expect((error as NodeJS.ErrnoException).code).toBe('EACCES');
+      wrote = false;
+    }
+    expect(wrote).toBe(process.getuid?.() === 0);
+    expect(snapshotTree(prefix)).toEqual(before);
+
+    const second = await install();
+    expect(fs.readFileSync(osPy(second.layer), 'utf8')).toBe('# os\n');
+    // Only a written file is copied again, to a new inode; the first layer keeps what was written to it.
+    expect(second.result.pristineCopied).toBe(wrote ? 1 : 0);
+    expect(ino(osPy(second.layer)) === ino(osPy(first.layer))).toBe(!wrote);
+    expect(snapshotTree(prefix)).toEqual(before);
+  });
+
+  it('a copy whose write bits were turned back on is made again', async () => {
+    const first = await install();
+    fs.chmodSync(osPy(first.layer), 0o644);
+    const second = await install();
+    expect(second.result.pristineCopied).toBe(1);
+    expect(fs.statSync(osPy(second.layer)).mode & 0o777).toBe(0o444);
+  });
+
+  it('follows a changed source (a reinstall): new layers get the new file, older ones keep theirs', async () => {
+    const old = await install();
+    fs.writeFileSync(osPy(prefix), '# os, reinstalled\n');
+    const now = new Date(Date.now() + 5000);
+    fs.utimesSync(osPy(prefix), now, now);
+    const fresh = await install();
+    expect(fresh.result.pristineCopied).toBe(1);
+    expect(fs.readFileSync(osPy(fresh.layer), 'utf8')).toBe('# os, reinstalled\n');
+    expect(fs.readFileSync(osPy(old.layer), 'utf8')).toBe('# os\n');
+  });
+
+  it('copies every file when pybp\'s copy can\'t be made (cache under a file) or is turned off', async () => {
+    for (const interpreterCache of [path.join(prefix, 'bin', 'python3.12', 'cache'), null]) {
+      const { layer, result } = await install({ interpreterCache });
+      expect(result.method).toBe('copy');
+      expect(result.stats.hardlinked).toBe(0);
+      expect(ino(osPy(layer))).not.toBe(ino(osPy(prefix)));
+      expect(fs.readFileSync(osPy(layer), 'utf8')).toBe(fs.readFileSync(osPy(prefix), 'utf8'));
+    }
   });
 });
 
@@ -226,17 +312,22 @@ describe('installPythonLayer from the real pyenv 3.12.1', () => {
     const found = await findLocalInterpreters({ major: 3, minor: 12 }, { pyenvRoot: PYENV_ROOT, env: { PATH: '' }, home: root });
     interpreter = found.find((i) => i.version === '3.12.1')!;
     before = stable(snapshotTree(interpreter.prefix));
-    result = await installPythonLayer(localChoice(interpreter), layer, { origin: '.python-version', onProgress: (m) => progress.push(m) });
+    result = await installPythonLayer(localChoice(interpreter), layer, {
+      origin: '.python-version',
+      onProgress: (m) => progress.push(m),
+      interpreterCache: path.join(root, 'cache'),
+    });
   });
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   const env = () => ({ PATH: '/usr/bin:/bin', LD_LIBRARY_PATH: path.join(layer, 'lib'), HOME: root, LANG: 'C.UTF-8' });
 
-  it('links every file and reports the layer size', async () => {
+  it('links every file to pybp\'s copy and reports the layer size', async () => {
     expect(result.method).toBe('hardlink');
     expect(result.sizeBytes).toBe(await layerSizeBytes(layer));
     expect(result.sizeBytes).toBeGreaterThan(50 * 1024 * 1024);
-    expect(progress[0]).toBe(`Linking Python 3.12.1 from ${interpreter.prefix}`);
+    expect(progress[0]).toBe(`Placing Python 3.12.1 from ${interpreter.prefix}`);
+    expect(progress.at(-1)).toMatch(/^Linked \d+ files to pybp's read-only copy of .*, after copying \d+ new or changed files into it$/);
   });
 
   it('has no pip or other scripts in bin, and an empty site-packages', () => {
