@@ -19,7 +19,7 @@ import { afterAll } from 'vitest';
 import { NETWORK_HOST_VARS } from '../../src/engine/build-env.js';
 import { repoRoot } from './cache.js';
 import { ChildrenClosedError, spawnChild } from './children.js';
-import { withLoopback } from './env.js';
+import { hermeticCacheHome, withLoopback } from './env.js';
 
 export { repoRoot };
 export const pybpBin = path.join(repoRoot, 'dist', 'cli.js');
@@ -52,6 +52,8 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): Record<s
   env.PATH ??= '/usr/local/bin:/usr/bin:/bin';
   env.HOME = cleanHome();
   env.PYENV_ROOT = process.env.PYENV_ROOT || path.join(homedir(), '.pyenv');
+  // pybp's read-only interpreter copies: one for the whole run, not one per test file's HOME.
+  env.XDG_CACHE_HOME = hermeticCacheHome;
   env.NO_PROXY = withLoopback(process.env.NO_PROXY);
   env.no_proxy = withLoopback(process.env.no_proxy);
   env.CI = 'true';
