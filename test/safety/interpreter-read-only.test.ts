@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir, pythonPrefixFor } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { hermeticEnv } from '../support/env.js';
-import { BUILD_ENV_FLAGS, runCli } from '../e2e/pybp.js';
+import { runPybp } from '../support/cli.js';
+import { BUILD_ENV_FLAGS } from '../e2e/pybp.js';
 
 /** Every entry under `root`: type, mode and content hash (files) or target (links). */
 async function fingerprint(root: string): Promise<Map<string, string>> {
@@ -59,7 +59,7 @@ describe('the interpreter a python layer came from', () => {
   let root: string;
   let interpreter: string;
   let before: Map<string, string>;
-  let env: NodeJS.ProcessEnv;
+  let env: Record<string, string>;
   const isRoot = process.getuid?.() === 0;
 
   const makeApp = async (name: string) => {
@@ -70,12 +70,12 @@ describe('the interpreter a python layer came from', () => {
     return app;
   };
   const build = async (app: string) => {
-    const r = await runCli(['build', app, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS], { env });
+    const r = await runPybp(['build', app, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS], { env });
     const report = JSON.parse(r.stdout) as { status: string; python: { interpreter: string } };
     expect(r.code, r.stdout + r.stderr).toBe(0);
     return report;
   };
-  const run = (app: string, argv: string[]) => runCli(['run', app, '--', ...argv], { env });
+  const run = (app: string, argv: string[]) => runPybp(['run', app, '--', ...argv], { env });
 
   beforeAll(async () => {
     root = await makeTempDir('pybp interpreter-');
@@ -83,7 +83,7 @@ describe('the interpreter a python layer came from', () => {
     execFileSync('cp', ['-a', pythonPrefixFor('3.12'), interpreter]);
     before = await fingerprint(interpreter);
     // Only the copy can be found, and pybp's own copies go into this test's directory.
-    env = hermeticEnv({ CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', PYENV_ROOT: join(root, 'no-pyenv'), XDG_CACHE_HOME: join(root, 'cache') });
+    env = { PYENV_ROOT: join(root, 'no-pyenv'), XDG_CACHE_HOME: join(root, 'cache') };
   });
   afterAll(async () => {
     if (root) await rm(root, { recursive: true, force: true });
