@@ -119,7 +119,17 @@ export function journalUnreadableWarning(layersDir: string, problem: string): Wa
 }
 
 /** Where the interpreter comes from and what each layer's rule decides, given what the layers directory holds. */
-export async function planLayers(context: ProjectContext, analysis: ProjectAnalysis, store: StoreState): Promise<BuildPlan> {
+/**
+ * `runsAppCode`: only a build sets it (it runs the app's tools anyway).
+ * Without it (explain, and anything else that plans) no interpreter inside
+ * the app or named by its config is run to learn its version.
+ */
+export async function planLayers(
+  context: ProjectContext,
+  analysis: ProjectAnalysis,
+  store: StoreState,
+  mode: { runsAppCode?: boolean } = {},
+): Promise<BuildPlan> {
   const warnings: Warning[] = [...configWarnings(context.config), ...analysis.warnings];
   if (store.journal?.unreadable) warnings.push(journalUnreadableWarning(context.layersDir, store.journal.unreadable));
   const resolved = analysis.python.resolved;
@@ -139,6 +149,7 @@ export async function planLayers(context: ProjectContext, analysis: ProjectAnaly
         pyenvRoot: context.config.config.python.pyenvRoot,
         extraInterpreters: context.config.config.python.interpreters,
         env: context.hostEnv,
+        ...(mode.runsAppCode ? {} : { inspectOnly: { appDir: context.appDir } }),
       },
       urlTemplate: context.config.config.python.archiveUrlTemplate,
     });

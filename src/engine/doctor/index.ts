@@ -83,7 +83,7 @@ export async function runDoctor(options: ContextOptions, signal?: AbortSignal): 
   if (python !== null) {
     const resolved = python;
     const local = await attempt('python-interpreter', 'python version', () =>
-      checkLocalInterpreter({ python: resolved, config, hostEnv: env, target: options.target }),
+      checkLocalInterpreter({ appDir, python: resolved, config, hostEnv: env, target: options.target }),
     );
     checks.push(local.ok ? local.value.check : local.check);
     // An interpreter inside the app is never run by doctor.

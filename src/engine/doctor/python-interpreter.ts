@@ -14,11 +14,15 @@ const AREA = 'python version';
 
 export interface InterpreterCheck {
   check: DoctorCheck;
-  /** The interpreter binary a local build would use, when it is a local one. */
+  /**
+   * The interpreter binary a local build would use, when it is a local one
+   * that doctor may run (e.g. hand to uv): never one the app's config names.
+   */
   executable: string | null;
 }
 
 export async function checkLocalInterpreter(args: {
+  appDir: string;
   python: ResolvedPython;
   config: LoadedConfig;
   hostEnv: NodeJS.ProcessEnv;
@@ -35,7 +39,13 @@ export async function checkLocalInterpreter(args: {
       source: config.config.python.source,
       target,
       hostIsTarget: isBuildpackTarget(hostTarget()),
-      search: { pyenvRoot: config.config.python.pyenvRoot, extraInterpreters: config.config.python.interpreters, env: args.hostEnv },
+      search: {
+        pyenvRoot: config.config.python.pyenvRoot,
+        extraInterpreters: config.config.python.interpreters,
+        env: args.hostEnv,
+        // doctor runs nothing from the app, nor anything its config names
+        inspectOnly: { appDir: args.appDir },
+      },
       urlTemplate: config.config.python.archiveUrlTemplate,
     });
   } catch (err) {
@@ -60,7 +70,8 @@ export async function checkLocalInterpreter(args: {
     return { check: pass(ID, AREA, `A local build downloads Heroku's Python ${python.resolved} archive (no local ${python.resolved}).`), executable: null };
   }
   const interpreter = choice.interpreter!;
-  const executable = interpreter.executable;
+  const namedByConfig = interpreter.origin === 'config' || (interpreter.origin === 'pyenv' && config.config.python.pyenvRoot !== undefined);
+  const executable = namedByConfig ? null : interpreter.executable;
   if (choice.substituted) {
     return {
       check: pass(

@@ -111,7 +111,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     // toml that cannot be read, so that must not stop it.
     const read = options.clearCache ? { ok: true as const, store: EMPTY_STORE } : await readStoreOrError(context.layersDir);
     if (!read.ok) throw new PybpError(read.error);
-    plan = await planLayers(context, analysis, read.store);
+    plan = await planLayers(context, analysis, read.store, { runsAppCode: true });
     // Recovery has removed an unreadable journal by now; the warning about it still stands.
     if (journal?.unreadable) plan.warnings.unshift(journalUnreadableWarning(context.layersDir, journal.unreadable));
     if (!plan.ok) throw new PybpError(plan.error);

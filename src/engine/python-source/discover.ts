@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readAppText } from '../app-file.js';
 import {
   compareNewestFirst,
   minorName,
@@ -36,6 +37,14 @@ export interface InterpreterSearchOptions {
   env?: NodeJS.ProcessEnv;
   /** Home directory; default $HOME, then the OS's idea of it. */
   home?: string;
+  /**
+   * Set by explain and doctor, which run nothing from the app: an interpreter
+   * inside this directory, or named by the app's config (`extraInterpreters`,
+   * `pyenvRoot`), is never run to ask its version. One with a patchlevel.h
+   * is still found (reading a header runs nothing); one without is listed in
+   * `searched` as not inspected.
+   */
+  inspectOnly?: { appDir: string };
 }
 
 export interface InterpreterSearch {
@@ -52,6 +61,7 @@ export async function findLocalInterpreters(minor: MinorVersion, opts: Interpret
 export async function searchLocalInterpreters(minor: MinorVersion, opts: InterpreterSearchOptions = {}): Promise<InterpreterSearch> {
   const env = opts.env ?? process.env;
   const home = opts.home ?? (env.HOME || os.homedir());
+  const mayRun = await runPolicy(opts.inspectOnly);
   const dataHome = env.XDG_DATA_HOME || path.join(home, '.local', 'share');
   const binName = `python${minorName(minor)}`;
 
@@ -67,12 +77,12 @@ export async function searchLocalInterpreters(minor: MinorVersion, opts: Interpr
 
   // Order matters: when two places lead to the same executable, the earlier one names its origin.
   const groups: Array<Promise<GroupResult>> = [
-    searchConfig(opts.extraInterpreters ?? [], home, minor, env),
-    searchManaged('pyenv', path.join(pyenvRoot, 'versions'), any, minor, env),
-    searchManaged('uv', uvDir, uvAccept, minor, env),
-    searchManaged('asdf', asdfDir, any, minor, env),
-    searchManaged('mise', miseDir, any, minor, env),
-    searchPath(env, binName, minor),
+    searchConfig(opts.extraInterpreters ?? [], home, minor, env, mayRun(true)),
+    searchManaged('pyenv', path.join(pyenvRoot, 'versions'), any, minor, env, mayRun(opts.pyenvRoot !== undefined)),
+    searchManaged('uv', uvDir, uvAccept, minor, env, mayRun(false)),
+    searchManaged('asdf', asdfDir, any, minor, env, mayRun(false)),
+    searchManaged('mise', miseDir, any, minor, env, mayRun(false)),
+    searchPath(env, binName, minor, mayRun(false)),
   ];
   const results = await Promise.all(groups);
 
@@ -91,12 +101,49 @@ interface GroupResult {
   searched: string[];
 }
 
+/** Whether an interpreter binary (its real path) may be run to ask its version; a reason when not. */
+type MayRun = (executable: string) => true | string;
+
+/**
+ * The rule for one group of candidates: anything may run in a build; in
+ * explain/doctor, nothing the app's config names and nothing inside the app.
+ */
+async function runPolicy(inspectOnly: InterpreterSearchOptions['inspectOnly']): Promise<(namedByConfig: boolean) => MayRun> {
+  if (!inspectOnly) return () => () => true;
+  const appDir = await fs.promises.realpath(inspectOnly.appDir).catch(() => path.resolve(inspectOnly.appDir));
+  const inside = (p: string) => {
+    const rel = path.relative(appDir, p);
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  };
+  return (namedByConfig) => (executable) => {
+    if (inside(executable)) return 'not inspected: it is inside the app directory, and explain and doctor run nothing from the app';
+    if (namedByConfig) return "not inspected: the app's config names it, and explain and doctor run nothing the app's config names";
+    return true;
+  };
+}
+
 function defined<T>(x: T | undefined): x is T {
   return x !== undefined;
 }
 
-async function searchConfig(entries: string[], home: string, minor: MinorVersion, env: NodeJS.ProcessEnv): Promise<GroupResult> {
-  const probes = await Promise.all(entries.map((entry) => probeConfigEntry(expandHome(entry, home), minor, env)));
+type Probe = LocalInterpreter | { skipped: string } | undefined;
+
+function foundOf(probe: Probe): LocalInterpreter | undefined {
+  return probe && 'executable' in probe ? probe : undefined;
+}
+
+function skippedOf(probes: Probe[]): string[] {
+  return probes.flatMap((p) => (p && 'skipped' in p ? [p.skipped] : []));
+}
+
+async function searchConfig(
+  entries: string[],
+  home: string,
+  minor: MinorVersion,
+  env: NodeJS.ProcessEnv,
+  mayRun: MayRun,
+): Promise<GroupResult> {
+  const probes = await Promise.all(entries.map((entry) => probeConfigEntry(expandHome(entry, home), minor, env, mayRun)));
   return {
     found: probes.map((p) => p.found).filter(defined),
     searched: probes.map((p, i) => `python.interpreters: ${entries[i]} (${p.note})`),
@@ -109,22 +156,23 @@ async function searchManaged(
   accept: (name: string) => boolean,
   minor: MinorVersion,
   env: NodeJS.ProcessEnv,
+  mayRun: MayRun,
 ): Promise<GroupResult> {
   const names = await listDir(dir);
-  const probes = names.filter(accept).map((name) => probePrefix(path.join(dir, name), minor, origin, env));
+  const probes = await Promise.all(names.filter(accept).map((name) => probePrefix(path.join(dir, name), minor, origin, env, mayRun)));
   return {
-    found: (await Promise.all(probes)).filter(defined),
-    searched: [`${origin}: ${path.join(dir, '*', 'bin', `python${minorName(minor)}`)}`],
+    found: probes.map(foundOf).filter(defined),
+    searched: [`${origin}: ${path.join(dir, '*', 'bin', `python${minorName(minor)}`)}`, ...skippedOf(probes)],
   };
 }
 
-async function searchPath(env: NodeJS.ProcessEnv, binName: string, minor: MinorVersion): Promise<GroupResult> {
+async function searchPath(env: NodeJS.ProcessEnv, binName: string, minor: MinorVersion, mayRun: MayRun): Promise<GroupResult> {
   const dirs = [...new Set((env.PATH ?? '').split(path.delimiter).filter((d) => d !== '' && path.isAbsolute(d)))];
   // pyenv's shims resolve to themselves and fail the os.py check, so a shim never counts as an install.
-  const probes = dirs.map((dir) => probeBinary(path.join(dir, binName), minor, 'path', env));
+  const probes = await Promise.all(dirs.map((dir) => probeBinary(path.join(dir, binName), minor, 'path', env, mayRun)));
   return {
-    found: (await Promise.all(probes)).filter(defined),
-    searched: [`PATH: ${binName} in ${dirs.length} ${dirs.length === 1 ? 'directory' : 'directories'}`],
+    found: probes.map(foundOf).filter(defined),
+    searched: [`PATH: ${binName} in ${dirs.length} ${dirs.length === 1 ? 'directory' : 'directories'}`, ...skippedOf(probes)],
   };
 }
 
@@ -132,6 +180,7 @@ async function probeConfigEntry(
   given: string,
   minor: MinorVersion,
   env: NodeJS.ProcessEnv,
+  mayRun: MayRun,
 ): Promise<{ found?: LocalInterpreter; note: string }> {
   let st: fs.Stats;
   try {
@@ -139,26 +188,30 @@ async function probeConfigEntry(
   } catch {
     return { note: 'does not exist' };
   }
-  const found = st.isDirectory() ? await probePrefix(given, minor, 'config', env) : await probeBinary(given, minor, 'config', env);
+  const probe = st.isDirectory() ? await probePrefix(given, minor, 'config', env, mayRun) : await probeBinary(given, minor, 'config', env, mayRun);
+  const found = foundOf(probe);
   if (found) return { found, note: `Python ${found.version}` };
+  if (probe && 'skipped' in probe) return { note: probe.skipped };
   return { note: `no Python ${minorName(minor)} installation there` };
 }
 
 /** An installation directory holding bin/python3.Y. */
-async function probePrefix(dir: string, minor: MinorVersion, origin: InterpreterOrigin, env: NodeJS.ProcessEnv) {
-  return probeBinary(path.join(dir, 'bin', `python${minorName(minor)}`), minor, origin, env);
+async function probePrefix(dir: string, minor: MinorVersion, origin: InterpreterOrigin, env: NodeJS.ProcessEnv, mayRun: MayRun): Promise<Probe> {
+  return probeBinary(path.join(dir, 'bin', `python${minorName(minor)}`), minor, origin, env, mayRun);
 }
 
 /**
  * A binary whose real path sits in <prefix>/bin, with the standard library at
  * <prefix>/lib/python3.Y: the only layout the layer copy knows how to take.
+ * Its version comes from patchlevel.h, else from running it (when `mayRun` allows).
  */
 async function probeBinary(
   binary: string,
   minor: MinorVersion,
   origin: InterpreterOrigin,
   env: NodeJS.ProcessEnv,
-): Promise<LocalInterpreter | undefined> {
+  mayRun: MayRun,
+): Promise<Probe> {
   let executable: string;
   try {
     executable = await fs.promises.realpath(binary);
@@ -169,9 +222,12 @@ async function probeBinary(
   const prefix = path.dirname(path.dirname(executable));
   const y = minorName(minor);
   if (!(await isFile(path.join(prefix, 'lib', `python${y}`, 'os.py')))) return undefined;
-  const version =
-    (await readPatchlevelVersion(path.join(prefix, 'include', `python${y}`, 'patchlevel.h'))) ??
-    (await askInterpreterVersion(executable, env));
+  let version = await readPatchlevelVersion(path.join(prefix, 'include', `python${y}`, 'patchlevel.h'));
+  if (version === undefined) {
+    const allowed = mayRun(executable);
+    if (allowed !== true) return { skipped: `${executable}: ${allowed}` };
+    version = await askInterpreterVersion(executable, env);
+  }
   const parts: PythonVersionParts | undefined = version ? parsePythonVersion(version) : undefined;
   if (!version || !parts || parts.major !== minor.major || parts.minor !== minor.minor) return undefined;
   return { version, prefix, executable, origin };
@@ -179,7 +235,9 @@ async function probeBinary(
 
 async function readPatchlevelVersion(file: string): Promise<string | undefined> {
   try {
-    return versionFromPatchlevel(await fs.promises.readFile(file, 'utf8'));
+    // Bounded: the header may sit in an app (python.interpreters), where it could be a FIFO or a device.
+    const text = await readAppText(file, 'patchlevel-header');
+    return text === undefined ? undefined : versionFromPatchlevel(text);
   } catch {
     return undefined;
   }
