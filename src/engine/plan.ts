@@ -5,6 +5,7 @@
 // runs the same three, taking the layers lock before the last one.
 import type { ProjectAnalysis, Warning } from './analysis/types.js';
 import { analyzeProject } from './analysis/analyze.js';
+import { checkToolInputs } from './analysis/tool-inputs.js';
 import type { Assumptions } from './analysis/assumptions.js';
 import { formatRequested } from './analysis/python-version-file.js';
 import { ignoredCodeConfigMessage, type LoadedConfig } from './config.js';
@@ -66,7 +67,10 @@ export type Analysed = { ok: true; analysis: ProjectAnalysis } | { ok: false; er
 /** The app's own checks, in the buildpack's order; a project error is a value, pybp's bugs throw. */
 export async function analyse(context: ProjectContext, assume: Assumptions = {}): Promise<Analysed> {
   try {
-    return { ok: true, analysis: await analyzeProject(context.appDir, context.configVars, assume) };
+    const analysis = await analyzeProject(context.appDir, context.configVars, assume);
+    // The files the tools will read must be safe to hand them (a FIFO, a device): explain stops where the build would.
+    await checkToolInputs(context.appDir, analysis.packageManager);
+    return { ok: true, analysis };
   } catch (err) {
     if (!isPybpError(err)) throw err;
     return { ok: false, error: err.toData() };

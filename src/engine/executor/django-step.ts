@@ -1,27 +1,23 @@
 // Django's collectstatic (spec §11): runs only when Django is installed in
 // the venv, for every package manager.
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { checkAppFile } from '../app-file.js';
+import { entryExists } from '../fs-exists.js';
 import type { BuildContext } from './context.js';
 import { resolveOnPath } from './bundled-pip.js';
 import { toolFailure } from './tool-failure.js';
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function djangoStep(ctx: BuildContext): Promise<void> {
-  if (!(await exists(path.join(ctx.layerPath('venv'), 'bin', 'django-admin')))) return;
+  if (!(await entryExists(path.join(ctx.layerPath('venv'), 'bin'), 'django-admin'))) return;
   ctx.emit({ type: 'step-started', step: 'django', title: 'Generating Django static files' });
-  if (!(await exists(path.join(ctx.appDir, 'manage.py')))) {
+  const managePy = path.join(ctx.appDir, 'manage.py');
+  if (!(await entryExists(ctx.appDir, 'manage.py'))) {
     ctx.info('django', 'Skipping automatic static file generation since no Django manage.py file (or symlink to one) was found in the root directory of your application.');
     return;
   }
+  // python would block on a FIFO manage.py, or read a device forever: refused
+  // like any app file. (A directory goes to python, which fails as on Heroku.)
+  await checkAppFile(managePy, 'python-script', { directoryIsAbsent: true });
   const python = resolveOnPath('python', ctx.env);
   const probe = await ctx.run('django', [python, 'manage.py', 'help', 'collectstatic'], { capture: true });
   if (probe.code !== 0) {
