@@ -3,10 +3,12 @@ import type { DoctorReport } from '../engine/doctor/index.js';
 import { isPybpError } from '../engine/errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, chooseRenderer, type CommonFlags, planOptions } from './options.js';
+import { exitOnInterrupt } from './interrupt.js';
 import { printFatal } from './report-error.js';
 
 export async function doctorCommand(dir: string, flags: CommonFlags): Promise<number> {
   applyColorFlags(flags);
+  exitOnInterrupt('doctor', flags);
   let report: DoctorReport;
   try {
     report = await runDoctor(planOptions(dir, flags));

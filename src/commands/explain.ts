@@ -3,6 +3,7 @@ import { explainAnswer } from '../engine/explain/answer.js';
 import { isPybpError, PybpError } from '../engine/errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, chooseRenderer, type CommonFlags, planOptions } from './options.js';
+import { exitOnInterrupt } from './interrupt.js';
 import { printFatal } from './report-error.js';
 
 export interface ExplainFlags extends CommonFlags {
@@ -24,6 +25,7 @@ function question(flags: ExplainFlags): { assume: Assumptions; since?: string } 
 
 export async function explainCommand(dir: string, flags: ExplainFlags): Promise<number> {
   applyColorFlags(flags);
+  exitOnInterrupt('explain', flags);
   let report;
   try {
     report = await explainAnswer(planOptions(dir, flags), question(flags));

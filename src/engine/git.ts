@@ -18,6 +18,7 @@
 // no fetch. Submodules have their own config: `status` needs --ignore-submodules=all.
 
 import { spawn } from 'node:child_process';
+import { killOnExit } from './child-cleanup.js';
 
 export interface GitResult {
   code: number;
@@ -91,6 +92,7 @@ function spawnGit(dir: string, args: readonly string[], opts: GitOptions): Promi
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: TIMEOUT_MS,
     });
+    killOnExit(child);
     let stdout = '';
     let stderr = '';
     let overflow = false;

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readAppText } from '../app-file.js';
+import { killOnExit } from '../child-cleanup.js';
 import {
   compareNewestFirst,
   minorName,
@@ -246,12 +247,13 @@ async function readPatchlevelVersion(file: string): Promise<string | undefined> 
 /** Runs the interpreter isolated (-I) and without site (-S) so nothing but the core starts. */
 export function askInterpreterVersion(executable: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       executable,
       ['-I', '-S', '-c', 'import sys; sys.stdout.write(sys.version.split()[0])'],
       { env, timeout: 10_000, maxBuffer: 64 * 1024, encoding: 'utf8' },
       (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined),
     );
+    killOnExit(child);
   });
 }
 
