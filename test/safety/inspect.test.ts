@@ -5,69 +5,31 @@
 // interpreter, a git fsmonitor hook or filter, an app-root venv.py) appends
 // to a marker file when it runs, and each trap is also shown to work when
 // something does run it. FIFOs and devices must fail with their code; every
-// child here has a generous kill timer so a regression fails the test
-// instead of hanging it, but no test asserts on time.
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+// run has a generous kill timer so a regression fails the test instead of
+// hanging it, but no test asserts on time. Processes go through the tests'
+// one runner (test/support/cli.ts), which kills whatever a test leaves.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir } from '../support/apps.js';
+import { cliEnv, type CliResult, type RunningCli, runPybp, startPybp } from '../support/cli.js';
 import { testInfra } from '../support/context.js';
-import { hermeticEnv } from '../support/env.js';
-import { BUILD_ENV_FLAGS, cli, writeToolsConfig } from '../e2e/pybp.js';
+import { BUILD_ENV_FLAGS, writeToolsConfig } from '../e2e/pybp.js';
 import { CODE_CONFIG_FILES } from '../../src/engine/config.js';
 import { APP_FILE_LIMITS } from '../../src/engine/app-file.js';
 import { UV_VERSION } from '../../src/engine/versions.js';
 
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+type Outcome = CliResult;
+type Env = Record<string, string | undefined>;
 
 /** A command still running after this is killed and its test fails: a safety net, not a timing assertion. */
 const HANG_LIMIT_MS = 120_000;
 
-const live = new Set<ChildProcess>();
-afterEach(() => {
-  for (const child of live) killGroup(child.pid!);
-  live.clear();
-});
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // gone
-  }
-}
-
-const testEnv = (extra: Record<string, string | undefined> = {}) => hermeticEnv({ CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', ...extra });
-
-/** Starts pybp in its own process group; `done` settles when it exits. */
-function start(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; done: Promise<Outcome>; output: () => string } {
-  const child = spawn(process.execPath, [cli, ...args], { cwd: '/', env: opts.env ?? testEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  live.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const timer = setTimeout(() => killGroup(child.pid!), HANG_LIMIT_MS);
-  const done = new Promise<Outcome>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      live.delete(child);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  return { child, done, output: () => stdout + stderr };
-}
-
-const pybp = (args: string[], opts: { env?: NodeJS.ProcessEnv } = {}) => start(args, opts).done;
+const start = (args: string[], opts: { env?: Env } = {}): RunningCli => startPybp(args, { env: opts.env, timeoutMs: HANG_LIMIT_MS });
+const pybp = (args: string[], opts: { env?: Env } = {}): Promise<Outcome> => runPybp(args, { env: opts.env, timeoutMs: HANG_LIMIT_MS });
 
 function json<T>(outcome: Outcome): T {
   try {
@@ -96,9 +58,9 @@ interface BuildJson {
   warnings: Array<{ code: string; message: string }>;
 }
 
-async function until(what: string, condition: () => boolean | Promise<boolean>, child?: ChildProcess, output?: () => string): Promise<void> {
+async function until(what: string, condition: () => boolean | Promise<boolean>, cli?: RunningCli): Promise<void> {
   while (!(await condition())) {
-    if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(`the process ended before ${what}:\n${output?.() ?? ''}`);
+    if (cli && !cli.running) throw new Error(`pybp ended before ${what}:\n${cli.stdout}\n${cli.stderr}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -171,7 +133,7 @@ describe('explain and doctor run nothing from the app', () => {
     }
     expect(existsSync(marker)).toBe(false);
     // explain says why it did not look (when no other 3.12 stands in, the search list shows it).
-    const onlyThat = await pybp(['explain', app, '--json', '--python-source', 'local'], { env: testEnv({ HOME: root, PATH: '/usr/bin:/bin', PYENV_ROOT: join(root, 'none') }) });
+    const onlyThat = await pybp(['explain', app, '--json', '--python-source', 'local'], { env: { HOME: root, PATH: '/usr/bin:/bin', PYENV_ROOT: join(root, 'none') } });
     const error = json<{ error: ErrorJson & { details?: string[] } }>(onlyThat).error;
     expect(existsSync(marker)).toBe(false);
     expect(error.code).toBe('python-interpreter-not-found');
@@ -184,7 +146,7 @@ describe('explain and doctor run nothing from the app', () => {
     await makePipApp(app, { indexUrl: 'http://127.0.0.1:9/simple', python: '3.12', requirements: [] });
     await writeFile(join(app, 'Procfile'), 'web: python -m http.server $PORT\n');
     await writeFile(join(app, '.gitattributes'), '* filter=trap\n');
-    const git = (...args: string[]) => execFileSync('git', ['-C', app, ...args], { env: { ...testEnv(), GIT_CONFIG_NOSYSTEM: '1', HOME: root } });
+    const git = (...args: string[]) => execFileSync('git', ['-C', app, ...args], { env: cliEnv({ GIT_CONFIG_NOSYSTEM: '1', HOME: root }) });
     git('init', '-q');
     git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'add', '.');
     git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'app');
@@ -213,7 +175,7 @@ describe('explain and doctor run nothing from the app', () => {
     expect(existsSync(marker)).toBe(false);
 
     // The traps work: a plain git status runs them.
-    const plain = spawnSync('git', ['-C', app, 'status', '--porcelain'], { env: { ...testEnv(), HOME: root }, encoding: 'utf8' });
+    const plain = spawnSync('git', ['-C', app, 'status', '--porcelain'], { env: cliEnv({ HOME: root }), encoding: 'utf8' });
     expect(readFileSync(marker, 'utf8'), plain.stderr).toContain(hook);
   });
 });
@@ -343,9 +305,9 @@ describe('a build', () => {
       const port = (blackhole.address() as net.AddressInfo).port;
       await writeFile(join(app, 'requirements.txt'), `--index-url http://127.0.0.1:${port}/simple\nsomething-slow==1.0\n`);
       const build = start(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS, '--env', 'PIP_DEFAULT_TIMEOUT=600']);
-      await until('pip connected to the index', () => sockets.size > 0, build.child, build.output);
-      expect(build.output()).toContain('pip install');
-      process.kill(build.child.pid!, 'SIGTERM');
+      await until('pip connected to the index', () => sockets.size > 0, build);
+      expect(build.stdout + build.stderr).toContain('pip install');
+      build.signal('SIGTERM');
       const outcome = await build.done;
       expect(outcome.code).toBe(130);
       expect(outcome.stdout + outcome.stderr).toContain('interrupted');
@@ -372,11 +334,11 @@ describe('explain and doctor stop on SIGTERM with exit 130, and their children w
     const started = join(root, 'python.pid');
     const prefix = join(root, 'slow-python');
     await markingPython(prefix, join(root, 'slow-python.MARKER'), `echo $$ > '${started}'\nexec sleep 300`);
-    const env = testEnv({ PATH: `${join(prefix, 'bin')}:/usr/bin:/bin`, HOME: root, PYENV_ROOT: join(root, 'none') });
+    const env = { PATH: `${join(prefix, 'bin')}:/usr/bin:/bin`, HOME: root, PYENV_ROOT: join(root, 'none') };
     const explain = start(['explain', app, '--json', '--python-source', 'local'], { env });
-    await until('the interpreter was asked', () => existsSync(started) && readFileSync(started, 'utf8').trim() !== '', explain.child);
+    await until('the interpreter was asked', () => existsSync(started) && readFileSync(started, 'utf8').trim() !== '', explain);
     const childPid = Number(readFileSync(started, 'utf8').trim());
-    process.kill(explain.child.pid!, 'SIGTERM');
+    explain.signal('SIGTERM');
     const outcome = await explain.done;
     expect(outcome.code).toBe(130);
     expect(json<{ error: ErrorJson }>(outcome).error.code).toBe('interrupted');
@@ -395,10 +357,10 @@ describe('explain and doctor stop on SIGTERM with exit 130, and their children w
     await mkdir(bin, { recursive: true });
     await writeFile(join(bin, 'uv'), `#!/bin/sh\nif [ "$1" = --version ]; then echo "uv ${UV_VERSION}"; exit 0; fi\necho $$ > '${started}'\nexec sleep 300\n`);
     await chmod(join(bin, 'uv'), 0o755);
-    const doctor = start(['doctor', app], { env: testEnv({ PATH: `${bin}:${process.env.PATH}` }) });
-    await until('uv was started', () => existsSync(started) && readFileSync(started, 'utf8').trim() !== '', doctor.child);
+    const doctor = start(['doctor', app], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    await until('uv was started', () => existsSync(started) && readFileSync(started, 'utf8').trim() !== '', doctor);
     const uvPid = Number(readFileSync(started, 'utf8').trim());
-    process.kill(doctor.child.pid!, 'SIGTERM');
+    doctor.signal('SIGTERM');
     const outcome = await doctor.done;
     expect(outcome.code).toBe(130);
     expect(outcome.stderr).toContain('interrupted');
@@ -408,7 +370,7 @@ describe('explain and doctor stop on SIGTERM with exit 130, and their children w
 
 function spawnSyncStatus(program: string, args: string[], cwd: string): number | null {
   try {
-    execFileSync(program, args, { cwd, stdio: 'ignore', env: testEnv() });
+    execFileSync(program, args, { cwd, stdio: 'ignore', env: cliEnv() });
     return 0;
   } catch (err) {
     return (err as { status: number | null }).status;

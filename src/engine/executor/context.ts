@@ -15,7 +15,9 @@ import { LayerHandle } from './layer-handle.js';
 /** `pip`, `python -m venv`: how an error names the program it ran. */
 function toolName(argv: string[]): string {
   const program = path.basename(argv[0]);
-  return argv[1] === '-m' && argv[2] ? `${program} -m ${argv[2]}` : program;
+  // `python -I -m venv`: the module follows -m, after any interpreter flags.
+  const m = argv.indexOf('-m', 1);
+  return m !== -1 && argv[m + 1] && argv.slice(1, m).every((a) => a.startsWith('-')) ? `${program} -m ${argv[m + 1]}` : program;
 }
 
 export class BuildContext {

@@ -66,7 +66,7 @@ function fakeTools(label: string, opts: { fail?: (argv: string[]) => boolean; on
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, `#!/bin/sh\n# ${label}\n`, { mode: 0o755 });
     };
-    if (argv[1] === '-m' && argv[2] === 'venv') {
+    if (argv[1] === '-I' && argv[2] === '-m' && argv[3] === 'venv') {
       await script(path.join(argv[argv.length - 1], 'bin', 'python'));
     } else if (argv.includes('--user')) {
       // bundled pip: `python <wheel>/pip install ... --user <tool>==<version>` into PYTHONUSERBASE
@@ -88,7 +88,7 @@ function fakeTools(label: string, opts: { fail?: (argv: string[]) => boolean; on
 
 /** `venv` for `python -m venv ...`, `install` for `pip install ...`. */
 function commandName(call: Call): string {
-  return call.argv[1] === '-m' ? call.argv[2] : call.argv[1];
+  return call.argv[2] === '-m' ? call.argv[3] : call.argv[1];
 }
 
 async function build(box: Box, runner: CommandRunner, signal = new AbortController().signal): Promise<{ report: BuildReport; events: EngineEvent[] }> {
@@ -149,7 +149,7 @@ describe('a pip build', () => {
     const layer = (name: string) => path.join(box.layers, name);
     expect(tools.calls.map((c) => c.argv.slice(0, 3))).toEqual([
       [path.join(layer('python'), 'bin', 'python'), expect.stringMatching(/ensurepip\/_bundled\/pip-.*\.whl\/pip$/), 'install'],
-      [path.join(layer('python'), 'bin', 'python'), '-m', 'venv'],
+      [path.join(layer('python'), 'bin', 'python'), '-I', '-m'],
       [path.join(layer('pip'), 'bin', 'pip'), 'install', '--no-input'],
     ]);
     const [bootstrap, venv, install] = tools.calls;
@@ -163,7 +163,8 @@ describe('a pip build', () => {
     // The host's environment does not leak in: only its base variables.
     expect(bootstrap.env.PYENV_ROOT).toBeUndefined();
 
-    expect(venv.argv.slice(3)).toEqual(['--without-pip', layer('venv')]);
+    // -I: an app-root venv.py can't stand in for the stdlib's (the cwd is the app).
+    expect(venv.argv.slice(3)).toEqual(['venv', '--without-pip', layer('venv')]);
     expect(venv.env.PIP_CACHE_DIR).toBe(layer('pip-cache'));
 
     expect(install.argv).toEqual([path.join(layer('pip'), 'bin', 'pip'), 'install', '--no-input', '--progress-bar', 'off', '--requirement', 'requirements.txt']);
@@ -257,7 +258,7 @@ describe('a uv build', () => {
     const [wheel, venv, sync] = tools.calls;
     expect(wheel.argv.at(-1)).toBe(`uv==${UV_VERSION}`);
     expect(wheel.argv).toContain('--target');
-    expect(venv.argv.slice(1, 5)).toEqual(['-m', 'venv', '--without-pip', layer('venv')]);
+    expect(venv.argv.slice(1, 6)).toEqual(['-I', '-m', 'venv', '--without-pip', layer('venv')]);
     expect(sync.argv.slice(0, 3)).toEqual([path.join(layer('uv'), 'bin', 'uv'), 'sync', '--locked']);
     expect(sync.env).toMatchObject({
       UV_CACHE_DIR: layer('uv-cache'),
