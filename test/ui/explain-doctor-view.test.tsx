@@ -1,4 +1,5 @@
 // The explain and doctor views: complete reports, drawn once.
+import { stripVTControlCharacters } from 'node:util';
 import { cleanup, render } from 'ink-testing-library';
 import type { ReactElement } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import type { DoctorReport } from '../../src/engine/doctor/types.js';
 import type { ExplainReport } from '../../src/engine/explain.js';
 import { DoctorView } from '../../src/ui/ink/DoctorView.js';
 import { ExplainView } from '../../src/ui/ink/ExplainView.js';
+import { printExplain } from '../../src/ui/plain/explain.js';
 import { interpreterChanged, plan, poetryDrop, pythonChanged, screen, venvReason } from './fixtures.js';
 
 afterEach(() => cleanup());
@@ -95,6 +97,29 @@ describe('ExplainView', () => {
     expect(out).toContain('│ ✗ Python 3.8 is no longer supported (python-version-eol)');
     expect(out).toContain('│ fix: Ask for 3.13 in .python-version.');
     expect(out).not.toContain('(no layers)');
+  });
+
+  it('what-if and --since: the same assumptions, costs and verdict in Ink and in plain lines', () => {
+    const since = {
+      ref: 'main',
+      commit: '0123456789abcdef0123',
+      refBuild: { packageManager: 'pip', python: '3.12.13', layers: ['python', 'pip', 'pip-cache'] },
+      refError: null,
+      cacheBusted: true,
+      notes: [],
+    };
+    const report = explain({ assumed: ['.python-version says 3.13'], since });
+    const ink = view(<ExplainView report={report} />).replace(/\s*\n\s*/g, ' ');
+    const chunks: string[] = [];
+    printExplain(report, { write: (c: string) => chunks.push(c) > 0 } as unknown as NodeJS.WritableStream);
+    const plain = stripVTControlCharacters(chunks.join('')).replace(/\s*\n\s*/g, ' ');
+    for (const out of [ink, plain]) {
+      expect(out).toContain('what if: .python-version says 3.13 (no file is changed)');
+      expect(out).toContain('since main (0123456789ab): decided against the layers a build of main would have left (pip, Python 3.12.13), not the local ones');
+      expect(out).toContain('python, pip-cache, venv rebuilt — about 3.0 s (last: 3.0 s); no estimate for pip-cache');
+      expect(out).toContain('Cache busted: python, poetry from a build of main would not be reused.');
+    }
+    expect(ink).toContain('It drops poetry: left by a build of main');
   });
 
   it('says when there are no layers at all', () => {

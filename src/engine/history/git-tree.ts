@@ -116,6 +116,9 @@ function git(cwd: string, args: string[], opts: GitOpts): Promise<string | Buffe
           return reject(new PybpError({ code: 'git-unavailable', title: 'git is not installed', message: '`git` was not found on PATH; --since reads the ref with git.', fix: 'Install git, or leave out --since.' }));
         }
         const text = String(stderr).trim();
+        if (code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER' || (err as { killed?: boolean }).killed) {
+          return reject(new PybpError({ code: 'git-ref-unknown', title: `git could not read ${opts.ref ?? 'the ref'} within pybp's bounds`, message: `git ${args[0]} in ${cwd} printed more than ${MAX_FILE_BYTES * 2} bytes or ran longer than ${GIT_TIMEOUT_MS / 1000} s, so pybp stopped it.`, fix: 'Run --since on the app directory itself (not a huge repository root), or leave out --since.' }));
+        }
         if (opts.notARepo) {
           return reject(new PybpError({ code: 'git-ref-unknown', title: 'The app is not in a git repository', message: `${cwd} is not inside a git work tree (${text || 'git rev-parse failed'}), so there is no ref to compare with.`, fix: 'Run --since on an app inside a git repository.' }));
         }

@@ -40,7 +40,7 @@ export function ExplainView({ report, debug = false }: { report: ExplainReport; 
           <Text color={report.layers.some((l) => l.estimate) ? undefined : 'green'}>{costSummary(report)}</Text>
           {drops.length > 0 ? (
             <Text>
-              It drops {drops.map((l) => l.name).join(', ')}: left by an earlier build, not used now, not cached again.
+              It drops {drops.map((l) => l.name).join(', ')}: left by {report.since ? `a build of ${report.since.ref}` : 'an earlier build'}, not used now, not cached again.
             </Text>
           ) : null}
           {report.since ? <Text bold color={report.since.cacheBusted ? 'yellow' : 'green'}>{sinceVerdict(report.since, report)}</Text> : null}
