@@ -78,6 +78,15 @@ describe('ExplainView', () => {
     expect(out).not.toContain('It drops');
   });
 
+  it("says what a kept venv's sync will change, or why that is not known", () => {
+    const venv = { name: 'venv', types, action: 'reuse' as const, reasons: [], lastBuildMs: 900, estimatedMs: null, estimate: null };
+    const changes = { add: [{ name: 'requests', version: '2.32.3' }], remove: [], change: [{ name: 'flask', from: '3.0.0', to: '3.1.2' }] };
+    const known = view(<ExplainView report={explain({ layers: [{ ...venv, packages: changes }] })} />);
+    expect(known).toContain('packages: +1 package (requests 2.32.3), ~1 package (flask 3.0.0 → 3.1.2)');
+    const unknown = view(<ExplainView report={explain({ layers: [{ ...venv, packagesNote: 'uv itself is reinstalled first, so pybp did not ask it' }] })} />);
+    expect(unknown).toContain('packages: not known (uv itself is reinstalled first, so pybp did not ask it)');
+  });
+
   it('shows warnings and notes', () => {
     const out = view(<ExplainView report={explain()} />);
     expect(out).toContain('! python-patch-substituted\n');

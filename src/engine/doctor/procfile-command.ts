@@ -117,18 +117,19 @@ async function projectScripts(appDir: string): Promise<Set<string>> {
 }
 
 /** The program a Procfile command starts: past `VAR=value`, `exec` and `env`. */
-export function programOf(command: string): { program: string; module: string | null } | null {
+export function programOf(command: string): { program: string; module: string | null; moduleArg: string | null } | null {
   const words = command.match(/"[^"]*"|'[^']*'|\S+/g)?.map((w) => w.replace(/^["']|["']$/g, '')) ?? [];
   let i = 0;
   while (i < words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]) || words[i] === 'exec' || words[i] === 'env')) i++;
   const program = words[i];
   if (!program) return null;
-  let module: string | null = null;
+  let moduleArg: string | null = null;
   if (/^python(3(\.\d+)?)?$/.test(program)) {
     const m = words.indexOf('-m', i + 1);
-    if (m !== -1 && words[m + 1]) module = words[m + 1].split('.')[0];
+    if (m !== -1 && words[m + 1]) moduleArg = words[m + 1];
   }
-  return { program, module };
+  // The top-level package is what gets installed (`http.server` comes with `http`).
+  return { program, module: moduleArg?.split('.')[0] ?? null, moduleArg };
 }
 
 async function judge(
@@ -141,7 +142,7 @@ async function judge(
   const id = `procfile-command:${type}`;
   const parsed = programOf(command);
   if (!parsed) return pass(id, AREA, `The ${type} process runs \`${command}\`.`);
-  const { program, module } = parsed;
+  const { program, module, moduleArg } = parsed;
 
   if (program.includes('/')) {
     if (path.isAbsolute(program)) return pass(id, AREA, `The ${type} process runs ${program} (an absolute path, not checked).`);
@@ -157,10 +158,10 @@ async function judge(
   }
 
   const name = module ?? program;
-  const what = module ? `python -m ${module}` : program;
+  const what = module ? `python -m ${moduleArg}` : program;
   if (module) {
     const where = await moduleHome(args, module);
-    if (where) return pass(id, AREA, `The ${type} process runs python -m ${module}, from ${where}.`);
+    if (where) return pass(id, AREA, `The ${type} process runs ${what}, from ${where}.`);
   }
   if (!module && ALWAYS_THERE.has(program)) return pass(id, AREA, `The ${type} process runs ${program}, which every dyno has.`);
   if (!module && venvBin && (await isFile(path.join(venvBin, program)))) {

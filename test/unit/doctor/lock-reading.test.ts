@@ -167,8 +167,8 @@ describe('requirements lines and Procfile commands', () => {
   });
 
   it('finds the program a Procfile line starts', () => {
-    expect(programOf('WEB_CONCURRENCY=2 exec gunicorn app:app')).toEqual({ program: 'gunicorn', module: null });
-    expect(programOf('python -m uvicorn.main app:app')).toEqual({ program: 'python', module: 'uvicorn' });
+    expect(programOf('WEB_CONCURRENCY=2 exec gunicorn app:app')).toEqual({ program: 'gunicorn', module: null, moduleArg: null });
+    expect(programOf('python -m uvicorn.main app:app')).toEqual({ program: 'python', module: 'uvicorn', moduleArg: 'uvicorn.main' });
   });
 
   it('parses process types at line start only', () => {
