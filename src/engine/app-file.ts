@@ -36,6 +36,8 @@ export const APP_FILE_LIMITS = {
   procfile: { maxBytes: 1 * MiB, what: 'a Procfile' },
   /** A Python source file pybp hands to the interpreter (manage.py). */
   'python-script': { maxBytes: 16 * MiB, what: 'a Python script' },
+  /** A layer's `<name>.toml` or one of its `env/` files: a few lines pybp wrote (or a repo planted). */
+  'layer-metadata': { maxBytes: 1 * MiB, what: "a layer's metadata or env file" },
   /** An interpreter's include/pythonX.Y/patchlevel.h (about 1 KB). */
   'patchlevel-header': { maxBytes: 1 * MiB, what: "a Python installation's patchlevel.h" },
 } as const;

@@ -3,6 +3,7 @@
 // (sorted by toml file name, later ones prepended in front).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { readAppText } from './app-file.js';
 import { baseBuildEnv } from './build-env.js';
 import { PybpError } from './errors.js';
 import { applyLayerEnv, type Env } from './cnb/layer-env.js';
@@ -24,7 +25,7 @@ export async function launchEnv(layersDir: string, host: NodeJS.ProcessEnv, conf
   for (const toml of tomls) {
     const name = toml.slice(0, -5);
     const tomlPath = path.join(layersDir, toml);
-    const parsed = parseLayerToml(await fs.readFile(tomlPath, 'utf8'), tomlPath);
+    const parsed = parseLayerToml((await readAppText(tomlPath, 'layer-metadata')) ?? '', tomlPath);
     if (!parsed.types?.launch) continue;
     launchLayers += 1;
     await applyLayerEnv(env, path.join(layersDir, name), 'launch');

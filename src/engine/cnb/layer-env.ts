@@ -1,6 +1,7 @@
 // CNB layer environment files (spec §8.1, §8.5) and how libcnb applies them.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { readAppText } from '../app-file.js';
 
 export type EnvScope = 'all' | 'build' | 'launch';
 export type EnvModifier = 'override' | 'default' | 'prepend' | 'append' | 'delim';
@@ -37,7 +38,9 @@ export async function readEnvDir(dir: string): Promise<EnvFile[]> {
     const name = dot === -1 ? file : file.slice(0, dot);
     const suffix = dot === -1 ? 'override' : file.slice(dot + 1);
     if (!['override', 'default', 'prepend', 'append', 'delim'].includes(suffix)) continue;
-    const value = await fs.readFile(path.join(dir, file), 'utf8');
+    // Bounded, regular files only: a planted FIFO must not hang `pybp run`.
+    const value = await readAppText(path.join(dir, file), 'layer-metadata');
+    if (value === undefined) continue;
     out.push({ scope: 'all', name, modifier: suffix as EnvModifier, value });
   }
   return out;

@@ -4,6 +4,7 @@
 // the app directory is ever run.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { readAppText } from '../app-file.js';
 import { parseLayerToml } from '../store/layer-toml.js';
 import { POETRY_VERSION, UV_VERSION } from '../versions.js';
 import { runTool } from './tool-run.js';
@@ -22,7 +23,9 @@ export type ToolLookup = { found: true; tool: PinnedTool } | { found: false; sea
 async function layerMetadata(layersDir: string, name: string): Promise<Record<string, unknown> | null> {
   const tomlPath = path.join(layersDir, `${name}.toml`);
   try {
-    const parsed = parseLayerToml(await fs.readFile(tomlPath, 'utf8'), tomlPath);
+    const text = await readAppText(tomlPath, 'layer-metadata');
+    if (text === undefined) return null;
+    const parsed = parseLayerToml(text, tomlPath);
     const m = parsed.metadata;
     return typeof m === 'object' && m !== null && !Array.isArray(m) ? (m as Record<string, unknown>) : null;
   } catch {

@@ -10,6 +10,7 @@
 // Steps only say what differs: how a layer is filled, and when it is done.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { readAppText } from '../app-file.js';
 import { applyLayerEnv, type EnvFile, writeLayerEnv } from '../cnb/layer-env.js';
 import type { StepId } from '../events.js';
 import { faultPoint } from '../fault.js';
@@ -114,7 +115,7 @@ export class LayerHandle {
     const { name, types } = this.def;
     if (this.reused) {
       const tomlPath = path.join(txn.layersDir, `${name}.toml`);
-      const parsed = parseLayerToml(await fs.readFile(tomlPath, 'utf8'), tomlPath);
+      const parsed = parseLayerToml((await readAppText(tomlPath, 'layer-metadata')) ?? '', tomlPath);
       // Lifecycle strips [types] on restore; the buildpack writes them again.
       await writeLayerToml(txn.layersDir, name, types, parsed.metadata as Record<string, string>);
       return;

@@ -72,3 +72,14 @@ describe('readAppFile', () => {
     await expect(readAppFile(join(app, 'loop'), 'procfile')).rejects.toMatchObject({ code: 'ELOOP' });
   });
 });
+
+describe('layer files go through the same reader', () => {
+  it('an env file that is a FIFO fails with app-file-not-regular instead of blocking', async () => {
+    const { readEnvDir } = await import('../../../src/engine/cnb/layer-env.js');
+    const app = await makeApp({ 'env/FOO.override': 'bar' });
+    expect(await readEnvDir(join(app, 'env'))).toEqual([{ scope: 'all', name: 'FOO', modifier: 'override', value: 'bar' }]);
+    mkfifo(join(app, 'env', 'LD_PRELOAD.override'));
+    const error = await expectPybpError(() => readEnvDir(join(app, 'env')), 'app-file-not-regular');
+    expect(error.message).toContain('LD_PRELOAD.override');
+  });
+});
