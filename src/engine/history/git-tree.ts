@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { killOnExit } from '../child-cleanup.js';
 import { PybpError } from '../errors.js';
 
 /** Largest file taken over from the ref, and all of them together (the files analysed are tiny). */
@@ -96,9 +97,9 @@ type GitOpts = { notARepo?: boolean; ref?: string; prefix?: string; buffer?: boo
 function git(cwd: string, args: string[], opts: GitOpts & { buffer: true }): Promise<Buffer>;
 function git(cwd: string, args: string[], opts: GitOpts): Promise<string>;
 function git(cwd: string, args: string[], opts: GitOpts): Promise<string | Buffer> {
-  const argv = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'core.quotePath=false', ...args];
+  const argv = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'log.showSignature=false', '-c', 'core.quotePath=false', ...args];
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       'git',
       argv,
       {
@@ -131,5 +132,7 @@ function git(cwd: string, args: string[], opts: GitOpts): Promise<string | Buffe
         reject(new Error(`git ${args.join(' ')} failed: ${text || (err as Error).message}`));
       },
     );
+    // explain exits at once on Ctrl-C/SIGTERM: git goes with it.
+    killOnExit(child);
   });
 }
