@@ -14,7 +14,8 @@ import { startIndex, type IndexHandle } from '../../test/support/index-server.js
 import { makeTestWheels } from '../../test/support/test-wheels.js';
 import { ensureTools, type Tools } from '../../test/support/tools.js';
 import { ensureToolWheelhouse } from '../../test/support/wheelhouse.js';
-import { BUILD_ENV_FLAGS, cli, writeToolsConfig } from '../../test/e2e/pybp.js';
+// Not test/e2e/pybp.ts: that runs pybp through vitest's hooks, which plain node can't load.
+import { BUILD_ENV_FLAGS, pybpBin as cli, writeToolsConfig } from '../../test/support/build-flags.js';
 
 export { repoRoot };
 

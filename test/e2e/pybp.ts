@@ -2,25 +2,11 @@
 // run's loopback index for tools and dependencies. pybp is run by the one
 // runner, test/support/cli.ts (clean environment; everything it starts is
 // killed when the test ends).
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { runPybp } from '../support/cli.js';
-import { hermeticConfigHome } from '../support/env.js';
 
 export { pybpBin, runPybp, type CliResult } from '../support/cli.js';
-
-/** Config vars every test build gets: no host pip config, no root warning, no desktop keyring. */
-export const BUILD_ENV_FLAGS = [
-  '--env', 'PIP_CONFIG_FILE=/dev/null',
-  '--env', 'PIP_ROOT_USER_ACTION=ignore',
-  '--env', 'PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring',
-  '--env', `XDG_CONFIG_HOME=${hermeticConfigHome}`,
-];
-
-/** Points the pip/Poetry/uv bootstraps at the loopback index (the tool wheelhouse). */
-export async function writeToolsConfig(appDir: string, indexUrl: string): Promise<void> {
-  await writeFile(join(appDir, '.buildpackrc.json'), JSON.stringify({ tools: { indexUrl } }, null, 2));
-}
+export { BUILD_ENV_FLAGS, writeToolsConfig } from '../support/build-flags.js';
+import { BUILD_ENV_FLAGS } from '../support/build-flags.js';
 
 export interface LayerReport {
   name: string;

@@ -17,12 +17,13 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { NETWORK_HOST_VARS } from '../../src/engine/build-env.js';
+import { pybpBin } from './build-flags.js';
 import { repoRoot } from './cache.js';
 import { ChildrenClosedError, spawnChild } from './children.js';
 import { hermeticCacheHome, withLoopback } from './env.js';
 
 export { repoRoot };
-export const pybpBin = path.join(repoRoot, 'dist', 'cli.js');
+export { pybpBin };
 
 /** Host variables a run keeps: what finding programs and reaching a network need. */
 export const KEPT_HOST_VARS = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', ...NETWORK_HOST_VARS] as const;
