@@ -18,11 +18,14 @@ export interface RunFlags {
 
 export async function runCommand(dir: string, command: string[], flags: RunFlags): Promise<number> {
   try {
-    const { appDir, layersDir, configVars } = await resolveContext({
+    const { appDir, layersDir, configVars, layersAccess } = await resolveContext({
       appDir: dir,
       layersDir: flags.layersDir,
       envFlags: parseEnvFlags(flags.env ?? []),
     });
+    // Only layers pybp made here, holding nothing it did not make, are run.
+    const problem = layersAccess.problem;
+    if (problem) throw new PybpError({ ...problem, fix: `${problem.fix.replace(/\.?$/, '.')} Then run \`pybp build\`.` });
     const env = await launchEnv(layersDir, process.env, configVars);
     let argv: string[];
     if (command.length === 1 && command[0] === 'web') {

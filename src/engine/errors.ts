@@ -57,6 +57,10 @@ export type ErrorCode =
   | 'layer-write-failed'
   | 'layers-locked'
   | 'layers-dir-unwritable'
+  // ownership and trust (store/ownership.ts, store/layers-dir.ts)
+  | 'layers-dir-outside-app'
+  | 'layers-dir-not-owned'
+  | 'layers-dir-unknown-entry'
   | 'disk-full'
   | 'read-only-filesystem'
   | 'layers-dir-removed'

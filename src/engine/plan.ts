@@ -85,15 +85,22 @@ export function blockedPlan(context: ProjectContext, analysis: ProjectAnalysis |
 /** The whole planning phase, as `explain` runs it: nothing is written. */
 export async function planBuild(options: PlanOptions): Promise<BuildPlan> {
   const context = await resolveContext(options);
+  // Nothing is read from a layers directory pybp may not use: its layers are never reused.
   const [analysed, read] = await Promise.all([
     analyse(context, options.assume),
-    options.ignorePrevious ? { ok: true as const, store: EMPTY_STORE } : readStoreOrError(context.layersDir),
+    options.ignorePrevious || !context.layersAccess.trusted ? { ok: true as const, store: EMPTY_STORE } : readStoreOrError(context.layersDir),
   ]);
   // A layers directory that can't be read is reported after the app's own
   // problems: the app dir may be the cause.
   if (!analysed.ok) return blockedPlan(context, null, analysed.error, read.ok ? read.store : EMPTY_STORE);
   if (!read.ok) return blockedPlan(context, analysed.analysis, read.error);
-  return planLayers(context, analysed.analysis, read.store);
+  return withLayersDirProblem(await planLayers(context, analysed.analysis, read.store));
+}
+
+/** The build refuses a layers directory it may not use; explain shows the plan from nothing, and why. */
+export function withLayersDirProblem(plan: BuildPlan): BuildPlan {
+  const problem = plan.context.layersAccess.problem;
+  return plan.ok && problem ? { ...plan, ok: false, error: problem } : plan;
 }
 
 export async function readStoreOrError(layersDir: string): Promise<{ ok: true; store: StoreState } | { ok: false; error: ErrorData }> {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { baseBuildEnv } from './build-env.js';
 import { type LoadedConfig, loadConfig, type PythonSource } from './config.js';
 import { hostTarget, parseTarget, type Target } from './target.js';
+import { checkLayersDir, defaultLayersDir, type LayersDirAccess, locateLayersDir } from './store/layers-dir.js';
 
 export interface ContextOptions {
   appDir: string;
@@ -22,6 +23,8 @@ export interface ProjectContext {
   layersDir: string;
   /** The layers live in pybp's default place inside the app (`<app>/.pybp/layers`). */
   layersDirIsDefault: boolean;
+  /** Where the layers path came from, and whether pybp may use and trust that directory (ownership). */
+  layersAccess: LayersDirAccess;
   config: LoadedConfig;
   /** The app's config vars: the config file's `env`, then `--env` flags. */
   configVars: Record<string, string>;
@@ -33,20 +36,18 @@ export interface ProjectContext {
   hostEnv: NodeJS.ProcessEnv;
 }
 
-export function defaultLayersDir(appDir: string): string {
-  return path.join(appDir, '.pybp', 'layers');
-}
+export { defaultLayersDir };
 
 /** Throws a PybpError for pybp's own problems only (a bad config file, a bad --target). */
 export async function resolveContext(options: ContextOptions): Promise<ProjectContext> {
   const hostEnv = options.hostEnv ?? process.env;
   const appDir = path.resolve(options.appDir);
   const config = await loadConfig(appDir, options.configFile);
-  // A relative layersDir in the config is relative to the config file.
-  const configured = config.config.layersDir
-    ? path.resolve(path.dirname(config.file ?? appDir), config.config.layersDir)
-    : null;
-  const layersDir = path.resolve(options.layersDir ?? configured ?? defaultLayersDir(appDir));
+  // A relative layersDir in the config is relative to the config file. Where
+  // the layers are, and whether pybp may use that place (never throws: the
+  // app's own problems are reported first).
+  const layersAccess = await checkLayersDir(appDir, locateLayersDir(appDir, options.layersDir, config), hostEnv);
+  const layersDir = layersAccess.location.path;
   const configVars = { ...config.config.env, ...(options.envFlags ?? {}) };
   const target = options.target
     ? parseTarget(options.target, 'flag')
@@ -57,6 +58,7 @@ export async function resolveContext(options: ContextOptions): Promise<ProjectCo
     appDir,
     layersDir,
     layersDirIsDefault: layersDir === defaultLayersDir(appDir),
+    layersAccess,
     config,
     configVars,
     baseEnv: baseBuildEnv(hostEnv, configVars),

@@ -4,6 +4,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, makeTempDir, runPybp, runPybpJson, snapshotTree } from './helpers.js';
+import { adoptLayersDir } from '../support/owned-layers.js';
 
 interface ExplainJson {
   app: string;
@@ -73,6 +74,8 @@ describe('pybp explain --json', () => {
         '[types]\nlaunch = true\nbuild = true\ncache = true\n\n[metadata]\narch = "amd64"\ndistro_name = "ubuntu"\ndistro_version = "24.04"\npython_version = "3.12.12"\n',
       '.pybp/layers/python/bin/python3': '',
     });
+    // Hand-written layers stand for what a pybp build left: pybp's own.
+    await adoptLayersDir(path.join(dir, '.pybp', 'layers'), cliEnv());
     const r = await explain(dir);
     expect(r.code).toBe(0);
     expect(r.json.error).toBeNull();
@@ -158,6 +161,7 @@ describe('pybp explain is read-only', () => {
       '.pybp/layers/python.toml': '[types]\nlaunch = true\nbuild = true\ncache = true\n',
       '.pybp/layers/python/bin/python3': 'half-made',
     });
+    await adoptLayersDir(path.join(dir, '.pybp', 'layers'), cliEnv());
     const before = await snapshotTree(dir);
     const r = await explain(dir);
     expect(r.code).toBe(0);

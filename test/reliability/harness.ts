@@ -102,14 +102,14 @@ export async function expectAppRuns(app: string, minor: string): Promise<void> {
 }
 
 /**
- * After a build, pybp's control dir holds only its records of builds: no
- * lock, journal, set-aside layers or child PIDs; and no temporary files are
- * left in the layers dir.
+ * After a build, pybp's control dir holds only its records of builds and its
+ * ownership token: no lock, journal, set-aside layers or child PIDs; and no
+ * temporary files are left in the layers dir.
  */
 export function expectCleanControlDir(layersDir: string): void {
   const control = join(layersDir, '.pybp');
-  // state.json: the last build's state; history.json: the record of every build (`pybp history`).
-  const left = existsSync(control) ? readdirSync(control).filter((n) => n !== 'state.json' && n !== 'history.json') : [];
+  // state.json: the last build's state; history.json: the record of every build (`pybp history`); owner: pybp's ownership token.
+  const left = existsSync(control) ? readdirSync(control).filter((n) => n !== 'state.json' && n !== 'history.json' && n !== 'owner') : [];
   expect(left, `left in ${control}`).toEqual([]);
   const temps = readdirSync(layersDir).filter((n) => n.endsWith('.tmp'));
   expect(temps, `temporary files left in ${layersDir}`).toEqual([]);

@@ -2,8 +2,7 @@
 // out as one transaction over the layers directory.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { type ErrorData, PybpError, readOnlyFilesystem } from '../errors.js';
-import { makeDirectory } from '../make-dir.js';
+import { type ErrorData, isPybpError, PybpError, readOnlyFilesystem } from '../errors.js';
 import { failureCause, layersDirIdentity, type LayersDirIdentity } from './failure-cause.js';
 import type { Emit, StepId } from '../events.js';
 import { faultPoint } from '../fault.js';
@@ -13,6 +12,8 @@ import { EMPTY_STORE } from '../store/store-state.js';
 import { acquireLayersLock, type LayersLock } from '../store/lock.js';
 import type { Sidecar } from '../store/sidecar.js';
 import { LayerTransaction } from '../store/transaction.js';
+import { checkLayersDir, secureLayersDir } from '../store/layers-dir.js';
+import { layerEntries, type OwnerRecord, recordEntries } from '../store/ownership.js';
 import type { LayerAction, Reason } from '../layers/types.js';
 import {
   allDecisions,
@@ -81,6 +82,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
   let plan: BuildPlan | null = null;
   let ctx: BuildContext | null = null;
   let lock: LayersLock | null = null;
+  let owned: OwnedLayers | null = null;
   const warnings: Warning[] = [];
   // Layers the build started (it announced their decision): a rollback undoes them.
   const startedLayers = new Set<string>();
@@ -98,10 +100,13 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     // A project error stops the build before anything is written.
     if (!analysed.ok) throw new PybpError(analysed.error);
     analysis = analysed.analysis;
-    await prepareLayersDir(context);
+    owned = await secureLayers(context);
     prepared = layersDirIdentity(context.layersDir);
     faultPoint('lock:before');
     lock = await acquireLayersLock(context.layersDir, 'pybp build');
+    // Under the lock, look again: nothing unknown may have appeared since.
+    const underLock = await checkLayersDir(context.appDir, context.layersAccess.location, context.hostEnv);
+    if (underLock.problem) throw new PybpError(underLock.problem);
     await stopOrphans(context.layersDir);
     const journal = await readJournal(context.layersDir);
     const recovered = await recoverLayers(context.layersDir, journal);
@@ -127,6 +132,8 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     const installedBefore = await installedPackages(venvDir);
     let venvChanges: PackageChanges | null = null;
     const txn = await LayerTransaction.begin(context.layersDir);
+    // Recorded before they are made, so a killed build leaves nothing pybp would not recognise.
+    owned.record = await recordEntries(owned.layersDir, owned.registry, owned.record, layerEntries(ready.layers.map((l) => l.def.name)));
     ctx = new BuildContext(ready, txn, steps.emit, signal, deps.runCommand);
     try {
       await runSteps(ctx);
@@ -141,7 +148,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     const succeeded = report('succeeded', plan, ctx, warnings, null, started, startedLayers);
     const venvReport = succeeded.layers.find((l) => l.name === 'venv');
     if (venvReport && venvChanges) venvReport.packages = venvChanges;
-    return await withHistory(succeeded, plan, started, lock, emit);
+    return await withHistory(succeeded, plan, started, lock, emit, true);
   } catch (err) {
     steps.close(false);
     const error = failureCause(err, prepared);
@@ -150,14 +157,19 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     const status = error.code === 'interrupted' ? 'interrupted' : 'failed';
     // A build stopped before its plan reports what it knew by then.
     if (!plan && context) plan = blockedPlan(context, analysis, error);
-    return await withHistory(report(status, plan, ctx, warnings, error, started, startedLayers), plan, started, lock, emit);
+    // Only into a layers directory that is pybp's: never into a refused one.
+    const trusted = owned !== null || context?.layersAccess.trusted === true;
+    return await withHistory(report(status, plan, ctx, warnings, error, started, startedLayers), plan, started, lock, emit, trusted);
   } finally {
+    // Forget recorded entries the build did not leave (dropped, rolled back).
+    if (owned && lock) await recordEntries(owned.layersDir, owned.registry, owned.record, {}).catch(() => {});
     await lock?.release();
   }
 }
 
 /** Every build, whatever its end, goes into the history (before the lock is released). */
-async function withHistory(result: BuildReport, plan: BuildPlan | null, started: number, lock: LayersLock | null, emit: Emit): Promise<BuildReport> {
+async function withHistory(result: BuildReport, plan: BuildPlan | null, started: number, lock: LayersLock | null, emit: Emit, trusted: boolean): Promise<BuildReport> {
+  if (!trusted) return result;
   const warning = await recordBuild(result, plan, new Date(started), lock);
   if (warning) {
     emit({ type: 'warning', warning });
@@ -217,11 +229,19 @@ function sidecarFor(plan: ReadyPlan, ctx: BuildContext, started: number): Sideca
   };
 }
 
-async function prepareLayersDir(context: ProjectContext): Promise<void> {
+/**
+ * Makes sure the layers directory is pybp's before anything is written (the
+ * lock included): claimed now if absent or empty (with `.pybp/.gitignore` when
+ * this claim made the app's `.pybp/`), refused if it is not pybp's or holds
+ * what pybp did not make.
+ */
+async function secureLayers(context: ProjectContext): Promise<OwnedLayers> {
+  let owned;
   try {
-    await makeDirectory(context.layersDir);
+    owned = await secureLayersDir(context.appDir, context.layersAccess.location, context.hostEnv);
     await fs.access(context.layersDir, fs.constants.W_OK);
   } catch (err) {
+    if (isPybpError(err)) throw err;
     if ((err as NodeJS.ErrnoException).code === 'EROFS') throw new PybpError(readOnlyFilesystem(context.layersDir, (err as Error).message));
     throw new PybpError({
       code: 'layers-dir-unwritable',
@@ -230,15 +250,13 @@ async function prepareLayersDir(context: ProjectContext): Promise<void> {
       fix: 'Fix its permissions, or choose another place with --layers-dir (or layersDir in the config).',
     });
   }
-  // Keep pybp's default layers out of git without touching the app's .gitignore.
-  if (context.layersDirIsDefault) {
-    const ignore = path.join(context.appDir, '.pybp', '.gitignore');
-    try {
-      await fs.writeFile(ignore, '*\n', { flag: 'wx' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
+  return { layersDir: context.layersDir, registry: owned.registry, record: owned.record };
+}
+
+interface OwnedLayers {
+  layersDir: string;
+  registry: string;
+  record: OwnerRecord;
 }
 
 function report(

@@ -8,6 +8,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { controlDir } from '../store/control-dir.js';
+import { entryKind, readControlFile, writeControlFile } from '../store/control-file.js';
+import { formatRecord, identifyProcess, parseRecord, type ProcessRecord, signalOurGroup } from './process-identity.js';
 import { describeExit, PybpError } from '../errors.js';
 import { interruptedError } from '../interrupted.js';
 
@@ -52,8 +54,15 @@ export async function runCommand(argv: string[], opts: RunOptions): Promise<Comm
   // Every listener goes on before the first await: a fast, quiet child (such
   // as `python -m venv`) can exit while we wait, and a missed 'close' would
   // hang the build.
+  let reaped = false;
+  child.once('exit', () => (reaped = true));
+  // Identified at once, before the loop turns and the child could be reaped.
+  let identity: ProcessRecord | null = null;
   const spawned = new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
+    child.once('spawn', () => {
+      identity = identifyProcess(child.pid!);
+      resolve();
+    });
     child.once('error', reject);
   });
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
@@ -104,12 +113,19 @@ export async function runCommand(argv: string[], opts: RunOptions): Promise<Comm
     );
   }
   const pid = child.pid!;
-  if (opts.layersDir) await recordChild(opts.layersDir, pid, true);
+  const record = identity as ProcessRecord | null;
+  if (opts.layersDir && record) await recordChild(opts.layersDir, record, true);
 
   let killTimer: NodeJS.Timeout | undefined;
+  // While the child is not reaped its PID is still ours, so its group can be
+  // signalled as is; after that, only once verified (process-identity.ts).
+  const stop = (sig: NodeJS.Signals) => {
+    if (!reaped) killGroup(pid, sig);
+    else if (record) signalOurGroup(record, sig);
+  };
   const onAbort = () => {
-    killGroup(pid, 'SIGTERM');
-    killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), 3000);
+    stop('SIGTERM');
+    killTimer = setTimeout(() => stop('SIGKILL'), 3000);
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) onAbort();
@@ -118,10 +134,10 @@ export async function runCommand(argv: string[], opts: RunOptions): Promise<Comm
   if (killTimer) clearTimeout(killTimer);
   opts.signal?.removeEventListener('abort', onAbort);
   // The tool may have left children of its own in the group.
-  killGroup(pid, 'SIGKILL');
+  stop('SIGKILL');
   outLines.flush();
   errLines.flush();
-  if (opts.layersDir) await recordChild(opts.layersDir, pid, false);
+  if (opts.layersDir && record) await recordChild(opts.layersDir, record, false);
   if (opts.signal?.aborted) throw interruptedError();
   if (opts.capture) for (const line of `${stdout}\n${stderr}`.split('\n')) tail.push(line);
   return { code, signal, stdout, stderr, status: describeExit(code, signal), tail: tail.lines() };
@@ -158,32 +174,34 @@ function childrenFile(layersDir: string): string {
 
 // A simple serialised read-modify-write: builds run one at a time (the lock).
 let pending: Promise<void> = Promise.resolve();
-async function recordChild(layersDir: string, pid: number, add: boolean): Promise<void> {
+async function recordChild(layersDir: string, record: ProcessRecord, add: boolean): Promise<void> {
   pending = pending.then(async () => {
     const file = childrenFile(layersDir);
-    const pids = new Set(await readChildren(layersDir));
-    if (add) pids.add(pid);
-    else pids.delete(pid);
-    if (pids.size === 0) await fs.rm(file, { force: true });
-    else await fs.writeFile(file, [...pids].join('\n'));
+    const records = new Map((await readChildren(layersDir)).map((r) => [r.pid, r]));
+    if (add) records.set(record.pid, record);
+    else records.delete(record.pid);
+    if (records.size === 0) await fs.rm(file, { force: true });
+    else await writeControlFile(file, [...records.values()].map(formatRecord).join('\n') + '\n');
   });
   return pending;
 }
 
-async function readChildren(layersDir: string): Promise<number[]> {
-  try {
-    const text = await fs.readFile(childrenFile(layersDir), 'utf8');
-    return text.split('\n').map(Number).filter((n) => Number.isInteger(n) && n > 0);
-  } catch {
-    return [];
-  }
+/** The recorded children; a line that is not a full record (a bare PID, an older format) is ignored. */
+async function readChildren(layersDir: string): Promise<ProcessRecord[]> {
+  const read = await readControlFile(childrenFile(layersDir), 64 << 10);
+  if (read.kind !== 'text') return [];
+  return read.text.split('\n').map(parseRecord).filter((r): r is ProcessRecord => r !== null);
 }
 
-/** Stops the tools a killed pybp left running, before their layers are rolled back. */
+/**
+ * Stops the tools a killed pybp left running, before their layers are rolled
+ * back: only groups verified to be the ones it started (process-identity.ts).
+ */
 export async function stopOrphans(layersDir: string): Promise<number> {
-  const pids = await readChildren(layersDir);
-  for (const pid of pids) killGroup(pid, 'SIGKILL');
-  await fs.rm(childrenFile(layersDir), { force: true });
-  if (pids.length > 0) await new Promise((r) => setTimeout(r, 100));
-  return pids.length;
+  const records = await readChildren(layersDir);
+  let stopped = 0;
+  for (const r of records) if (signalOurGroup(r, 'SIGKILL')) stopped += 1;
+  if ((await entryKind(childrenFile(layersDir))) === 'file') await fs.rm(childrenFile(layersDir), { force: true });
+  if (stopped > 0) await new Promise((r) => setTimeout(r, 100));
+  return stopped;
 }

@@ -9,6 +9,9 @@ import path from 'node:path';
 import { backupDir, isLayerName, journalPath, sidecarPath } from './control-dir.js';
 import { faultPoint } from '../fault.js';
 import { writeFileAtomic } from './write-atomic.js';
+import { entryKind, readControlFile } from './control-file.js';
+
+const JOURNAL_MAX_BYTES = 4 << 20;
 
 export interface JournalEntry {
   name: string;
@@ -34,12 +37,11 @@ export interface Journal {
 export async function readJournal(layersDir: string): Promise<Journal | null> {
   let text: string | null = null;
   let problem: string;
-  try {
-    text = await fs.readFile(journalPath(layersDir), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    problem = (err as Error).message;
-  }
+  // Never through a symlink, and bounded: the journal names what recovery deletes.
+  const read = await readControlFile(journalPath(layersDir), JOURNAL_MAX_BYTES);
+  if (read.kind === 'absent') return null;
+  if (read.kind === 'text') text = read.text;
+  else problem = read.why;
   if (text !== null) {
     try {
       const checked = checkJournal(JSON.parse(text));
@@ -181,6 +183,9 @@ async function removeStaleTempFiles(layersDir: string): Promise<void> {
     } catch {
       continue;
     }
-    for (const n of names) if (/^\..+\.\d+\.tmp$/.test(n)) await fs.rm(path.join(dir, n), { force: true });
+    for (const n of names) {
+      // Only regular files: a directory or link of that name is not one of pybp's writes.
+      if (/^\..+\.\d+\.tmp$/.test(n) && (await entryKind(path.join(dir, n))) === 'file') await fs.rm(path.join(dir, n), { force: true });
+    }
   }
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PybpError } from '../errors.js';
 import { controlDir, lockPath } from './control-dir.js';
+import { readControlFile } from './control-file.js';
 
 interface LockInfo {
   pid: number;
@@ -106,12 +107,9 @@ async function removeStale(file: string, raw: string, content: string): Promise<
 }
 
 async function readRaw(file: string): Promise<string | null> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  // Never through a symlink, and bounded; anything else reads as unparseable (stale).
+  const read = await readControlFile(file, 64 << 10);
+  return read.kind === 'absent' ? null : read.kind === 'text' ? read.text : '';
 }
 
 function parseLock(raw: string): LockInfo | null {

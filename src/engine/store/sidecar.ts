@@ -3,11 +3,13 @@
 // Never in `<layer>.toml`, so decisions that follow the buildpack's rules stay
 // exactly the buildpack's. Written atomically at commit only, so it always
 // describes the last successful build.
-import { promises as fs } from 'node:fs';
+import { readControlFile } from './control-file.js';
 import { sidecarPath } from './control-dir.js';
 import { type Journal, readJournal } from './journal.js';
 import type { InterpreterRecord } from '../python-source/interpreter-record.js';
 import type { LayerAction } from '../layers/types.js';
+
+const SIDECAR_MAX_BYTES = 16 << 20;
 
 export interface LayerRecord {
   action: LayerAction;
@@ -38,7 +40,14 @@ export async function readSidecar(layersDir: string, journal?: Journal | null): 
   try {
     // A commit that was cut short carries the sidecar it was about to write.
     if (journal === undefined) journal = await readJournal(layersDir);
-    text = journal?.state === 'committed' && journal.sidecar !== undefined ? journal.sidecar : await fs.readFile(sidecarPath(layersDir), 'utf8');
+    if (journal?.state === 'committed' && journal.sidecar !== undefined) text = journal.sidecar;
+    else {
+      // Never through a symlink, and bounded (a link to /dev/zero must not hang explain).
+      const read = await readControlFile(sidecarPath(layersDir), SIDECAR_MAX_BYTES);
+      if (read.kind === 'absent') return { ok: true, sidecar: null };
+      if (read.kind === 'foreign') return { ok: false, problem: read.why };
+      text = read.text;
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, sidecar: null };
     return { ok: false, problem: (err as Error).message };

@@ -12,6 +12,7 @@ import type { LayerDecision } from '../../../src/engine/layers/types.js';
 import { layerDefinitions } from '../../../src/engine/layers/for-package-manager.js';
 import { allDecisions, type BuildPlan, planBuild } from '../../../src/engine/plan.js';
 import { parseTarget } from '../../../src/engine/target.js';
+import { adoptLayersDir } from '../../support/owned-layers.js';
 
 export const MARKERS: Record<PackageManager, string> = {
   pip: 'requirements.txt',
@@ -90,14 +91,17 @@ export function pyenvRoot(): string {
 }
 
 /** planBuild as `pybp explain --target heroku-24 --python-source local` runs it, on this machine's pyenv. */
-export function plan(box: Sandbox, opts: { target?: string; envFlags?: Record<string, string> } = {}): Promise<BuildPlan> {
+export async function plan(box: Sandbox, opts: { target?: string; envFlags?: Record<string, string> } = {}): Promise<BuildPlan> {
+  const hostEnv = { PATH: '/usr/bin:/bin', HOME: box.home, PYENV_ROOT: pyenvRoot() };
+  // The hand-written layers stand for what a pybp build left: pybp's own.
+  await adoptLayersDir(box.layers, hostEnv);
   return planBuild({
     appDir: box.app,
     layersDir: box.layers,
     target: opts.target ?? 'heroku-24',
     pythonSource: 'local',
     envFlags: opts.envFlags ?? {},
-    hostEnv: { PATH: '/usr/bin:/bin', HOME: box.home, PYENV_ROOT: pyenvRoot() },
+    hostEnv,
   });
 }
 

@@ -259,7 +259,7 @@ describe('commit', () => {
 
     expect(await recoverLayers(box.layers)).toBe('rolled-forward');
     expect(await readJournal(box.layers)).toBeNull();
-    expect(await readdir(path.join(box.layers, '.pybp'))).toEqual(['state.json']);
+    expect((await readdir(path.join(box.layers, '.pybp'))).filter((n) => n !== 'owner')).toEqual(['state.json']);
     expect(await readSidecar(box.layers)).toEqual({ ok: true, sidecar: sidecar('poetry') });
     expect((await readdir(box.layers)).filter((n) => n !== '.pybp').sort()).toEqual(['poetry', 'poetry.toml', 'python', 'python.toml', 'venv', 'venv.toml']);
   });

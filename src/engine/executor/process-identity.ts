@@ -1,0 +1,116 @@
+// Which processes pybp may signal. A PID alone names whoever holds that number
+// now: a PID read from a file (the `children` record of a killed build) may
+// have been reused, or planted. So pybp records each tool it starts as
+// PID + start time (field 22 of /proc/<pid>/stat, in clock ticks since boot)
+// + boot id, and before it signals a group it checks that a process of that
+// group is still the one it started (or a descendant started after it), runs
+// as the same user, and that the PID is not 1 or below. Where /proc does not
+// exist (macOS), nothing recorded can be verified, so nothing is signalled.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+
+export interface ProcessRecord {
+  pid: number;
+  /** Start time in clock ticks after boot. */
+  start: number;
+  bootId: string;
+}
+
+interface ProcStat {
+  pid: number;
+  pgrp: number;
+  start: number;
+}
+
+let bootIdCache: string | null | undefined;
+function bootId(): string | null {
+  if (bootIdCache === undefined) {
+    try {
+      bootIdCache = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      bootIdCache = null;
+    }
+  }
+  return bootIdCache;
+}
+
+/** /proc/<pid>/stat: the command name is in parentheses and may hold spaces and ')'. */
+function readStat(pid: number): ProcStat | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state): pgrp is field 5, starttime field 22.
+    return { pid, pgrp: Number(fields[2]), start: Number(fields[19]) };
+  } catch {
+    return null;
+  }
+}
+
+function ownerUid(pid: number): number | null {
+  try {
+    return statSync(`/proc/${pid}`).uid;
+  } catch {
+    return null;
+  }
+}
+
+/** The record of a process pybp just started (synchronously, before it can be reaped). */
+export function identifyProcess(pid: number): ProcessRecord | null {
+  const boot = bootId();
+  const stat = readStat(pid);
+  if (!boot || !stat || !Number.isFinite(stat.start)) return null;
+  return { pid, start: stat.start, bootId: boot };
+}
+
+export function formatRecord(r: ProcessRecord): string {
+  return `${r.pid} ${r.start} ${r.bootId}`;
+}
+
+/** A `children` line; anything else (an older format, a planted bare PID) is null and never signalled. */
+export function parseRecord(line: string): ProcessRecord | null {
+  const m = /^(\d+) (\d+) ([0-9a-f-]{36})$/.exec(line.trim());
+  if (!m) return null;
+  const pid = Number(m[1]);
+  if (!Number.isSafeInteger(pid) || pid <= 1) return null;
+  return { pid, start: Number(m[2]), bootId: m[3] };
+}
+
+/**
+ * Whether the process group led by `r.pid` is still the group pybp started:
+ * the leader itself (same start time), or, once it is gone, members of that
+ * group started no earlier than it (a PGID cannot be reused while a member is
+ * alive). Same user, same boot, never PID <= 1, never pybp's own group.
+ */
+export function isOurGroup(r: ProcessRecord): boolean {
+  if (!Number.isSafeInteger(r.pid) || r.pid <= 1 || r.bootId !== bootId()) return false;
+  if (r.pid === process.pid || r.pid === readStat(process.pid)?.pgrp) return false;
+  const uid = process.getuid?.();
+  if (uid === undefined) return false;
+  const leader = readStat(r.pid);
+  if (leader) return leader.start === r.start && leader.pgrp === r.pid && ownerUid(r.pid) === uid;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return false;
+  }
+  let member = false;
+  for (const name of pids) {
+    const s = readStat(Number(name));
+    if (!s || s.pgrp !== r.pid) continue;
+    // A member started before the leader, or of another user, is not our group.
+    if (s.start < r.start || ownerUid(s.pid) !== uid) return false;
+    member = true;
+  }
+  return member;
+}
+
+/** Signals the group only if it is verified to be ours; false when not sent. */
+export function signalOurGroup(r: ProcessRecord, signal: NodeJS.Signals): boolean {
+  if (!isOurGroup(r)) return false;
+  try {
+    process.kill(-r.pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}

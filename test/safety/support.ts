@@ -1,0 +1,87 @@
+// Shared by the safety suite: the real CLI with a state directory of its own
+// (pybp's ownership records live there, outside every app), and apps and
+// foreign trees to aim it at.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { BUILD_ENV_FLAGS, runCli, type CliResult } from '../e2e/pybp.js';
+import { hermeticEnv } from '../support/env.js';
+
+export { snapshotTree, treeChanges } from '../reliability/harness.js';
+
+export interface Scratch {
+  root: string;
+  /** XDG_STATE_HOME for every run of this file. */
+  state: string;
+}
+
+/** One scratch directory per test file (a space in its path on purpose), removed afterwards. */
+export async function makeScratch(): Promise<Scratch> {
+  const root = await mkdtemp(join(tmpdir(), 'pybp safety-'));
+  afterAll(() => rm(root, { recursive: true, force: true }));
+  const state = join(root, 'state');
+  await mkdir(state);
+  return { root, state };
+}
+
+export function safetyEnv(s: Scratch, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return hermeticEnv({ CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', XDG_STATE_HOME: s.state, ...extra });
+}
+
+export interface Json {
+  status?: string;
+  layers: Array<{ name: string; action: string }>;
+  error: { code: string; message: string; fix: string; details?: string[] } | null;
+}
+
+export async function pybpJson(s: Scratch, args: string[], extra: Record<string, string> = {}): Promise<Json & { exitCode: number | null; raw: CliResult }> {
+  const r = await runCli([...args, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS], { env: safetyEnv(s, extra) });
+  let parsed: Json;
+  try {
+    parsed = JSON.parse(r.stdout) as Json;
+  } catch {
+    throw new Error(`pybp ${args.join(' ')} printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+  return { ...parsed, exitCode: r.code, raw: r };
+}
+
+/** `pybp run` (no --json there): exit code and output. */
+export function pybpRun(s: Scratch, args: string[]): Promise<CliResult> {
+  return runCli(['run', ...args], { env: safetyEnv(s) });
+}
+
+/** A pip app that passes every pre-build check (nothing is installed unless a build gets that far). */
+export async function makeApp(dir: string, requirements: string[] = []): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'requirements.txt'), requirements.join('\n') + '\n');
+  await writeFile(join(dir, '.python-version'), '3.12\n');
+  return dir;
+}
+
+/** A `sleep` in a process group of its own, as a stranger to pybp; killed when the file's tests end. */
+export function startSleeper(): number {
+  const child = spawn('sleep', ['600'], { detached: true, stdio: 'ignore' });
+  child.unref();
+  const pid = child.pid!;
+  afterAll(() => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  });
+  return pid;
+}
+
+/** Running (a killed child not yet reaped is a zombie, which kill(pid, 0) would still find). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
