@@ -147,9 +147,15 @@ function statusProblem(loc: LayersDirLocation, status: LayersDirStatus): ErrorDa
 /** Read-only: may a build use this layers directory, and may its contents be trusted? */
 export async function checkLayersDir(appDir: string, loc: LayersDirLocation, env: NodeJS.ProcessEnv): Promise<LayersDirAccess> {
   const registry = registryDir(env);
-  const escape = await escapeProblem(appDir, loc);
-  if (escape) return { location: loc, registry, status: null, problem: escape, trusted: false };
-  const status = await inspectLayersDir(loc.path, registry);
+  let status: LayersDirStatus;
+  try {
+    // Never throws: an app dir that cannot be read is the app's own error, reported first by planning.
+    const escape = await escapeProblem(appDir, loc);
+    if (escape) return { location: loc, registry, status: null, problem: escape, trusted: false };
+    status = await inspectLayersDir(loc.path, registry);
+  } catch (err) {
+    status = { kind: 'unreadable', message: (err as Error).message };
+  }
   const problem = statusProblem(loc, status);
   return { location: loc, registry, status, problem, trusted: status.kind === 'owned' && problem === null };
 }
