@@ -4,7 +4,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, runPybp } from './helpers.js';
+import { cleanEnv, makeTempDir, runPybp } from './helpers.js';
+import { adoptLayersDir } from '../support/owned-layers.js';
 
 let root = '';
 let layers = '';
@@ -14,6 +15,8 @@ beforeAll(async () => {
   layers = path.join(root, 'layers');
   await mkdir(path.join(layers, 'venv', 'bin'), { recursive: true });
   await writeFile(path.join(layers, 'venv.toml'), '[types]\nlaunch = true\n');
+  // It stands for a build pybp made here: pybp runs nothing from layers it did not make.
+  await adoptLayersDir(layers, cleanEnv());
 });
 afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
