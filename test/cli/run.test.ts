@@ -4,7 +4,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, makeTempDir, runPybp } from './helpers.js';
+import { cliEnv, makeTempDir, runPybp } from './helpers.js';
 import { adoptLayersDir } from '../support/owned-layers.js';
 
 let root = '';
@@ -16,7 +16,7 @@ beforeAll(async () => {
   await mkdir(path.join(layers, 'venv', 'bin'), { recursive: true });
   await writeFile(path.join(layers, 'venv.toml'), '[types]\nlaunch = true\n');
   // It stands for a build pybp made here: pybp runs nothing from layers it did not make.
-  await adoptLayersDir(layers, cleanEnv());
+  await adoptLayersDir(layers, cliEnv());
 });
 afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_ENV_FLAGS, runCli } from '../e2e/pybp.js';
+import { BUILD_ENV_FLAGS, runPybp } from '../e2e/pybp.js';
 import { alive, makeApp, makeScratch, pybpJson, pybpRun, safetyEnv, type Scratch, snapshotTree, startSleeper, treeChanges } from './support.js';
 
 let s: Scratch;
@@ -216,14 +216,14 @@ describe('.pybp/.gitignore', () => {
     await mkdir(join(app, '.pybp'));
     await writeFile(join(app, '.pybp', 'README'), 'our notes\n');
     // Stopped (SIGKILL) right after the layers directory is claimed, before the lock.
-    const r = await runCli(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS], { env: safetyEnv(s, { PYBP_FAULT_AT: 'lock:before' }) });
+    const r = await runPybp(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS], { env: safetyEnv(s, { PYBP_FAULT_AT: 'lock:before' }) });
     expect(r.signal).toBe('SIGKILL');
     expect(existsSync(join(app, '.pybp', 'layers', '.pybp', 'owner'))).toBe(true);
     expect(existsSync(join(app, '.pybp', '.gitignore'))).toBe(false);
     expect(readFileSync(join(app, '.pybp', 'README'), 'utf8')).toBe('our notes\n');
 
     const fresh = await makeApp(join(s.root, 'fresh dot-pybp'));
-    const r2 = await runCli(['build', fresh, '--python-source', 'local', ...BUILD_ENV_FLAGS], { env: safetyEnv(s, { PYBP_FAULT_AT: 'lock:before' }) });
+    const r2 = await runPybp(['build', fresh, '--python-source', 'local', ...BUILD_ENV_FLAGS], { env: safetyEnv(s, { PYBP_FAULT_AT: 'lock:before' }) });
     expect(r2.signal).toBe('SIGKILL');
     expect(readFileSync(join(fresh, '.pybp', '.gitignore'), 'utf8')).toBe('*\n');
   });

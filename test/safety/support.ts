@@ -7,8 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { BUILD_ENV_FLAGS, runCli, type CliResult } from '../e2e/pybp.js';
-import { hermeticEnv } from '../support/env.js';
+import { BUILD_ENV_FLAGS, type CliResult, runPybp } from '../e2e/pybp.js';
 
 export { snapshotTree, treeChanges } from '../reliability/harness.js';
 
@@ -27,8 +26,9 @@ export async function makeScratch(): Promise<Scratch> {
   return { root, state };
 }
 
-export function safetyEnv(s: Scratch, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return hermeticEnv({ CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1', XDG_STATE_HOME: s.state, ...extra });
+/** Added to the test runner's clean environment: this file's own state directory. */
+export function safetyEnv(s: Scratch, extra: Record<string, string> = {}): Record<string, string> {
+  return { XDG_STATE_HOME: s.state, ...extra };
 }
 
 export interface Json {
@@ -38,7 +38,7 @@ export interface Json {
 }
 
 export async function pybpJson(s: Scratch, args: string[], extra: Record<string, string> = {}): Promise<Json & { exitCode: number | null; raw: CliResult }> {
-  const r = await runCli([...args, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS], { env: safetyEnv(s, extra) });
+  const r = await runPybp([...args, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS], { env: safetyEnv(s, extra) });
   let parsed: Json;
   try {
     parsed = JSON.parse(r.stdout) as Json;
@@ -50,7 +50,7 @@ export async function pybpJson(s: Scratch, args: string[], extra: Record<string,
 
 /** `pybp run` (no --json there): exit code and output. */
 export function pybpRun(s: Scratch, args: string[]): Promise<CliResult> {
-  return runCli(['run', ...args], { env: safetyEnv(s) });
+  return runPybp(['run', ...args], { env: safetyEnv(s) });
 }
 
 /** A pip app that passes every pre-build check (nothing is installed unless a build gets that far). */
