@@ -7,7 +7,8 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePreviousBuild } from '../unit/layers/previous-build.js';
-import { makeTempDir, runPybp, runPybpJson, snapshotTree } from './helpers.js';
+import { cliEnv, makeTempDir, runPybp, runPybpJson, snapshotTree } from './helpers.js';
+import { adoptLayersDir } from '../support/owned-layers.js';
 
 interface ExplainJson {
   packageManager: string | null;
@@ -42,6 +43,8 @@ async function builtUvApp(): Promise<{ dir: string; layers: string }> {
   await writeFile(path.join(dir, '.python-version'), '3.12\n');
   const layers = path.join(dir, '.pybp', 'layers');
   await writePreviousBuild(layers, { packageManager: 'uv', pythonVersion: '3.12.13' });
+  // They stand for what a pybp build left: pybp's own.
+  await adoptLayersDir(layers, cliEnv());
   return { dir, layers };
 }
 
