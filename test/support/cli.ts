@@ -13,7 +13,7 @@
 //   pybp and every tool it starts are killed when the test ends or times out,
 //   and a runner whose pybp was killed that way rejects (the test body stops).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { NETWORK_HOST_VARS } from '../../src/engine/build-env.js';
@@ -21,6 +21,7 @@ import { pybpBin } from './build-flags.js';
 import { repoRoot } from './cache.js';
 import { ChildrenClosedError, spawnChild } from './children.js';
 import { hermeticCacheHome, withLoopback } from './env.js';
+import { pyenvRoot } from './pythons.js';
 
 export { repoRoot };
 export { pybpBin };
@@ -52,7 +53,7 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): Record<s
   }
   env.PATH ??= '/usr/local/bin:/usr/bin:/bin';
   env.HOME = cleanHome();
-  env.PYENV_ROOT = process.env.PYENV_ROOT || path.join(homedir(), '.pyenv');
+  env.PYENV_ROOT = pyenvRoot();
   // pybp's read-only interpreter copies: one for the whole run, not one per test file's HOME.
   env.XDG_CACHE_HOME = hermeticCacheHome;
   env.NO_PROXY = withLoopback(process.env.NO_PROXY);

@@ -6,8 +6,13 @@ import { join } from 'node:path';
 
 export type PythonMinor = '3.10' | '3.11' | '3.12' | '3.13';
 
+/** pyenv's root: PYENV_ROOT, as pyenv itself reads it, else ~/.pyenv (another user's tests may name root's pyenv). */
+export function pyenvRoot(): string {
+  return process.env.PYENV_ROOT || join(homedir(), '.pyenv');
+}
+
 export function pyenvVersionsDir(): string {
-  return join(process.env.PYENV_ROOT || join(homedir(), '.pyenv'), 'versions');
+  return join(pyenvRoot(), 'versions');
 }
 
 /** The prefix (`.../versions/3.12.1`) of the newest local patch release of `minor`. */

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLocalInterpreters, searchLocalInterpreters } from '../../../src/engine/python-source/index.js';
 import { compareNewestFirst, parsePythonVersion, versionFromPatchlevel } from '../../../src/engine/python-source/version.js';
 import { makeFakePython, tempDir } from './fake-python.js';
+import { pyenvRoot } from '../../support/pythons.js';
 
 // The real pyenv installs on this machine kind (CI included); a parameter so another root can be used.
-const PYENV_ROOT = process.env.PYBP_TEST_PYENV_ROOT ?? path.join(os.homedir(), '.pyenv');
+const PYENV_ROOT = process.env.PYBP_TEST_PYENV_ROOT ?? pyenvRoot();
 
 const py312 = { major: 3, minor: 12 };
 

@@ -16,8 +16,9 @@ import { installPythonArchive } from '../../../src/engine/python-source/install-
 import type { Target } from '../../../src/engine/target.js';
 import { tarHardLinkedTree } from '../../support/tar.js';
 import { listTree, tempDir } from './fake-python.js';
+import { pyenvRoot } from '../../support/pythons.js';
 
-const PYENV_ROOT = process.env.PYBP_TEST_PYENV_ROOT ?? path.join(os.homedir(), '.pyenv');
+const PYENV_ROOT = process.env.PYBP_TEST_PYENV_ROOT ?? pyenvRoot();
 const SCRIPT = '#!/bin/sh\necho 3.12.13\n';
 const OS_PY = '# os\n'.repeat(20_000);
 const TINY_BYTES = Buffer.byteLength(SCRIPT) + Buffer.byteLength(OS_PY);

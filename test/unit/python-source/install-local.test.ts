@@ -14,8 +14,9 @@ import {
 import { installLocalInterpreter, sharedLibraryPattern } from '../../../src/engine/python-source/install-local.js';
 import { pristineDirFor } from '../../../src/engine/python-source/pristine.js';
 import { listTree, makeFakePython, snapshotTree, tempDir } from './fake-python.js';
+import { pyenvRoot } from '../../support/pythons.js';
 
-const PYENV_ROOT = process.env.PYBP_TEST_PYENV_ROOT ?? path.join(os.homedir(), '.pyenv');
+const PYENV_ROOT = process.env.PYBP_TEST_PYENV_ROOT ?? pyenvRoot();
 
 function localChoice(interpreter: LocalInterpreter): PythonSourceChoice {
   return {
