@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir } from '../support/apps.js';
 import { cliEnv, type CliResult, type RunningCli, runPybp, startPybp } from '../support/cli.js';
 import { testInfra } from '../support/context.js';
@@ -94,6 +94,9 @@ describe('explain and doctor run nothing from the app', () => {
   let root: string;
   beforeAll(async () => {
     root = await makeTempDir('pybp inspect-');
+  });
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
   });
 
   it('no JS/TS config file is loaded; each is reported as ignored', async () => {
@@ -185,6 +188,9 @@ describe('special files fail fast with a code naming the file', () => {
   beforeAll(async () => {
     root = await makeTempDir('pybp special-');
   });
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
 
   async function pipApp(name: string): Promise<string> {
     const app = join(root, name);
@@ -263,6 +269,9 @@ describe('a build', () => {
     root = await makeTempDir('pybp inspect-build-');
     indexUrl = testInfra().indexUrl;
   });
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
 
   it("uses the stdlib's venv, not an app-root venv.py, and loads no JS config", async () => {
     const app = join(root, 'venv-py');
@@ -326,6 +335,9 @@ describe('explain and doctor stop on SIGTERM with exit 130, and their children w
   let root: string;
   beforeAll(async () => {
     root = await makeTempDir('pybp inspect-signal-');
+  });
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
   });
 
   it('explain, while it asks an interpreter (outside the app) for its version', async () => {
