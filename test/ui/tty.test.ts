@@ -15,8 +15,11 @@ import { testInfra } from '../support/context.js';
 // A socket of our own: no user's tmux server (or its environment) is touched.
 const socket = `pybp-tty-${process.pid}`;
 
+// No user's tmux.conf, and panes started by /bin/sh: tmux otherwise takes
+// the shell from $SHELL or the passwd entry, which for a service user such as
+// nobody is nologin (the pane would die at once).
 function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+  return execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', env: { ...process.env, SHELL: '/bin/sh' } });
 }
 
 function shellQuote(s: string): string {
