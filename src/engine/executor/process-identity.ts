@@ -87,6 +87,13 @@ export function isOurGroup(r: ProcessRecord): boolean {
   if (uid === undefined) return false;
   const leader = readStat(r.pid);
   if (leader) return leader.start === r.start && leader.pgrp === r.pid && ownerUid(r.pid) === uid;
+  // No process in that group at all (the usual end of a tool): no need to look through /proc.
+  // Signal 0 only checks; it delivers nothing.
+  try {
+    process.kill(-r.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
