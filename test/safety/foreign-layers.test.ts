@@ -8,6 +8,7 @@ import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_ENV_FLAGS, runPybp } from '../e2e/pybp.js';
+import { POETRY_VERSION, UV_VERSION } from '../../src/engine/versions.js';
 import { alive, makeApp, makeScratch, pybpJson, pybpRun, safetyEnv, type Scratch, snapshotTree, startSleeper, treeChanges } from './support.js';
 
 let s: Scratch;
@@ -208,6 +209,45 @@ describe('a committed .pybp/layers is never trusted', () => {
     expect(built.error?.code).toBe('layers-dir-not-owned');
     expect(alive(sleeper)).toBe(true);
   });
+});
+
+describe('doctor runs no tool from a committed .pybp/layers', () => {
+  // Layers whose tomls name the pinned uv and Poetry, so doctor's lock-file
+  // check would take their tools if it trusted them; each tool only marks that it ran.
+  async function committedTools(app: string, marker: string): Promise<void> {
+    const layers = join(app, '.pybp', 'layers');
+    for (const [dir, file] of [['uv/bin', 'uv'], ['python/bin', 'python3']]) {
+      await mkdir(join(layers, dir), { recursive: true });
+      await writeFile(join(layers, dir, file), `#!/bin/sh\necho "$0 $*" >> '${marker}'\necho 'uv ${UV_VERSION}'\n`);
+      await chmod(join(layers, dir, file), 0o755);
+    }
+    await writeFile(join(layers, 'uv.toml'), `[types]\nbuild = true\ncache = true\n\n[metadata]\narch = "amd64"\nuv_version = "${UV_VERSION}"\n`);
+    await writeFile(
+      join(layers, 'poetry.toml'),
+      `[types]\nbuild = true\ncache = true\n\n[metadata]\narch = "amd64"\ndistro_name = "ubuntu"\ndistro_version = "24.04"\npython_version = "3.12.13"\npoetry_version = "${POETRY_VERSION}"\n`,
+    );
+  }
+
+  for (const pm of ['uv', 'poetry'] as const) {
+    it(`${pm}: the lock-file check says it could not check, and the committed tool never runs`, async () => {
+      const app = join(s.root, `committed-tools-${pm}`, 'app');
+      const marker = join(s.root, `committed-tools-${pm}`, 'tool-ran');
+      await mkdir(app, { recursive: true });
+      await writeFile(join(app, '.python-version'), '3.12\n');
+      const lock = pm === 'uv' ? 'uv.lock' : 'poetry.lock';
+      const tool = pm === 'uv' ? '' : '\n[tool.poetry]\npackage-mode = false\n';
+      await writeFile(join(app, 'pyproject.toml'), `[project]\nname = "app"\nversion = "1.0"\nrequires-python = ">=3.12"\ndependencies = []\n${tool}`);
+      await writeFile(join(app, lock), 'version = 1\n');
+      await committedTools(app, marker);
+      // No pinned tool on PATH either: only the committed ones could answer.
+      const r = await runPybp(['doctor', app, '--json'], { env: safetyEnv(s, { PATH: '/usr/bin:/bin' }) });
+      const report = JSON.parse(r.stdout) as { checks: Array<{ id: string; status: string; message: string }> };
+      const check = report.checks.find((c) => c.id === 'lockfile-out-of-date');
+      expect(check?.status).toBe('warn');
+      expect(check?.message).toContain('Could not check');
+      expect(existsSync(marker)).toBe(false);
+    });
+  }
 });
 
 describe('.pybp/.gitignore', () => {

@@ -36,7 +36,11 @@ export type { CheckArea, CheckCounts, CheckStatus, DoctorCheck, DoctorReport } f
  * file); everything about the app is a check.
  */
 export async function runDoctor(options: ContextOptions, signal?: AbortSignal): Promise<DoctorReport> {
-  const { appDir, hostEnv: env, config, configVars, layersDir } = await resolveContext(options);
+  const { appDir, hostEnv: env, config, configVars, layersDir: layersPath, layersAccess } = await resolveContext(options);
+  // A previous build's layers (its pinned uv/Poetry, its venv's scripts) are
+  // used only when pybp made that directory here: a repo's committed
+  // `.pybp/layers` is the repo's code, and doctor runs none of it.
+  const layersDir = layersAccess.trusted ? layersPath : null;
 
   const checks: DoctorCheck[] = [];
   const dir = await checkAppDir(appDir);

@@ -20,7 +20,8 @@ const TIMEOUT_MS = 60_000;
 export interface LockCheckArgs {
   appDir: string;
   packageManager: PackageManager;
-  layersDir: string;
+  /** A previous build's layers, only when pybp trusts them (made them here); else null. */
+  layersDir: string | null;
   /** The build's environment (host base + config vars): where the tools find their config and CA bundles. */
   env: Record<string, string>;
   hostEnv: NodeJS.ProcessEnv;

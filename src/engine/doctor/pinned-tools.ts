@@ -65,10 +65,10 @@ export function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
-export async function findPinnedUv(layersDir: string, appDir: string, hostEnv: NodeJS.ProcessEnv): Promise<ToolLookup> {
-  const layerUv = path.join(layersDir, 'uv', 'bin', 'uv');
-  const meta = await layerMetadata(layersDir, 'uv');
-  if (meta?.uv_version === UV_VERSION && (await isFile(layerUv))) {
+export async function findPinnedUv(layersDir: string | null, appDir: string, hostEnv: NodeJS.ProcessEnv): Promise<ToolLookup> {
+  const layerUv = layersDir === null ? null : path.join(layersDir, 'uv', 'bin', 'uv');
+  const meta = layersDir === null ? null : await layerMetadata(layersDir, 'uv');
+  if (layerUv !== null && meta?.uv_version === UV_VERSION && (await isFile(layerUv))) {
     return { found: true, tool: { argv: [layerUv], env: {}, where: `${layerUv} (installed by the last pybp build)` } };
   }
   for (const candidate of await onPath('uv', hostEnv, appDir)) {
@@ -76,14 +76,14 @@ export async function findPinnedUv(layersDir: string, appDir: string, hostEnv: N
       return { found: true, tool: { argv: [candidate], env: {}, where: candidate } };
     }
   }
-  return { found: false, searched: [`${layerUv} (after a pybp build)`, `uv ${UV_VERSION} on PATH`] };
+  return { found: false, searched: [layerUv === null ? 'the layers of a pybp build made here' : `${layerUv} (after a pybp build)`, `uv ${UV_VERSION} on PATH`] };
 }
 
-export async function findPinnedPoetry(layersDir: string, appDir: string, hostEnv: NodeJS.ProcessEnv): Promise<ToolLookup> {
-  const userBase = path.join(layersDir, 'poetry');
-  const python = path.join(layersDir, 'python', 'bin', 'python3');
-  const meta = await layerMetadata(layersDir, 'poetry');
-  if (meta?.poetry_version === POETRY_VERSION && (await isFile(python))) {
+export async function findPinnedPoetry(layersDir: string | null, appDir: string, hostEnv: NodeJS.ProcessEnv): Promise<ToolLookup> {
+  const userBase = layersDir === null ? null : path.join(layersDir, 'poetry');
+  const python = layersDir === null ? null : path.join(layersDir, 'python', 'bin', 'python3');
+  const meta = layersDir === null ? null : await layerMetadata(layersDir, 'poetry');
+  if (layersDir !== null && userBase !== null && python !== null && meta?.poetry_version === POETRY_VERSION && (await isFile(python))) {
     // Poetry lives in the layer's user site (PYTHONUSERBASE), run by the python layer's interpreter.
     return {
       found: true,
@@ -99,5 +99,5 @@ export async function findPinnedPoetry(layersDir: string, appDir: string, hostEn
       return { found: true, tool: { argv: [candidate], env: {}, where: candidate } };
     }
   }
-  return { found: false, searched: [`${userBase} (after a pybp build)`, `Poetry ${POETRY_VERSION} on PATH`] };
+  return { found: false, searched: [userBase === null ? 'the layers of a pybp build made here' : `${userBase} (after a pybp build)`, `Poetry ${POETRY_VERSION} on PATH`] };
 }

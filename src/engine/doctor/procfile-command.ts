@@ -50,7 +50,8 @@ export interface ProcfileCommandArgs {
   listing: ReadonlySet<string>;
   packageManager: PackageManager | null;
   python: ResolvedPython | null;
-  layersDir: string;
+  /** The last build's layers, only when pybp trusts them (made them here); else null. */
+  layersDir: string | null;
   /** Installation prefix of the interpreter a build would use: its standard library answers `python -m`. */
   pythonPrefix: string | null;
 }
@@ -64,8 +65,8 @@ export async function checkProcfileCommands(args: ProcfileCommandArgs): Promise<
   if (processes.size === 0) return [];
 
   const deps = await dependencyNames(args);
-  const venvBin = path.join(args.layersDir, 'venv', 'bin');
-  const built = await isDir(venvBin);
+  const venvBin = args.layersDir === null ? null : path.join(args.layersDir, 'venv', 'bin');
+  const built = venvBin !== null && (await isDir(venvBin));
   const checks: DoctorCheck[] = [];
   for (const [type, command] of processes) {
     if (command === '') continue;
@@ -202,10 +203,11 @@ async function moduleHome(args: ProcfileCommandArgs, module: string): Promise<st
   const [major, minor] = args.python.resolved.split('.');
   const lib = `python${major}.${minor}`;
   const places: Array<[string, string]> = [];
-  for (const prefix of [path.join(args.layersDir, 'python'), args.pythonPrefix]) {
+  const layerPython = args.layersDir === null ? null : path.join(args.layersDir, 'python');
+  for (const prefix of [layerPython, args.pythonPrefix]) {
     if (prefix) places.push([path.join(prefix, 'lib', lib), "Python's standard library"]);
   }
-  places.push([path.join(args.layersDir, 'venv', 'lib', lib, 'site-packages'), "the last build's venv"]);
+  if (args.layersDir !== null) places.push([path.join(args.layersDir, 'venv', 'lib', lib, 'site-packages'), "the last build's venv"]);
   for (const [dir, label] of places) {
     if ((await isDir(path.join(dir, module))) || (await isFile(path.join(dir, `${module}.py`)))) return label;
   }
