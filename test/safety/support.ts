@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, onTestFinished } from 'vitest';
 import { BUILD_ENV_FLAGS, type CliResult, runPybp } from '../e2e/pybp.js';
 
 export { snapshotTree, treeChanges } from '../reliability/harness.js';
@@ -61,12 +61,15 @@ export async function makeApp(dir: string, requirements: string[] = []): Promise
   return dir;
 }
 
-/** A `sleep` in a process group of its own, as a stranger to pybp; killed when the file's tests end. */
+/**
+ * A `sleep` in a process group of its own, as a stranger to pybp; killed when
+ * the test that started it ends (onTestFinished: call it inside a test).
+ */
 export function startSleeper(): number {
   const child = spawn('sleep', ['600'], { detached: true, stdio: 'ignore' });
   child.unref();
   const pid = child.pid!;
-  afterAll(() => {
+  onTestFinished(() => {
     try {
       process.kill(-pid, 'SIGKILL');
     } catch {
