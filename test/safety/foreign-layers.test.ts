@@ -104,6 +104,10 @@ describe('a layers path from the app may not leave it', () => {
       expect(r.error?.code, cmd).toBe('layers-dir-outside-app');
       expect(r.error?.message).toContain('.buildpackrc.json');
     }
+    // doctor says so too (a warning: only the local build is affected).
+    const doctor = await runPybp(['doctor', app, '--json'], { env: safetyEnv(s) });
+    const checks = (JSON.parse(doctor.stdout) as { checks: Array<{ id: string; status: string; code?: string }> }).checks;
+    expect(checks.find((c) => c.id === 'layers-dir')).toMatchObject({ status: 'warn', code: 'layers-dir-outside-app' });
     expect(treeChanges(before, snapshotTree(root))).toEqual([]);
   });
 

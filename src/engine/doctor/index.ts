@@ -10,6 +10,7 @@ import type { PackageManager, ResolvedPython } from '../analysis/types.js';
 import { type ContextOptions, resolveContext } from '../project-context.js';
 import { attempt, guard } from './check.js';
 import { checkCodeConfig } from './code-config.js';
+import { checkLayersDir } from './layers-dir.js';
 import { checkGit, requiredFileNames } from './git.js';
 import { herokuTree, untrackedFilesCheck } from './heroku-tree.js';
 import { checkLockfileFresh } from './lockfile-out-of-date.js';
@@ -46,6 +47,7 @@ export async function runDoctor(options: ContextOptions, signal?: AbortSignal): 
   const dir = await checkAppDir(appDir);
   checks.push(dir.check);
   checks.push(...checkCodeConfig(config));
+  checks.push(...checkLayersDir(layersAccess));
   const working = dir.listing;
   if (working === null) return report(appDir, checks);
   // In git, the app is judged on what Heroku receives: the tracked files.
