@@ -7,17 +7,17 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, chooseRenderer, type CommonFlags } from './options.js';
 import { printFatal } from './report-error.js';
 
-async function locate(dir: string, flags: CommonFlags): Promise<{ appDir: string; layersDir: string }> {
-  const { appDir, layersDir } = await resolveContext({ appDir: dir, layersDir: flags.layersDir, configFile: flags.config });
-  return { appDir, layersDir };
+async function locate(dir: string, flags: CommonFlags): Promise<{ appDir: string; layersDir: string; trusted: boolean }> {
+  const { appDir, layersDir, layersAccess } = await resolveContext({ appDir: dir, layersDir: flags.layersDir, configFile: flags.config });
+  return { appDir, layersDir, trusted: layersAccess.trusted };
 }
 
 export async function historyCommand(dir: string, flags: CommonFlags): Promise<number> {
   applyColorFlags(flags);
   let report;
   try {
-    const { appDir, layersDir } = await locate(dir, flags);
-    report = await historyReport(appDir, layersDir);
+    const { appDir, layersDir, trusted } = await locate(dir, flags);
+    report = await historyReport(appDir, layersDir, trusted);
   } catch (err) {
     printFatal(err, flags);
     return isPybpError(err) && err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
@@ -61,8 +61,8 @@ export async function lastBuildCommand(
       });
     }
     const id = flags.build === undefined ? undefined : parseBuildId(flags.build);
-    const { appDir, layersDir } = await locate(dir, flags);
-    report = await lastBuildReport(appDir, layersDir, id);
+    const { appDir, layersDir, trusted } = await locate(dir, flags);
+    report = await lastBuildReport(appDir, layersDir, trusted, id);
   } catch (err) {
     printFatal(err, flags);
     return isPybpError(err) && err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;

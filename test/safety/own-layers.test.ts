@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { writeToolsConfig } from '../e2e/pybp.js';
-import { alive, makeScratch, pybpJson, pybpRun, type Scratch, snapshotTree, startSleeper, treeChanges } from './support.js';
+import { runPybp, writeToolsConfig } from '../e2e/pybp.js';
+import { alive, makeScratch, pybpJson, pybpRun, safetyEnv, type Scratch, snapshotTree, startSleeper, treeChanges } from './support.js';
 
 let s: Scratch;
 let app: string;
@@ -117,6 +117,10 @@ describe('a layers directory pybp made', () => {
     const ran = await pybpRun(s, [copy, '--', 'true']);
     expect(ran.code).toBe(1);
     expect(treeChanges(before, snapshotTree(copy))).toEqual([]);
+    // The copy's history.json is not pybp's record of that directory: history shows no build, the original's does.
+    const builds = async (dir: string) => (JSON.parse((await runPybp(['history', dir, '--json'], { env: safetyEnv(s) })).stdout) as { builds: unknown[] }).builds;
+    expect(await builds(copy)).toEqual([]);
+    expect((await builds(app)).length).toBeGreaterThan(0);
     expect(await buildOk()).toMatchObject({ python: 'reuse' });
   });
 

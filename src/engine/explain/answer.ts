@@ -6,7 +6,7 @@ import { type Assumptions, describeAssumptions } from '../analysis/assumptions.j
 import { explainReport, type ExplainReport } from '../explain.js';
 import { planBuild, type PlanOptions } from '../plan.js';
 import { resolveContext } from '../project-context.js';
-import { type HistoryRead, readHistory } from '../store/history.js';
+import { type HistoryRead, readOwnHistory } from '../store/history.js';
 import { planSince } from './since.js';
 import { forecastVenv } from './venv-changes.js';
 
@@ -16,11 +16,11 @@ export async function explainAnswer(options: PlanOptions, question: { assume?: A
   if (options.target !== undefined) assumed.push(`the target is ${options.target}`);
   if (question.since !== undefined) {
     const context = await resolveContext(options);
-    const [{ plan, since }, read] = await Promise.all([planSince(context, question.since, assume), readHistory(context.layersDir)]);
+    const [{ plan, since }, read] = await Promise.all([planSince(context, question.since, assume), readOwnHistory(context.layersDir, context.layersAccess.trusted)]);
     return withHistoryNote(explainReport(plan, { history: read.history, assumed, since }), read);
   }
   const plan = await planBuild({ ...options, assume });
-  const read = await readHistory(plan.context.layersDir);
+  const read = await readOwnHistory(plan.context.layersDir, plan.context.layersAccess.trusted);
   const report = withHistoryNote(explainReport(plan, { history: read.history, assumed }), read);
   // What a kept venv's sync will change: only for the real next build, not a what-if.
   if (plan.ok && assumed.length === 0) {

@@ -1,7 +1,7 @@
 // What `pybp history` and `pybp explain --last` / `--build N` print: builds
 // as the history recorded them. Reading only: nothing is written or run.
 import { PybpError } from '../errors.js';
-import { findBuild, type HistoryBuild, readHistory } from '../store/history.js';
+import { findBuild, type HistoryBuild, readOwnHistory } from '../store/history.js';
 
 export interface HistoryReport {
   app: string;
@@ -20,14 +20,14 @@ export interface LastBuildReport {
   notes: string[];
 }
 
-export async function historyReport(app: string, layersDir: string): Promise<HistoryReport> {
-  const read = await readHistory(layersDir);
+export async function historyReport(app: string, layersDir: string, trusted: boolean): Promise<HistoryReport> {
+  const read = await readOwnHistory(layersDir, trusted);
   return { app, layersDir, builds: [...read.history.builds].reverse(), notes: read.ok ? [] : [unreadableNote(read.problem)] };
 }
 
 /** The newest build, or build `id`; a missing one is an error that says what there is. */
-export async function lastBuildReport(app: string, layersDir: string, id?: number): Promise<LastBuildReport> {
-  const read = await readHistory(layersDir);
+export async function lastBuildReport(app: string, layersDir: string, trusted: boolean, id?: number): Promise<LastBuildReport> {
+  const read = await readOwnHistory(layersDir, trusted);
   const build = findBuild(read.history, id);
   if (!build) {
     const ids = read.history.builds.map((b) => b.id);

@@ -56,6 +56,14 @@ export type HistoryRead = { ok: true; history: History } | { ok: false; problem:
 
 const empty = (): History => ({ version: 1, builds: [] });
 
+/**
+ * The history of a layers directory pybp may trust (it made it here); any
+ * other directory's `history.json` is not pybp's record and is not read.
+ */
+export async function readOwnHistory(layersDir: string, trusted: boolean): Promise<HistoryRead> {
+  return trusted ? readHistory(layersDir) : { ok: true, history: empty() };
+}
+
 /** Reads the history; a missing file is an empty history, an unreadable one is reported with an empty history. */
 export async function readHistory(layersDir: string): Promise<HistoryRead> {
   const file = historyPath(layersDir);
