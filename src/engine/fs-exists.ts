@@ -77,3 +77,26 @@ export async function entryExists(dir: string, name: string, opts: EntryOptions 
     throw fileCheckFailedError(name, fullPath, err);
   }
 }
+
+// Probes for pybp's own lookups (a tool in a layer, an interpreter's file, a
+// layer's env/ folder), where "can't tell" simply means "not there": symlinks
+// are followed and any error is a no. Checks with the buildpack's semantics
+// use entryExists above.
+
+/** A regular file (after symlinks) is at `p`. */
+export async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A directory (after symlinks) is at `p`. */
+export async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}

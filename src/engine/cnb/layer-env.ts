@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readAppText } from '../app-file.js';
+import { isDir } from '../fs-exists.js';
 
 export type EnvScope = 'all' | 'build' | 'launch';
 export type EnvModifier = 'override' | 'default' | 'prepend' | 'append' | 'delim';
@@ -82,13 +83,6 @@ function prependPath(env: Env, name: string, value: string): void {
   env[name] = old ? `${value}:${old}` : value;
 }
 
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** Re-reads a layer from disk and applies it to `env` for the given scope (spec §8.5). */
 export async function applyLayerEnv(env: Env, layerDir: string, scope: 'build' | 'launch'): Promise<void> {

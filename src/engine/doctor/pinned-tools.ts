@@ -2,12 +2,12 @@
 // layers a previous pybp build installed (their metadata says the version),
 // else on PATH when `--version` says exactly the pinned one. Nothing inside
 // the app directory is ever run.
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readAppText } from '../app-file.js';
 import { parseLayerToml } from '../store/layer-toml.js';
 import { POETRY_VERSION, UV_VERSION } from '../versions.js';
 import { runTool } from './tool-run.js';
+import { isFile } from '../fs-exists.js';
 
 export interface PinnedTool {
   /** argv prefix that runs the tool. */
@@ -33,13 +33,6 @@ async function layerMetadata(layersDir: string, name: string): Promise<Record<st
   }
 }
 
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** Candidates for `program` on PATH, skipping directories inside the app. */
 async function onPath(program: string, env: NodeJS.ProcessEnv, appDir: string): Promise<string[]> {

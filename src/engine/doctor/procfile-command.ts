@@ -2,7 +2,6 @@
 // dyno it must come from the app's dependencies (the venv's bin/), the python
 // layer, the run image, or the app itself. After a build, the venv answers;
 // before one, the package names in the lock file or requirements.txt do.
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'smol-toml';
 import type { PackageManager, ResolvedPython } from '../analysis/types.js';
@@ -13,6 +12,7 @@ import { normalizeName, poetryInstalledPackages, uvInstalledPackages } from './l
 import { herokuMarkerEnv } from './markers.js';
 import { parseRequirements } from './requirements-lines.js';
 import type { DoctorCheck } from './types.js';
+import { isFile, isDir } from '../fs-exists.js';
 
 const AREA = 'heroku readiness';
 
@@ -225,18 +225,4 @@ function addCommand(pm: PackageManager | null, pkg: string): string {
   }
 }
 
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isFile();
-  } catch {
-    return false;
-  }
-}
 
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}

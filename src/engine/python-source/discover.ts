@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readAppText } from '../app-file.js';
 import { killOnExit } from '../child-cleanup.js';
+import { isFile } from '../fs-exists.js';
 import {
   compareNewestFirst,
   minorName,
@@ -283,13 +284,6 @@ function compareNames(a: string, b: string): number {
   return x.length - y.length;
 }
 
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await fs.promises.stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 function expandHome(entry: string, home: string): string {
   if (entry === '~') return home;

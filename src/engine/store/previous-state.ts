@@ -8,6 +8,7 @@ import { CONTROL_DIR_NAME, isLayerName } from './control-dir.js';
 import { backupPaths, exists, type Journal, readJournal } from './journal.js';
 import { parseLayerToml } from './layer-toml.js';
 import type { LayerTypes } from '../layers/types.js';
+import { isDir } from '../fs-exists.js';
 
 export interface PreviousLayer {
   name: string;
@@ -64,7 +65,7 @@ export async function readPreviousLayers(layersDir: string, journal?: Journal | 
   }
 
   for (const [name, src] of sources) {
-    const dirPath = src.dir && (await isDirectory(src.dir)) ? src.dir : null;
+    const dirPath = src.dir && (await isDir(src.dir)) ? src.dir : null;
     const tomlText = src.toml ? await readIfFile(src.toml) : null;
     if (dirPath == null && tomlText == null) continue;
     const { types, metadataKeys } = peek(tomlText, path.join(layersDir, `${name}.toml`));
@@ -99,13 +100,6 @@ function peek(text: string | null, tomlPath: string): { types: LayerTypes | null
   }
 }
 
-async function isDirectory(p: string): Promise<boolean> {
-  try {
-    return (await fs.stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 async function readIfFile(p: string): Promise<string | null> {
   try {
