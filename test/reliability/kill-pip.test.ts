@@ -23,7 +23,7 @@ const PIP_FAULTS = [
 ];
 
 const PIP_LINE_KILLS: Array<Omit<KillCase, 'next'>> = (['SIGKILL', 'SIGINT'] as const).flatMap((signal) => [
-  { kill: { line: /^Linking Python 3\.13/, signal, delayMs: 40 } },
+  { kill: { line: /^Placing Python 3\.13/, signal, delayMs: 40 } },
   { kill: { line: /^Installing pip 26/, signal, delayMs: 500 } },
   { kill: { line: /^Creating virtual environment/, signal, delayMs: 15 } },
   { kill: { line: /^Running pip install/, signal, delayMs: 250 } },
