@@ -139,6 +139,18 @@ describe('installPythonLayer from a fake interpreter', () => {
     expect(result.stats.hardlinked).toBeGreaterThan(5);
   });
 
+  it("copies a file whose copy in pybp's cache is gone at the link (ENOENT) from the user's file, and links the rest", async () => {
+    const layer = path.join(root, 'enoent', 'python');
+    const link = (from: string, to: string) => {
+      if (from.endsWith('os.py')) throw Object.assign(new Error('no such file or directory'), { code: 'ENOENT' });
+      fs.linkSync(from, to);
+    };
+    const result = await installLocalInterpreter(fakeInterpreter(prefix, '3.12.5'), layer, { link, interpreterCache: cache });
+    expect(result.stats.copied).toBe(1);
+    expect(result.stats.hardlinked).toBeGreaterThan(5);
+    expect(fs.readFileSync(path.join(layer, 'lib', 'python3.12', 'os.py'), 'utf8')).toBe('# os\n');
+  });
+
   it('copies across file systems for real (tmpfs /dev/shm)', async () => {
     const layer = fs.mkdtempSync('/dev/shm/pybp-layer-');
     try {
