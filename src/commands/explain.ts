@@ -2,7 +2,7 @@ import { type Assumptions, parsePackageManager, parsePythonAssumption } from '..
 import { explainAnswer } from '../engine/explain/answer.js';
 import { isPybpError, PybpError } from '../engine/errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
-import { applyColorFlags, chooseRenderer, type CommonFlags, planOptions } from './options.js';
+import { applyColorFlags, type CommonFlags, planOptions, showReport } from './options.js';
 import { exitOnInterrupt } from './interrupt.js';
 import { printFatal } from './report-error.js';
 
@@ -33,16 +33,10 @@ export async function explainCommand(dir: string, flags: ExplainFlags): Promise<
     printFatal(err, flags);
     return isPybpError(err) && err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
   }
-  const renderer = chooseRenderer(flags);
-  if (renderer === 'json') {
-    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  } else if (renderer === 'ink') {
-    const { renderExplainInk } = await import('../ui/ink/render.js');
-    await renderExplainInk(report, { debug: flags.debug });
-  } else {
-    const { printExplain } = await import('../ui/plain/explain.js');
-    printExplain(report, process.stdout);
-  }
+  await showReport(flags, report, {
+    ink: async (r) => (await import('../ui/ink/render.js')).renderExplainInk(r, { debug: flags.debug }),
+    plain: async (r) => (await import('../ui/plain/explain.js')).printExplain(r, process.stdout),
+  });
   if (report.error) return EXIT_FAILED;
   // --exit-code: 1 when a build after the ref would rebuild what the ref's build cached.
   return flags.exitCode && report.since?.cacheBusted ? EXIT_FAILED : EXIT_OK;

@@ -4,7 +4,7 @@ import { isPybpError, PybpError } from '../engine/errors.js';
 import { historyReport, lastBuildReport } from '../engine/history/report.js';
 import { resolveContext } from '../engine/project-context.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
-import { applyColorFlags, chooseRenderer, type CommonFlags } from './options.js';
+import { applyColorFlags, type CommonFlags, showReport } from './options.js';
 import { printFatal } from './report-error.js';
 
 async function locate(dir: string, flags: CommonFlags): Promise<{ appDir: string; layersDir: string; trusted: boolean }> {
@@ -22,16 +22,10 @@ export async function historyCommand(dir: string, flags: CommonFlags): Promise<n
     printFatal(err, flags);
     return isPybpError(err) && err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
   }
-  const renderer = chooseRenderer(flags);
-  if (renderer === 'json') {
-    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  } else if (renderer === 'ink') {
-    const { renderHistoryInk } = await import('../ui/ink/render.js');
-    await renderHistoryInk(report);
-  } else {
-    const { printHistory } = await import('../ui/plain/history.js');
-    printHistory(report, process.stdout);
-  }
+  await showReport(flags, report, {
+    ink: async (r) => (await import('../ui/ink/render.js')).renderHistoryInk(r),
+    plain: async (r) => (await import('../ui/plain/history.js')).printHistory(r, process.stdout),
+  });
   return EXIT_OK;
 }
 
@@ -67,17 +61,11 @@ export async function lastBuildCommand(
     printFatal(err, flags);
     return isPybpError(err) && err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
   }
-  const renderer = chooseRenderer(flags);
-  if (renderer === 'json') {
+  await showReport(flags, report, {
     // The same shape as `pybp history --json`, with the one build.
-    const { build, ...rest } = report;
-    process.stdout.write(JSON.stringify({ ...rest, builds: [build] }, null, 2) + '\n');
-  } else if (renderer === 'ink') {
-    const { renderLastBuildInk } = await import('../ui/ink/render.js');
-    await renderLastBuildInk(report);
-  } else {
-    const { printLastBuild } = await import('../ui/plain/history.js');
-    printLastBuild(report, process.stdout);
-  }
+    json: ({ build, ...rest }) => ({ ...rest, builds: [build] }),
+    ink: async (r) => (await import('../ui/ink/render.js')).renderLastBuildInk(r),
+    plain: async (r) => (await import('../ui/plain/history.js')).printLastBuild(r, process.stdout),
+  });
   return EXIT_OK;
 }

@@ -55,6 +55,22 @@ export function chooseRenderer(flags: CommonFlags, stream: NodeJS.WriteStream = 
   return 'plain';
 }
 
+/**
+ * Shows a finished report the way the flags and terminal ask: JSON with
+ * --json, else Ink in a terminal, else plain lines. Each view is a function
+ * that imports its module itself, so --json never loads Ink or React.
+ */
+export async function showReport<R>(
+  flags: CommonFlags,
+  report: R,
+  views: { json?: (report: R) => unknown; ink: (report: R) => Promise<void>; plain: (report: R) => Promise<void> },
+): Promise<void> {
+  const renderer = chooseRenderer(flags);
+  if (renderer === 'json') process.stdout.write(JSON.stringify(views.json ? views.json(report) : report, null, 2) + '\n');
+  else if (renderer === 'ink') await views.ink(report);
+  else await views.plain(report);
+}
+
 /** Decides colour (the one rule in ui/colour.ts) before chalk is imported. */
 export function applyColorFlags(flags: CommonFlags, stream: NodeJS.WriteStream = process.stdout): void {
   applyColourChoice({ env: process.env, noColorFlag: flags.color === false, isTTY: stream.isTTY === true });
