@@ -73,7 +73,9 @@ describe('explain --last', () => {
     const out = plain((o) => printLastBuild(last, o));
     expect(out).toContain('pybp explain /tmp/shop — build #2 (the last one)');
     expect(out).toContain('failed after 4.0 s (uv-sync-failed: uv sync failed)');
-    expect(out).toMatch(/^python    DISCARDED         2\.0 s   300 MB  rolled back$/m);
+    // A rolled-back layer claims no size, as in the build's own summary.
+    expect(out).toMatch(/^python    DISCARDED         2\.0 s {11}rolled back$/m);
+    expect(out).not.toContain('300 MB');
     expect(out).toContain('- Python version changed from 3.12.13 to 3.13.15');
     expect(out).toMatch(/^venv      DISCARDED\s+not reached$/m);
   });
@@ -83,7 +85,8 @@ describe('explain --last', () => {
     expect(out).toContain('build #2 (the last one)');
     expect(out).toContain('failed after 4.0 s');
     expect(out).toContain('uv-sync-failed: uv sync failed');
-    expect(out).toMatch(/^python    DISCARDED         2\.0 s   300 MB  rolled back$/m);
+    expect(out).toMatch(/^python    DISCARDED          2\.0 s         —  rolled back$/m);
+    expect(out).not.toContain('300 MB');
     expect(out).toContain('python_version: 3.12.13 → 3.13.15');
     expect(out).toMatch(/^venv      DISCARDED\s+—\s+—  not reached$/m);
   });

@@ -2,11 +2,10 @@
 // decisions, reasons, times and sizes, like the build's own summary.
 import { Box, Text } from 'ink';
 import type { LastBuildReport } from '../../engine/history/report.js';
-import { OUTCOME_LABEL } from '../../engine/layer-outcome.js';
-import { ACTION_LABEL, formatDuration, formatSize, formatWhen } from '../format.js';
+import { formatDuration, formatWhen } from '../format.js';
 import { Header } from './Header.js';
 import { STATUS_COLOR } from './HistoryView.js';
-import { BADGE_WIDTH, LayerBadge } from './LayerBadge.js';
+import { LayerOutcomeRow } from './LayerOutcomeRow.js';
 import { ReasonLine } from './ReasonLine.js';
 
 export function LastBuildView({ report }: { report: LastBuildReport }) {
@@ -35,16 +34,9 @@ export function LastBuildView({ report }: { report: LastBuildReport }) {
       <Box marginTop={1} flexDirection="column">
         {b.layers.length === 0 ? <Text dimColor>(the build stopped before deciding on any layer)</Text> : null}
         {b.layers.map((l) => {
-          const kept = l.outcome === 'done';
           return (
             <Box key={l.name} flexDirection="column">
-              <Text>
-                {l.name.padEnd(nameWidth)}{'  '}
-                {kept ? <LayerBadge action={l.action} width={BADGE_WIDTH} /> : <Text dimColor>{ACTION_LABEL[l.action].padEnd(BADGE_WIDTH)}</Text>}
-                {'  '}
-                {(formatDuration(l.durationMs) || '—').padStart(7)}  {(formatSize(l.sizeBytes) || '—').padStart(7)}
-                {l.outcome === 'done' ? null : <Text dimColor>  {OUTCOME_LABEL[l.outcome]}</Text>}
-              </Text>
+              <LayerOutcomeRow layer={l} nameWidth={nameWidth} />
               {l.reasons.map((r, i) => (
                 <ReasonLine key={i} reason={r} indent={nameWidth + 2} />
               ))}

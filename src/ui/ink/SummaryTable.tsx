@@ -2,10 +2,11 @@
 // time and size, and the totals.
 import { Box, Text } from 'ink';
 import type { LayerAction } from '../../engine/layers/types.js';
-import { OUTCOME_LABEL, type LayerOutcome } from '../../engine/layer-outcome.js';
+import type { LayerOutcome } from '../../engine/layer-outcome.js';
 import { type PackageChanges, summarizeChanges } from '../../engine/package-changes.js';
-import { ACTION_LABEL, formatDuration, formatSize, totalSize } from '../format.js';
-import { BADGE_WIDTH, LayerBadge } from './LayerBadge.js';
+import { formatDuration, formatSize, totalSize } from '../format.js';
+import { BADGE_WIDTH } from './LayerBadge.js';
+import { LayerOutcomeRow, SIZE_WIDTH, TIME_WIDTH } from './LayerOutcomeRow.js';
 
 export interface SummaryTableProps {
   /** `outcome` says what became of the layer: a failed build's layers are rolled back or never reached. */
@@ -14,8 +15,6 @@ export interface SummaryTableProps {
   durationMs: number;
 }
 
-const TIME_WIDTH = 8;
-const SIZE_WIDTH = 8;
 
 export function SummaryTable({ layers, durationMs }: SummaryTableProps) {
   const nameWidth = Math.max(5, ...layers.map((l) => l.name.length));
@@ -27,16 +26,9 @@ export function SummaryTable({ layers, durationMs }: SummaryTableProps) {
         {'layer'.padEnd(nameWidth)}  {'action'.padEnd(BADGE_WIDTH)}  {'time'.padStart(TIME_WIDTH)}  {'size'.padStart(SIZE_WIDTH)}
       </Text>
       {layers.map((l) => {
-        const kept = l.outcome === 'done';
         return (
           <Box key={l.name} flexDirection="column">
-            <Text>
-              {l.name.padEnd(nameWidth)}{'  '}
-              {kept ? <LayerBadge action={l.action} width={BADGE_WIDTH} /> : <Text dimColor>{ACTION_LABEL[l.action].padEnd(BADGE_WIDTH)}</Text>}
-              {'  '}
-              {cell(formatDuration(l.durationMs), TIME_WIDTH)}  {cell(kept ? formatSize(l.sizeBytes) : '', SIZE_WIDTH)}
-              {l.outcome === 'done' ? null : <Text dimColor>  {OUTCOME_LABEL[l.outcome]}</Text>}
-            </Text>
+            <LayerOutcomeRow layer={l} nameWidth={nameWidth} />
             {l.packages ? <Text dimColor>{' '.repeat(nameWidth + 2)}{summarizeChanges(l.packages)}</Text> : null}
           </Box>
         );
@@ -46,8 +38,4 @@ export function SummaryTable({ layers, durationMs }: SummaryTableProps) {
       </Text>
     </Box>
   );
-}
-
-function cell(text: string, width: number): string {
-  return (text || '—').padStart(width);
 }

@@ -37,7 +37,7 @@ export function printLastBuild(report: LastBuildReport, out: NodeJS.WritableStre
   const width = Math.max(8, ...b.layers.map((l) => l.name.length));
   for (const l of b.layers) {
     w(
-      `${l.name.padEnd(width)}  ${ACTION_LABEL[l.action].padEnd(14)}  ${formatDuration(l.durationMs).padStart(7)}  ${formatSize(l.sizeBytes).padStart(7)}` +
+      `${l.name.padEnd(width)}  ${ACTION_LABEL[l.action].padEnd(14)}  ${formatDuration(l.durationMs).padStart(7)}  ${(l.outcome === 'done' ? formatSize(l.sizeBytes) : '').padStart(7)}` +
         (l.outcome === 'done' ? '' : chalk.dim(`  ${OUTCOME_LABEL[l.outcome]}`)),
     );
     for (const r of l.reasons) w(`${' '.repeat(width)}    - ${formatReason(r)}`);
