@@ -1,6 +1,7 @@
 // `pybp history` and `pybp explain --last` / `--build N`: builds as the history
 // recorded them. Reads pybp's own file only; runs nothing.
 import { isPybpError, PybpError } from '../engine/errors.js';
+import { readAppDir } from '../engine/analysis/app-dir.js';
 import { historyReport, lastBuildReport } from '../engine/history/report.js';
 import { resolveContext } from '../engine/project-context.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
@@ -9,6 +10,8 @@ import { printFatal } from './report-error.js';
 
 async function locate(dir: string, flags: CommonFlags): Promise<{ appDir: string; layersDir: string; trusted: boolean }> {
   const { appDir, layersDir, layersAccess } = await resolveContext({ appDir: dir, layersDir: flags.layersDir, configFile: flags.config });
+  // A mistyped path is an error, as in build, explain and doctor, not an empty history.
+  await readAppDir(appDir);
   return { appDir, layersDir, trusted: layersAccess.trusted };
 }
 

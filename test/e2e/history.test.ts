@@ -106,4 +106,17 @@ describe('build history', () => {
     expect(body.builds[0]).toMatchObject({ id: 3, status: 'failed', error: { code: failed.error!.code } });
     writeFileSync(join(app, '.python-version'), '3.13\n');
   });
+
+  it('history and explain --last on a path that is not an app directory are errors, not an empty history', async () => {
+    const missing = join(await makeTempDir(), 'no such app');
+    for (const args of [['history', missing], ['explain', missing, '--last']]) {
+      const r = await json<{ error: { code: string } }>([...args, '--json']);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.body.error.code).toBe('app-dir-not-found');
+    }
+    const notDir = join(app, 'pyproject.toml');
+    const r = await json<{ error: { code: string } }>(['history', notDir, '--json']);
+    expect(r.code).toBe(1);
+    expect(r.body.error.code).toBe('app-dir-not-a-directory');
+  });
 });
