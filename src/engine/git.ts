@@ -31,6 +31,19 @@ export interface GitOptions {
   env?: NodeJS.ProcessEnv;
   /** Written to git's stdin. */
   input?: string;
+  /** A smaller bound than MAX_OUTPUT on what git may print (stdout and stderr together). */
+  maxOutputBytes?: number;
+  /** A shorter limit than TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+/** A git run whose stdout is kept as bytes (a blob is not necessarily text). */
+export interface GitBytesResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+  /** Stopped by pybp: output over the bound, or over the time limit. */
+  stopped?: 'output' | 'timeout';
 }
 
 /** Config that makes a read-only git command run nothing the repository names. */
@@ -51,6 +64,12 @@ const TIMEOUT_MS = 60_000;
  * can't be started (not installed).
  */
 export async function runGit(dir: string, args: readonly string[], opts: GitOptions = {}): Promise<GitResult | null> {
+  const result = await runGitBytes(dir, args, opts);
+  return result && { code: result.code, stdout: result.stdout.toString('utf8'), stderr: result.stderr };
+}
+
+/** As runGit, with stdout as bytes (`cat-file blob` of a file that may not be UTF-8). */
+export async function runGitBytes(dir: string, args: readonly string[], opts: GitOptions = {}): Promise<GitBytesResult | null> {
   const drivers = await repoDriverOverrides(dir, opts.env);
   if (drivers === null) return null;
   return spawnGit(dir, [...configArgs(HARDENED_GIT_CONFIG), ...configArgs(drivers), ...args], opts);
@@ -76,7 +95,7 @@ async function repoDriverOverrides(dir: string, env?: NodeJS.ProcessEnv): Promis
   if (listed === null) return null;
   // Exit 1 means no such keys (outside a repository git config still reads the user's and system files).
   const overrides = new Set<string>();
-  for (const key of listed.stdout.split('\0')) {
+  for (const key of listed.stdout.toString('utf8').split('\0')) {
     const filter = FILTER_KEY.exec(key);
     if (!filter) continue;
     for (const kind of ['clean', 'smudge', 'process']) overrides.add(`filter.${filter[1]}.${kind}=`);
@@ -85,35 +104,42 @@ async function repoDriverOverrides(dir: string, env?: NodeJS.ProcessEnv): Promis
   return [...overrides];
 }
 
-function spawnGit(dir: string, args: readonly string[], opts: GitOptions): Promise<GitResult | null> {
+function spawnGit(dir: string, args: readonly string[], opts: GitOptions): Promise<GitBytesResult | null> {
+  const maxOutput = Math.min(opts.maxOutputBytes ?? MAX_OUTPUT, MAX_OUTPUT);
   return new Promise((resolve, reject) => {
     const child = spawn('git', ['--no-pager', '-C', dir, ...args], {
       env: { ...(opts.env ?? process.env), GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat' },
       stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: TIMEOUT_MS,
     });
     killOnExit(child);
-    let stdout = '';
-    let stderr = '';
-    let overflow = false;
-    const collect = (append: (chunk: string) => void) => (chunk: string) => {
-      if (stdout.length + stderr.length + chunk.length > MAX_OUTPUT) {
-        overflow = true;
-        child.kill('SIGKILL');
-        return;
-      }
-      append(chunk);
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let size = 0;
+    let stopped: GitBytesResult['stopped'];
+    const stop = (why: NonNullable<GitBytesResult['stopped']>) => {
+      stopped ??= why;
+      child.kill('SIGKILL');
     };
-    child.stdout.setEncoding('utf8').on('data', collect((chunk) => (stdout += chunk)));
-    child.stderr.setEncoding('utf8').on('data', collect((chunk) => (stderr += chunk)));
+    const timer = setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs ?? TIMEOUT_MS, TIMEOUT_MS));
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxOutput) return stop('output');
+      into.push(chunk);
+    };
+    child.stdout.on('data', collect(stdout));
+    child.stderr.on('data', collect(stderr));
     child.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
       if (err.code === 'ENOENT' || err.code === 'EACCES') resolve(null);
       else reject(err);
     });
     child.on('close', (code, signal) => {
-      if (overflow) resolve({ code: 1, stdout: '', stderr: `git's output exceeded ${MAX_OUTPUT} bytes` });
-      else if (signal) resolve({ code: 1, stdout, stderr: stderr || `git was stopped (${signal})` });
-      else resolve({ code: code ?? 1, stdout, stderr });
+      clearTimeout(timer);
+      const err = Buffer.concat(stderr).toString('utf8');
+      if (stopped === 'output') resolve({ code: 1, stdout: Buffer.alloc(0), stderr: `git's output exceeded ${maxOutput} bytes`, stopped });
+      else if (stopped === 'timeout') resolve({ code: 1, stdout: Buffer.alloc(0), stderr: err || 'git ran past its time limit', stopped });
+      else if (signal) resolve({ code: 1, stdout: Buffer.concat(stdout), stderr: err || `git was stopped (${signal})` });
+      else resolve({ code: code ?? 1, stdout: Buffer.concat(stdout), stderr: err });
     });
     child.stdin.on('error', () => {}); // git may exit before reading stdin
     child.stdin.end(opts.input ?? '');

@@ -1,16 +1,16 @@
 // The app's files as they were at a git ref, without touching the work tree:
 // the app directory's top level is read from git's object store (`ls-tree`,
 // `cat-file blob`) into a temporary directory. `cat-file blob` gives the raw
-// blob (no smudge/textconv filters), git runs with fsmonitor and hooks off,
-// and nothing from the repository is executed. Only the top level is needed:
+// blob (no smudge/textconv filters), and git runs through engine/git.ts
+// (fsmonitor, hooks and filter drivers off), so nothing from the repository
+// is executed. Only the top level is needed:
 // the buildpack's detection, package manager and Python version look nowhere
 // else.
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { killOnExit } from '../child-cleanup.js';
 import { PybpError } from '../errors.js';
+import { runGitBytes } from '../git.js';
 
 /** Largest file taken over from the ref, and all of them together (the files analysed are tiny). */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -94,45 +94,31 @@ function parseLsTree(out: string): TreeEntry[] {
 
 type GitOpts = { notARepo?: boolean; ref?: string; prefix?: string; buffer?: boolean };
 
+/** git through the one hardened runner (engine/git.ts), with this reader's bounds and its errors worded for --since. */
 function git(cwd: string, args: string[], opts: GitOpts & { buffer: true }): Promise<Buffer>;
 function git(cwd: string, args: string[], opts: GitOpts): Promise<string>;
-function git(cwd: string, args: string[], opts: GitOpts): Promise<string | Buffer> {
-  const argv = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'log.showSignature=false', '-c', 'core.quotePath=false', ...args];
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'git',
-      argv,
-      {
-        cwd,
-        encoding: opts.buffer ? 'buffer' : 'utf8',
-        maxBuffer: MAX_FILE_BYTES * 2,
-        timeout: GIT_TIMEOUT_MS,
-        killSignal: 'SIGKILL',
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' },
-      },
-      (err, stdout, stderr) => {
-        if (!err) return resolve(stdout);
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') {
-          return reject(new PybpError({ code: 'git-unavailable', title: 'git is not installed', message: '`git` was not found on PATH; --since reads the ref with git.', fix: 'Install git, or leave out --since.' }));
-        }
-        const text = String(stderr).trim();
-        if (code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER' || (err as { killed?: boolean }).killed) {
-          return reject(new PybpError({ code: 'git-ref-unknown', title: `git could not read ${opts.ref ?? 'the ref'} within pybp's bounds`, message: `git ${args[0]} in ${cwd} printed more than ${MAX_FILE_BYTES * 2} bytes or ran longer than ${GIT_TIMEOUT_MS / 1000} s, so pybp stopped it.`, fix: 'Run --since on the app directory itself (not a huge repository root), or leave out --since.' }));
-        }
-        if (opts.notARepo) {
-          return reject(new PybpError({ code: 'git-ref-unknown', title: 'The app is not in a git repository', message: `${cwd} is not inside a git work tree (${text || 'git rev-parse failed'}), so there is no ref to compare with.`, fix: 'Run --since on an app inside a git repository.' }));
-        }
-        if (opts.prefix !== undefined) {
-          return reject(new PybpError({ code: 'git-ref-unknown', title: `The app did not exist at ${opts.ref}`, message: `${opts.prefix || 'The repository root'} is not a directory at ${opts.ref} (${text}).`, fix: 'Pick a ref where the app already existed.' }));
-        }
-        if (opts.ref !== undefined) {
-          return reject(new PybpError({ code: 'git-ref-unknown', title: `Unknown git ref ${opts.ref}`, message: `git does not know "${opts.ref}" as a commit in ${cwd}${text ? ` (${text})` : ''}.`, fix: 'Use a branch, tag or commit that exists locally (git fetch first, for a remote branch).' }));
-        }
-        reject(new Error(`git ${args.join(' ')} failed: ${text || (err as Error).message}`));
-      },
-    );
-    // explain exits at once on Ctrl-C/SIGTERM: git goes with it.
-    killOnExit(child);
+async function git(cwd: string, args: string[], opts: GitOpts): Promise<string | Buffer> {
+  const result = await runGitBytes(cwd, ['-c', 'core.quotePath=false', ...args], {
+    env: { ...process.env, LC_ALL: 'C' },
+    maxOutputBytes: MAX_FILE_BYTES * 2,
+    timeoutMs: GIT_TIMEOUT_MS,
   });
+  if (result === null) {
+    throw new PybpError({ code: 'git-unavailable', title: 'git is not installed', message: '`git` was not found on PATH; --since reads the ref with git.', fix: 'Install git, or leave out --since.' });
+  }
+  if (result.code === 0) return opts.buffer ? result.stdout : result.stdout.toString('utf8');
+  if (result.stopped) {
+    throw new PybpError({ code: 'git-ref-unknown', title: `git could not read ${opts.ref ?? 'the ref'} within pybp's bounds`, message: `git ${args[0]} in ${cwd} printed more than ${MAX_FILE_BYTES * 2} bytes or ran longer than ${GIT_TIMEOUT_MS / 1000} s, so pybp stopped it.`, fix: 'Run --since on the app directory itself (not a huge repository root), or leave out --since.' });
+  }
+  const text = result.stderr.trim();
+  if (opts.notARepo) {
+    throw new PybpError({ code: 'git-ref-unknown', title: 'The app is not in a git repository', message: `${cwd} is not inside a git work tree (${text || 'git rev-parse failed'}), so there is no ref to compare with.`, fix: 'Run --since on an app inside a git repository.' });
+  }
+  if (opts.prefix !== undefined) {
+    throw new PybpError({ code: 'git-ref-unknown', title: `The app did not exist at ${opts.ref}`, message: `${opts.prefix || 'The repository root'} is not a directory at ${opts.ref} (${text}).`, fix: 'Pick a ref where the app already existed.' });
+  }
+  if (opts.ref !== undefined) {
+    throw new PybpError({ code: 'git-ref-unknown', title: `Unknown git ref ${opts.ref}`, message: `git does not know "${opts.ref}" as a commit in ${cwd}${text ? ` (${text})` : ''}.`, fix: 'Use a branch, tag or commit that exists locally (git fetch first, for a remote branch).' });
+  }
+  throw new Error(`git ${args.join(' ')} failed: ${text || `exit ${result.code}`}`);
 }
