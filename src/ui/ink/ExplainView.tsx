@@ -7,6 +7,7 @@ import { costSummary, sinceHeadline, sinceVerdict } from '../format.js';
 import { ErrorBlock } from './ErrorBlock.js';
 import { ExplainTable } from './ExplainTable.js';
 import { Header } from './Header.js';
+import { NoteLines } from './NoteLines.js';
 import { WarningLine } from './WarningLine.js';
 
 export function ExplainView({ report, debug = false }: { report: ExplainReport; debug?: boolean }) {
@@ -55,11 +56,7 @@ export function ExplainView({ report, debug = false }: { report: ExplainReport; 
       ) : null}
       {report.notes.length > 0 ? (
         <Box marginTop={1} flexDirection="column">
-          {report.notes.map((n, i) => (
-            <Text key={i} dimColor>
-              note: {n}
-            </Text>
-          ))}
+          <NoteLines notes={report.notes} />
         </Box>
       ) : null}
       {report.error ? (

@@ -3,6 +3,7 @@ import { Box, Text } from 'ink';
 import { type HistoryReport, madeLayers } from '../../engine/history/report.js';
 import type { BuildStatus } from '../../engine/store/history.js';
 import { formatDuration, formatWhen } from '../format.js';
+import { NoteLines } from './NoteLines.js';
 
 export const STATUS_COLOR: Record<BuildStatus, string> = { succeeded: 'green', failed: 'red', interrupted: 'yellow' };
 
@@ -40,11 +41,7 @@ export function HistoryView({ report }: { report: HistoryReport }) {
           );
         })}
       </Box>
-      {report.notes.map((n, i) => (
-        <Text key={i} dimColor>
-          note: {n}
-        </Text>
-      ))}
+      <NoteLines notes={report.notes} />
     </Box>
   );
 }

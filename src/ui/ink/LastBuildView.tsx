@@ -7,6 +7,7 @@ import { Header } from './Header.js';
 import { STATUS_COLOR } from './HistoryView.js';
 import { LayerOutcomeRow } from './LayerOutcomeRow.js';
 import { ReasonLine } from './ReasonLine.js';
+import { NoteLines } from './NoteLines.js';
 
 export function LastBuildView({ report }: { report: LastBuildReport }) {
   const b = report.build;
@@ -44,11 +45,7 @@ export function LastBuildView({ report }: { report: LastBuildReport }) {
           );
         })}
       </Box>
-      {report.notes.map((n, i) => (
-        <Text key={i} dimColor>
-          note: {n}
-        </Text>
-      ))}
+      <NoteLines notes={report.notes} />
     </Box>
   );
 }
