@@ -72,24 +72,26 @@ commonOptions(program.command('doctor').argument('[dir]', 'app directory', '.').
 
 program
   .command('run')
-  .argument('[dir]', 'app directory', '.')
-  .argument('[command...]', 'the command to run, after --; or "web" for the Procfile\'s web process')
-  .description('run a command (or the Procfile\'s web process) with the launch environment of the last build')
+  .argument('[dir]', 'app directory (default: .)')
+  .argument('[process-or-command...]', 'a Procfile process type (default: web), or a command after --')
+  .description('run a Procfile process (web, worker, release...) or a command as a dyno would, with the last build\'s launch environment and the app\'s .env')
   .option('--layers-dir <dir>', 'where the layers live (default: <app>/.pybp/layers)')
-  .option('--port <port>', 'PORT for the web process', '5000')
-  .option('--env <KEY=VALUE>', 'an app config var (repeatable)', collect, [])
-  .action(async (dir: string, command: string[], flags) => {
+  .option('--port <port>', 'PORT for the process (default: PORT from the config vars, else 5000)')
+  .option('--env <KEY=VALUE>', 'an app config var; wins over the config file and .env (repeatable)', collect, [])
+  .option('--env-file <file>', 'read config vars from this file instead of the app\'s .env')
+  .option('--no-env-file', 'do not read the app\'s .env')
+  .option('--debug', 'show stack traces of unexpected errors')
+  .action(async (dir: string | undefined, rest: string[], flags) => {
     // Everything after `--` is the command, even when no dir is given
     // (`pybp run -- python -V`): commander would take `python` as the dir.
+    const words = dir === undefined ? rest : [dir, ...rest];
     const dashdash = process.argv.indexOf('--');
-    if (dashdash !== -1) {
-      const after = process.argv.slice(dashdash + 1);
-      const before = [dir, ...command].slice(0, [dir, ...command].length - after.length);
-      dir = before[0] ?? '.';
-      command = after;
-    }
-    const { runCommand } = await import('./commands/run.js');
-    process.exitCode = await runCommand(dir, command, flags);
+    const after = dashdash === -1 ? null : process.argv.slice(dashdash + 1);
+    const positionals = after === null ? words : words.slice(0, words.length - after.length);
+    const { runFromArgs } = await import('./commands/run.js');
+    // commander's --env-file / --no-env-file pair: envFile is the path, or false for --no-env-file.
+    const envFile = flags.envFile === false ? undefined : (flags.envFile as string | undefined);
+    process.exitCode = await runFromArgs(positionals, after, { ...flags, envFile, envFileRead: flags.envFile !== false });
   });
 
 try {

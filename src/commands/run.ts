@@ -1,23 +1,80 @@
+// `pybp run`: the app as a dyno would run it after this build, like
+// `heroku local`: the launch layers' environment, the app's `.env` under its
+// config vars, PORT and DYNO set, a Procfile process by name (or a command).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { parseEnvFlags } from '../engine/build-env.js';
+import { readEnvFile, type EnvFileChoice } from '../engine/dotenv.js';
 import { isPybpError, PybpError } from '../engine/errors.js';
+import { isDir } from '../engine/fs-exists.js';
 import { launchEnv } from '../engine/launch-env.js';
+import { findMissingConfigVars, TailBuffer } from '../engine/missing-config-vars.js';
 import { missingProcessReason, PROCFILE, processCommand, readProcfile } from '../engine/procfile.js';
 import { resolveContext } from '../engine/project-context.js';
 import { EXIT_FAILED, EXIT_USAGE } from './exit-codes.js';
 import { printFatal } from './report-error.js';
+import { parseRunArgs, type RunTarget } from './run-target.js';
 
 export interface RunFlags {
   layersDir?: string;
   port?: string;
   env?: string[];
+  /** `--env-file PATH`: read this file instead of the app's .env. */
+  envFile?: string;
+  /** false with `--no-env-file`. */
+  envFileRead?: boolean;
   debug?: boolean;
 }
 
-export async function runCommand(dir: string, command: string[], flags: RunFlags): Promise<number> {
+/** heroku local's default PORT. */
+export const DEFAULT_PORT = '5000';
+
+/** How long a process has to stop after pybp forwarded Ctrl-C/SIGTERM before it is killed (pybp stops within 2 s). */
+const STOP_GRACE_MS = 1500;
+
+function usage(message: string): PybpError {
+  return new PybpError({
+    code: 'usage',
+    title: 'Bad pybp run arguments',
+    message,
+    fix: 'Examples: pybp run (the web process)   pybp run worker   pybp run path/to/app web   pybp run . -- python manage.py shell',
+  });
+}
+
+/** The words commander gave (`[dir] [command...]`) and what followed `--`, into a run request. */
+export async function runFromArgs(positionals: string[], afterDashDash: string[] | null, flags: RunFlags): Promise<number> {
+  let parsed;
   try {
+    parsed = await parseRunArgs(positionals, afterDashDash, {
+      cwdHasProcess: async (name) => {
+        const read = await readProcfile(process.cwd());
+        return read.kind === 'found' && read.procfile.processes.has(name);
+      },
+      isDirectory: (p) => isDir(p).catch(() => false),
+    });
+  } catch (err) {
+    printFatal(err, flags);
+    return EXIT_FAILED;
+  }
+  if ('error' in parsed) {
+    printFatal(usage(parsed.error), flags);
+    return EXIT_USAGE;
+  }
+  return runCommand(parsed.dir, parsed.target, flags);
+}
+
+function portFlag(flags: RunFlags): string | undefined {
+  if (flags.port === undefined) return undefined;
+  if (!/^\d+$/.test(flags.port) || Number(flags.port) < 1 || Number(flags.port) > 65535) {
+    throw usage(`--port must be a port number (1-65535), not ${JSON.stringify(flags.port)}.`);
+  }
+  return flags.port;
+}
+
+export async function runCommand(dir: string, target: RunTarget, flags: RunFlags): Promise<number> {
+  try {
+    const port = portFlag(flags);
     const { appDir, layersDir, configVars, layersAccess } = await resolveContext({
       appDir: dir,
       layersDir: flags.layersDir,
@@ -26,42 +83,76 @@ export async function runCommand(dir: string, command: string[], flags: RunFlags
     // Only layers pybp made here, holding nothing it did not make, are run.
     const problem = layersAccess.problem;
     if (problem) throw new PybpError({ ...problem, fix: `${problem.fix.replace(/\.?$/, '.')} Then run \`pybp build\`.` });
-    const env = await launchEnv(layersDir, process.env, configVars);
+    // heroku local's order: the .env file, under the config vars (config file `env`, then --env).
+    const choice: EnvFileChoice =
+      flags.envFileRead === false ? { kind: 'none' } : flags.envFile !== undefined ? { kind: 'named', file: flags.envFile } : { kind: 'app-default' };
+    const envFile = await readEnvFile(appDir, choice);
+    const env = await launchEnv(layersDir, process.env, { ...envFile.vars, ...configVars });
+
     let argv: string[];
-    if (command.length === 1 && command[0] === 'web') {
-      const read = await readProcfile(appDir);
-      const web = read.kind === 'found' ? processCommand(read.procfile, 'web') : null;
-      if (!web) {
-        const file = path.join(appDir, PROCFILE);
-        throw new PybpError({
-          code: 'no-web-process',
-          title: 'No web process',
-          message:
-            read.kind === 'found'
-              ? `${missingProcessReason(read.procfile, 'web', file)}.`
-              : read.kind === 'missing'
-                ? `There is no ${file}.`
-                : `${read.reason} (${file}).`,
-          fix: 'Add a Procfile with e.g. `web: gunicorn app:app`, or run a command: pybp run -- python app.py',
-        });
-      }
-      env.PORT = flags.port ?? '5000';
-      // Procfile commands are shell command lines, as on Heroku.
-      argv = ['bash', '-c', web];
-    } else if (command.length > 0) {
-      argv = command;
+    if (target.kind === 'process') {
+      argv = ['bash', '-c', await procfileCommand(appDir, target.name)];
+      env.DYNO = `${target.name}.1`;
     } else {
-      throw new PybpError({
-        code: 'usage',
-        title: 'Nothing to run',
-        message: 'pybp run needs a command after --, or "web".',
-        fix: 'Example: pybp run . -- python -c "import flask"   or   pybp run . web',
-      });
+      argv = target.argv;
+      // A one-off dyno (`heroku run`) is run.N.
+      env.DYNO = 'run.1';
     }
-    const child = spawn(argv[0], argv.slice(1), { cwd: appDir, env, stdio: 'inherit' });
-    const forward = (sig: NodeJS.Signals) => child.kill(sig);
-    process.on('SIGINT', forward);
-    process.on('SIGTERM', forward);
+    // --port wins; else a PORT among the config vars (.env included); else heroku local's 5000.
+    env.PORT = port ?? env.PORT ?? DEFAULT_PORT;
+    if (envFile.file) process.stderr.write(`pybp: read ${Object.keys(envFile.vars).length} config var(s) from ${envFile.file}\n`);
+    return await runChild(argv, appDir, env, flags);
+  } catch (err) {
+    printFatal(err, flags);
+    return isPybpError(err) && err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
+  }
+}
+
+/** The Procfile's command for process type `name` (a shell command line, as on Heroku), or a coded error. */
+async function procfileCommand(appDir: string, name: string): Promise<string> {
+  const read = await readProcfile(appDir);
+  const command = read.kind === 'found' ? processCommand(read.procfile, name) : null;
+  if (command) return command;
+  const file = path.join(appDir, PROCFILE);
+  const isWeb = name === 'web';
+  throw new PybpError({
+    code: isWeb ? 'no-web-process' : 'no-process-type',
+    title: isWeb ? 'No web process' : `No ${name} process`,
+    message:
+      read.kind === 'found'
+        ? `${missingProcessReason(read.procfile, name, file)}.`
+        : read.kind === 'missing'
+          ? `There is no ${file}.`
+          : `${read.reason} (${file}).`,
+    fix: isWeb
+      ? 'Add a Procfile with e.g. `web: gunicorn app:app`, or run a command: pybp run -- python app.py'
+      : `Add a \`${name}: <command>\` line to the Procfile, or run a command: pybp run -- <command>`,
+  });
+}
+
+/**
+ * Runs the process with stdin and stdout as pybp's; stderr passes through
+ * unchanged while its last 64 KiB are kept, so that an early failure for a
+ * missing config var can be named. Ends as the process ended.
+ */
+async function runChild(argv: string[], appDir: string, env: Record<string, string>, flags: RunFlags): Promise<number> {
+  const child = spawn(argv[0], argv.slice(1), { cwd: appDir, env, stdio: ['inherit', 'inherit', 'pipe'] });
+  const tail = new TailBuffer();
+  child.stderr.on('data', (chunk: Buffer) => {
+    tail.push(chunk);
+    process.stderr.write(chunk);
+  });
+  let killTimer: NodeJS.Timeout | undefined;
+  let interrupted = false;
+  const forward = (sig: NodeJS.Signals) => {
+    interrupted = true;
+    child.kill(sig);
+    // A process that does not stop when asked is killed: pybp stops within 2 s.
+    killTimer ??= setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  };
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  try {
     return await new Promise<number>((resolve) => {
       child.once('error', (err) => {
         printFatal(
@@ -75,11 +166,29 @@ export async function runCommand(dir: string, command: string[], flags: RunFlags
         );
         resolve(127);
       });
-      // A shell's convention: a command killed by signal N exits 128+N (137 for SIGKILL, 143 for SIGTERM).
-      child.once('close', (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
+      child.once('close', (code, signal) => {
+        if (code !== null && code !== 0 && !interrupted) printMissingConfigHint(tail.text(), env);
+        // A shell's convention: a command killed by signal N exits 128+N (137 for SIGKILL, 143 for SIGTERM).
+        resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1));
+      });
     });
-  } catch (err) {
-    printFatal(err, flags);
-    return isPybpError(err) && err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
+  } finally {
+    if (killTimer) clearTimeout(killTimer);
+    process.off('SIGINT', forward);
+    process.off('SIGTERM', forward);
   }
+}
+
+function printMissingConfigHint(stderrTail: string, env: Record<string, string>): void {
+  const missing = findMissingConfigVars(stderrTail, env);
+  if (missing.length === 0) return;
+  const names = missing.map((m) => m.name);
+  const list = names.join(', ');
+  process.stderr.write(
+    `\n[Hint: the app stopped for a missing config var] (config-var-missing)\n` +
+      `It exited because ${names.length === 1 ? `the config var ${list} is` : `the config vars ${list} are`} not set:\n` +
+      missing.map((m) => `  ${m.evidence}\n`).join('') +
+      `fix: put ${names.map((n) => `${n}=...`).join(' and ')} in the app's .env file (pybp run reads it, as heroku local does), ` +
+      `or pass ${names.map((n) => `--env ${n}=...`).join(' ')}; on Heroku: heroku config:set ${names.map((n) => `${n}=...`).join(' ')}\n`,
+  );
 }

@@ -34,6 +34,8 @@ export const APP_FILE_LIMITS = {
   requirements: { maxBytes: 16 * MiB, what: 'a requirements file' },
   /** Procfile: a few process lines. */
   procfile: { maxBytes: 1 * MiB, what: 'a Procfile' },
+  /** `.env` (or the file `pybp run --env-file` names): config vars, a few lines. */
+  'env-file': { maxBytes: 1 * MiB, what: 'an env file' },
   /** A Python source file pybp hands to the interpreter (manage.py). */
   'python-script': { maxBytes: 16 * MiB, what: 'a Python script' },
   /** A layer's `<name>.toml` or one of its `env/` files: a few lines pybp wrote (or a repo planted). */

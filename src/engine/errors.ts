@@ -68,6 +68,9 @@ export type ErrorCode =
   // pybp run
   | 'not-built'
   | 'no-web-process'
+  | 'no-process-type'
+  | 'env-file-invalid'
+  | 'env-file-missing'
   // doctor's checks of what Heroku and the next build will really do
   | 'lockfile-out-of-date'
   | 'procfile-command-missing'

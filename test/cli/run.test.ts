@@ -5,6 +5,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, makeTempDir, runPybp } from './helpers.js';
+import { startPybp } from '../support/cli.js';
 import { adoptLayersDir } from '../support/owned-layers.js';
 
 let root = '';
@@ -22,13 +23,17 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-async function appWithProcfile(procfile: string): Promise<string> {
+async function appWithProcfile(procfile: string, files: Record<string, string> = {}): Promise<string> {
   const dir = path.join(root, `app ${++count}`);
   await mkdir(dir);
   await writeFile(path.join(dir, 'requirements.txt'), '');
   await writeFile(path.join(dir, 'Procfile'), procfile);
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
   return dir;
 }
+
+/** A Procfile whose processes print the variables a dyno gets. */
+const SHOW_ENV = 'web: echo "web PORT=$PORT DYNO=$DYNO A=$A B=$B C=$C"\nworker: echo "worker PORT=$PORT DYNO=$DYNO A=$A"\nrelease: echo "release DYNO=$DYNO"\n';
 
 describe('pybp run web', () => {
   it("runs the Procfile's web command with PORT set", async () => {
@@ -53,5 +58,83 @@ describe('pybp run web', () => {
     const r = await runPybp(['run', app, '--layers-dir', layers, 'web']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('has no web process (only worker)');
+  });
+});
+
+describe('pybp run like heroku local', () => {
+  it("reads the app's .env; the config file's env wins over it and --env over both; PORT 5000 and DYNO web.1 by default", async () => {
+    const app = await appWithProcfile(SHOW_ENV, {
+      '.env': '# local settings\nA=from-dotenv\nB="from dotenv"\nexport C=from-dotenv\n',
+      '.buildpackrc.json': JSON.stringify({ env: { B: 'from-config', C: 'from-config' } }),
+    });
+    const r = await runPybp(['run', app, '--layers-dir', layers, '--env', 'C=from-flag']);
+    expect(r.stdout).toBe('web PORT=5000 DYNO=web.1 A=from-dotenv B=from-config C=from-flag\n');
+    expect(r.stderr).toBe(`pybp: read 3 config var(s) from ${path.join(app, '.env')}\n`);
+    expect(r.code).toBe(0);
+  });
+
+  it('runs any Procfile process by name, from the app directory or from inside it', async () => {
+    const app = await appWithProcfile(SHOW_ENV, { '.env': 'A=1\nPORT=6001\n' });
+    const worker = await runPybp(['run', app, 'worker', '--layers-dir', layers]);
+    expect(worker.stdout).toBe('worker PORT=6001 DYNO=worker.1 A=1\n');
+    const release = await runPybp(['run', 'release', '--layers-dir', layers], { cwd: app });
+    expect(release.stdout).toBe('release DYNO=release.1\n');
+    const web = await runPybp(['run', '--layers-dir', layers, '--port', '7002'], { cwd: app });
+    expect(web.stdout).toBe('web PORT=7002 DYNO=web.1 A=1 B= C=\n');
+    const missing = await runPybp(['run', app, 'clock', '--layers-dir', layers]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('(no-process-type)');
+    expect(missing.stderr).toContain('has no clock process (only web, worker, release)');
+  });
+
+  it('--no-env-file skips .env; --env-file reads another file instead; a command gets DYNO=run.1', async () => {
+    const app = await appWithProcfile(SHOW_ENV, { '.env': 'A=from-dotenv\n', 'other.env': "A='from other'\n" });
+    const none = await runPybp(['run', app, '--layers-dir', layers, '--no-env-file']);
+    expect(none.stdout).toBe('web PORT=5000 DYNO=web.1 A= B= C=\n');
+    expect(none.stderr).toBe('');
+    const other = await runPybp(['run', app, '--layers-dir', layers, '--env-file', 'other.env', '--', 'bash', '-c', 'echo "$DYNO $A"'], { cwd: app });
+    expect(other.stdout).toBe('run.1 from other\n');
+    // (A missing --env-file is env-file-missing in readEnvFile, test/unit/dotenv.test.ts: through the real bin,
+    // Node itself exits 9 first, as it reads `--env-file <path>` anywhere in argv: nodejs/node#54232.)
+  });
+
+  it('a malformed .env stops run with env-file-invalid naming the line, not its text; nothing runs', async () => {
+    const app = await appWithProcfile('web: echo should not run\n', { '.env': 'A=1\nAPI_TOKEN: s3cr3t-value\n' });
+    const r = await runPybp(['run', app, '--layers-dir', layers]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('(env-file-invalid)');
+    expect(r.stderr).toContain(`${path.join(app, '.env')}, line 2: it is not of the form NAME=value`);
+    expect(r.stderr).not.toContain('s3cr3t');
+  });
+
+  it('passes stderr through unchanged and names the config var an app stopped for, with how to give it', async () => {
+    const traceback = [
+      'Traceback (most recent call last):',
+      '  File "/app/app.py", line 3, in <module>',
+      '  File "<frozen os>", line 714, in __getitem__',
+      "KeyError: 'SECRET_KEY'",
+    ].join('\n');
+    const app = await appWithProcfile('web: cat traceback.txt >&2; exit 1\n', { 'traceback.txt': traceback + '\n' });
+    const r = await runPybp(['run', app, '--layers-dir', layers]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.startsWith(traceback + '\n')).toBe(true);
+    expect(r.stderr).toContain('(config-var-missing)');
+    expect(r.stderr).toContain('the config var SECRET_KEY is not set');
+    expect(r.stderr).toContain("put SECRET_KEY=... in the app's .env file");
+    expect(r.stderr).toContain('--env SECRET_KEY=...');
+    // Given, it is not missing (the process then fails for its own reasons, with no hint).
+    const given = await runPybp(['run', app, '--layers-dir', layers, '--env', 'SECRET_KEY=x']);
+    expect(given.code).toBe(1);
+    expect(given.stderr).not.toContain('config-var-missing');
+  });
+
+  it('a process that ignores SIGTERM is killed after pybp forwards it: pybp exits 137', async () => {
+    const app = await appWithProcfile(`web: trap '' TERM; echo ready; while :; do sleep 0.1; done\n`);
+    const running = startPybp(['run', app, '--layers-dir', layers]);
+    await new Promise<void>((resolve) => running.onLine((line) => line === 'ready' && resolve()));
+    running.signal('SIGTERM');
+    const r = await running.done;
+    expect(r.code).toBe(137);
   });
 });
