@@ -3,7 +3,7 @@
 // "astral", as the buildpack downloads it), and Python from a Heroku-style
 // zstd archive (python.source "heroku").
 import { execFileSync } from 'node:child_process';
-import { mkdir, copyFile, writeFile } from 'node:fs/promises';
+import { mkdir, copyFile, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createReadStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +14,11 @@ import { testInfra } from '../support/context.js';
 import { tarHardLinkedTree } from '../support/tar.js';
 import { startPybp } from '../support/cli.js';
 import { ensureTools } from '../support/tools.js';
-import { actionsOf, BUILD_ENV_FLAGS, explain, explainThenBuild, runPybp } from './pybp.js';
+import { mapNodeArch, unameArch } from '../../src/engine/target.js';
+import { actionsOf, BUILD_ENV_FLAGS, build, explain, explainThenBuild, runPybp } from './pybp.js';
+
+/** This machine's arch as uv's archives name it (uv runs here, whatever the target). */
+const hostUname = unameArch(mapNodeArch(process.arch));
 
 function serveFiles(files: Record<string, string>): Promise<{ url: string; server: Server; hits: string[] }> {
   const hits: string[] = [];
@@ -39,13 +43,13 @@ describe('uv from the release archive (tools.uv.source astral)', () => {
     const { indexUrl } = testInfra();
     const { uv } = await ensureTools();
     const scratch = await makeTempDir('pybp uv-archive-');
-    const top = join(scratch, 'uv-x86_64-unknown-linux-gnu');
+    const top = join(scratch, `uv-${hostUname}-unknown-linux-gnu`);
     await mkdir(top);
     await copyFile(uv, join(top, 'uv'));
     await copyFile(join(uv, '..', 'uvx'), join(top, 'uvx'));
     const archive = join(scratch, 'uv.tar.gz');
-    execFileSync('tar', ['-czf', archive, '-C', scratch, 'uv-x86_64-unknown-linux-gnu']);
-    served = await serveFiles({ '/uv/0.11.33/uv-x86_64-unknown-linux-gnu.tar.gz': archive });
+    execFileSync('tar', ['-czf', archive, '-C', scratch, `uv-${hostUname}-unknown-linux-gnu`]);
+    served = await serveFiles({ [`/uv/0.11.33/uv-${hostUname}-unknown-linux-gnu.tar.gz`]: archive });
 
     app = join(await makeTempDir(), 'uv archive app');
     await makeUvApp(app, { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'] });
@@ -61,9 +65,23 @@ describe('uv from the release archive (tools.uv.source astral)', () => {
     const report = await explainThenBuild(app);
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
     expect(actionsOf(report)).toMatchObject({ uv: 'create', venv: 'create' });
-    expect(served.hits).toEqual(['/uv/0.11.33/uv-x86_64-unknown-linux-gnu.tar.gz']);
+    expect(served.hits).toEqual([`/uv/0.11.33/uv-${hostUname}-unknown-linux-gnu.tar.gz`]);
     const r = await runPybp(['run', app, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())']);
     expect(r.stdout).toContain('hello from tinyweb 1.0.0');
+  });
+
+  it("a build for the other arch (--target) still downloads this machine's uv: uv runs on the build machine", async () => {
+    const otherTarget = hostUname === 'x86_64' ? 'heroku-24/arm64' : 'heroku-24';
+    served.hits.length = 0;
+    const report = await build(app, ['--clear-cache', '--target', otherTarget]);
+    expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
+    expect(served.hits).toEqual([`/uv/0.11.33/uv-${hostUname}-unknown-linux-gnu.tar.gz`]);
+    // The layers are still written for the target the build was asked for.
+    expect(report.layers.find((l) => l.name === 'uv')?.action).toBe('create');
+    const uvToml = await readFile(join(app, '.pybp', 'layers', 'uv.toml'), 'utf8');
+    expect(uvToml).toContain(`arch = "${hostUname === 'x86_64' ? 'arm64' : 'amd64'}"`);
+    // Back to this machine's target, for the tests below (which expect its layers reused).
+    expect((await build(app)).status).toBe('succeeded');
   });
 
   it('Ctrl-C during the download: interrupted, exit 130, the previous layers kept', async () => {

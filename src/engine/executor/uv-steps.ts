@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ArchiveDownloadError, downloadArchive } from '../archive-download.js';
 import { PybpError } from '../errors.js';
-import { unameArch } from '../target.js';
+import { hostTarget, unameArch } from '../target.js';
 import { UV_ARCHIVE_URL_TEMPLATE, UV_VERSION } from '../versions.js';
 import type { BuildContext } from './context.js';
 import { locateBundledPip, pipBootstrap } from './bundled-pip.js';
@@ -55,7 +55,10 @@ async function uvFromWheel(ctx: BuildContext, binDir: string): Promise<void> {
 
 async function downloadUv(ctx: BuildContext, binDir: string): Promise<void> {
   const template = ctx.plan.context.config.config.tools.uv.archiveUrlTemplate ?? UV_ARCHIVE_URL_TEMPLATE;
-  const url = template.replaceAll('{version}', UV_VERSION).replaceAll('{uname_arch}', unameArch(ctx.plan.context.target.arch));
+  // uv runs on the build machine, never on the target: the buildpack runs on
+  // its target, so its uv is the build machine's arch. A local build for
+  // another arch (--target heroku-24/arm64 on amd64) still needs this machine's uv.
+  const url = template.replaceAll('{version}', UV_VERSION).replaceAll('{uname_arch}', unameArch(hostTarget().arch));
   try {
     await downloadArchive({
       url,
