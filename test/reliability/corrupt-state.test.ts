@@ -66,7 +66,7 @@ const TOML_CASES: TomlCase[] = [
   { name: 'not TOML at all', layer: 'uv', damage: () => 'this is = = not toml\n', expect: { error: 'layer-toml-invalid', message: /not valid TOML/ } },
   { name: 'binary garbage with NUL bytes', layer: 'venv', damage: () => '\u0000\u0001\u00ff\u0000PK\u0003\u0004', expect: { error: 'layer-toml-invalid', message: /not valid TOML/ } },
   { name: 'a metadata value of the wrong type', layer: 'python', damage: (t) => t.replace(/python_version = "[^"]*"/, 'python_version = 3.12'), expect: { action: 'discard', reason: /python_version is a float, not a string/ } },
-  { name: 'a metadata table that is a string', layer: 'venv', damage: (t) => `metadata = "x"\n${t.replace(/\[metadata\][\s\S]*$/, '')}`, expect: { action: 'discard', reason: /\[metadata\] in venv\.toml is not a table/ } },
+  { name: 'a metadata table that is a string', layer: 'venv', damage: (t) => `metadata = "x"\n${t.replace(/\[metadata\][\s\S]*$/, '')}`, expect: { error: 'layer-toml-invalid', message: /\[metadata\] is a string, not a table/ } },
   { name: 'an unknown metadata key', layer: 'venv', damage: (t) => `${t}extra_key = "1"\n`, expect: { action: 'discard', reason: /unknown metadata key extra_key/ } },
   { name: 'an unknown top-level key', layer: 'python', damage: (t) => `surprise = 1\n${t}`, expect: { error: 'layer-toml-invalid', message: /unknown top-level key "surprise"/ } },
   { name: '[types] with a non-boolean', layer: 'venv', damage: (t) => t.replace(/cache = true/, 'cache = "yes"'), expect: { error: 'layer-toml-invalid', message: /\[types\]\.cache is not a boolean/ } },

@@ -13,9 +13,20 @@ export function decideLayer(def: LayerDefinition, prev: PreviousLayer | undefine
   const restored = prev && prev.restored ? prev : undefined;
 
   if (def.kind === 'uncached') {
-    // Any existing layer is deleted and made again; an unreadable toml is still a framework error.
-    if (restored?.tomlText != null) parseLayerToml(restored.tomlText, restored.tomlPath);
+    // Any existing layer is deleted and made again. libcnb reads its toml first
+    // (an unreadable one is a framework error), except when the directory is
+    // gone: then it deletes the toml unread, and the layer starts new.
     const reasons: Reason[] = [{ field: 'cache', from: null, to: null, message: def.why }];
+    if (restored && !restored.hasDir) {
+      reasons.push({
+        field: 'contents',
+        from: null,
+        to: null,
+        message: `${def.name}.toml was left without its directory: it is deleted unread and the layer starts new, as libcnb does`,
+      });
+      return { ...base, action: 'rebuild-always', cause: 'uncached', reasons };
+    }
+    if (restored?.tomlText != null) parseLayerToml(restored.tomlText, restored.tomlPath);
     if (restored) {
       reasons.push({
         field: 'previous',

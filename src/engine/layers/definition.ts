@@ -51,7 +51,8 @@ export type MetadataParse = { ok: true; metadata: LayerMetadata } | { ok: false;
 export function parseStrictMetadata(
   name: string,
   fields: readonly string[],
-  raw: unknown,
+  /** [metadata] as parseLayerToml gives it: a table, or absent (anything else is already a framework error there). */
+  raw: Record<string, unknown> | undefined,
 ): MetadataParse {
   if (raw === undefined) {
     return {
@@ -59,13 +60,7 @@ export function parseStrictMetadata(
       reasons: [{ field: 'metadata', from: null, to: null, message: `${name}.toml has no [metadata] table` }],
     };
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return {
-      ok: false,
-      reasons: [{ field: 'metadata', from: typeName(raw), to: 'table', message: `[metadata] in ${name}.toml is not a table` }],
-    };
-  }
-  const table = raw as Record<string, unknown>;
+  const table = raw;
   const reasons: Reason[] = [];
   const writer = guessWriter(Object.keys(table), fields);
   if (writer) {

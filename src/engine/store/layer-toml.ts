@@ -1,5 +1,6 @@
 // Reading and writing `<layers>/<name>.toml` (spec §8.1). Only `[types]` and
-// `[metadata]` are accepted at the top level; anything else, or invalid TOML,
+// `[metadata]` are accepted at the top level, and `[metadata]` must be a table
+// (libcnb reads it as `Option<toml::Table>`); anything else, or invalid TOML,
 // is libcnb's framework error, which pybp reports as `layer-toml-invalid`.
 import path from 'node:path';
 import { parse, stringify, TomlError } from 'smol-toml';
@@ -10,8 +11,8 @@ import type { LayerMetadata, LayerTypes } from '../layers/types.js';
 export interface ParsedLayerToml {
   /** null when the toml has no [types] table (as lifecycle restores it). */
   types: LayerTypes | null;
-  /** The raw [metadata] value, undefined when absent. */
-  metadata: unknown;
+  /** The raw [metadata] table, undefined when absent. */
+  metadata: Record<string, unknown> | undefined;
 }
 
 export function parseLayerToml(text: string, tomlPath: string): ParsedLayerToml {
@@ -36,7 +37,25 @@ export function parseLayerToml(text: string, tomlPath: string): ParsedLayerToml 
     }
     types = { build: table.build === true, launch: table.launch === true, cache: table.cache === true };
   }
-  return { types, metadata: doc.metadata };
+  const metadata = doc.metadata;
+  // libcnb reads every layer toml (cached or uncached) as its generic form
+  // first, where [metadata] is a table or absent: `metadata = "x"`, a number
+  // or an array fail there, and the build stops. Never a "discard".
+  if (metadata !== undefined && !isTable(metadata)) throw invalid(tomlPath, `[metadata] is ${describeValue(metadata)}, not a table`);
+  return { types, metadata };
+}
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  // smol-toml gives dates as Date objects: a TOML date is not a table either.
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Date) return 'a date';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a float';
+  if (typeof value === 'bigint') return 'an integer';
+  return `a ${typeof value}`;
 }
 
 function invalid(tomlPath: string, why: string): PybpError {

@@ -484,12 +484,28 @@ describe('§13: metadata with a missing, extra or mistyped key is discarded as u
     expect(summarizePlan(p)[2]).toEqual(row('venv', 'discard', [['metadata', null, null]]));
   });
 
-  it('[metadata] that is not a table', async () => {
-    const box = await sandbox();
-    await writePreviousBuild(box.layers, { packageManager: 'uv', pythonVersion: '3.12.13' });
-    await writeFile(path.join(box.layers, 'uv.toml'), 'metadata = "uv 0.11.33"\n');
-    const p = await planFor(box, 'uv');
-    expect(summarizePlan(p)[1]).toEqual(row('uv', 'discard', [['metadata', 'string', 'table']]));
+  // libcnb reads [metadata] as Option<toml::Table>: anything else stops the build (cached and uncached layers).
+  for (const [value, kind] of [['"uv 0.11.33"', 'a string'], ['3', 'an integer'], ['[1, 2]', 'an array'], ['1979-05-27', 'a date']] as const) {
+    it(`[metadata] that is ${kind}: the framework error layer-toml-invalid, not a discard`, async () => {
+      const box = await sandbox();
+      await writePreviousBuild(box.layers, { packageManager: 'uv', pythonVersion: '3.12.13' });
+      await writeFile(path.join(box.layers, 'uv.toml'), `metadata = ${value}\n[types]\nbuild = true\ncache = true\n`);
+      const p = await planFor(box, 'uv');
+      expect(p.error?.code).toBe('layer-toml-invalid');
+      expect(p.error?.message).toContain(`[metadata] is ${kind}, not a table`);
+    });
+  }
+
+  it('[metadata] that is not a table in the uncached uv-cache and pip venv tomls: the same framework error', async () => {
+    for (const [pm, layer] of [['uv', 'uv-cache'], ['pip', 'venv']] as const) {
+      const box = await sandbox();
+      await writePreviousBuild(box.layers, { packageManager: pm, pythonVersion: '3.12.13' });
+      await mkdir(path.join(box.layers, layer), { recursive: true });
+      await writeFile(path.join(box.layers, `${layer}.toml`), 'metadata = "x"\n');
+      const p = await planFor(box, pm);
+      expect(p.error?.code, layer).toBe('layer-toml-invalid');
+      expect(p.error?.message).toContain(path.join(box.layers, `${layer}.toml`));
+    }
   });
 });
 
@@ -539,6 +555,19 @@ describe('libcnb edge cases (spec §8.2)', () => {
       expect(p.error?.message).toContain(path.join(box.layers, 'uv.toml'));
     });
   }
+
+  it("an uncached layer's toml without its directory is deleted unread (libcnb): invalid TOML there is no error", async () => {
+    const box = await sandbox();
+    await writePreviousBuild(box.layers, { packageManager: 'pip', pythonVersion: '3.12.13' });
+    await rm(path.join(box.layers, 'venv'), { recursive: true, force: true });
+    await writeFile(path.join(box.layers, 'venv.toml'), '[types\nmetadata = "x"\n');
+    const p = await planFor(box, 'pip');
+    expect(p.error ?? null).toBeNull();
+    const venv = p.layers.find((l) => l.def.name === 'venv')!.decision;
+    expect(venv.action).toBe('rebuild-always');
+    expect(venv.reasons.map((r) => r.field)).toEqual(['cache', 'contents']);
+    expect(venv.reasons[1].message).toContain('venv.toml was left without its directory');
+  });
 
   it('invalid TOML in the uncached pip venv toml is still the framework error', async () => {
     const box = await sandbox();

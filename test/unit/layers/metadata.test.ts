@@ -66,20 +66,6 @@ describe('parseStrictMetadata', () => {
     });
   });
 
-  it('[metadata] that is not a table names its type', () => {
-    for (const [value, type] of [
-      ['x', 'string'],
-      [[1], 'array'],
-      [3, 'integer'],
-    ] as const) {
-      const parsed = parseStrictMetadata('python', PYTHON_LAYER_FIELDS, value);
-      expect(parsed).toEqual({
-        ok: false,
-        reasons: [{ field: 'metadata', from: type, to: 'table', message: '[metadata] in python.toml is not a table' }],
-      });
-    }
-  });
-
   it('missing, mistyped and unknown keys: one reason each, in that order', () => {
     const raw = parse('arch = "amd64"\ndistro_version = 24.04\npython_version = 3\nbuilt = 1979-05-27T07:32:00Z\nflag = true\n');
     expect(parseStrictMetadata('python', PYTHON_LAYER_FIELDS, raw)).toEqual({
