@@ -15,6 +15,7 @@ import { checkGit, requiredFileNames } from './git.js';
 import { herokuTree, untrackedFilesCheck } from './heroku-tree.js';
 import { checkLockfileFresh } from './lockfile-out-of-date.js';
 import { checkLinuxWheels } from './no-linux-wheel.js';
+import { checkRequirementsWheels } from './no-linux-wheel-requirements.js';
 import { checkPathsInsideApp } from './path-outside-app.js';
 import { checkProcfileCommands } from './procfile-command.js';
 import { checkLocalInterpreter } from './python-interpreter.js';
@@ -123,7 +124,13 @@ export async function runDoctor(options: ContextOptions, signal?: AbortSignal): 
     const manager = pm;
     const resolved = python;
     const target = doctorTarget(options.target ?? config.config.target);
-    checks.push(...(await guard('no-linux-wheel', 'heroku readiness', () => checkLinuxWheels({ appDir, packageManager: manager, python: resolved, target }))));
+    checks.push(
+      ...(await guard('no-linux-wheel', 'heroku readiness', () =>
+        manager === 'pip'
+          ? checkRequirementsWheels({ appDir, python: resolved, target, layersDir, env: baseBuildEnv(env, configVars), hostEnv: env, interpreter, signal })
+          : checkLinuxWheels({ appDir, packageManager: manager, python: resolved, target }),
+      )),
+    );
   }
 
   return report(appDir, checks);

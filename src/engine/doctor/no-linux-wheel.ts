@@ -1,6 +1,7 @@
 // `no-linux-wheel`: for each package Heroku would install from the lock file,
 // is there a wheel for the dyno (glibc Linux, the CPU, the resolved CPython)?
-// Read offline from uv.lock / poetry.lock. No wheel but an sdist: built from
+// Read offline from uv.lock / poetry.lock (requirements.txt, which names no
+// wheels, is no-linux-wheel-requirements.ts). No wheel but an sdist: built from
 // source on Heroku (warn: it needs a compiler and headers, and often fails);
 // neither: the install fails.
 import type { PackageManager, ResolvedPython } from '../analysis/types.js';
@@ -17,22 +18,12 @@ const AREA = 'heroku readiness';
 
 export async function checkLinuxWheels(args: {
   appDir: string;
-  packageManager: PackageManager;
+  packageManager: Exclude<PackageManager, 'pip'>;
   python: ResolvedPython;
   target: { arch: string; distro_version: string };
 }): Promise<DoctorCheck> {
   const wheelTarget: WheelTarget = { pythonVersion: args.python.resolved, arch: args.target.arch, distroVersion: args.target.distro_version };
   const where = describeWheelTarget(wheelTarget);
-  if (args.packageManager === 'pip') {
-    return warn(
-      ID,
-      AREA,
-      `Wheels were not checked for requirements.txt: pybp reads wheel names only from uv.lock and poetry.lock, so it ` +
-        `cannot tell offline whether every requirement has a wheel for ${where}.`,
-      `Check with pip on this machine: pip download -r requirements.txt --only-binary=:all: --platform manylinux_2_39_${wheelTarget.arch === 'arm64' ? 'aarch64' : 'x86_64'} ` +
-        `--python-version ${args.python.resolved.split('.').slice(0, 2).join('.')} --implementation cp -d /tmp/wheels`,
-    );
-  }
   const lockName = args.packageManager === 'uv' ? 'uv.lock' : 'poetry.lock';
   let packages: LockedPackage[];
   try {

@@ -59,6 +59,7 @@ export async function checkPathsInsideApp(args: { appDir: string; listing: Reado
           }
           continue;
         }
+        if (line.kind === 'option' || line.kind === 'url') continue;
         const target = line.target.startsWith('file:') ? fileUrlPath(line.target) : path.resolve(base, line.target.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
         if (!target) continue;
         const real = await resolveReal(target);

@@ -157,12 +157,25 @@ describe('requirements lines and Procfile commands', () => {
   it('reads names, paths and includes as pip does', () => {
     const lines = parseRequirements('# c\nFlask[async]==3.0 ; python_version > "3"\n-e ../lib\n-r base.txt\n--index-url https://x\n./local\nfoo @ file:///tmp/foo\nbar \\\n  ==1\n');
     expect(lines).toEqual([
-      { kind: 'name', name: 'Flask', url: null },
+      { kind: 'name', name: 'Flask', url: null, text: 'Flask[async]==3.0 ; python_version > "3"' },
       { kind: 'path', option: '-e', target: '../lib' },
       { kind: 'include', option: '-r', target: 'base.txt' },
+      { kind: 'option', option: '--index-url', value: 'https://x' },
       { kind: 'path', option: null, target: './local' },
-      { kind: 'name', name: 'foo', url: 'file:///tmp/foo' },
-      { kind: 'name', name: 'bar', url: null },
+      { kind: 'name', name: 'foo', url: 'file:///tmp/foo', text: 'foo @ file:///tmp/foo' },
+      { kind: 'name', name: 'bar', url: null, text: 'bar   ==1' },
+    ]);
+  });
+
+  it('reads VCS and URL lines, other options and hashes', () => {
+    const lines = parseRequirements('-i https://idx/simple\n--extra-index-url=https://b\n-e git+https://g/x.git#egg=x\ngit+https://g/y.git\nhttps://h/z-1.0.tar.gz\nreq==1.0 \\\n    --hash=sha256:abc --hash=sha256:def\n');
+    expect(lines).toEqual([
+      { kind: 'option', option: '-i', value: 'https://idx/simple' },
+      { kind: 'option', option: '--extra-index-url', value: 'https://b' },
+      { kind: 'url', option: '-e', target: 'git+https://g/x.git#egg=x' },
+      { kind: 'url', option: null, target: 'git+https://g/y.git' },
+      { kind: 'url', option: null, target: 'https://h/z-1.0.tar.gz' },
+      { kind: 'name', name: 'req', url: null, text: 'req==1.0' },
     ]);
   });
 

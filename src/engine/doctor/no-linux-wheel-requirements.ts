@@ -1,0 +1,123 @@
+// `no-linux-wheel` for a pip app: which packages requirements.txt resolves to
+// have no wheel for the dyno (the target's glibc and CPU, the resolved
+// CPython)? uv answers for that platform with wheels only (requirements-wheels);
+// a package with an sdist is built from source on Heroku (warn), one with
+// neither fails the install. Lines that are not from an index are not given
+// to uv and are named as not checked; no pinned uv, or a resolution that fails
+// for another reason (the network), is "could not check", never a pass.
+import type { ResolvedPython } from '../analysis/types.js';
+import { UV_VERSION } from '../versions.js';
+import { fail, pass, warn } from './check.js';
+import { normalizeName } from './locked-packages.js';
+import { findPinnedUv } from './pinned-tools.js';
+import { resolveWheels, type ResolveTarget } from './requirements-wheels.js';
+import { resolverRequirements } from './resolver-requirements.js';
+import type { DoctorCheck } from './types.js';
+import type { MissingWheel } from './uv-no-wheel.js';
+import { describeWheelTarget, glibcOf, type WheelTarget } from './wheel-tags.js';
+
+const ID = 'no-linux-wheel';
+const AREA = 'heroku readiness';
+
+/** The newest manylinux uv 0.11 knows as a `--python-platform` (glibc 2.40). */
+const UV_NEWEST_GLIBC_MINOR = 40;
+
+export interface RequirementsWheelArgs {
+  appDir: string;
+  python: ResolvedPython;
+  target: { arch: string; distro_version: string };
+  /** A previous build's layers, only when pybp trusts them; else null. */
+  layersDir: string | null;
+  /** The build's environment (host base + config vars). */
+  env: Record<string, string>;
+  hostEnv: NodeJS.ProcessEnv;
+  /** The local interpreter a build would use (outside the app), or null. */
+  interpreter: string | null;
+  signal?: AbortSignal;
+}
+
+export function uvTarget(t: WheelTarget): ResolveTarget {
+  const [, glibcMinor] = glibcOf(t.distroVersion);
+  const machine = t.arch === 'arm64' ? 'aarch64' : 'x86_64';
+  return { pythonPlatform: `${machine}-manylinux_2_${Math.min(glibcMinor, UV_NEWEST_GLIBC_MINOR)}`, pythonVersion: t.pythonVersion };
+}
+
+export async function checkRequirementsWheels(args: RequirementsWheelArgs): Promise<DoctorCheck> {
+  const wheelTarget: WheelTarget = { pythonVersion: args.python.resolved, arch: args.target.arch, distroVersion: args.target.distro_version };
+  const where = describeWheelTarget(wheelTarget);
+  const minor = args.python.resolved.split('.').slice(0, 2).join('.');
+  const couldNot = (why: string, fix: string) => warn(ID, AREA, `Could not check whether requirements.txt has wheels for ${where}: ${why}.`, fix);
+
+  const input = await resolverRequirements(args.appDir);
+  const notChecked =
+    input.notChecked.length > 0
+      ? ` Not checked (not from a package index, so not given to the resolver; their dependencies neither): ${input.notChecked.join('; ')}.`
+      : '';
+  if (input.named.size === 0) {
+    return input.notChecked.length > 0
+      ? warn(ID, AREA, `No requirement in requirements.txt names a package from an index, so no wheel was checked for ${where}.${notChecked}`, 'Check these packages yourself; each is built or fetched on Heroku as written.')
+      : pass(ID, AREA, 'requirements.txt names no packages, so no wheel is needed.');
+  }
+
+  const uv = await findPinnedUv(args.layersDir, args.appDir, args.hostEnv);
+  if (!uv.found) {
+    return couldNot(
+      `the pinned uv ${UV_VERSION} is not available (looked in ${uv.searched.join(' and ')})`,
+      `Run pybp build once (it installs uv ${UV_VERSION}), then pybp doctor again.`,
+    );
+  }
+  const target = uvTarget(wheelTarget);
+  const result = await resolveWheels({ uv: uv.tool, input, target, env: args.env, interpreter: args.interpreter, appDir: args.appDir, signal: args.signal });
+  if (result.kind === 'could-not-check') {
+    return couldNot(
+      result.reason,
+      `Check the index is reachable (and the requirements resolve): uv pip compile requirements.txt --python-platform ${target.pythonPlatform} --python-version ${target.pythonVersion} --no-build`,
+    );
+  }
+
+  const built = result.missing.filter((m) => m.hasSdist);
+  const impossible = result.missing.filter((m) => !m.hasSdist);
+  const how = `(resolved by uv ${UV_VERSION} for ${target.pythonPlatform}, CPython ${target.pythonVersion}, wheels only)`;
+  const notPinned = result.resolved.filter((p) => !input.pinned.has(normalizeName(p.name))).map((p) => p.name);
+  const caveat =
+    notPinned.length > 0
+      ? ` uv picked, for ${notPinned.length === 1 ? 'a package' : `${notPinned.length} packages`} not pinned with == (${shortList(notPinned)}), the newest version that has a wheel; ` +
+        'pip on Heroku takes the newest version, and would build it from source if only that version lacks a wheel.'
+      : '';
+  const builtText = built.length > 0 ? ` Their own dependencies are known only after a build and were not checked.` : '';
+
+  if (impossible.length > 0) {
+    return fail(
+      ID,
+      AREA,
+      `${impossible.length === 1 ? 'A package requirements.txt needs has' : `${impossible.length} packages requirements.txt needs have`} neither a wheel for ${where} ` +
+        `nor a source distribution, so installing on Heroku would fail: ${describe(impossible)} ${how}.` +
+        (built.length > 0 ? ` Also built from source (no wheel, an sdist): ${describe(built)}.${builtText}` : '') +
+        notChecked,
+      `Pick versions that publish manylinux wheels for ${target.pythonPlatform.split('-')[0]} and CPython ${minor} (or change the Python version) in requirements.txt.`,
+      'no-linux-wheel',
+    );
+  }
+  if (built.length > 0) {
+    return warn(
+      ID,
+      AREA,
+      `${built.length === 1 ? 'A package requirements.txt needs has' : `${built.length} packages requirements.txt needs have`} no wheel for ${where}, only a source distribution, ` +
+        `so Heroku would build ${built.length === 1 ? 'it' : 'them'} from source (needs a compiler and headers, slow, and often fails): ${describe(built)} ${how}.${builtText}` +
+        notChecked,
+      `Prefer versions with manylinux wheels for CPython ${minor} (or a Python version they have wheels for) in requirements.txt.`,
+      'no-linux-wheel',
+    );
+  }
+  const all = `All ${result.resolved.length} package${result.resolved.length === 1 ? '' : 's'} requirements.txt resolves to have a wheel for ${where} ${how}.${caveat}`;
+  if (input.notChecked.length > 0) return warn(ID, AREA, `${all}${notChecked}`, 'Check the packages not checked yourself: each is built or fetched on Heroku as written.');
+  return pass(ID, AREA, all);
+}
+
+function describe(ps: MissingWheel[]): string {
+  return ps.map((p) => `${p.name}${p.version ? ` ${p.version}` : ''}${p.availableFor ? ` (wheels only for: ${p.availableFor})` : ''}`).join('; ');
+}
+
+function shortList(names: string[]): string {
+  return names.length <= 6 ? names.join(', ') : `${names.slice(0, 6).join(', ')}, …`;
+}

@@ -1,0 +1,111 @@
+// What of an app's requirements.txt doctor may hand to a resolver: the named
+// requirements (from the index) and the index options, with `-r` includes
+// inlined and `-c` constraints collected, both only from files inside the app
+// (bounded reads). Everything that could make a resolver read or build code
+// from the app or elsewhere (local paths, `-e`, `file:` and VCS URLs, direct
+// `name @ url` references, includes leaving the app) is left out and named, so
+// the check can say it was not checked.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { readAppText } from '../app-file.js';
+import { normalizeName } from './locked-packages.js';
+import { parseRequirements } from './requirements-lines.js';
+
+/** Option lines a resolver gets as written: where packages come from, and which may not be wheels. */
+const PASSED_OPTIONS = new Map<string, string>([
+  ['-i', '--index-url'],
+  ['--index-url', '--index-url'],
+  ['--extra-index-url', '--extra-index-url'],
+  ['--no-index', '--no-index'],
+  ['-f', '--find-links'],
+  ['--find-links', '--find-links'],
+  ['--no-binary', '--no-binary'],
+  ['--only-binary', '--only-binary'],
+]);
+
+const MAX_FILES = 50;
+
+export interface ResolverRequirements {
+  /** Requirement and option lines for the resolver's requirements file. */
+  requirements: string[];
+  /** Constraint lines (from `-c` files inside the app). */
+  constraints: string[];
+  /** What was left out, as written (`-e .`, `git+https://…`, `-r ../base.txt`), with the file that says it. */
+  notChecked: string[];
+  /** Normalised names pinned with `==` (or `===`) in a requirement or constraint. */
+  pinned: Set<string>;
+  /** Normalised names of every requirement handed over. */
+  named: Set<string>;
+}
+
+export async function resolverRequirements(appDir: string): Promise<ResolverRequirements> {
+  const appReal = await fs.realpath(appDir).catch(() => path.resolve(appDir));
+  const inside = (real: string) => {
+    const rel = path.relative(appReal, real);
+    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  };
+  const out: ResolverRequirements = { requirements: [], constraints: [], notChecked: [], pinned: new Set(), named: new Set() };
+  const seen = new Set<string>();
+
+  const visit = async (file: string, shown: string, asConstraints: boolean): Promise<void> => {
+    const real = await fs.realpath(file).catch(() => null);
+    if (real === null || !inside(real) || seen.has(real) || seen.size >= MAX_FILES) return;
+    seen.add(real);
+    const text = await readAppText(file, 'requirements');
+    if (text === undefined) return;
+    const base = path.dirname(file);
+    const target = asConstraints ? out.constraints : out.requirements;
+    for (const line of parseRequirements(text)) {
+      switch (line.kind) {
+        case 'name':
+          if (line.url !== null) {
+            out.notChecked.push(`${shown}: \`${line.name} @ ${line.url}\``);
+            break;
+          }
+          target.push(line.text);
+          if (!asConstraints) out.named.add(normalizeName(line.name));
+          if (isExactPin(line.text)) out.pinned.add(normalizeName(line.name));
+          break;
+        case 'option': {
+          const option = PASSED_OPTIONS.get(line.option);
+          if (option === undefined || asConstraints) break;
+          // A relative --find-links is relative to the file; the resolver reads the file elsewhere.
+          const value = option === '--find-links' && !/^[a-z][a-z0-9+.-]*:/i.test(line.value) ? path.resolve(base, line.value) : line.value;
+          if (option === '--find-links' && !/^https?:/.test(value) && !(await isInsideReal(value, inside))) {
+            out.notChecked.push(`${shown}: \`${line.option} ${line.value}\``);
+            break;
+          }
+          out.requirements.push(value === '' ? option : `${option} ${value}`);
+          break;
+        }
+        case 'include': {
+          const next = path.resolve(base, line.target);
+          const nextReal = await fs.realpath(next).catch(() => null);
+          if (nextReal === null || !inside(nextReal)) {
+            out.notChecked.push(`${shown}: \`${line.option} ${line.target}\``);
+            break;
+          }
+          await visit(next, path.relative(appDir, next), asConstraints || line.option === '-c');
+          break;
+        }
+        case 'path':
+        case 'url':
+          out.notChecked.push(`${shown}: \`${line.option ? `${line.option} ` : ''}${line.target}\``);
+          break;
+      }
+    }
+  };
+  await visit(path.join(appDir, 'requirements.txt'), 'requirements.txt', false);
+  return out;
+}
+
+async function isInsideReal(p: string, inside: (real: string) => boolean): Promise<boolean> {
+  const real = await fs.realpath(p).catch(() => null);
+  return real !== null && inside(real);
+}
+
+/** `name[extras] == 1.2.3 ; marker`: one exact version (no wildcard, no other specifier). */
+export function isExactPin(requirement: string): boolean {
+  const spec = requirement.replace(/^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?/, '').split(';')[0].trim();
+  return /^===?\s*[^\s,*]+$/.test(spec);
+}
