@@ -252,6 +252,22 @@ describe('doctor runs no tool from a committed .pybp/layers', () => {
       expect(existsSync(marker)).toBe(false);
     });
   }
+
+  it('pip: the wheel check of requirements.txt says it could not check, and the committed uv never runs', async () => {
+    const app = join(s.root, 'committed-tools-pip', 'app');
+    const marker = join(s.root, 'committed-tools-pip', 'tool-ran');
+    await mkdir(app, { recursive: true });
+    await writeFile(join(app, '.python-version'), '3.12\n');
+    await writeFile(join(app, 'requirements.txt'), 'tinyweb==1.0.0\n');
+    await committedTools(app, marker);
+    const r = await runPybp(['doctor', app, '--json'], { env: safetyEnv(s, { PATH: '/usr/bin:/bin' }) });
+    const report = JSON.parse(r.stdout) as { checks: Array<{ id: string; status: string; message: string }> };
+    const check = report.checks.find((c) => c.id === 'no-linux-wheel');
+    expect(check?.status).toBe('warn');
+    expect(check?.message).toContain('Could not check whether requirements.txt has wheels');
+    expect(check?.message).toContain(`the pinned uv ${UV_VERSION} is not available`);
+    expect(existsSync(marker)).toBe(false);
+  });
 });
 
 describe('.pybp/.gitignore', () => {

@@ -1,5 +1,5 @@
-// A PEP 503 "simple" package index on 127.0.0.1, serving the wheels found in
-// some directories. pip, uv and Poetry all install from it, so end-to-end tests
+// A PEP 503 "simple" package index on 127.0.0.1, serving the wheels (and
+// `<name>-<version>.tar.gz` source distributions) found in some directories. pip, uv and Poetry all install from it, so end-to-end tests
 // never touch PyPI (nor this machine's pip config, which points elsewhere).
 //
 // Directories are re-read on every listing request, so a test may add a wheel
@@ -51,7 +51,7 @@ export async function startIndex(wheelDirs: string[]): Promise<IndexHandle> {
         throw error;
       }
       for (const filename of names.sort()) {
-        if (!filename.endsWith('.whl') || byFilename.has(filename)) continue;
+        if (!(filename.endsWith('.whl') || filename.endsWith('.tar.gz')) || byFilename.has(filename)) continue;
         const path = join(dir, filename);
         const st = await stat(path);
         const key = `${path}\0${st.size}\0${st.mtimeMs}`;
@@ -132,12 +132,16 @@ export async function startIndex(wheelDirs: string[]): Promise<IndexHandle> {
 
 async function describeWheel(path: string, filename: string): Promise<WheelInfo> {
   const bytes = await readFile(path);
+  const sdist = filename.endsWith('.tar.gz');
   const info: WheelInfo = {
     filename,
     path,
-    project: normalizeProjectName(filename.split('-')[0]),
+    // An sdist is `<name>-<version>.tar.gz`, and its name may hold dashes; a wheel's name never does.
+    project: normalizeProjectName(sdist ? filename.slice(0, -'.tar.gz'.length).replace(/-[^-]*$/, '') : filename.split('-')[0]),
     sha256: createHash('sha256').update(bytes).digest('hex'),
   };
+  // An sdist's metadata is not served: installers read it from the archive (or build it).
+  if (sdist) return info;
   try {
     const metadata = readZipEntry(bytes, (name) => /^[^/]+\.dist-info\/METADATA$/.test(name));
     if (metadata) {

@@ -1,8 +1,10 @@
 // Builds valid pure-Python wheels in-process (PEP 427 / the binary distribution
 // format spec), so tests can publish packages to a loopback index in
 // milliseconds, without setuptools, a build backend or the network.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeZip, type ZipEntry } from './zip.js';
 
@@ -89,4 +91,30 @@ function urlsafeSha256(data: Buffer): string {
 
 function csvField(value: string): string {
   return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * Writes `<dir>/<name>-<version>.tar.gz`, a setuptools source distribution
+ * whose setup.py is `setupPy` (default: a plain `setup()`), and returns its
+ * path. A test that must prove nothing built it gives a setup.py that leaves a
+ * marker file.
+ */
+export async function buildSdist(dir: string, spec: { name: string; version: string; setupPy?: string }): Promise<string> {
+  const base = `${wheelDistributionName(spec.name)}-${spec.version}`;
+  const scratch = await mkdtemp(join(tmpdir(), 'pybp-sdist-'));
+  try {
+    const root = join(scratch, base);
+    await mkdir(root);
+    await writeFile(join(root, 'PKG-INFO'), `Metadata-Version: 2.1\nName: ${spec.name}\nVersion: ${spec.version}\n`);
+    await writeFile(join(root, 'pyproject.toml'), '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n');
+    await writeFile(join(root, 'setup.py'), spec.setupPy ?? `from setuptools import setup\nsetup(name=${JSON.stringify(spec.name)}, version=${JSON.stringify(spec.version)})\n`);
+    await mkdir(dir, { recursive: true });
+    const out = join(dir, `${base}.tar.gz`);
+    const packed = spawnSync('tar', ['-czf', out, '-C', scratch, base], { encoding: 'utf8' });
+    if (packed.error) throw packed.error;
+    if (packed.status !== 0) throw new Error(`tar failed (${packed.status}): ${packed.stderr}`);
+    return out;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }

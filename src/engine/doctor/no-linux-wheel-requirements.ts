@@ -81,8 +81,8 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
   const notPinned = result.resolved.filter((p) => !input.pinned.has(normalizeName(p.name))).map((p) => p.name);
   const caveat =
     notPinned.length > 0
-      ? ` uv picked, for ${notPinned.length === 1 ? 'a package' : `${notPinned.length} packages`} not pinned with == (${shortList(notPinned)}), the newest version that has a wheel; ` +
-        'pip on Heroku takes the newest version, and would build it from source if only that version lacks a wheel.'
+      ? ` Not pinned with == in requirements.txt: ${shortList(notPinned)}; for ${notPinned.length === 1 ? 'it' : 'these'} uv picked the newest version that has a wheel, ` +
+        'while pip on Heroku takes the newest version and builds it from source when it has no wheel.'
       : '';
   const builtText = built.length > 0 ? ` Their own dependencies are known only after a build and were not checked.` : '';
 
@@ -104,6 +104,7 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
       AREA,
       `${built.length === 1 ? 'A package requirements.txt needs has' : `${built.length} packages requirements.txt needs have`} no wheel for ${where}, only a source distribution, ` +
         `so Heroku would build ${built.length === 1 ? 'it' : 'them'} from source (needs a compiler and headers, slow, and often fails): ${describe(built)} ${how}.${builtText}` +
+        caveat +
         notChecked,
       `Prefer versions with manylinux wheels for CPython ${minor} (or a Python version they have wheels for) in requirements.txt.`,
       'no-linux-wheel',
@@ -119,5 +120,5 @@ function describe(ps: MissingWheel[]): string {
 }
 
 function shortList(names: string[]): string {
-  return names.length <= 6 ? names.join(', ') : `${names.slice(0, 6).join(', ')}, …`;
+  return names.length <= 8 ? names.join(', ') : `${names.slice(0, 8).join(', ')} and ${names.length - 8} more`;
 }

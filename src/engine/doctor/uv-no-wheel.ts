@@ -76,6 +76,8 @@ export function uvFailureReason(output: string): string {
     .split('\n')
     .map((l) => l.replace(/^[\s×╰─▶│]+/, '').trim())
     .filter((l) => l !== '' && !l.startsWith('DEBUG') && !l.startsWith('warning:'));
-  const text = lines.slice(0, 6).join(' ');
+  // A network error is a chain of "Caused by:" lines; the first and the last say it.
+  const causes = lines.filter((l) => l.startsWith('Caused by:'));
+  const text = causes.length > 1 ? `${lines[0]} ${causes[causes.length - 1]}` : lines.slice(0, 6).join(' ');
   return text.length > 600 ? `${text.slice(0, 600)}…` : text || 'no output';
 }

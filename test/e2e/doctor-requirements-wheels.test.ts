@@ -1,0 +1,162 @@
+// End-to-end: doctor's no-linux-wheel for a pip app, with the real pinned uv
+// on the loopback index: a requirement with only a macOS wheel and an sdist
+// (built from source on Heroku: warn), with only a macOS wheel (fail), with a
+// manylinux wheel (pass); `-e .` (not checked, and nothing of the app runs);
+// no pinned uv and an unreachable index (could not check).
+import { randomBytes } from 'node:crypto';
+import { access, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makePipApp, makeTempDir } from '../support/apps.js';
+import { testInfra } from '../support/context.js';
+import { buildSdist, buildWheel } from '../support/wheels.js';
+import { BUILD_ENV_FLAGS, runPybp } from './pybp.js';
+
+interface DoctorJson {
+  ok: boolean;
+  checks: Array<{ id: string; area: string; status: string; message: string; fix?: string; code?: string }>;
+}
+
+/** doctor --json, with the tests' pinned uv on PATH (as a user who has it) unless `withUv` is false. */
+async function doctor(app: string, withUv = true): Promise<{ report: DoctorJson; code: number | null }> {
+  const { uvPath } = testInfra();
+  const env = withUv ? { PATH: `${dirname(uvPath)}:${process.env.PATH ?? ''}` } : {};
+  const r = await runPybp(['doctor', app, '--json', ...BUILD_ENV_FLAGS], { env });
+  try {
+    return { report: JSON.parse(r.stdout) as DoctorJson, code: r.code };
+  } catch {
+    throw new Error(`doctor printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+function wheelCheck(report: DoctorJson): DoctorJson['checks'][number] {
+  const found = report.checks.filter((c) => c.id === 'no-linux-wheel');
+  expect(found, report.checks.map((c) => c.id).join(', ')).toHaveLength(1);
+  return found[0];
+}
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () => {
+  let root: string;
+  let markers: string;
+  // Project names of this run only: the index is shared by every test file.
+  const tag = randomBytes(3).toString('hex');
+  const srcOnly = `srconly${tag}`;
+  const macOnly = `maconly${tag}`;
+  const linux = `linuxwheel${tag}`;
+
+  beforeAll(async () => {
+    root = await makeTempDir();
+    markers = await mkdtemp(join(tmpdir(), 'pybp-markers-'));
+    const { testWheelsDir } = testInfra();
+    const scratch = await mkdtemp(join(tmpdir(), 'pybp-wheel-'));
+    try {
+      for (const [name, platform] of [
+        [srcOnly, 'cp312-cp312-macosx_11_0_arm64'],
+        [macOnly, 'cp312-cp312-macosx_11_0_arm64'],
+        [linux, 'cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64'],
+      ]) {
+        const built = await buildWheel(scratch, { name, version: '1.0.0' });
+        await copyFile(built, join(testWheelsDir, `${name}-1.0.0-${platform}.whl`));
+      }
+      // Building this sdist would leave a marker: doctor must never build it.
+      const setupPy = `open(${JSON.stringify(join(markers, 'sdist-built'))}, 'w').write('built')\nfrom setuptools import setup\nsetup(name=${JSON.stringify(srcOnly)}, version='1.0.0')\n`;
+      await buildSdist(testWheelsDir, { name: srcOnly, version: '1.0.0', setupPy });
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+    await rm(markers, { recursive: true, force: true });
+  });
+
+  it('warns for a package with only a macOS wheel and an sdist, naming it, and builds nothing', async () => {
+    const { indexUrl } = testInfra();
+    const app = await makePipApp(join(root, 'sdist only'), { indexUrl, python: '3.12', requirements: ['tinyweb==1.0.0', `${srcOnly}==1.0.0`] });
+    const { report } = await doctor(app);
+    const c = wheelCheck(report);
+    expect(c.status, c.message).toBe('warn');
+    expect(c.code).toBe('no-linux-wheel');
+    expect(c.area).toBe('heroku readiness');
+    expect(c.message).toContain(`so Heroku would build it from source`);
+    expect(c.message).toContain(`: ${srcOnly} 1.0.0 (resolved by uv 0.11.33 for x86_64-manylinux_2_39, CPython 3.12.13, wheels only)`);
+    expect(c.message).toContain('CPython 3.12 on Ubuntu 24.04 (glibc 2.39, amd64)');
+    expect(c.message).not.toContain('tinyweb');
+    expect(c.fix).toContain('manylinux wheels for CPython 3.12');
+    expect(await exists(join(markers, 'sdist-built'))).toBe(false);
+  });
+
+  it('fails for a package with only a macOS wheel, and still names the sdist-only one', async () => {
+    const { indexUrl } = testInfra();
+    const app = await makePipApp(join(root, 'mac only'), { indexUrl, python: '3.12', requirements: [`${macOnly}==1.0.0`, `${srcOnly}==1.0.0`, 'tinyweb==1.0.0'] });
+    const { report, code } = await doctor(app);
+    const c = wheelCheck(report);
+    expect(c.status, c.message).toBe('fail');
+    expect(c.code).toBe('no-linux-wheel');
+    expect(c.message).toContain(`nor a source distribution, so installing on Heroku would fail: ${macOnly} 1.0.0 (wheels only for: macosx_11_0_arm64)`);
+    expect(c.message).toContain(`Also built from source (no wheel, an sdist): ${srcOnly} 1.0.0.`);
+    expect(report.ok).toBe(false);
+    expect(code).toBe(1);
+    expect(await exists(join(markers, 'sdist-built'))).toBe(false);
+  });
+
+  it('passes when every requirement has a manylinux or pure wheel', async () => {
+    const { indexUrl } = testInfra();
+    // tinyweb 1.0.0 (pure) requires tinydep, pinned here too.
+    const app = await makePipApp(join(root, 'linux'), { indexUrl, python: '3.12', requirements: [`${linux}==1.0.0`, 'tinyweb==1.0.0', 'tinydep==0.1.0'] });
+    const c = wheelCheck((await doctor(app)).report);
+    expect(c.status, c.message).toBe('pass');
+    expect(c.message).toBe(
+      'All 3 packages requirements.txt resolves to have a wheel for CPython 3.12 on Ubuntu 24.04 (glibc 2.39, amd64) ' +
+        '(resolved by uv 0.11.33 for x86_64-manylinux_2_39, CPython 3.12.13, wheels only).',
+    );
+    expect(c.code).toBeUndefined();
+  });
+
+  it('names a requirement not pinned with == (pip may pick a newer version uv skipped)', async () => {
+    const { indexUrl } = testInfra();
+    const app = await makePipApp(join(root, 'unpinned'), { indexUrl, python: '3.12', requirements: [`${linux}>=1.0`, 'tinyweb==1.0.0'] });
+    const c = wheelCheck((await doctor(app)).report);
+    expect(c.status, c.message).toBe('pass');
+    expect(c.message).toContain(`Not pinned with == in requirements.txt: ${linux}, tinydep;`);
+  });
+
+  it('does not hand `-e .` to uv: named as not checked, and the app\'s setup.py never runs', async () => {
+    const { indexUrl } = testInfra();
+    const app = await makePipApp(join(root, 'editable'), { indexUrl, python: '3.12', requirements: ['-e .', 'tinyweb==1.0.0'] });
+    const marker = join(markers, 'setup-py-ran');
+    await writeFile(join(app, 'setup.py'), `open(${JSON.stringify(marker)}, 'w').write('ran')\nfrom setuptools import setup\nsetup(name='app', version='1.0')\n`);
+    const c = wheelCheck((await doctor(app)).report);
+    expect(c.status, c.message).toBe('warn');
+    expect(c.message).toContain('All 2 packages requirements.txt resolves to have a wheel');
+    expect(c.message).toContain('Not checked (not from a package index, so not given to the resolver; their dependencies neither): requirements.txt: `-e .`.');
+    expect(c.code).toBeUndefined();
+    expect(await exists(marker)).toBe(false);
+  });
+
+  it('says it could not check without the pinned uv, or when the index is unreachable, never pass', async () => {
+    const { indexUrl } = testInfra();
+    const app = await makePipApp(join(root, 'no uv'), { indexUrl, python: '3.12', requirements: ['tinyweb==1.0.0'] });
+    const noUv = wheelCheck((await doctor(app, false)).report);
+    expect(noUv.status, noUv.message).toBe('warn');
+    expect(noUv.message).toContain('Could not check whether requirements.txt has wheels for CPython 3.12');
+    expect(noUv.message).toContain('the pinned uv 0.11.33 is not available');
+    expect(noUv.fix).toContain('pybp build');
+
+    // Port 1 on loopback: nothing listens, so the connection is refused.
+    const offline = await makePipApp(join(root, 'offline'), { indexUrl: 'http://127.0.0.1:1/simple/', python: '3.12', requirements: ['tinyweb==1.0.0'] });
+    const c = wheelCheck((await doctor(offline)).report);
+    expect(c.status, c.message).toBe('warn');
+    expect(c.message).toContain('Could not check whether requirements.txt has wheels');
+    expect(c.message).toMatch(/could not resolve the requirements: error: Request failed .*Connection refused/);
+    expect(c.fix).toContain('uv pip compile requirements.txt --python-platform x86_64-manylinux_2_39 --python-version 3.12.13 --no-build');
+  });
+});

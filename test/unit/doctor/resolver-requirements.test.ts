@@ -1,0 +1,66 @@
+// What of requirements.txt doctor hands to uv: named requirements and index
+// options, includes inside the app inlined, everything local or from a URL
+// left out and named.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolverRequirements } from '../../../src/engine/doctor/resolver-requirements.js';
+import { useTempApps } from './support.js';
+
+const makeApp = useTempApps();
+
+describe('resolverRequirements', () => {
+  it('keeps names and index options, follows includes inside the app, names the rest', async () => {
+    const app = await makeApp({
+      'requirements.txt': [
+        '--index-url https://idx.example/simple/',
+        '--extra-index-url=https://extra.example/simple/',
+        '--find-links wheels',
+        '--pre',
+        'Flask==3.0.0 --hash=sha256:abc',
+        'requests>=2 ; python_version >= "3.8"',
+        '-r base.txt',
+        '-c constraints.txt',
+        '-r ../outside.txt',
+        '-e .',
+        './vendor/pkg',
+        'git+https://example.com/x.git',
+        '-e git+https://example.com/y.git#egg=y',
+        'local @ file:///tmp/local',
+        '',
+      ].join('\n'),
+      'base.txt': 'gunicorn==22.0.0\n-r requirements.txt\n',
+      'constraints.txt': 'requests==2.32.3\n',
+      'wheels/.keep': '',
+    });
+    await mkdir(join(app, 'sub'), { recursive: true });
+    await writeFile(join(app, 'setup.py'), 'raise SystemExit("never run")\n');
+    const r = await resolverRequirements(app);
+    expect(r.requirements).toEqual([
+      '--index-url https://idx.example/simple/',
+      '--extra-index-url https://extra.example/simple/',
+      `--find-links ${join(app, 'wheels')}`,
+      'Flask==3.0.0',
+      'requests>=2 ; python_version >= "3.8"',
+      'gunicorn==22.0.0',
+    ]);
+    expect(r.constraints).toEqual(['requests==2.32.3']);
+    expect(r.notChecked).toEqual([
+      'requirements.txt: `-r ../outside.txt`',
+      'requirements.txt: `-e .`',
+      'requirements.txt: `./vendor/pkg`',
+      'requirements.txt: `git+https://example.com/x.git`',
+      'requirements.txt: `-e git+https://example.com/y.git#egg=y`',
+      'requirements.txt: `local @ file:///tmp/local`',
+    ]);
+    expect([...r.named].sort()).toEqual(['flask', 'gunicorn', 'requests']);
+    expect([...r.pinned].sort()).toEqual(['flask', 'gunicorn', 'requests']);
+  });
+
+  it('a --find-links directory outside the app is not given to uv', async () => {
+    const app = await makeApp({ 'requirements.txt': '--find-links /tmp\nfoo\n' });
+    const r = await resolverRequirements(app);
+    expect(r.requirements).toEqual(['foo']);
+    expect(r.notChecked).toEqual(['requirements.txt: `--find-links /tmp`']);
+  });
+});
