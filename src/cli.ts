@@ -2,8 +2,12 @@
 // pybp's entry point. Only commander is imported up front; each command's
 // module (and, for a terminal, Ink and React) is imported when it runs, so
 // `--help`, `explain --json` and `doctor --json` start fast.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_USAGE } from './commands/exit-codes.js';
+
+/** pybp's version is its package.json's (dist/cli.js → ../package.json, in a clone and in an install). */
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -23,7 +27,7 @@ const program = new Command();
 program
   .name('pybp')
   .description("Run the Heroku Python buildpack's build locally, without Docker, and say why each layer is reused or rebuilt.")
-  .version('0.1.0')
+  .version(version, '-V, --version', 'print pybp\'s version')
   .showSuggestionAfterError()
   .exitOverride();
 

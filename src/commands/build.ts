@@ -37,7 +37,8 @@ export async function buildCommand(dir: string, flags: BuildFlags): Promise<numb
     };
   } else if (renderer === 'ink') {
     const { startInkBuild } = await import('../ui/ink/render.js');
-    const view = startInkBuild({ debug: flags.debug });
+    const { hostSelfCommandProbe, selfCommand } = await import('./self-command.js');
+    const view = startInkBuild({ debug: flags.debug, pybp: selfCommand(hostSelfCommandProbe()) });
     onEvent = (e) => view.onEvent(e);
     finish = (report) => view.finish(report);
   } else {

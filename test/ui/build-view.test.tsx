@@ -22,9 +22,9 @@ import {
 afterEach(() => cleanup());
 
 /** Renders the view, plays the events, finishes, and returns the last screen once the view has exited. */
-async function play(events: EngineEvent[], final: BuildReport, opts: { debug?: boolean } = {}): Promise<string> {
+async function play(events: EngineEvent[], final: BuildReport, opts: { debug?: boolean; pybp?: string[] } = {}): Promise<string> {
   const store = new BuildStore(0);
-  const { frames } = render(<BuildView store={store} debug={opts.debug} />);
+  const { frames } = render(<BuildView store={store} debug={opts.debug} pybp={opts.pybp} />);
   const list = actions(events);
   for (const a of list) store.dispatch(a);
   store.dispatch({ type: 'finish', report: final, at: list.length * 1000 });
@@ -58,6 +58,13 @@ describe('BuildView', () => {
     expect(out).toContain('✓ Build succeeded in 8.5 s.');
     expect(out).toContain('next: pybp run /tmp/shop -- <command>');
     expect(out).not.toContain('╭');
+  });
+
+  it("the next: hint runs pybp the way the user can (commands/self-command.ts), quoting a path with a space", async () => {
+    const out = await play(successEvents(firstBuild), report(firstBuild, 'succeeded'), { pybp: ['node', '/home/u/my tools/pybp/dist/cli.js'] });
+    expect(out).toContain("next: node '/home/u/my tools/pybp/dist/cli.js' run /tmp/shop -- <command>");
+    const npx = await play(successEvents(firstBuild), report(firstBuild, 'succeeded'), { pybp: ['npx', 'pybp'] });
+    expect(npx).toContain('next: npx pybp run /tmp/shop -- <command>');
   });
 
   it('shows a second build: REUSED layers with their reason, venv ALWAYS REBUILT', async () => {

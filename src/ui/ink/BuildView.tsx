@@ -22,9 +22,11 @@ export interface BuildViewProps {
   debug?: boolean;
   /** How often the running step's clock moves. */
   tickMs?: number;
+  /** The words that run this pybp on the user's PATH (commands/self-command.ts), for the next: hint. */
+  pybp?: readonly string[];
 }
 
-export function BuildView({ store, debug = false, tickMs = 1000 }: BuildViewProps) {
+export function BuildView({ store, debug = false, tickMs = 1000, pybp = ['pybp'] }: BuildViewProps) {
   const state = useSyncExternalStore(store.subscribe, store.getState);
   const { exit } = useApp();
   const now = useClock(state.report ? 0 : tickMs);
@@ -41,7 +43,7 @@ export function BuildView({ store, debug = false, tickMs = 1000 }: BuildViewProp
       <Static items={state.done}>
         {(item) => (
           <FullWidth key={item.key}>
-            <DoneBlock item={item} debug={debug} />
+            <DoneBlock item={item} debug={debug} pybp={pybp} />
           </FullWidth>
         )}
       </Static>
@@ -62,7 +64,7 @@ export function BuildView({ store, debug = false, tickMs = 1000 }: BuildViewProp
   );
 }
 
-function DoneBlock({ item, debug }: { item: DoneItem; debug: boolean }) {
+function DoneBlock({ item, debug, pybp }: { item: DoneItem; debug: boolean; pybp: readonly string[] }) {
   switch (item.kind) {
     case 'header': {
       const p = item.plan;
@@ -107,11 +109,11 @@ function DoneBlock({ item, debug }: { item: DoneItem; debug: boolean }) {
     case 'warning':
       return <WarningLine warning={item.warning} />;
     case 'end':
-      return <BuildSummary end={item.end} debug={debug} />;
+      return <BuildSummary end={item.end} debug={debug} pybp={pybp} />;
   }
 }
 
-function BuildSummary({ end, debug }: { end: BuildEnd; debug: boolean }) {
+function BuildSummary({ end, debug, pybp }: { end: BuildEnd; debug: boolean; pybp: readonly string[] }) {
   const { report, error } = end;
   const differences = herokuDifferences(report.warnings, report.layers);
   return (
@@ -141,7 +143,7 @@ function BuildSummary({ end, debug }: { end: BuildEnd; debug: boolean }) {
               ✓ Build succeeded in {formatDuration(report.durationMs)}.
             </Text>
             <Text>
-              <Text dimColor>next: </Text>pybp run {formatCommand([report.app || '.'])} -- {'<command>'}
+              <Text dimColor>next: </Text>{formatCommand([...pybp, 'run', report.app || '.'])} -- {'<command>'}
               <Text dimColor> runs a command with this build's environment</Text>
             </Text>
           </>

@@ -25,6 +25,8 @@ export interface InkRenderOptions {
    * cannot tear a frame; off where console is not Node's (test runners).
    */
   patchConsole?: boolean;
+  /** The words that run this pybp (for the build's next: hint); default `pybp`. */
+  pybp?: readonly string[];
 }
 
 export interface InkBuildRenderer {
@@ -35,7 +37,7 @@ export interface InkBuildRenderer {
 
 export function startInkBuild(opts: InkRenderOptions = {}): InkBuildRenderer {
   const store = new BuildStore();
-  const instance = render(<BuildView store={store} debug={opts.debug} />, {
+  const instance = render(<BuildView store={store} debug={opts.debug} pybp={opts.pybp} />, {
     stdout: opts.stdout ?? process.stdout,
     stderr: opts.stderr ?? process.stderr,
     // The build handles Ctrl-C itself (it rolls the layers back); Ink must not exit first.
