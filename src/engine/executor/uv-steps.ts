@@ -8,6 +8,8 @@ import { PybpError } from '../errors.js';
 import { hostTarget, unameArch } from '../target.js';
 import { UV_ARCHIVE_URL_TEMPLATE, UV_VERSION } from '../versions.js';
 import type { BuildContext } from './context.js';
+import type { Env } from '../cnb/layer-env.js';
+import type { StepId } from '../events.js';
 import { locateBundledPip, pipBootstrap } from './bundled-pip.js';
 import { createVenv } from './venv.js';
 
@@ -21,17 +23,20 @@ export async function uvToolStep(ctx: BuildContext): Promise<void> {
       await downloadUv(ctx, binDir);
     } else {
       ctx.info('uv', `Installing uv ${UV_VERSION} (from the uv wheel on the package index)`);
-      await uvFromWheel(ctx, binDir);
+      const wheel = await locateBundledPip(ctx.pythonDir, ctx.plan.analysis.python.resolved);
+      await uvFromWheel(ctx, 'uv', binDir, { wheel, env: { ...ctx.env } });
     }
   });
 }
 
-/** The same uv binary as Astral's archive, taken from PyPI's `uv` wheel (works where only a package index is reachable). */
-async function uvFromWheel(ctx: BuildContext, binDir: string): Promise<void> {
-  const wheel = await locateBundledPip(ctx.pythonDir, ctx.plan.analysis.python.resolved);
+/**
+ * The same uv binary as Astral's archive, taken from PyPI's `uv` wheel (works where only a package index is
+ * reachable), installed with `wheel` (a bundled pip) by the `python` on `bootstrap.env`'s PATH.
+ */
+export async function uvFromWheel(ctx: BuildContext, step: StepId, binDir: string, bootstrap: { wheel: string; env: Env }): Promise<void> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pybp-uv-'));
   try {
-    await pipBootstrap(ctx, 'uv', { wheel, requirement: `uv==${UV_VERSION}`, env: { ...ctx.env }, target: tmp, code: 'uv-install-failed', toolName: 'uv' });
+    await pipBootstrap(ctx, step, { wheel: bootstrap.wheel, requirement: `uv==${UV_VERSION}`, env: bootstrap.env, target: tmp, code: 'uv-install-failed', toolName: 'uv' });
     for (const name of ['uv', 'uvx']) {
       const src = path.join(tmp, 'bin', name);
       try {
@@ -53,7 +58,8 @@ async function uvFromWheel(ctx: BuildContext, binDir: string): Promise<void> {
   }
 }
 
-async function downloadUv(ctx: BuildContext, binDir: string): Promise<void> {
+/** Astral's uv archive for this machine, unpacked into binDir (uv and uvx). */
+export async function downloadUv(ctx: BuildContext, binDir: string): Promise<void> {
   const template = ctx.plan.context.config.config.tools.uv.archiveUrlTemplate ?? UV_ARCHIVE_URL_TEMPLATE;
   // uv runs on the build machine, never on the target: the buildpack runs on
   // its target, so its uv is the build machine's arch. A local build for

@@ -23,16 +23,14 @@
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { pybpCacheDir } from '../cache-dir.js';
 import { createLimiter } from './limiter.js';
 import { COPY_PARALLELISM, errnoCode, isInside, type FilePlacer, type LinkSyncFn } from './tree.js';
 
 /** Where pybp keeps its copies of local interpreters. */
 export function defaultInterpreterCache(env: NodeJS.ProcessEnv = process.env): string {
-  const home = env.HOME || os.homedir();
-  const cacheHome = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(home, '.cache');
-  return path.join(cacheHome, 'pybp', 'interpreters');
+  return path.join(pybpCacheDir(env), 'interpreters');
 }
 
 /** The directory of one interpreter's copy: its version plus a digest of its prefix. */
