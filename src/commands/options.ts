@@ -20,12 +20,12 @@ export interface CommonFlags {
 export function planOptions(dir: string | undefined, flags: CommonFlags): PlanOptions {
   let pythonSource: PythonSource | undefined;
   if (flags.pythonSource !== undefined) {
-    if (!['auto', 'local', 'heroku'].includes(flags.pythonSource)) {
+    if (!['auto', 'local', 'heroku', 'uv'].includes(flags.pythonSource)) {
       throw new PybpError({
         code: 'usage',
         title: 'Bad --python-source',
-        message: `--python-source must be auto, local or heroku, not "${flags.pythonSource}".`,
-        fix: 'Use --python-source auto (the default), local or heroku.',
+        message: `--python-source must be auto, local, heroku or uv, not "${flags.pythonSource}".`,
+        fix: 'Use --python-source auto (the default), local, heroku or uv.',
       });
     }
     pythonSource = flags.pythonSource as PythonSource;

@@ -11,7 +11,7 @@ import { ENV_NAME } from './build-env.js';
 import { listDir } from './fs-exists.js';
 import { type AppFileKind, readAppText } from './app-file.js';
 import { PybpError } from './errors.js';
-export type PythonSource = 'auto' | 'local' | 'heroku';
+export type PythonSource = 'auto' | 'local' | 'heroku' | 'uv';
 export type UvSource = 'pypi' | 'astral';
 
 export interface PybpConfig {
@@ -23,6 +23,10 @@ export interface PybpConfig {
     interpreters: string[];
     pyenvRoot?: string;
     archiveUrlTemplate?: string;
+    /** For the uv source: uv's `--mirror` (replaces the python-build-standalone download URL's prefix). */
+    uvMirror?: string;
+    /** For the uv source: uv's `--python-downloads-json-url` (a URL, or a file path resolved from the config file). */
+    uvDownloadsJsonUrl?: string;
   };
   tools: {
     /** A mirror for the pip/Poetry/uv bootstraps (a simple index URL). */
@@ -251,14 +255,19 @@ export function validateConfig(raw: unknown, file: string): PybpConfig {
   }
   if (root.python !== undefined) {
     const py = table(root.python, 'python');
-    onlyKeys(py, 'python.', ['source', 'interpreters', 'pyenvRoot', 'archiveUrlTemplate']);
-    if (py.source !== undefined) config.python.source = oneOf(py.source, 'python.source', ['auto', 'local', 'heroku'] as const);
+    onlyKeys(py, 'python.', ['source', 'interpreters', 'pyenvRoot', 'archiveUrlTemplate', 'uvMirror', 'uvDownloadsJsonUrl']);
+    if (py.source !== undefined) config.python.source = oneOf(py.source, 'python.source', ['auto', 'local', 'heroku', 'uv'] as const);
     if (py.interpreters !== undefined) {
       if (!Array.isArray(py.interpreters)) throw bad('python.interpreters', 'must be a list of paths');
       config.python.interpreters = py.interpreters.map((p, i) => filePath(p, `python.interpreters[${i}]`));
     }
     if (py.pyenvRoot !== undefined) config.python.pyenvRoot = filePath(py.pyenvRoot, 'python.pyenvRoot');
     if (py.archiveUrlTemplate !== undefined) config.python.archiveUrlTemplate = str(py.archiveUrlTemplate, 'python.archiveUrlTemplate');
+    if (py.uvMirror !== undefined) config.python.uvMirror = str(py.uvMirror, 'python.uvMirror');
+    if (py.uvDownloadsJsonUrl !== undefined) {
+      const value = str(py.uvDownloadsJsonUrl, 'python.uvDownloadsJsonUrl');
+      config.python.uvDownloadsJsonUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : filePath(value, 'python.uvDownloadsJsonUrl');
+    }
   }
   if (root.tools !== undefined) {
     const tools = table(root.tools, 'tools');

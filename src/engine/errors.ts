@@ -36,6 +36,10 @@ export type ErrorCode =
   | 'python-interpreter-not-found'
   | 'python-copy-failed'
   | 'python-archive-target-unsupported'
+  // python layer from pybp's pinned uv (python.source uv)
+  | 'python-uv-unavailable'
+  | 'python-uv-install-failed'
+  | 'python-uv-version-not-available'
   // tool layers
   | 'bundled-pip-not-found'
   | 'pip-install-failed'

@@ -17,6 +17,7 @@ import { layerDefinitions } from './layers/for-package-manager.js';
 import type { LayerDecision, LayerName } from './layers/types.js';
 import { type ContextOptions, type ProjectContext, resolveContext } from './project-context.js';
 import { choosePythonSource, type PythonSourceChoice } from './python-source/choose.js';
+import { uvPythonAvailability } from './python-source/uv-python.js';
 import { describeInterpreterRecord, type InterpreterRecord, interpreterRecord } from './python-source/interpreter-record.js';
 import { journalPath } from './store/control-dir.js';
 import { EMPTY_STORE, readStore, type StoreState } from './store/store-state.js';
@@ -163,6 +164,7 @@ export async function planLayers(
         ...(mode.runsAppCode ? {} : { inspectOnly: { appDir: context.appDir } }),
       },
       urlTemplate: context.config.config.python.archiveUrlTemplate,
+      uv: uvPythonAvailability(context.hostEnv),
     });
   } catch (err) {
     if (!isPybpError(err)) throw err;

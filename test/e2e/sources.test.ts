@@ -4,13 +4,13 @@
 // zstd archive (python.source "heroku").
 import { execFileSync } from 'node:child_process';
 import { mkdir, copyFile, readFile, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { createReadStream } from 'node:fs';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
+import { serveFiles } from '../support/file-server.js';
 import { tarHardLinkedTree } from '../support/tar.js';
 import { startPybp } from '../support/cli.js';
 import { ensureTools } from '../support/tools.js';
@@ -19,21 +19,6 @@ import { actionsOf, BUILD_ENV_FLAGS, build, explain, explainThenBuild, runPybp }
 
 /** This machine's arch as uv's archives name it (uv runs here, whatever the target). */
 const hostUname = unameArch(mapNodeArch(process.arch));
-
-function serveFiles(files: Record<string, string>): Promise<{ url: string; server: Server; hits: string[] }> {
-  const hits: string[] = [];
-  const server = createServer((req, res) => {
-    hits.push(req.url ?? '');
-    const file = files[req.url ?? ''];
-    if (!file) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/gzip' });
-    createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, hits })));
-}
 
 describe('uv from the release archive (tools.uv.source astral)', () => {
   let app: string;
@@ -142,7 +127,7 @@ describe("Python from Heroku's archive (python.source heroku)", () => {
     const tree = join(scratch, 'tree');
     const { choosePythonSource, installPythonLayer } = await import('../../src/engine/python-source/index.js');
     const { hostTarget } = await import('../../src/engine/target.js');
-    const choice = await choosePythonSource({ resolvedVersion: '3.12.13', requestedPinned: false, source: 'local', target: hostTarget(), hostIsTarget: false, search: {} });
+    const choice = await choosePythonSource({ resolvedVersion: '3.12.13', requestedPinned: false, source: 'local', target: hostTarget(), hostIsTarget: false, search: {}, uv: { usable: false, why: 'not used' } });
     await mkdir(tree);
     await installPythonLayer(choice, tree, { origin: '.python-version' });
     const archive = join(scratch, 'python.tar.zst');

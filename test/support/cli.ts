@@ -7,8 +7,8 @@
 //   PIP_*, UV_*, POETRY_*, PYTHON*, NODE_OPTIONS... reaches pybp; an empty HOME
 //   of its own per test file (nothing of ~ is read or written, and it works for
 //   a user whose HOME does not exist); pyenv's interpreters findable through
-//   PYENV_ROOT; the loopback index never reached through a proxy; CI=true and
-//   no colours (plain output).
+//   PYENV_ROOT; the loopback index never reached through a proxy; no Python
+//   downloads by uv (UV_PYTHON_DOWNLOADS=never); CI=true and no colours (plain output).
 // - Processes: every run goes through spawnChild (test/support/children.ts), so
 //   pybp and every tool it starts are killed when the test ends or times out,
 //   and a runner whose pybp was killed that way rejects (the test body stops).
@@ -58,6 +58,9 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): Record<s
   env.XDG_CACHE_HOME = hermeticCacheHome;
   env.NO_PROXY = withLoopback(process.env.NO_PROXY);
   env.no_proxy = withLoopback(process.env.no_proxy);
+  // This machine reaches package registries only: \`auto\` must not pick pybp's uv to download
+  // CPython from GitHub. uv's own switch for that; the uv python source's tests remove it.
+  env.UV_PYTHON_DOWNLOADS = 'never';
   env.CI = 'true';
   env.FORCE_COLOR = '0';
   env.NO_COLOR = '1';

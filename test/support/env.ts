@@ -37,6 +37,8 @@ export function hermeticEnv(extra: Record<string, string | undefined> = {}): Nod
     PIP_ROOT_USER_ACTION: 'ignore',
     // Poetry asks a keyring for index credentials; a desktop keyring can block or prompt.
     PYTHON_KEYRING_BACKEND: 'keyring.backends.null.Keyring',
+    // Neither the tests' uv nor a pybp planning with this env downloads a CPython (no internet here but registries).
+    UV_PYTHON_DOWNLOADS: 'never',
     XDG_CONFIG_HOME: hermeticConfigHome,
     XDG_CACHE_HOME: hermeticCacheHome,
     // The loopback index must never be reached through a proxy.

@@ -5,6 +5,7 @@ import type { ResolvedPython } from '../analysis/types.js';
 import type { LoadedConfig } from '../config.js';
 import { isPybpError } from '../errors.js';
 import { choosePythonSource, describeInterpreter, type PythonSourceChoice } from '../python-source/choose.js';
+import { uvPythonAvailability } from '../python-source/uv-python.js';
 import { hostTarget, isBuildpackTarget, parseTarget } from '../target.js';
 import { pass, warn } from './check.js';
 import type { DoctorCheck } from './types.js';
@@ -47,6 +48,7 @@ export async function checkLocalInterpreter(args: {
         inspectOnly: { appDir: args.appDir },
       },
       urlTemplate: config.config.python.archiveUrlTemplate,
+      uv: uvPythonAvailability(args.hostEnv ?? process.env),
     });
   } catch (err) {
     if (!isPybpError(err)) throw err;
@@ -68,6 +70,12 @@ export async function checkLocalInterpreter(args: {
   }
   if (choice.kind === 'heroku') {
     return { check: pass(ID, AREA, `A local build downloads Heroku's Python ${python.resolved} archive (no local ${python.resolved}).`), executable: null };
+  }
+  if (choice.kind === 'uv') {
+    return {
+      check: pass(ID, AREA, `A local build installs exactly Python ${python.resolved} with pybp's uv (no local ${python.resolved}; uv downloads it once into pybp's cache).`),
+      executable: null,
+    };
   }
   const interpreter = choice.interpreter!;
   const namedByConfig = interpreter.origin === 'config' || (interpreter.origin === 'pyenv' && config.config.python.pyenvRoot !== undefined);

@@ -4,6 +4,7 @@ import { formatRequested } from '../analysis/python-version-file.js';
 import { PybpError } from '../errors.js';
 import { installPythonLayer } from '../python-source/index.js';
 import type { BuildContext } from './context.js';
+import { ensurePinnedUv } from './pinned-uv.js';
 
 export async function pythonStep(ctx: BuildContext): Promise<void> {
   const { analysis, source } = ctx.plan;
@@ -19,12 +20,25 @@ export async function pythonStep(ctx: BuildContext): Promise<void> {
         fix: `Install one (e.g. \`pyenv install ${formatRequested(python.requested)}\`) and build again.`,
       });
     }
-    const from = source.kind === 'local' ? `the local ${source.interpreter?.version} at ${source.interpreter?.prefix}` : source.url;
+    const from =
+      source.kind === 'local'
+        ? `the local ${source.interpreter?.version} at ${source.interpreter?.prefix}`
+        : source.kind === 'uv'
+          ? "uv's python-build-standalone build"
+          : source.url;
     ctx.info('python', `Installing Python ${python.resolved} (from ${from})`);
+    const pythonConfig = ctx.plan.context.config.config.python;
     const { sizeBytes } = await installPythonLayer(source, layerDir, {
       signal: ctx.signal,
       origin: python.origin,
       onProgress: (msg) => ctx.info('python', msg),
+      uv: {
+        binary: () => ensurePinnedUv(ctx, 'python'),
+        // Through the build's runner: its own process group, stopped by Ctrl-C, its PID recorded.
+        run: (argv, env) => ctx.run('python', argv, { env }),
+        settings: { mirror: pythonConfig.uvMirror, downloadsJsonUrl: pythonConfig.uvDownloadsJsonUrl },
+        hostEnv: ctx.plan.context.hostEnv,
+      },
     });
     // Counted while the files were placed: walking 9,000 files again costs 100-300 ms.
     return sizeBytes;

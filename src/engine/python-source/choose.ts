@@ -1,16 +1,21 @@
 // Decides where the python layer's interpreter comes from: an interpreter
-// already on this machine, or Heroku's own archive for the target.
+// already on this machine, Heroku's own archive for the target, or the exact
+// patch installed with pybp's pinned uv. `auto`, in order: an exact local
+// interpreter, Heroku's archive when this machine is the target, uv's exact
+// patch, then another local patch of the minor standing in (with a warning).
+// Side-effect free: explain plans with it (nothing is installed here).
 
 import { PybpError } from '../errors.js';
 import { describeTarget, isBuildpackTarget, type Target } from '../target.js';
 import { PYTHON_ARCHIVE_URL_TEMPLATE } from '../versions.js';
 import { searchLocalInterpreters, type InterpreterSearch, type InterpreterSearchOptions, type LocalInterpreter } from './discover.js';
+import type { UvPythonAvailability } from './uv-python.js';
 import { minorName, parseResolvedVersion, type MinorVersion } from './version.js';
 
-export type PythonSourceKind = 'local' | 'heroku' | 'auto';
+export type PythonSourceKind = 'local' | 'heroku' | 'uv' | 'auto';
 
 export interface PythonSourceChoice {
-  kind: 'local' | 'heroku';
+  kind: 'local' | 'heroku' | 'uv';
   /** What the buildpack would install, e.g. 3.12.13. */
   resolvedVersion: string;
   /** Whether .python-version pinned the patch: decides how a missing archive is reported. */
@@ -35,6 +40,8 @@ export interface ChoosePythonSourceArgs {
   search: InterpreterSearchOptions;
   /** Replaces PYTHON_ARCHIVE_URL_TEMPLATE, e.g. for a mirror. */
   urlTemplate?: string;
+  /** Whether uv can install Python on this machine (see uvPythonAvailability). */
+  uv: UvPythonAvailability;
 }
 
 /** Fills `{version}`, `{distro_name}`, `{distro_version}` and `{arch}` (each wherever it appears). */
@@ -73,6 +80,12 @@ export async function choosePythonSource(args: ChoosePythonSourceArgs): Promise<
     return heroku(`python.source is "heroku", so Heroku's Python ${args.resolvedVersion} archive for ${targetText} is downloaded.`);
   }
 
+  const uv = (reason: string): PythonSourceChoice => ({ ...base, kind: 'uv', substituted: false, reason });
+  if (args.source === 'uv') {
+    if (!args.uv.usable) throw uvUnusableError(args.resolvedVersion, args.uv.why);
+    return uv(`python.source is "uv", so pybp's uv installs Python ${args.resolvedVersion} (python-build-standalone).`);
+  }
+
   const search = await searchLocalInterpreters(minor, args.search);
   const exact = search.found.find((i) => i.version === args.resolvedVersion);
   if (exact) {
@@ -91,14 +104,24 @@ export async function choosePythonSource(args: ChoosePythonSourceArgs): Promise<
     );
   }
 
+  if (args.source === 'auto' && args.uv.usable) {
+    const notArchive = args.hostIsTarget
+      ? `Heroku publishes no archive for ${targetText}`
+      : `this machine is not the target (${targetText}), so Heroku's archive would not run here`;
+    return uv(
+      `Python ${args.resolvedVersion} is not installed on this machine and ${notArchive}, so pybp's uv installs exactly ${args.resolvedVersion} (python-build-standalone).`,
+    );
+  }
+
   const newest = search.found[0];
   if (!newest) throw notFoundError(args, minor, search);
+  const uvWhy = args.uv.usable ? '' : ` and uv can't install it (${args.uv.why})`;
   const why =
     args.source === 'local'
       ? 'python.source is "local"'
       : args.hostIsTarget
-        ? `Heroku publishes no archive for ${targetText}`
-        : `this machine is not the target (${targetText}), so Heroku's archive would not run here`;
+        ? `Heroku publishes no archive for ${targetText}${uvWhy}`
+        : `this machine is not the target (${targetText}), so Heroku's archive would not run here${uvWhy}`;
   return {
     ...base,
     kind: 'local',
@@ -123,6 +146,15 @@ function notFoundError(args: ChoosePythonSourceArgs, minor: MinorVersion, search
     message: `The build needs Python ${args.resolvedVersion} (or another ${y}.x to stand in for it), and no Python ${y} is installed in any of the places pybp looks.${heroku}`,
     fix: `Install Python ${y} with \`pyenv install ${y}\` or \`uv python install ${y}\`, or point pybp at an existing installation with \`python.interpreters\` in the pybp config (a binary such as /opt/python/bin/python${y}, or its installation directory).`,
     details: ['Searched:', ...search.searched.map((line) => `  ${line}`)],
+  });
+}
+
+function uvUnusableError(resolvedVersion: string, why: string): PybpError {
+  return new PybpError({
+    code: 'python-uv-unavailable',
+    title: 'uv cannot install Python here',
+    message: `python.source is "uv", but pybp's uv cannot install Python ${resolvedVersion} on this machine: ${why}.`,
+    fix: 'Set python.source to "local" or "auto" to use a Python installed on this machine (or unset UV_PYTHON_DOWNLOADS=never).',
   });
 }
 

@@ -5,6 +5,8 @@
 import type { PythonSourceChoice } from './choose.js';
 import { installPythonArchive } from './install-download.js';
 import { installLocalInterpreter } from './install-local.js';
+import { installUvPython, uvPythonDirs, uvPythonPlatform, type UvDownloadSettings, type UvRunner } from './uv-python.js';
+import { parseResolvedVersion } from './version.js';
 
 export {
   choosePythonSource,
@@ -23,6 +25,7 @@ export {
   type LocalInterpreter,
 } from './discover.js';
 export { layerSizeBytes } from './tree.js';
+export { uvPythonAvailability, uvPythonDirs, type UvDownloadSettings } from './uv-python.js';
 
 export interface InstallPythonLayerOptions {
   signal?: AbortSignal;
@@ -31,6 +34,8 @@ export interface InstallPythonLayerOptions {
   origin: string;
   /** pybp's read-only copies of local interpreters (see pristine.ts); default under $XDG_CACHE_HOME/pybp. */
   interpreterCache?: string | null;
+  /** For the uv source: how to get pybp's pinned uv and run it, where downloads come from, and the host env. */
+  uv?: { binary: () => Promise<string>; run: UvRunner; settings: UvDownloadSettings; hostEnv: NodeJS.ProcessEnv };
 }
 
 export interface InstallPythonLayerResult {
@@ -54,10 +59,31 @@ export async function installPythonLayer(
     });
     return { sizeBytes, method };
   }
+  if (choice.kind === 'uv') return installFromUv(choice, layerDir, opts);
   if (!choice.url) throw new Error('A heroku Python source choice needs a URL');
   return installPythonArchive(
     { url: choice.url, resolvedVersion: choice.resolvedVersion, requestedPinned: choice.requestedPinned },
     layerDir,
     opts,
   );
+}
+
+/** `uv python install X.Y.Z` into pybp's directory, then that interpreter is placed like a local one. */
+async function installFromUv(choice: PythonSourceChoice, layerDir: string, opts: InstallPythonLayerOptions): Promise<InstallPythonLayerResult> {
+  const uv = opts.uv;
+  const platform = uvPythonPlatform();
+  if (!uv || !platform) throw new Error('A uv Python source choice needs a uv runner on a platform uv serves');
+  const dirs = uvPythonDirs(uv.hostEnv);
+  const version = choice.resolvedVersion;
+  const binary = await uv.binary();
+  opts.onProgress?.(`Installing Python ${version} with ${binary} into ${dirs.installDir}`);
+  const prefix = await installUvPython({ uv: binary, version, dirs, settings: uv.settings, hostEnv: uv.hostEnv, platform, run: uv.run });
+  const v = parseResolvedVersion(version);
+  const interpreter = { version, prefix, executable: `${prefix}/bin/python${v.major}.${v.minor}`, origin: 'uv' as const };
+  const { sizeBytes, method } = await installLocalInterpreter(interpreter, layerDir, {
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+    interpreterCache: opts.interpreterCache,
+  });
+  return { sizeBytes, method };
 }

@@ -174,8 +174,10 @@ async function populate(interpreter: LocalInterpreter, layerDir: string, ctx: Mi
     }
   }
 
+  // EXTERNALLY-MANAGED (PEP 668; uv writes it into the Pythons it installs, Debian into its own) stays
+  // out: the buildpack's Python has none, and with it pip refuses to install pip into the layer.
   await mirrorTree(path.join(prefix, 'lib', `python${y}`), path.join(libDir, `python${y}`), ctx, (rel) =>
-    rel === 'site-packages' ? 'empty-dir' : 'mirror',
+    rel === 'site-packages' ? 'empty-dir' : rel === 'EXTERNALLY-MANAGED' ? 'skip' : 'mirror',
   );
 }
 

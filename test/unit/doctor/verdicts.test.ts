@@ -121,13 +121,22 @@ describe('procfile-command-missing', () => {
 describe('python-interpreter-missing', () => {
   it('warns with the exact command when no local interpreter of the minor exists', async () => {
     const app = await makeApp({ 'requirements.txt': '', '.python-version': '3.14\n' });
-    // No pyenv root and an empty PATH: nothing to find.
+    // No pyenv root and an empty PATH: nothing to find; and uv may not download Python.
     const empty = join(app, 'empty');
     await mkdir(empty);
-    const report = await doctor(app, { hostEnv: { PATH: empty, HOME: empty, PYENV_ROOT: empty } });
+    const report = await doctor(app, { hostEnv: { PATH: empty, HOME: empty, PYENV_ROOT: empty, UV_PYTHON_DOWNLOADS: 'never' } });
     const c = check(report, 'python-interpreter');
     expectStatus(c, 'warn');
     expect(c.code).toBe('python-interpreter-missing');
     expect(c.fix).toContain('pyenv install 3.14.7');
+  });
+
+  it("passes when pybp's uv can install the exact version instead (auto, uv downloads allowed)", async () => {
+    const app = await makeApp({ 'requirements.txt': '', '.python-version': '3.14\n' });
+    const empty = join(app, 'empty');
+    await mkdir(empty);
+    const c = check(await doctor(app, { hostEnv: { PATH: empty, HOME: empty, PYENV_ROOT: empty } }), 'python-interpreter');
+    expectStatus(c, 'pass');
+    expect(c.message).toContain("installs exactly Python 3.14.7 with pybp's uv");
   });
 });

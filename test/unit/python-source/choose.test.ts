@@ -30,6 +30,7 @@ describe('choosePythonSource', () => {
     target: heroku24,
     hostIsTarget: false,
     search: { pyenvRoot, env: { PATH: '' }, home: path.join(root, 'home') },
+    uv: { usable: false, why: 'the test says so' },
     ...over,
   });
 
@@ -118,6 +119,58 @@ describe('choosePythonSource', () => {
     expect(error.message).toContain('macos 15.1 arm64');
     const ok = await choosePythonSource(args({ source: 'heroku', target: macos, urlTemplate: 'http://x/{version}-{distro_name}-{distro_version}-{arch}' }));
     expect(ok.url).toBe('http://x/3.12.13-macos-15.1-arm64');
+  });
+
+  describe('the uv source', () => {
+    const usable = { usable: true } as const;
+
+    it('auto: an exact local interpreter still comes first', async () => {
+      const choice = await choosePythonSource(args({ uv: usable }));
+      expect(choice).toMatchObject({ kind: 'local', substituted: false });
+      expect(choice.interpreter?.version).toBe('3.12.13');
+    });
+
+    it("auto: Heroku's archive comes before uv when the host is the target", async () => {
+      expect(await choosePythonSource(args({ resolvedVersion: '3.11.15', hostIsTarget: true, uv: usable }))).toMatchObject({ kind: 'heroku' });
+    });
+
+    it('auto: uv installs the exact patch before a local patch would stand in (host not the target)', async () => {
+      const choice = await choosePythonSource(args({ resolvedVersion: '3.11.15', requestedPinned: true, uv: usable }));
+      expect(choice).toMatchObject({ kind: 'uv', resolvedVersion: '3.11.15', substituted: false, requestedPinned: true });
+      expect(choice.interpreter).toBeUndefined();
+      expect(choice.url).toBeUndefined();
+      expect(choice.reason).toContain("this machine is not the target (ubuntu 24.04 amd64), so Heroku's archive would not run here, so pybp's uv installs exactly 3.11.15");
+    });
+
+    it('auto: uv also when Heroku publishes no archive for the target, and when no local patch of the minor exists', async () => {
+      expect(await choosePythonSource(args({ resolvedVersion: '3.11.15', hostIsTarget: true, target: macos, uv: usable }))).toMatchObject({
+        kind: 'uv',
+        reason: expect.stringContaining('publishes no archive for macos 15.1 arm64') as unknown,
+      });
+      expect(await choosePythonSource(args({ resolvedVersion: '3.14.7', uv: usable }))).toMatchObject({ kind: 'uv', resolvedVersion: '3.14.7' });
+    });
+
+    it("auto: when uv can't be used, a local patch stands in and the reason says why uv was not used", async () => {
+      const choice = await choosePythonSource(args({ resolvedVersion: '3.11.15', uv: { usable: false, why: 'UV_PYTHON_DOWNLOADS=never forbids uv to download Python' } }));
+      expect(choice).toMatchObject({ kind: 'local', substituted: true });
+      expect(choice.reason).toContain("uv can't install it (UV_PYTHON_DOWNLOADS=never forbids uv to download Python)");
+    });
+
+    it('uv: always uv, even when the exact version is installed locally', async () => {
+      const choice = await choosePythonSource(args({ source: 'uv', uv: usable }));
+      expect(choice).toMatchObject({ kind: 'uv', resolvedVersion: '3.12.13', substituted: false });
+      expect(choice.reason).toContain('python.source is "uv"');
+    });
+
+    it('uv: where uv cannot be used, a python-uv-unavailable error that names the reason and the way out', async () => {
+      const error = (await choosePythonSource(args({ source: 'uv', uv: { usable: false, why: 'uv publishes no Python builds for aix/ppc64' } })).catch(
+        (e: unknown) => e,
+      )) as PybpError;
+      expect(error).toBeInstanceOf(PybpError);
+      expect(error.code).toBe('python-uv-unavailable');
+      expect(error.message).toContain('aix/ppc64');
+      expect(error.fix).toContain('python.source to "local"');
+    });
   });
 
   it('rejects a resolved version that is not X.Y.Z (a caller bug)', async () => {

@@ -153,6 +153,7 @@ describe('installPythonLayer from an archive served on 127.0.0.1', () => {
       target: heroku24,
       hostIsTarget: true,
       search: {},
+      uv: { usable: false, why: 'not used' },
       urlTemplate: `${base}/ok/python-{version}-{distro_name}-{distro_version}-{arch}.tar.zst`,
     });
     const layer = freshLayer();

@@ -1,0 +1,28 @@
+// A loopback HTTP server for a fixed set of files (release archives, download
+// lists), recording every path asked for. Close it with `server.close()`.
+import { createReadStream } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FileServer {
+  url: string;
+  server: Server;
+  /** Every request path, in order. */
+  hits: string[];
+}
+
+/** Serves `files` (URL path → file on disk); anything else is a 404. */
+export function serveFiles(files: Record<string, string>): Promise<FileServer> {
+  const hits: string[] = [];
+  const server = createServer((req, res) => {
+    hits.push(req.url ?? '');
+    const file = files[req.url ?? ''];
+    if (!file) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': file.endsWith('.json') ? 'application/json' : 'application/gzip' });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, hits })));
+}
