@@ -82,6 +82,16 @@ describe('declarative config', () => {
     expect((await loadConfig(yaml)).config.target).toBe('heroku-22');
   });
 
+  it('python.source "uv" with its download settings: a URL is kept, a file path is relative to the config file', async () => {
+    const app = await makeApp({
+      '.buildpackrc.json': JSON.stringify({ python: { source: 'uv', uvMirror: 'https://mirror.example/pbs', uvDownloadsJsonUrl: 'lists/pbs.json' } }),
+    });
+    const { config } = await loadConfig(app);
+    expect(config.python).toMatchObject({ source: 'uv', uvMirror: 'https://mirror.example/pbs', uvDownloadsJsonUrl: join(app, 'lists', 'pbs.json') });
+    const byUrl = await makeApp({ '.buildpackrc.json': JSON.stringify({ python: { uvDownloadsJsonUrl: 'https://x.example/pbs.json' } }) });
+    expect((await loadConfig(byUrl)).config.python.uvDownloadsJsonUrl).toBe('https://x.example/pbs.json');
+  });
+
   it('a bad key names the file and the key', async () => {
     const app = await makeApp({ '.buildpackrc.json': '{"pyhton": {}}' });
     const error = await expectPybpError(() => loadConfig(app), 'config-invalid');
