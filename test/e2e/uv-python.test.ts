@@ -130,7 +130,7 @@ describe('Python from uv (python.source uv, and auto off the target)', () => {
     expect(r.code).toBe(0);
     expect(plan.source.kind).toBe('uv');
     expect(plan.source.interpreter).toBe(`${VERSION} installed with uv ${UV_VERSION}`);
-    expect(plan.source.reason).toContain(`so pybp's uv installs exactly ${VERSION}`);
+    expect(plan.source.reason).toContain(`: pybp's uv installs exactly ${VERSION}`);
     expect(plan.warnings.map((w) => w.code)).not.toContain('python-patch-substituted');
     expect(existsSync(join(cacheHome, 'pybp', 'tools'))).toBe(false);
     expect(existsSync(join(cacheHome, 'pybp', 'uv-python'))).toBe(false);

@@ -109,7 +109,7 @@ export async function choosePythonSource(args: ChoosePythonSourceArgs): Promise<
       ? `Heroku publishes no archive for ${targetText}`
       : `this machine is not the target (${targetText}), so Heroku's archive would not run here`;
     return uv(
-      `Python ${args.resolvedVersion} is not installed on this machine and ${notArchive}, so pybp's uv installs exactly ${args.resolvedVersion} (python-build-standalone).`,
+      `Python ${args.resolvedVersion} is not installed on this machine and ${notArchive}: pybp's uv installs exactly ${args.resolvedVersion} (python-build-standalone).`,
     );
   }
 

@@ -139,7 +139,7 @@ describe('choosePythonSource', () => {
       expect(choice).toMatchObject({ kind: 'uv', resolvedVersion: '3.11.15', substituted: false, requestedPinned: true });
       expect(choice.interpreter).toBeUndefined();
       expect(choice.url).toBeUndefined();
-      expect(choice.reason).toContain("this machine is not the target (ubuntu 24.04 amd64), so Heroku's archive would not run here, so pybp's uv installs exactly 3.11.15");
+      expect(choice.reason).toContain("this machine is not the target (ubuntu 24.04 amd64), so Heroku's archive would not run here: pybp's uv installs exactly 3.11.15");
     });
 
     it('auto: uv also when Heroku publishes no archive for the target, and when no local patch of the minor exists', async () => {
