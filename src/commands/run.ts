@@ -101,7 +101,10 @@ export async function runCommand(dir: string, target: RunTarget, flags: RunFlags
     // --port wins; else a PORT among the config vars (.env included); else heroku local's 5000.
     env.PORT = port ?? env.PORT ?? DEFAULT_PORT;
     if (envFile.file) process.stderr.write(`pybp: read ${Object.keys(envFile.vars).length} config var(s) from ${envFile.file}\n`);
-    return await runChild(argv, appDir, env, flags);
+    // An interactive command (a REPL, `manage.py shell`) keeps its own stderr: passed through pybp,
+    // the prompts and banner on stderr would drift out of order with stdout.
+    const scanStderr = target.kind === 'process' || !process.stdin.isTTY;
+    return await runChild(argv, appDir, env, scanStderr, flags);
   } catch (err) {
     printFatal(err, flags);
     return isPybpError(err) && err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
@@ -131,14 +134,15 @@ async function procfileCommand(appDir: string, name: string): Promise<string> {
 }
 
 /**
- * Runs the process with stdin and stdout as pybp's; stderr passes through
- * unchanged while its last 64 KiB are kept, so that an early failure for a
- * missing config var can be named. Ends as the process ended.
+ * Runs the process with stdin and stdout as pybp's. With `scanStderr`, its
+ * stderr passes through unchanged while its last 64 KiB are kept, so that an
+ * early failure for a missing config var can be named; else stderr is pybp's
+ * too. Ends as the process ended.
  */
-async function runChild(argv: string[], appDir: string, env: Record<string, string>, flags: RunFlags): Promise<number> {
-  const child = spawn(argv[0], argv.slice(1), { cwd: appDir, env, stdio: ['inherit', 'inherit', 'pipe'] });
+async function runChild(argv: string[], appDir: string, env: Record<string, string>, scanStderr: boolean, flags: RunFlags): Promise<number> {
+  const child = spawn(argv[0], argv.slice(1), { cwd: appDir, env, stdio: ['inherit', 'inherit', scanStderr ? 'pipe' : 'inherit'] });
   const tail = new TailBuffer();
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stderr?.on('data', (chunk: Buffer) => {
     tail.push(chunk);
     process.stderr.write(chunk);
   });
@@ -167,7 +171,7 @@ async function runChild(argv: string[], appDir: string, env: Record<string, stri
         resolve(127);
       });
       child.once('close', (code, signal) => {
-        if (code !== null && code !== 0 && !interrupted) printMissingConfigHint(tail.text(), env);
+        if (scanStderr && code !== null && code !== 0 && !interrupted) printMissingConfigHint(tail.text(), env);
         // A shell's convention: a command killed by signal N exits 128+N (137 for SIGKILL, 143 for SIGTERM).
         resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1));
       });

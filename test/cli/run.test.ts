@@ -5,7 +5,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, makeTempDir, runPybp } from './helpers.js';
-import { startPybp } from '../support/cli.js';
+import { pybpBin, startPybp } from '../support/cli.js';
+import { run } from '../support/env.js';
 import { adoptLayersDir } from '../support/owned-layers.js';
 
 let root = '';
@@ -136,5 +137,15 @@ describe('pybp run like heroku local', () => {
     running.signal('SIGTERM');
     const r = await running.done;
     expect(r.code).toBe(137);
+  });
+
+  it('an interactive command (stdin a terminal) keeps its own stderr, so stderr and stdout stay in order', async () => {
+    const app = await appWithProcfile('web: true\n');
+    // script(1) gives the command a pseudo-terminal (stdin, stdout and stderr), as a shell in a terminal would.
+    const command = [process.execPath, pybpBin, 'run', app, '--layers-dir', layers, '--', 'bash', '-c', 'echo out1; echo err1 >&2; echo out2; echo err2 >&2; echo out3']
+      .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
+      .join(' ');
+    const r = await run('script', ['-qec', command, '/dev/null'], { env: cliEnv() });
+    expect(r.stdout.replace(/\r/g, '')).toBe('out1\nerr1\nout2\nerr2\nout3\n');
   });
 });
