@@ -146,6 +146,25 @@ describe('BuildView', () => {
     expect(out).toContain('✗ Build failed after 8.5 s.');
   });
 
+  it('a Python-version error comes under the [Determining Python version] step, as in the buildpack', async () => {
+    const error = {
+      code: 'python-version-eol' as const,
+      title: 'The requested Python version has reached end-of-life',
+      message: '.python-version asks for Python 3.8.',
+      fix: 'Upgrade to Python 3.10 or newer.',
+    };
+    const failed: BuildReport = { ...report(firstBuild, 'failed', error), layers: [], layersDir: null, python: null, packageManager: null };
+    const events: EngineEvent[] = [
+      { type: 'step-started', step: 'python-version', title: 'Determining Python version' },
+      { type: 'step-finished', step: 'python-version', ok: false, durationMs: 0 },
+      { type: 'error', error },
+    ];
+    const out = await play(events, failed);
+    expect(out).toMatch(/✗ Determining Python version .*failed/);
+    expect(out.indexOf('Determining Python version')).toBeLessThan(out.indexOf('│ ✗ The requested Python version has reached end-of-life (python-version-eol)'));
+    expect(out).toContain('✗ Build failed during “Determining Python version”');
+  });
+
   it('keeps stack traces out of the error block unless --debug', async () => {
     const bug = {
       code: 'internal-error' as const,

@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import { readAppFile } from '../app-file.js';
-import { isPybpError, PybpError } from '../errors.js';
+import { type ErrorCode, isPybpError, PybpError } from '../errors.js';
 import { describeIoError, entryExists, listDir, type DirListing } from '../fs-exists.js';
 import {
   DEFAULT_PYTHON,
@@ -136,6 +136,25 @@ export function pythonNotices(resolved: ResolvedPython): Notice[] {
     },
   ];
 }
+
+/** The buildpack's section heading; it is printed before the requested version is read. */
+export const PYTHON_VERSION_SECTION = 'Determining Python version';
+
+/**
+ * The errors of reading and resolving the requested version: the buildpack
+ * reports them under its `[Determining Python version]` heading (main.rs logs
+ * the heading, then reads .python-version / runtime.txt and resolves it).
+ */
+export const PYTHON_VERSION_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'runtime-txt-not-supported',
+  'python-version-file-unreadable',
+  'python-version-invalid',
+  'python-version-multiple',
+  'python-version-empty',
+  'python-version-required-with-uv',
+  'python-version-eol',
+  'python-version-unknown',
+]);
 
 function runtimeTxtError(appDir: string, pm: PackageManager): PybpError {
   const path = join(appDir, RUNTIME_TXT);

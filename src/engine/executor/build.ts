@@ -28,6 +28,7 @@ import {
   readStoreOrError,
 } from '../plan.js';
 import type { PackageManager, ProjectAnalysis, Warning } from '../analysis/types.js';
+import { PYTHON_VERSION_ERRORS, PYTHON_VERSION_SECTION } from '../analysis/python-version.js';
 import { type ContextOptions, type ProjectContext, resolveContext } from '../project-context.js';
 import { layerOutcome, type LayerOutcome } from '../layer-outcome.js';
 import { diffInstalled, installedPackages, type PackageChanges } from '../package-changes.js';
@@ -98,7 +99,11 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     context = await resolveContext(options);
     const analysed = await analyse(context);
     // A project error stops the build before anything is written.
-    if (!analysed.ok) throw new PybpError(analysed.error);
+    if (!analysed.ok) {
+      // As the buildpack: its Python-version errors come under the section heading.
+      if (PYTHON_VERSION_ERRORS.has(analysed.error.code)) steps.emit({ type: 'step-started', step: 'python-version', title: PYTHON_VERSION_SECTION });
+      throw new PybpError(analysed.error);
+    }
     analysis = analysed.analysis;
     owned = await secureLayers(context);
     prepared = layersDirIdentity(context.layersDir);
@@ -123,7 +128,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     const ready = plan;
     emit({ type: 'plan', plan: planSummary(ready), decisions: allDecisions(ready) });
 
-    steps.emit({ type: 'step-started', step: 'python-version', title: 'Determining Python version' });
+    steps.emit({ type: 'step-started', step: 'python-version', title: PYTHON_VERSION_SECTION });
     for (const notice of ready.analysis.notices) steps.emit({ type: 'info', step: 'python-version', message: notice.message });
     for (const warning of ready.warnings) steps.emit({ type: 'warning', warning });
 
