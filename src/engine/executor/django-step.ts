@@ -12,7 +12,7 @@ export async function djangoStep(ctx: BuildContext): Promise<void> {
   ctx.emit({ type: 'step-started', step: 'django', title: 'Generating Django static files' });
   const managePy = path.join(ctx.appDir, 'manage.py');
   if (!(await entryExists(ctx.appDir, 'manage.py'))) {
-    ctx.info('django', 'Skipping automatic static file generation since no Django manage.py file (or symlink to one) was found in the root directory of your application.');
+    ctx.info('django', "Skipping automatic static file generation since no Django 'manage.py'\nscript (or symlink to one) was found in the root directory of your\napplication.");
     return;
   }
   // python would block on a FIFO manage.py, or read a device forever: refused
@@ -22,7 +22,7 @@ export async function djangoStep(ctx: BuildContext): Promise<void> {
   const probe = await ctx.run('django', [python, 'manage.py', 'help', 'collectstatic'], { capture: true });
   if (probe.code !== 0) {
     if (probe.stderr.includes('Unknown command')) {
-      ctx.info('django', "Skipping automatic static file generation since the 'django.contrib.staticfiles' feature isn't enabled in your Django app's settings.");
+      ctx.info('django', "Skipping automatic static file generation since the 'django.contrib.staticfiles'\nfeature isn't enabled in your app's Django configuration.");
       return;
     }
     throw toolFailure('python manage.py', probe, {
@@ -32,7 +32,7 @@ export async function djangoStep(ctx: BuildContext): Promise<void> {
       fix: 'Run `python manage.py help collectstatic` locally to see the error, fix it, and build again.',
     });
   }
-  ctx.info('django', 'Running python manage.py collectstatic');
+  ctx.info('django', "Running 'manage.py collectstatic'");
   await ctx.runOrFail('django', [python, 'manage.py', 'collectstatic', '--noinput'], (status) => ({
     code: 'collectstatic-failed',
     title: 'Django static files could not be generated',
