@@ -3,6 +3,8 @@
 // matter, and a `fix`. Anything else that escapes is a bug in pybp and is
 // rendered as `internal-error`.
 
+import os from 'node:os';
+
 export type ErrorCode =
   // usage and configuration
   | 'usage'
@@ -163,16 +165,19 @@ export function readOnlyFilesystem(where: string | null, detail: string): ErrorD
 }
 
 /** Exit statuses rendered Rust-style, as the buildpack shows them. */
+/**
+ * A finished process's status as Rust's `ExitStatus` prints it (the buildpack's
+ * error messages): `exit status: 1`, or `signal: 9 (SIGKILL)` for any signal
+ * this platform names. Rust adds ` (core dumped)` when the wait status says so;
+ * Node's child_process drops that bit (libuv reports only the signal), and it
+ * cannot be read afterwards (the process is reaped), so pybp never claims it.
+ */
 export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  if (signal) return `signal: ${signalNumber(signal)} (${signal})`;
+  if (signal) {
+    const number = (os.constants.signals as Partial<Record<string, number>>)[signal];
+    return number === undefined ? `signal: ${signal}` : `signal: ${number} (${signal})`;
+  }
   return `exit status: ${code ?? 'unknown'}`;
-}
-
-function signalNumber(signal: NodeJS.Signals): number | string {
-  const table: Partial<Record<NodeJS.Signals, number>> = {
-    SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15,
-  };
-  return table[signal] ?? '?';
 }
 
 export const BUG_REPORT_ADVICE =

@@ -23,7 +23,7 @@ export const DEFAULT_PYTHON = { major: 3, minor: 14 } as const;
 
 /** Minors that still build but warn on every build (spec §5.4). */
 export const DEPRECATED_MINORS: Readonly<Record<number, { eol: string; removal: string }>> = {
-  10: { eol: 'October 2026', removal: '6 January 2027' },
+  10: { eol: 'October 2026', removal: '6th January 2027' },
 };
 
 /** Pinned tool versions (spec §9). */

@@ -26,13 +26,13 @@ const PIP_LINE_KILLS: Array<Omit<KillCase, 'next'>> = (['SIGKILL', 'SIGINT'] as 
   { kill: { line: /^Placing Python 3\.13/, signal, delayMs: 40 } },
   { kill: { line: /^Installing pip 26/, signal, delayMs: 500 } },
   { kill: { line: /^Creating virtual environment/, signal, delayMs: 15 } },
-  { kill: { line: /^Running pip install/, signal, delayMs: 250 } },
+  { kill: { line: /^Running 'pip install/, signal, delayMs: 250 } },
 ]);
 
 // After most kills the next build goes back to A (all reused: cheap); after
 // these it makes B, the change the killed build was making (a pip install
 // and a pip layer each way, so only a few).
-const NEXT_B = new Set(['set-aside:python:toml-moved', 'metadata:venv:after', 'SIGKILL ^Installing pip 26', 'SIGINT ^Running pip install']);
+const NEXT_B = new Set(['set-aside:python:toml-moved', 'metadata:venv:after', 'SIGKILL ^Installing pip 26', "SIGINT ^Running 'pip install"]);
 
 const PIP_CASES: KillCase[] = [...PIP_FAULTS.map((faultAt): Omit<KillCase, 'next'> => ({ faultAt })), ...PIP_LINE_KILLS].map((c) => ({
   ...c,

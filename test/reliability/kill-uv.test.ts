@@ -29,7 +29,7 @@ const UV_FAULTS = [
 const UV_LINE_KILLS: Array<Omit<KillCase, 'next'>> = (['SIGKILL', 'SIGINT'] as const).flatMap((signal) => [
   { kill: { line: /^Placing Python 3\.13/, signal, delayMs: 40 } },
   { kill: { line: /^Creating virtual environment/, signal, delayMs: 15 } },
-  { kill: { line: /^Running uv sync/, signal, delayMs: 30 } },
+  { kill: { line: /^Running 'uv sync/, signal, delayMs: 30 } },
   // A --clear-cache build of the unchanged app, stopped while it reinstalls uv.
   { kill: { line: /^Installing uv 0\.11/, signal, delayMs: 400 }, to: 'A' as const, clearCache: true },
 ]);

@@ -160,13 +160,13 @@ describe('StepRow', () => {
         step={step({
           status: 'succeeded',
           durationMs: 2100,
-          entries: [{ kind: 'info', message: 'Running pip install -r requirements.txt' }],
+          entries: [{ kind: 'info', message: "Running 'pip install -r requirements.txt'" }],
           outputCount: 14,
         })}
       />,
     );
     expect(out).toBe(
-      '✓ Installing dependencies using pip  2.1 s\n  Running pip install -r requirements.txt\n  14 lines of output hidden (the step succeeded)',
+      "✓ Installing dependencies using pip  2.1 s\n  Running 'pip install -r requirements.txt'\n  14 lines of output hidden (the step succeeded)",
     );
   });
 

@@ -112,7 +112,7 @@ function eventsUntilDeps(s: Scenario): EngineEvent[] {
     { type: 'layer-decision', step: 'pip-deps', decision: s.pipCache },
     { type: 'layer-finished', step: 'pip-deps', layer: 'pip-cache', action: s.pipCache.action, durationMs: 0, sizeBytes: 0 },
     { type: 'layer-decision', step: 'pip-deps', decision: s.venv },
-    { type: 'info', step: 'pip-deps', message: 'Running pip install -r requirements.txt' },
+    { type: 'info', step: 'pip-deps', message: "Running 'pip install -r requirements.txt'" },
     { type: 'command', step: 'pip-deps', argv: ['pip', 'install', '--requirement', 'requirements.txt'] },
   ];
 }

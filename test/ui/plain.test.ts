@@ -70,7 +70,7 @@ pip-cache: REUSED
 pip-cache: reused in 0.0 s, 0 B
 venv: ALWAYS REBUILT
  - uncached for pip: pip never removes packages dropped from requirements.txt, so the venv is made fresh
-Running pip install -r requirements.txt
+Running 'pip install -r requirements.txt'
 $ pip install --requirement requirements.txt
   Collecting tinyweb==1.0.0
   Successfully installed tinyweb-1.0.0
@@ -110,7 +110,7 @@ pip-cache: DISCARDED
 pip-cache: discarded in 0.0 s, 0 B
 venv: ALWAYS REBUILT
  - uncached for pip: pip never removes packages dropped from requirements.txt, so the venv is made fresh
-Running pip install -r requirements.txt
+Running 'pip install -r requirements.txt'
 $ pip install --requirement requirements.txt
   Collecting tinyweb==1.0.0
   Successfully installed tinyweb-1.0.0
@@ -147,7 +147,7 @@ pip-cache: CREATED
 pip-cache: created in 0.0 s, 0 B
 venv: ALWAYS REBUILT
  - uncached for pip: pip never removes packages dropped from requirements.txt, so the venv is made fresh
-Running pip install -r requirements.txt
+Running 'pip install -r requirements.txt'
 $ pip install --requirement requirements.txt
   pip line 1
   pip line 2

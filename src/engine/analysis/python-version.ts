@@ -102,17 +102,20 @@ export function pythonWarnings(resolved: ResolvedPython): Warning[] {
   if (!deprecation) return [];
   const change =
     resolved.origin === '.python-version'
-      ? `by changing the version in your ${PYTHON_VERSION_FILE} file`
-      : `by adding a ${PYTHON_VERSION_FILE} file with a newer version`;
+      ? `changing the version in your ${PYTHON_VERSION_FILE} file`
+      : `adding a ${PYTHON_VERSION_FILE} file with a newer version`;
+  // The buildpack's own text (main.rs), line breaks included.
   return [
     {
       code: 'python-3.10-deprecated',
       title: `Support for Python ${major}.${minor} is deprecated`,
       message:
-        `Python ${major}.${minor} reaches its upstream end of life in ${deprecation.eol}, after which it no longer ` +
-        `receives security updates (${DEVGUIDE_URL}). Support for Python ${major}.${minor} will be removed from the ` +
-        `Heroku Python buildpack on ${deprecation.removal}. Upgrade to a newer Python version as soon as possible ` +
-        `${change}. More information: ${SUPPORT_URL}`,
+        `Python ${major}.${minor} will reach its upstream end-of-life in ${deprecation.eol},\n` +
+        `at which point it will no longer receive security updates:\n${DEVGUIDE_URL}\n\n` +
+        `As such, support for Python ${major}.${minor} will be removed from this\n` +
+        `buildpack on ${deprecation.removal}.\n\n` +
+        `Upgrade to a newer Python version as soon as possible, by\n${change}.\n\n` +
+        `For more information, see:\n${SUPPORT_URL}`,
     },
   ];
 }
@@ -123,9 +126,9 @@ export function pythonNotices(resolved: ResolvedPython): Notice[] {
       {
         code: 'python-default-version',
         message:
-          `No Python version specified, using the current default of Python ${resolved.requestedText}. ` +
-          `We recommend setting an explicit version: create a ${PYTHON_VERSION_FILE} file in the root ` +
-          `directory of your app that contains a Python version like ${resolved.requestedText}.`,
+          `No Python version specified, using the current default of Python ${resolved.requestedText}.\n` +
+          `We recommend setting an explicit version. In the root of your app create\n` +
+          `a '${PYTHON_VERSION_FILE}' file, containing a Python version like '${resolved.requestedText}'.`,
       },
     ];
   }

@@ -14,6 +14,7 @@ import { readAppText } from '../app-file.js';
 import { applyLayerEnv, type EnvFile, writeLayerEnv } from '../cnb/layer-env.js';
 import type { StepId } from '../events.js';
 import { faultPoint } from '../fault.js';
+import { buildpackDecisionLines } from '../layers/buildpack-log.js';
 import type { LayerDefinition } from '../layers/definition.js';
 import type { LayerDecision } from '../layers/types.js';
 import type { PlannedLayer } from '../plan.js';
@@ -61,6 +62,8 @@ export class LayerHandle {
   async ensure(step: StepId, fill?: LayerFill): Promise<this> {
     this.step = step;
     this.started = Date.now();
+    // The buildpack's line for this decision ("Using cached Python 3.12.13"), then pybp's row with every reason.
+    for (const line of buildpackDecisionLines(this.def, this.decision)) this.ctx.info(step, line);
     this.ctx.emit({ type: 'layer-decision', step, decision: this.decision });
     await this.open(this.ctx.txn);
     if (!this.reused && fill) {

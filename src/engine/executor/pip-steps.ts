@@ -17,7 +17,7 @@ export async function pipDependenciesStep(ctx: BuildContext): Promise<void> {
   cache.stopClock();
   const venv = await ctx.layer('venv').ensure('pip-deps', (dir) => createVenv(ctx, 'pip-deps', dir));
 
-  ctx.info('pip-deps', 'Running pip install -r requirements.txt');
+  ctx.info('pip-deps', "Running 'pip install -r requirements.txt'");
   const pip = resolveOnPath('pip', ctx.env);
   await ctx.runOrFail('pip-deps', [pip, 'install', '--no-input', '--progress-bar', 'off', '--requirement', 'requirements.txt'], (status) => ({
     code: 'pip-dependencies-failed',

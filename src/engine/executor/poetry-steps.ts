@@ -15,7 +15,7 @@ export async function poetryDependenciesStep(ctx: BuildContext): Promise<void> {
   // a reused venv is synced again, so a failed sync is repaired by the next build.
   const venv = await ctx.layer('venv').ensure('poetry-deps', (dir) => createVenv(ctx, 'poetry-deps', dir));
 
-  ctx.info('poetry-deps', 'Running poetry sync --only main');
+  ctx.info('poetry-deps', "Running 'poetry sync --only main'");
   const poetry = resolveOnPath('poetry', ctx.env);
   await ctx.runOrFail('poetry-deps', [poetry, 'sync', '--compile', '--only', 'main', '--no-interaction'], (status) => ({
     code: 'poetry-sync-failed',

@@ -121,7 +121,7 @@ export async function uvDependenciesStep(ctx: BuildContext): Promise<void> {
     });
   }
 
-  ctx.info('uv-deps', 'Running uv sync --locked --no-default-groups');
+  ctx.info('uv-deps', "Running 'uv sync --locked --no-default-groups'");
   const uv = path.join(ctx.layerPath('uv'), 'bin', 'uv');
   await ctx.runOrFail(
     'uv-deps',

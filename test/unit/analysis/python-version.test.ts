@@ -271,7 +271,7 @@ describe('pythonWarnings', () => {
     expect(warning.title).toContain('3.10');
     expect(warning.title).toMatch(/deprecated/);
     expect(warning.message).toContain('October 2026');
-    expect(warning.message).toContain('6 January 2027');
+    expect(warning.message).toContain('6th January 2027');
     expect(warning.message).toContain('https://devguide.python.org/versions/#supported-versions');
     expect(warning.message).toContain('https://devcenter.heroku.com/articles/python-support#supported-python-versions');
     expect(warning.message).toContain('.python-version file');

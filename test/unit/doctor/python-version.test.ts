@@ -109,7 +109,7 @@ describe('version resolution', () => {
     const c = check(await doctor(await makeApp({ 'requirements.txt': '', '.python-version': '3.10' })), 'python-version-supported');
     expectStatus(c, 'warn');
     expect(c.message).toContain('deprecated');
-    expect(c.message).toContain('6 January 2027');
+    expect(c.message).toContain('6th January 2027');
   });
 
   it('warns when the patch is pinned, suggesting X.Y', async () => {
