@@ -104,18 +104,19 @@ export function pythonWarnings(resolved: ResolvedPython): Warning[] {
     resolved.origin === '.python-version'
       ? `changing the version in your ${PYTHON_VERSION_FILE} file`
       : `adding a ${PYTHON_VERSION_FILE} file with a newer version`;
-  // The buildpack's own text (main.rs), line breaks included.
+  // The buildpack's own words (main.rs), as one paragraph: doctor and the
+  // renderers wrap it themselves.
   return [
     {
       code: 'python-3.10-deprecated',
       title: `Support for Python ${major}.${minor} is deprecated`,
       message:
-        `Python ${major}.${minor} will reach its upstream end-of-life in ${deprecation.eol},\n` +
-        `at which point it will no longer receive security updates:\n${DEVGUIDE_URL}\n\n` +
-        `As such, support for Python ${major}.${minor} will be removed from this\n` +
-        `buildpack on ${deprecation.removal}.\n\n` +
-        `Upgrade to a newer Python version as soon as possible, by\n${change}.\n\n` +
-        `For more information, see:\n${SUPPORT_URL}`,
+        `Python ${major}.${minor} will reach its upstream end-of-life in ${deprecation.eol}, ` +
+        `at which point it will no longer receive security updates (${DEVGUIDE_URL}). ` +
+        `As such, support for Python ${major}.${minor} will be removed from this ` +
+        `buildpack on ${deprecation.removal}. ` +
+        `Upgrade to a newer Python version as soon as possible, by ${change}. ` +
+        `For more information, see: ${SUPPORT_URL}`,
     },
   ];
 }
@@ -126,8 +127,8 @@ export function pythonNotices(resolved: ResolvedPython): Notice[] {
       {
         code: 'python-default-version',
         message:
-          `No Python version specified, using the current default of Python ${resolved.requestedText}.\n` +
-          `We recommend setting an explicit version. In the root of your app create\n` +
+          `No Python version specified, using the current default of Python ${resolved.requestedText}. ` +
+          `We recommend setting an explicit version. In the root of your app create ` +
           `a '${PYTHON_VERSION_FILE}' file, containing a Python version like '${resolved.requestedText}'.`,
       },
     ];
