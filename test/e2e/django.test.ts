@@ -54,7 +54,7 @@ describe('Django app', () => {
     try {
       const r = await plainBuild();
       expect(r.code).toBe(1);
-      expect(r.stdout).not.toContain('no Django manage.py');
+      expect(r.stdout).not.toContain('Skipping automatic static file generation');
       expect(r.stderr).toContain('(file-check-failed)');
       expect(r.stderr).toContain('ELOOP');
       expect(r.stderr).toContain(join(app, 'manage.py'));
