@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // pybp's entry point. Only commander is imported up front; each command's
 // module (and, for a terminal, Ink and React) is imported when it runs, so
 // `--help`, `explain --json` and `doctor --json` start fast.

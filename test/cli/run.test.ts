@@ -95,8 +95,18 @@ describe('pybp run like heroku local', () => {
     expect(none.stderr).toBe('');
     const other = await runPybp(['run', app, '--layers-dir', layers, '--env-file', 'other.env', '--', 'bash', '-c', 'echo "$DYNO $A"'], { cwd: app });
     expect(other.stdout).toBe('run.1 from other\n');
-    // (A missing --env-file is env-file-missing in readEnvFile, test/unit/dotenv.test.ts: through the real bin,
-    // Node itself exits 9 first, as it reads `--env-file <path>` anywhere in argv: nodejs/node#54232.)
+  });
+
+  it('a missing --env-file is env-file-missing from pybp, also through the bin itself (its shebang ends node options with --)', async () => {
+    const app = await appWithProcfile(SHOW_ENV, {});
+    const viaNode = await runPybp(['run', app, '--layers-dir', layers, '--env-file', 'nope.env'], { cwd: app });
+    expect(viaNode.code).toBe(1);
+    expect(viaNode.stderr).toContain('(env-file-missing)');
+    // Run as a user runs it: the file itself, through its shebang (Node 20 alone would exit 9 here: nodejs/node#54232).
+    const direct = await runPybp(['run', app, '--layers-dir', layers, '--env-file', 'nope.env'], { cwd: app, direct: true });
+    expect(direct.code).toBe(1);
+    expect(direct.stderr).toContain('(env-file-missing)');
+    expect(direct.stderr).not.toContain('node:');
   });
 
   it('a malformed .env stops run with env-file-invalid naming the line, not its text; nothing runs', async () => {

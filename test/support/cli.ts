@@ -85,6 +85,8 @@ export interface CliOptions {
   bin?: string;
   /** A command put before `node <cli>`, e.g. `['setpriv', '--reuid=65534', ...]`. */
   prefix?: string[];
+  /** Run the CLI file itself, through its shebang, as a user's shell does (not `node -- <cli>`). */
+  direct?: boolean;
 }
 
 export interface CliResult {
@@ -114,8 +116,11 @@ export interface RunningCli {
 export function startPybp(args: string[], opts: CliOptions = {}): RunningCli {
   const bin = opts.bin ?? pybpBin;
   if (!existsSync(bin)) throw new Error(`${bin} does not exist: run \`npm run build\` before the CLI tests`);
-  const [command, ...prefixArgs] = [...(opts.prefix ?? []), process.execPath];
-  const tracked = spawnChild(command, [...prefixArgs, bin, ...args], {
+  // `node -- cli.js`, as the bin's shebang runs it: without `--`, Node 20 itself reads an `--env-file`
+  // meant for `pybp run` and exits 9 when that file is missing (nodejs/node#54232).
+  const [command, ...prefixArgs] = [...(opts.prefix ?? []), ...(opts.direct ? [] : [process.execPath, '--'])];
+  const argv = command === undefined ? [bin, ...args] : [command, ...prefixArgs, bin, ...args];
+  const tracked = spawnChild(argv[0], argv.slice(1), {
     cwd: opts.cwd ?? repoRoot,
     env: cliEnv(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
