@@ -19,6 +19,7 @@ function commonOptions(cmd: Command): Command {
     .option('--target <target>', 'build for heroku-22, heroku-24, heroku-26 (optionally /arm64) or distro-version/arch')
     .option('--config <file>', 'read this config file instead of searching the app dir')
     .addOption(new Option('--python-source <source>', 'where the interpreter comes from').choices(['auto', 'local', 'heroku', 'uv']))
+    .option('--host-config', 'build with your HOME and pip/uv/Poetry config, not the Heroku-clean environment')
     .option('--no-color', 'no colours')
     .option('--debug', 'show stack traces of unexpected errors');
 }

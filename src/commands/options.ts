@@ -13,6 +13,7 @@ export interface CommonFlags {
   target?: string;
   config?: string;
   pythonSource?: string;
+  hostConfig?: boolean;
   debug?: boolean;
   color?: boolean;
 }
@@ -39,6 +40,7 @@ export function planOptions(dir: string | undefined, flags: CommonFlags): PlanOp
     target: flags.target,
     configFile: flags.config,
     pythonSource,
+    hostConfig: flags.hostConfig,
   };
 }
 

@@ -28,6 +28,10 @@ export interface PybpConfig {
     /** For the uv source: uv's `--python-downloads-json-url` (a URL, or a file path resolved from the config file). */
     uvDownloadsJsonUrl?: string;
   };
+  build: {
+    /** Build with the user's HOME and pip/uv/Poetry config instead of the Heroku-clean environment. */
+    hostConfig: boolean;
+  };
   tools: {
     /** A mirror for the pip/Poetry/uv bootstraps (a simple index URL). */
     indexUrl?: string;
@@ -46,6 +50,7 @@ export interface LoadedConfig {
 export const DEFAULT_CONFIG: PybpConfig = {
   env: {},
   python: { source: 'auto', interpreters: [] },
+  build: { hostConfig: false },
   tools: { uv: { source: 'pypi' } },
 };
 
@@ -240,7 +245,7 @@ export function validateConfig(raw: unknown, file: string): PybpConfig {
   };
 
   const root = table(raw, '(root)');
-  onlyKeys(root, '', ['layersDir', 'env', 'target', 'python', 'tools']);
+  onlyKeys(root, '', ['layersDir', 'env', 'target', 'python', 'build', 'tools']);
   const config: PybpConfig = structuredClone(DEFAULT_CONFIG);
   if (root.layersDir !== undefined) config.layersDir = str(root.layersDir, 'layersDir');
   if (root.target !== undefined) config.target = str(root.target, 'target');
@@ -267,6 +272,14 @@ export function validateConfig(raw: unknown, file: string): PybpConfig {
     if (py.uvDownloadsJsonUrl !== undefined) {
       const value = str(py.uvDownloadsJsonUrl, 'python.uvDownloadsJsonUrl');
       config.python.uvDownloadsJsonUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : filePath(value, 'python.uvDownloadsJsonUrl');
+    }
+  }
+  if (root.build !== undefined) {
+    const build = table(root.build, 'build');
+    onlyKeys(build, 'build.', ['hostConfig']);
+    if (build.hostConfig !== undefined) {
+      if (typeof build.hostConfig !== 'boolean') throw bad('build.hostConfig', 'must be true or false');
+      config.build.hostConfig = build.hostConfig;
     }
   }
   if (root.tools !== undefined) {

@@ -4,6 +4,7 @@
 import type { ErrorData } from './errors.js';
 import type { Warning } from './analysis/types.js';
 import type { LayerDecision } from './layers/types.js';
+import type { BuildEnvChoice } from './build-env.js';
 
 /** The buildpack's sections (spec §6), plus pybp's own preparation. */
 export type StepId =
@@ -24,6 +25,8 @@ export interface PlanSummary {
   python: { requested: string; resolved: string; origin: string };
   source: { kind: string; interpreter: string | null; substituted: boolean; reason: string } | null;
   target: { arch: string; distro_name: string; distro_version: string; origin: string };
+  /** The environment the build runs tools in: Heroku-clean, or the user's HOME and config (--host-config). */
+  environment: BuildEnvChoice;
 }
 
 export type EngineEvent =

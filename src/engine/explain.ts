@@ -1,6 +1,7 @@
 // The data `pybp explain` prints: the plan, as a report. No rules here; they
 // live in the layer modules and run in planBuild(). What each rebuild would
 // cost comes from the build history (history/estimate.ts).
+import type { BuildEnvChoice } from './build-env.js';
 import type { ErrorData } from './errors.js';
 import type { PackageChanges } from './package-changes.js';
 import type { SinceInfo } from './explain/since.js';
@@ -35,6 +36,8 @@ export interface ExplainReport {
   python: { requested: string; resolved: string; origin: string } | null;
   source: { kind: string; interpreter: string | null; substituted: boolean; reason: string } | null;
   target: { arch: string; distro_name: string; distro_version: string; origin: string };
+  /** The environment a build would run tools in (the plan does not depend on it). */
+  environment: BuildEnvChoice;
   /** What-if: what was assumed in place of the app's files (empty for a plain explain). */
   assumed: string[];
   /** --since: the ref whose build's layers the decisions compare with. */
@@ -84,6 +87,7 @@ export function explainReport(
     python: summary?.python ?? null,
     source: summary?.source ?? null,
     target: { ...plan.context.target },
+    environment: { ...plan.context.buildEnv },
     assumed: extra.assumed ?? [],
     since: extra.since ?? null,
     layers,

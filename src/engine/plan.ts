@@ -250,5 +250,6 @@ export function planSummary(plan: BuildPlan): PlanSummary | null {
         }
       : null,
     target: { ...plan.context.target },
+    environment: { ...plan.context.buildEnv },
   };
 }

@@ -2,7 +2,7 @@
 // the layers directory, the config vars, the target. Resolved once, the same
 // way, by build, explain, doctor and run, before any of them looks at the app.
 import path from 'node:path';
-import { baseBuildEnv } from './build-env.js';
+import { type BuildEnvChoice, buildEnvFor, chooseBuildEnv } from './build-env.js';
 import { type LoadedConfig, loadConfig, type PythonSource } from './config.js';
 import { hostTarget, parseTarget, type Target } from './target.js';
 import { checkLayersDir, defaultLayersDir, type LayersDirAccess, locateLayersDir } from './store/layers-dir.js';
@@ -16,6 +16,8 @@ export interface ContextOptions {
   pythonSource?: PythonSource;
   configFile?: string;
   hostEnv?: NodeJS.ProcessEnv;
+  /** `--host-config`: build with the user's HOME and tool config, not the Heroku-clean environment. */
+  hostConfig?: boolean;
 }
 
 export interface ProjectContext {
@@ -28,8 +30,8 @@ export interface ProjectContext {
   config: LoadedConfig;
   /** The app's config vars: the config file's `env`, then `--env` flags. */
   configVars: Record<string, string>;
-  /** The environment a build starts from (base host vars + config vars). */
-  baseEnv: Record<string, string>;
+  /** Which environment a build starts from (Heroku-clean or the user's config); composed by buildEnvFor. */
+  buildEnv: BuildEnvChoice;
   target: Target;
   pythonSource: PythonSource;
   /** The machine's environment (interpreter search, git); never passed into a build as a whole. */
@@ -61,9 +63,17 @@ export async function resolveContext(options: ContextOptions): Promise<ProjectCo
     layersAccess,
     config,
     configVars,
-    baseEnv: baseBuildEnv(hostEnv, configVars),
+    buildEnv: chooseBuildEnv(options.hostConfig, config.config.build.hostConfig),
     target,
     pythonSource: options.pythonSource ?? config.config.python.source,
     hostEnv,
   };
+}
+
+/**
+ * The environment a build of this context starts from (base + config vars).
+ * `home` is the run's own fresh HOME (build-home.ts), or null with host config.
+ */
+export function contextBuildEnv(context: ProjectContext, home: string | null): Record<string, string> {
+  return buildEnvFor(context.buildEnv, context.hostEnv, context.configVars, context.target, home);
 }

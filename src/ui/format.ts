@@ -55,6 +55,12 @@ export function totalSize(sizes: Array<number | null | undefined>): number | nul
   return known.length === 0 ? null : known.reduce((a, b) => a + b, 0);
 }
 
+/** Which environment a build runs its tools in, in words. */
+export function formatBuildEnv(env: { kind: 'heroku-clean' | 'host-config'; origin: 'default' | 'config' | 'flag' }): string {
+  if (env.kind === 'heroku-clean') return "Heroku-clean (a fresh HOME; no pip, uv or Poetry config of yours or the machine's)";
+  return `your HOME and pip/uv/Poetry config (${env.origin === 'flag' ? '--host-config' : 'build.hostConfig in the config'}); Heroku's build sees none of it`;
+}
+
 export function formatTarget(t: { arch: string; distro_name: string; distro_version: string }): string {
   return `${t.distro_name} ${t.distro_version} ${t.arch}`;
 }

@@ -3,17 +3,18 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot } from './cache.js';
-import { hermeticConfigHome } from './env.js';
 
 /** The built CLI. */
 export const pybpBin = join(repoRoot, 'dist', 'cli.js');
 
-/** Config vars every test build gets: no host pip config, no root warning, no desktop keyring. */
+/**
+ * Config vars every test build gets: no root warning, no desktop keyring. The
+ * machine's and the user's pip/uv/Poetry config is kept out by pybp itself
+ * (its Heroku-clean build environment); tests rely on that, not on flags.
+ */
 export const BUILD_ENV_FLAGS = [
-  '--env', 'PIP_CONFIG_FILE=/dev/null',
   '--env', 'PIP_ROOT_USER_ACTION=ignore',
   '--env', 'PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring',
-  '--env', `XDG_CONFIG_HOME=${hermeticConfigHome}`,
 ];
 
 /** Points the pip/Poetry/uv bootstraps at the loopback index (the tool wheelhouse). */

@@ -303,6 +303,13 @@ describe('Header', () => {
     );
   });
 
+  it('says when the build uses the user\'s HOME and tool config, and where that choice came from', () => {
+    const flag = text(<Header command="build" {...plan} environment={{ kind: 'host-config', origin: 'flag' }} />);
+    expect(flag).toContain("environment: your HOME and pip/uv/Poetry config (--host-config); Heroku's build sees none of it");
+    const config = text(<Header command="build" {...plan} environment={{ kind: 'host-config', origin: 'config' }} />);
+    expect(config).toContain('(build.hostConfig in the config)');
+  });
+
   it('copes with an app that could not be analysed, and says where a target came from', () => {
     const out = text(
       <Header

@@ -23,6 +23,7 @@ function explain(overrides: Partial<ExplainReport> = {}): ExplainReport {
     python: { requested: '3.13', resolved: '3.13.15', origin: '.python-version' },
     source: { kind: 'local', interpreter: 'local 3.13.0 at /py/3.13.0', substituted: true, reason: '' },
     target: { ...plan.target },
+    environment: { ...plan.environment },
     assumed: [],
     since: null,
     layers: [

@@ -14,6 +14,7 @@ export const plan: PlanSummary = {
   python: { requested: '3.12', resolved: '3.12.13', origin: '.python-version' },
   source: { kind: 'local', interpreter: 'local 3.12.1 at /py/3.12.1', substituted: true, reason: 'stands in' },
   target: { arch: 'amd64', distro_name: 'ubuntu', distro_version: '24.04', origin: 'host' },
+  environment: { kind: 'heroku-clean', origin: 'default' },
 };
 
 const types = { build: true, launch: true, cache: true };
@@ -180,6 +181,7 @@ export function report(s: Scenario, status: BuildReport['status'], error: ErrorD
     packageManager: 'pip',
     python: { ...plan.python, source: 'local', interpreter: plan.source!.interpreter },
     target: { ...plan.target },
+    environment: { ...plan.environment },
     layers,
     warnings: s.python.action === 'reuse' ? [] : [{ code: substituted.code, message: substituted.message }],
     error,

@@ -40,6 +40,7 @@ const header = `pybp build /tmp/shop
 package manager: pip; Python 3.12 → 3.12.13 (.python-version)
 interpreter: local 3.12.1 at /py/3.12.1
 target: ubuntu 24.04 amd64; layers: /tmp/shop/.pybp/layers
+environment: Heroku-clean (a fresh HOME; no pip, uv or Poetry config of yours or the machine's)
 
 [Determining Python version]
 Using Python version 3.12 specified in .python-version

@@ -69,6 +69,7 @@ describe('renderExplainInk and renderDoctorInk', () => {
       python: plan.python,
       source: plan.source,
       target: plan.target,
+      environment: plan.environment,
       assumed: [],
       since: null,
       layers: [

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { findPackageManagerFiles, type PackageManagerFile } from '../analysis/package-manager.js';
 import { readRequestedPython, resolvePython } from '../analysis/python-version.js';
 import type { PackageManager, ResolvedPython } from '../analysis/types.js';
-import { type ContextOptions, resolveContext } from '../project-context.js';
+import { type ContextOptions, contextBuildEnv, resolveContext } from '../project-context.js';
 import { attempt, guard } from './check.js';
 import { checkCodeConfig } from './code-config.js';
 import { checkLayersDir } from './layers-dir.js';
@@ -20,7 +20,6 @@ import { checkPathsInsideApp } from './path-outside-app.js';
 import { checkProcfileCommands } from './procfile-command.js';
 import { checkLocalInterpreter } from './python-interpreter.js';
 import { doctorTarget } from './doctor-target.js';
-import { baseBuildEnv } from '../build-env.js';
 import { checkConfigVars, checkProcfile } from './heroku.js';
 import { checkMisspelledRequirements, checkPackageManager, checkPyprojectPresent } from './package-manager.js';
 import { checkAppDir, checkDetection, checkTomlFiles } from './project-files.js';
@@ -38,7 +37,8 @@ export type { CheckArea, CheckCounts, CheckStatus, DoctorCheck, DoctorReport } f
  * file); everything about the app is a check.
  */
 export async function runDoctor(options: ContextOptions, signal?: AbortSignal): Promise<DoctorReport> {
-  const { appDir, hostEnv: env, config, configVars, layersDir: layersPath, layersAccess } = await resolveContext(options);
+  const context = await resolveContext(options);
+  const { appDir, hostEnv: env, config, configVars, layersDir: layersPath, layersAccess } = context;
   // A previous build's layers (its pinned uv/Poetry, its venv's scripts) are
   // used only when pybp made that directory here: a repo's committed
   // `.pybp/layers` is the repo's code, and doctor runs none of it.
@@ -104,7 +104,7 @@ export async function runDoctor(options: ContextOptions, signal?: AbortSignal): 
     const manager = pm;
     checks.push(
       ...(await guard('lockfile-out-of-date', 'package manager', () =>
-        checkLockfileFresh({ appDir, packageManager: manager, layersDir, env: baseBuildEnv(env, configVars), hostEnv: env, interpreter, signal }),
+        checkLockfileFresh({ appDir, packageManager: manager, layersDir, env: (home) => contextBuildEnv(context, home), hostEnv: env, interpreter, signal }),
       )),
     );
   }

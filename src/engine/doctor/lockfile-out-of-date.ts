@@ -3,7 +3,7 @@
 // pinned uv (`uv lock --check`) or Poetry (`poetry check --lock`), offline,
 // without building anything and without plugins, within a time limit. When
 // the pinned tool isn't available, or can't answer offline, the check says so.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { PackageManager } from '../analysis/types.js';
@@ -22,8 +22,8 @@ export interface LockCheckArgs {
   packageManager: PackageManager;
   /** A previous build's layers, only when pybp trusts them (made them here); else null. */
   layersDir: string | null;
-  /** The build's environment (host base + config vars): where the tools find their config and CA bundles. */
-  env: Record<string, string>;
+  /** The build's environment (base + config vars) with the given HOME: where the tools find their config and CA bundles. */
+  env: (home: string) => Record<string, string>;
   hostEnv: NodeJS.ProcessEnv;
   /** The local interpreter a build would use (uv needs one to resolve); null when there is none. */
   interpreter: string | null;
@@ -68,7 +68,10 @@ export async function checkLockfileFresh(args: LockCheckArgs): Promise<DoctorChe
     const argv = uv
       ? [...tool.argv, 'lock', '--check', '--offline', '--no-build', '--color', 'never', '-v']
       : [...tool.argv, '--no-plugins', '--no-interaction', '--no-ansi', 'check', '--lock'];
-    const env: Record<string, string> = { ...args.env, ...tool.env };
+    // A HOME of its own, as a Heroku-clean build has (host config uses the user's instead).
+    const home = path.join(scratch, 'home');
+    await mkdir(home);
+    const env: Record<string, string> = { ...args.env(home), ...tool.env };
     if (uv) {
       env.UV_PYTHON_DOWNLOADS = 'never';
       env.UV_PYTHON = args.interpreter!;

@@ -40,6 +40,8 @@ import { pythonStep } from './python-step.js';
 import { type CommandRunner, stopOrphans } from './run-command.js';
 import { uvDependenciesStep, uvToolStep } from './uv-steps.js';
 import { recordBuild } from '../history/record.js';
+import { type BuildHome, makeBuildHome } from '../build-home.js';
+import type { BuildEnvChoice } from '../build-env.js';
 
 export interface BuildOptions extends ContextOptions {
   /** --clear-cache: plan from nothing (the old layers are set aside, so a failed build keeps them). */
@@ -55,6 +57,8 @@ export interface BuildReport {
   packageManager: string | null;
   python: { requested: string; resolved: string; origin: string; source: string | null; interpreter: string | null } | null;
   target: { arch: string; distro_name: string; distro_version: string; origin: string } | null;
+  /** The environment the build ran tools in; null when it stopped before reading its config. */
+  environment: BuildEnvChoice | null;
   layers: Array<{
     name: string;
     action: LayerAction;
@@ -84,6 +88,8 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
   let ctx: BuildContext | null = null;
   let lock: LayersLock | null = null;
   let owned: OwnedLayers | null = null;
+  // The build's own HOME (Heroku-clean environment), removed in `finally` whatever the end.
+  let home: BuildHome | null = null;
   const warnings: Warning[] = [];
   // Layers the build started (it announced their decision): a rollback undoes them.
   const startedLayers = new Set<string>();
@@ -136,10 +142,11 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     const venvDir = path.join(context.layersDir, 'venv');
     const installedBefore = await installedPackages(venvDir);
     let venvChanges: PackageChanges | null = null;
+    if (context.buildEnv.kind === 'heroku-clean') home = await makeBuildHome();
     const txn = await LayerTransaction.begin(context.layersDir);
     // Recorded before they are made, so a killed build leaves nothing pybp would not recognise.
     owned.record = await recordEntries(owned.layersDir, owned.registry, owned.record, layerEntries(ready.layers.map((l) => l.def.name)));
-    ctx = new BuildContext(ready, txn, steps.emit, signal, deps.runCommand);
+    ctx = new BuildContext(ready, txn, steps.emit, signal, home?.dir ?? null, deps.runCommand);
     try {
       await runSteps(ctx);
       steps.close(true);
@@ -169,6 +176,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     // Forget recorded entries the build did not leave (dropped, rolled back).
     if (owned && lock) await recordEntries(owned.layersDir, owned.registry, owned.record, {}).catch(() => {});
     await lock?.release();
+    await home?.remove();
   }
 }
 
@@ -284,6 +292,7 @@ function report(
       ? { ...summary.python, source: plan?.source?.kind ?? null, interpreter: summary.source?.interpreter ?? null }
       : null,
     target: plan ? { ...plan.context.target } : null,
+    environment: plan ? { ...plan.context.buildEnv } : null,
     layers: plan
       ? allDecisions(plan).map((d) => ({
           name: String(d.name),

@@ -6,6 +6,7 @@ import type { Env } from '../cnb/layer-env.js';
 import type { LayerRecord } from '../store/sidecar.js';
 import type { LayerTransaction } from '../store/transaction.js';
 import { plannedLayer, type ReadyPlan } from '../plan.js';
+import { contextBuildEnv } from '../project-context.js';
 import type { LayerName } from '../layers/types.js';
 import type { ErrorData } from '../errors.js';
 import { type CommandResult, type CommandRunner, runCommand } from './run-command.js';
@@ -29,9 +30,11 @@ export class BuildContext {
     readonly txn: LayerTransaction,
     readonly emit: Emit,
     readonly signal: AbortSignal,
+    /** The build's fresh HOME (Heroku-clean), or null with host config. */
+    home: string | null,
     private readonly runner: CommandRunner = runCommand,
   ) {
-    this.env = { ...plan.context.baseEnv };
+    this.env = contextBuildEnv(plan.context, home);
   }
 
   get layersDir(): string {

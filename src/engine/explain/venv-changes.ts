@@ -3,12 +3,13 @@
 // (`--dry-run`, offline for uv, no plugins for Poetry, nothing built, a time
 // limit). For pip the venv is always made anew: the build report says what
 // differs from the last build.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runTool } from '../doctor/tool-run.js';
 import { pairChanges, type PackageChanges } from '../package-changes.js';
 import { plannedLayer, type ReadyPlan } from '../plan.js';
+import { contextBuildEnv } from '../project-context.js';
 
 const TIMEOUT_MS = 60_000;
 
@@ -24,7 +25,11 @@ export async function forecastVenv(plan: ReadyPlan, signal?: AbortSignal): Promi
   const venvDir = path.join(layersDir, 'venv');
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'pybp-explain-'));
   try {
-    const env: Record<string, string> = { ...plan.context.baseEnv, PATH: `${path.join(venvDir, 'bin')}:${plan.context.baseEnv.PATH ?? ''}` };
+    // The build's environment, with a HOME of its own in the scratch directory (Heroku-clean) or the user's (host config).
+    const home = path.join(scratch, 'home');
+    await mkdir(home);
+    const base = contextBuildEnv(plan.context, home);
+    const env: Record<string, string> = { ...base, PATH: `${path.join(venvDir, 'bin')}:${base.PATH ?? ''}` };
     let argv: string[];
     if (pm === 'uv') {
       if (plannedLayer(plan.layers, 'uv').decision.action !== 'reuse') return { packages: null, note: 'uv itself is reinstalled first, so pybp did not ask it' };

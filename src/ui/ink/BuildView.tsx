@@ -78,6 +78,7 @@ function DoneBlock({ item, debug, pybp }: { item: DoneItem; debug: boolean; pybp
             source={p.source}
             target={p.target}
             layersDir={p.layersDir}
+            environment={p.environment}
           />
           {item.drops.length > 0 ? (
             <Box flexDirection="column" marginTop={1}>

@@ -22,6 +22,7 @@ export function ExplainView({ report, debug = false }: { report: ExplainReport; 
         source={report.source}
         target={report.target}
         layersDir={report.layersDir}
+        environment={report.environment}
       />
       {report.assumed.length > 0 ? (
         <Box paddingLeft={2}>

@@ -1,7 +1,7 @@
 // What is being built: app, package manager, the Python version asked for and
 // the one it resolves to (and where the interpreter comes from), the target.
 import { Box, Text } from 'ink';
-import { formatTarget } from '../format.js';
+import { formatBuildEnv, formatTarget } from '../format.js';
 
 export interface HeaderProps {
   command: 'build' | 'explain';
@@ -11,9 +11,11 @@ export interface HeaderProps {
   source: { kind: string; interpreter: string | null; substituted: boolean } | null;
   target: { arch: string; distro_name: string; distro_version: string; origin?: string } | null;
   layersDir: string | null;
+  /** The environment a build runs tools in; shown when it is the user's config. Absent where it is not known (a past build's record). */
+  environment?: { kind: 'heroku-clean' | 'host-config'; origin: 'default' | 'config' | 'flag' };
 }
 
-export function Header({ command, app, packageManager, python, source, target, layersDir }: HeaderProps) {
+export function Header({ command, app, packageManager, python, source, target, layersDir, environment }: HeaderProps) {
   return (
     <Box flexDirection="column">
       <Text>
@@ -48,6 +50,13 @@ export function Header({ command, app, packageManager, python, source, target, l
           <Text>
             <Text dimColor>layers: </Text>
             {layersDir}
+          </Text>
+        ) : null}
+        {/* The Heroku-clean environment is the default and goes unsaid here (plain and JSON always say it); the user's config is a difference from Heroku. */}
+        {environment?.kind === 'host-config' ? (
+          <Text>
+            <Text dimColor>environment: </Text>
+            <Text color="yellow">{formatBuildEnv(environment)}</Text>
           </Text>
         ) : null}
       </Box>

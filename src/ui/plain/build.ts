@@ -4,7 +4,7 @@ import { stripVTControlCharacters } from 'node:util';
 import chalk from 'chalk';
 import type { BuildReport } from '../../engine/executor/build.js';
 import type { EngineEvent } from '../../engine/events.js';
-import { ACTION_LABEL, formatCommand, formatDuration, formatReason, formatSize } from '../format.js';
+import { ACTION_LABEL, formatBuildEnv, formatCommand, formatDuration, formatReason, formatSize } from '../format.js';
 import { OUTCOME_LABEL } from '../../engine/layer-outcome.js';
 import { summarizeChanges } from '../../engine/package-changes.js';
 import { errorLines } from './error.js';
@@ -27,6 +27,7 @@ export class PlainBuildPrinter {
         this.line(`package manager: ${p.packageManager}; Python ${p.python.requested} → ${p.python.resolved} (${p.python.origin})`);
         if (p.source) this.line(`interpreter: ${p.source.interpreter ?? p.source.kind}`);
         this.line(`target: ${p.target.distro_name} ${p.target.distro_version} ${p.target.arch}; layers: ${p.layersDir}`);
+        this.line(`environment: ${formatBuildEnv(p.environment)}`);
         break;
       }
       case 'recovered':

@@ -1,7 +1,7 @@
 // `pybp explain` as plain lines (no TTY, CI, or piped).
 import chalk from 'chalk';
 import type { ExplainReport } from '../../engine/explain.js';
-import { ACTION_PLAN, costSummary, formatEstimate, formatReason, sinceHeadline, sinceVerdict } from '../format.js';
+import { ACTION_PLAN, costSummary, formatBuildEnv, formatEstimate, formatReason, sinceHeadline, sinceVerdict } from '../format.js';
 import { errorLines } from './error.js';
 import { packagesLine } from '../format.js';
 
@@ -16,6 +16,7 @@ export function printExplain(report: ExplainReport, out: NodeJS.WritableStream):
   if (report.source) w(`interpreter: ${report.source.interpreter ?? report.source.kind}${report.source.substituted ? ' (stands in for the resolved version)' : ''}`);
   w(`target: ${report.target.distro_name} ${report.target.distro_version} ${report.target.arch} (${report.target.origin})`);
   w(`layers: ${report.layersDir}`);
+  w(`environment: ${formatBuildEnv(report.environment)}`);
   w();
   const width = Math.max(8, ...report.layers.map((l) => l.name.length));
   for (const layer of report.layers) {

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultLayersDir, resolveContext } from '../../../src/engine/project-context.js';
+import { contextBuildEnv, defaultLayersDir, resolveContext } from '../../../src/engine/project-context.js';
 
 const made: string[] = [];
 afterEach(async () => {
@@ -29,9 +29,22 @@ describe('resolveContext', () => {
     expect(ctx.layersDirIsDefault).toBe(true);
     expect(ctx.configVars).toEqual({});
     expect(ctx.pythonSource).toBe('auto');
-    // The build starts from the host's base variables only.
-    expect(ctx.baseEnv.PATH).toBe('/bin');
-    expect(ctx.baseEnv.SECRET).toBeUndefined();
+    // The build starts from the Heroku-clean base: the host's PATH, its own HOME, nothing else of the shell.
+    expect(ctx.buildEnv).toEqual({ kind: 'heroku-clean', origin: 'default' });
+    const env = contextBuildEnv(ctx, '/tmp/build-home');
+    expect(env.PATH).toBe('/bin');
+    expect(env.HOME).toBe('/tmp/build-home');
+    expect(env.SECRET).toBeUndefined();
+  });
+
+  it('build.hostConfig in the config, or --host-config, chooses the user\'s HOME and config', async () => {
+    const hostEnv = { PATH: '/bin', HOME: '/home/x', LANG: 'de_DE.UTF-8' };
+    const fromConfig = await resolveContext({ appDir: await app({ build: { hostConfig: true } }), hostEnv });
+    expect(fromConfig.buildEnv).toEqual({ kind: 'host-config', origin: 'config' });
+    expect(contextBuildEnv(fromConfig, null)).toMatchObject({ HOME: '/home/x', LANG: 'de_DE.UTF-8' });
+    const fromFlag = await resolveContext({ appDir: await app(), hostEnv, hostConfig: true });
+    expect(fromFlag.buildEnv).toEqual({ kind: 'host-config', origin: 'flag' });
+    await expect(resolveContext({ appDir: await app({ build: { hostConfig: 'yes' } }) })).rejects.toMatchObject({ code: 'config-invalid' });
   });
 
   it('a config layersDir is relative to the config file; --layers-dir wins over it', async () => {
@@ -47,7 +60,7 @@ describe('resolveContext', () => {
     const dir = await app({ env: { A: 'config', B: 'config' } });
     const ctx = await resolveContext({ appDir: dir, envFlags: { B: 'flag' }, hostEnv: {} });
     expect(ctx.configVars).toEqual({ A: 'config', B: 'flag' });
-    expect(ctx.baseEnv).toMatchObject({ A: 'config', B: 'flag' });
+    expect(contextBuildEnv(ctx, '/tmp/build-home')).toMatchObject({ A: 'config', B: 'flag' });
   });
 
   it('the target comes from --target, else the config, and says where it came from', async () => {
