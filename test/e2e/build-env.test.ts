@@ -105,6 +105,15 @@ describe('the build environment', () => {
     expect(buildHomes()).toEqual([]);
   });
 
+  it('doctor warns about the user\'s pip config, naming the file, never its contents', async () => {
+    const r = await runPybp(['doctor', app, '--json'], { env: env() });
+    const report = JSON.parse(r.stdout) as { checks: Array<{ id: string; status: string; message: string; fix?: string }> };
+    const c = report.checks.find((x) => x.id === 'host-tool-config');
+    expect(c?.status).toBe('warn');
+    expect(c?.message).toContain(`${join(userHome, '.config', 'pip', 'pip.conf')} (pip)`);
+    expect(JSON.stringify(c)).not.toContain('constraints.txt');
+  });
+
   it('a failed build removes its HOME too', async () => {
     await writeFile(join(root, 'fail'), '');
     try {
@@ -118,26 +127,28 @@ describe('the build environment', () => {
     expect(buildHomes()).toEqual([]);
   });
 
-  it('Ctrl-C while a tool runs: the build stops (130) and its HOME is removed', async () => {
-    await rm(seenFile(), { force: true });
-    await writeFile(join(root, 'hold'), '');
-    try {
-      const build = startPybp(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS], { env: env() });
-      // settings.py writes what it saw, then waits while the `hold` file exists.
-      while (!existsSync(seenFile()) && build.running) await new Promise((r) => setTimeout(r, 100));
-      expect(build.running).toBe(true);
-      const home = seen().HOME!;
-      expect(existsSync(home)).toBe(true);
-      expect(buildHomes()).toHaveLength(1);
-      build.signal('SIGINT');
-      const result = await build.done;
-      expect(result.code).toBe(130);
-      expect(existsSync(home)).toBe(false);
-      expect(buildHomes()).toEqual([]);
-    } finally {
-      await rm(join(root, 'hold'), { force: true });
-    }
-  });
+  for (const presses of [1, 2]) {
+    it(`Ctrl-C ${presses === 1 ? 'once' : 'twice ("now")'} while a tool runs: the build stops (130) and its HOME is removed`, async () => {
+      await rm(seenFile(), { force: true });
+      await writeFile(join(root, 'hold'), '');
+      try {
+        const build = startPybp(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS], { env: env() });
+        // settings.py writes what it saw, then waits while the `hold` file exists.
+        while (!existsSync(seenFile()) && build.running) await new Promise((r) => setTimeout(r, 100));
+        expect(build.running).toBe(true);
+        const home = seen().HOME!;
+        expect(existsSync(home)).toBe(true);
+        expect(buildHomes()).toHaveLength(1);
+        for (let i = 0; i < presses; i++) build.signal('SIGINT');
+        const result = await build.done;
+        expect(result.code).toBe(130);
+        expect(existsSync(home)).toBe(false);
+        expect(buildHomes()).toEqual([]);
+      } finally {
+        await rm(join(root, 'hold'), { force: true });
+      }
+    });
+  }
 });
 
 /** Python for settings.py: record the environment, wait while `hold` exists, fail while `fail` exists (both beside the seen file). */

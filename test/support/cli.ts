@@ -2,13 +2,15 @@
 // environment policy: a user's shell minus the user's shell. Build first
 // (`npm run build`).
 //
-// - Environment: an allow-list from the host (PATH, LANG, LC_ALL, TZ, TMPDIR and
+// - Environment: an allow-list from the host (PATH, LANG, LC_ALL, TZ and
 //   exactly the network variables pybp passes into builds), so no VIRTUAL_ENV,
 //   PIP_*, UV_*, POETRY_*, PYTHON*, NODE_OPTIONS... reaches pybp; an empty HOME
 //   of its own per test file (nothing of ~ is read or written, and it works for
-//   a user whose HOME does not exist); pyenv's interpreters findable through
-//   PYENV_ROOT; the loopback index never reached through a proxy; no Python
-//   downloads by uv (UV_PYTHON_DOWNLOADS=never); CI=true and no colours (plain output).
+//   a user whose HOME does not exist) and a TMPDIR of its own per test file
+//   (removed with what a killed pybp left in it); pyenv's interpreters findable
+//   through PYENV_ROOT; the loopback index never reached through a proxy; no
+//   Python downloads by uv (UV_PYTHON_DOWNLOADS=never); CI=true and no colours
+//   (plain output).
 // - Processes: every run goes through spawnChild (test/support/children.ts), so
 //   pybp and every tool it starts are killed when the test ends or times out,
 //   and a runner whose pybp was killed that way rejects (the test body stops).
@@ -27,18 +29,29 @@ export { repoRoot };
 export { pybpBin };
 
 /** Host variables a run keeps: what finding programs and reaching a network need. */
-export const KEPT_HOST_VARS = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', ...NETWORK_HOST_VARS] as const;
+export const KEPT_HOST_VARS = ['PATH', 'LANG', 'LC_ALL', 'TZ', ...NETWORK_HOST_VARS] as const;
 
 let sharedHome: string | null = null;
+let sharedTmp: string | null = null;
 
 /** One empty HOME per test file (made on first use), removed after the file's tests. */
 function cleanHome(): string {
   sharedHome ??= mkdtempSync(path.join(tmpdir(), 'pybp-cli-home-'));
   return sharedHome;
 }
+/**
+ * One TMPDIR per test file, removed after the file's tests: what a killed pybp
+ * leaves there (a build's fresh HOME after SIGKILL, say) goes with it.
+ */
+function cleanTmp(): string {
+  sharedTmp ??= mkdtempSync(path.join(tmpdir(), 'pybp-cli-tmp-'));
+  return sharedTmp;
+}
 afterAll(() => {
   if (sharedHome) rmSync(sharedHome, { recursive: true, force: true });
+  if (sharedTmp) rmSync(sharedTmp, { recursive: true, force: true });
   sharedHome = null;
+  sharedTmp = null;
 });
 
 /**
@@ -53,6 +66,7 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): Record<s
   }
   env.PATH ??= '/usr/local/bin:/usr/bin:/bin';
   env.HOME = cleanHome();
+  env.TMPDIR = cleanTmp();
   env.PYENV_ROOT = pyenvRoot();
   // pybp's read-only interpreter copies: one for the whole run, not one per test file's HOME.
   env.XDG_CACHE_HOME = hermeticCacheHome;

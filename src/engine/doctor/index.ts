@@ -21,6 +21,7 @@ import { checkProcfileCommands } from './procfile-command.js';
 import { checkLocalInterpreter } from './python-interpreter.js';
 import { doctorTarget } from './doctor-target.js';
 import { checkConfigVars, checkProcfile } from './heroku.js';
+import { checkHostToolConfig } from './host-tool-config.js';
 import { checkMisspelledRequirements, checkPackageManager, checkPyprojectPresent } from './package-manager.js';
 import { checkAppDir, checkDetection, checkTomlFiles } from './project-files.js';
 import { checkPython } from './python-version.js';
@@ -118,6 +119,7 @@ export async function runDoctor(options: ContextOptions, signal?: AbortSignal): 
   if (untracked) checks.push(untracked);
 
   checks.push(checkConfigVars(configVars));
+  checks.push(...(await guard('host-tool-config', 'heroku readiness', () => checkHostToolConfig({ hostEnv: env, buildEnv: context.buildEnv }))));
   checks.push(await checkProcfile(appDir, listing));
   checks.push(...(await guard('procfile-command', 'heroku readiness', () => checkProcfileCommands({ appDir, listing, packageManager: pm, python, layersDir, pythonPrefix }))));
   if (pm !== null && python !== null) {
