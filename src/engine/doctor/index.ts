@@ -22,6 +22,8 @@ import { checkLocalInterpreter } from './python-interpreter.js';
 import { doctorTarget } from './doctor-target.js';
 import { checkConfigVars, checkProcfile } from './heroku.js';
 import { checkHostToolConfig } from './host-tool-config.js';
+// no-linux-wheel's uv run takes the network variables and config vars from the host base; it sets its own HOME and reads no tool config.
+import { baseBuildEnv } from '../build-env.js';
 import { checkMisspelledRequirements, checkPackageManager, checkPyprojectPresent } from './package-manager.js';
 import { checkAppDir, checkDetection, checkTomlFiles } from './project-files.js';
 import { checkPython } from './python-version.js';
