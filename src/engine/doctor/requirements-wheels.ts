@@ -78,6 +78,8 @@ export async function resolveWheels(args: WheelResolutionArgs): Promise<WheelRes
         '--python-version',
         args.target.pythonVersion,
         ...(args.interpreter !== null ? ['--python', args.interpreter] : []),
+        // uv's requirements files have no --pre; pip's means this.
+        ...(args.input.prereleases ? ['--prerelease', 'allow'] : []),
         // Nothing is built, not even for metadata: only wheels are read.
         '--no-build',
         // pip looks at every index for the best version (uv's default stops at the first that has the name).

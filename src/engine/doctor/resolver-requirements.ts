@@ -36,6 +36,8 @@ export interface ResolverRequirements {
   pinned: Set<string>;
   /** Normalised names of every requirement handed over. */
   named: Set<string>;
+  /** `--pre` in a requirements file: pip may pick pre-releases. */
+  prereleases: boolean;
 }
 
 export async function resolverRequirements(appDir: string): Promise<ResolverRequirements> {
@@ -44,7 +46,7 @@ export async function resolverRequirements(appDir: string): Promise<ResolverRequ
     const rel = path.relative(appReal, real);
     return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
   };
-  const out: ResolverRequirements = { requirements: [], constraints: [], notChecked: [], pinned: new Set(), named: new Set() };
+  const out: ResolverRequirements = { requirements: [], constraints: [], notChecked: [], pinned: new Set(), named: new Set(), prereleases: false };
   const seen = new Set<string>();
 
   const visit = async (file: string, shown: string, asConstraints: boolean): Promise<void> => {
@@ -67,6 +69,7 @@ export async function resolverRequirements(appDir: string): Promise<ResolverRequ
           if (isExactPin(line.text)) out.pinned.add(normalizeName(line.name));
           break;
         case 'option': {
+          if (line.option === '--pre' && !asConstraints) out.prereleases = true;
           const option = PASSED_OPTIONS.get(line.option);
           if (option === undefined || asConstraints) break;
           // A relative --find-links is relative to the file; the resolver reads the file elsewhere.

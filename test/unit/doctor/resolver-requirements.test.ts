@@ -55,6 +55,7 @@ describe('resolverRequirements', () => {
     ]);
     expect([...r.named].sort()).toEqual(['flask', 'gunicorn', 'requests']);
     expect([...r.pinned].sort()).toEqual(['flask', 'gunicorn', 'requests']);
+    expect(r.prereleases).toBe(true);
   });
 
   it('a --find-links directory outside the app is not given to uv', async () => {
@@ -62,5 +63,6 @@ describe('resolverRequirements', () => {
     const r = await resolverRequirements(app);
     expect(r.requirements).toEqual(['foo']);
     expect(r.notChecked).toEqual(['requirements.txt: `--find-links /tmp`']);
+    expect(r.prereleases).toBe(false);
   });
 });
