@@ -51,6 +51,7 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
   const srcOnly = `srconly${tag}`;
   const macOnly = `maconly${tag}`;
   const linux = `linuxwheel${tag}`;
+  const newerSrc = `newersrc${tag}`;
 
   beforeAll(async () => {
     root = await makeTempDir();
@@ -62,6 +63,7 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
         [srcOnly, 'cp312-cp312-macosx_11_0_arm64'],
         [macOnly, 'cp312-cp312-macosx_11_0_arm64'],
         [linux, 'cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64'],
+        [newerSrc, 'cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64'],
       ]) {
         const built = await buildWheel(scratch, { name, version: '1.0.0' });
         await copyFile(built, join(testWheelsDir, `${name}-1.0.0-${platform}.whl`));
@@ -69,6 +71,8 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
       // Building this sdist would leave a marker: doctor must never build it.
       const setupPy = `open(${JSON.stringify(join(markers, 'sdist-built'))}, 'w').write('built')\nfrom setuptools import setup\nsetup(name=${JSON.stringify(srcOnly)}, version='1.0.0')\n`;
       await buildSdist(testWheelsDir, { name: srcOnly, version: '1.0.0', setupPy });
+      // 1.0.0 has a manylinux wheel, the newer 2.0.0 only an sdist.
+      await buildSdist(testWheelsDir, { name: newerSrc, version: '2.0.0', setupPy: setupPy.replace(`name=${JSON.stringify(srcOnly)}, version='1.0.0'`, `name=${JSON.stringify(newerSrc)}, version='2.0.0'`) });
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -121,12 +125,17 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
     expect(c.code).toBeUndefined();
   });
 
-  it('names a requirement not pinned with == (pip may pick a newer version uv skipped)', async () => {
+  it('not pinned with ==: warns when the newest version (pip\'s pick) has only an sdist, though an older one has a wheel', async () => {
     const { indexUrl } = testInfra();
-    const app = await makePipApp(join(root, 'unpinned'), { indexUrl, python: '3.12', requirements: [`${linux}>=1.0`, 'tinyweb==1.0.0'] });
+    const app = await makePipApp(join(root, 'unpinned'), { indexUrl, python: '3.12', requirements: [`${newerSrc}>=1.0`, `${linux}>=1.0`, 'tinyweb==1.0.0'] });
     const c = wheelCheck((await doctor(app)).report);
-    expect(c.status, c.message).toBe('pass');
-    expect(c.message).toContain(`Not pinned with == in requirements.txt: ${linux}, tinydep;`);
+    expect(c.status, c.message).toBe('warn');
+    expect(c.code).toBe('no-linux-wheel');
+    expect(c.message).toContain(`from source (needs a compiler and headers, slow, and often fails): ${newerSrc} 2.0.0 (not pinned: pip takes this newest version; 1.0.0 is the newest with a wheel)`);
+    // linuxwheel and tinydep are not pinned either, and have no newer version.
+    expect(c.message).not.toContain(linux);
+    expect(c.message).not.toContain('tinydep');
+    expect(await exists(join(markers, 'sdist-built'))).toBe(false);
   });
 
   it('does not hand `-e .` to uv: named as not checked, and the app\'s setup.py never runs', async () => {

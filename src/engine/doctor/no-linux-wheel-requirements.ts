@@ -2,15 +2,16 @@
 // have no wheel for the dyno (the target's glibc and CPU, the resolved
 // CPython)? uv answers for that platform with wheels only (requirements-wheels);
 // a package with an sdist is built from source on Heroku (warn), one with
-// neither fails the install. Lines that are not from an index are not given
+// neither fails the install. uv takes the newest version WITH a wheel, pip
+// the newest version: for each package not pinned with ==, uv is also asked
+// whether a newer version exists that has only an sdist (pip would build it). Lines that are not from an index are not given
 // to uv and are named as not checked; no pinned uv, or a resolution that fails
 // for another reason (the network), is "could not check", never a pass.
 import type { ResolvedPython } from '../analysis/types.js';
 import { UV_VERSION } from '../versions.js';
 import { fail, pass, warn } from './check.js';
-import { normalizeName } from './locked-packages.js';
 import { findPinnedUv } from './pinned-tools.js';
-import { resolveWheels, type ResolveTarget } from './requirements-wheels.js';
+import { resolveWheels, type NewerFromSource, type ResolveTarget } from './requirements-wheels.js';
 import { resolverRequirements } from './resolver-requirements.js';
 import type { DoctorCheck } from './types.js';
 import type { MissingWheel } from './uv-no-wheel.js';
@@ -75,14 +76,14 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
     );
   }
 
-  const built = result.missing.filter((m) => m.hasSdist);
+  // Built from source on Heroku: packages with only an sdist, and packages whose newer version (pip's pick) has only one.
+  const built = [...result.missing.filter((m) => m.hasSdist).map(describeMissing), ...result.newer.map(describeNewer)];
   const impossible = result.missing.filter((m) => !m.hasSdist);
   const how = `(resolved by uv ${UV_VERSION} for ${target.pythonPlatform}, CPython ${target.pythonVersion}, wheels only)`;
-  const notPinned = result.resolved.filter((p) => !input.pinned.has(normalizeName(p.name))).map((p) => p.name);
   const caveat =
-    notPinned.length > 0
-      ? ` Not pinned with == in requirements.txt: ${shortList(notPinned)}; for ${notPinned.length === 1 ? 'it' : 'these'} uv picked the newest version that has a wheel, ` +
-        'while pip on Heroku takes the newest version and builds it from source when it has no wheel.'
+    result.unprobed.length > 0
+      ? ` Not asked whether a newer version lacks a wheel (time or count limit, or uv failed): ${shortList(result.unprobed)}; ` +
+        'uv picked the newest version with a wheel for these, while pip on Heroku takes the newest version and builds it from source when it has no wheel.'
       : '';
   const builtText = built.length > 0 ? ` Their own dependencies are known only after a build and were not checked.` : '';
 
@@ -91,8 +92,8 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
       ID,
       AREA,
       `${impossible.length === 1 ? 'A package requirements.txt needs has' : `${impossible.length} packages requirements.txt needs have`} neither a wheel for ${where} ` +
-        `nor a source distribution, so installing on Heroku would fail: ${describe(impossible)} ${how}.` +
-        (built.length > 0 ? ` Also built from source (no wheel, an sdist): ${describe(built)}.${builtText}` : '') +
+        `nor a source distribution, so installing on Heroku would fail: ${impossible.map(describeMissing).join('; ')} ${how}.` +
+        (built.length > 0 ? ` Also built from source (no wheel, an sdist): ${built.join('; ')}.${builtText}` : '') +
         notChecked,
       `Pick versions that publish manylinux wheels for ${target.pythonPlatform.split('-')[0]} and CPython ${minor} (or change the Python version) in requirements.txt.`,
       'no-linux-wheel',
@@ -103,7 +104,7 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
       ID,
       AREA,
       `${built.length === 1 ? 'A package requirements.txt needs has' : `${built.length} packages requirements.txt needs have`} no wheel for ${where}, only a source distribution, ` +
-        `so Heroku would build ${built.length === 1 ? 'it' : 'them'} from source (needs a compiler and headers, slow, and often fails): ${describe(built)} ${how}.${builtText}` +
+        `so Heroku would build ${built.length === 1 ? 'it' : 'them'} from source (needs a compiler and headers, slow, and often fails): ${built.join('; ')} ${how}.${builtText}` +
         caveat +
         notChecked,
       `Prefer versions with manylinux wheels for CPython ${minor} (or a Python version they have wheels for) in requirements.txt.`,
@@ -111,12 +112,18 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
     );
   }
   const all = `All ${result.resolved.length} package${result.resolved.length === 1 ? '' : 's'} requirements.txt resolves to have a wheel for ${where} ${how}.${caveat}`;
-  if (input.notChecked.length > 0) return warn(ID, AREA, `${all}${notChecked}`, 'Check the packages not checked yourself: each is built or fetched on Heroku as written.');
+  if (input.notChecked.length > 0 || result.unprobed.length > 0) {
+    return warn(ID, AREA, `${all}${notChecked}`, 'Check the packages not checked yourself: each is built or fetched on Heroku as written (pip takes the newest version of a package not pinned with ==).');
+  }
   return pass(ID, AREA, all);
 }
 
-function describe(ps: MissingWheel[]): string {
-  return ps.map((p) => `${p.name}${p.version ? ` ${p.version}` : ''}${p.availableFor ? ` (wheels only for: ${p.availableFor})` : ''}`).join('; ');
+function describeMissing(p: MissingWheel): string {
+  return `${p.name}${p.version ? ` ${p.version}` : ''}${p.availableFor ? ` (wheels only for: ${p.availableFor})` : ''}`;
+}
+
+function describeNewer(p: NewerFromSource): string {
+  return `${p.name} ${p.version ?? `above ${p.uvPicked}`} (not pinned: pip takes this newest version; ${p.uvPicked} is the newest with a wheel)`;
 }
 
 function shortList(names: string[]): string {
