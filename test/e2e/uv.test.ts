@@ -1,10 +1,11 @@
 // End-to-end: a real uv app; rebuild; a .python-version change; dev groups stay out.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { formatCommand } from '../../src/ui/format.js';
 import { makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { actionsOf, explainThenBuild, reasonsOf, runPybp, writeToolsConfig } from './pybp.js';
+import { actionsOf, BUILD_ENV_FLAGS, explainThenBuild, reasonsOf, runPybp, writeToolsConfig } from './pybp.js';
 
 describe('uv app', () => {
   let app: string;
@@ -44,5 +45,35 @@ describe('uv app', () => {
     expect(reasonsOf(report, 'venv')).toContainEqual(['python_version', '3.12.13', '3.13.15']);
     const r = await runPybp(['run', app, '--', 'python', '-c', 'import sys, tinyweb; print(sys.version_info[:2])']);
     expect(r.stdout).toContain('(3, 13)');
+  });
+});
+
+// The buildpack runs `uv sync` by name, and the build PATH has the venv's bin
+// first: once an app that depends on uv has it in a kept venv, that uv runs.
+describe('uv app that depends on the uv package', () => {
+  let app: string;
+
+  beforeAll(async () => {
+    const { indexUrl } = testInfra();
+    app = join(await makeTempDir(), 'uv app with uv');
+    await makeUvApp(app, { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0', 'uv==0.11.33'] });
+    await writeToolsConfig(app, indexUrl);
+  });
+
+  it("first build: the uv layer's uv runs; the next build (venv kept) runs the venv's own uv, and says so", async () => {
+    const layers = join(app, '.pybp', 'layers');
+    const first = await runPybp(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`$ ${formatCommand([join(layers, 'uv', 'bin', 'uv'), 'sync', '--locked', '--no-default-groups'])}`);
+    expect(first.stdout).not.toContain('has its own uv');
+    expect(existsSync(join(layers, 'venv', 'bin', 'uv'))).toBe(true);
+
+    const second = await runPybp(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('Using cached virtual environment');
+    expect(second.stdout).toContain(`The venv has its own uv (${join(layers, 'venv', 'bin', 'uv')}, installed as one of the app's dependencies)`);
+    expect(second.stdout).toContain(`$ ${formatCommand([join(layers, 'venv', 'bin', 'uv'), 'sync', '--locked', '--no-default-groups'])}`);
+    const r = await runPybp(['run', app, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())']);
+    expect(r.stdout).toContain('hello from tinyweb 1.0.0');
   });
 });

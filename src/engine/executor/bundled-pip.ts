@@ -1,6 +1,6 @@
 // Tools are installed with the pip wheel that ships inside the interpreter
 // (ensurepip/_bundled), run as `python <wheel>/pip`: no pip needs to exist yet.
-import { promises as fs, statSync } from 'node:fs';
+import { accessSync, constants, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import { PybpError } from '../errors.js';
 import type { BuildContext } from './context.js';
@@ -67,15 +67,17 @@ export async function pipBootstrap(
   }
 }
 
-/** Resolves a program on the env's PATH, as the OS would for a child. */
+/** Resolves a program on the env's PATH, as execvp would for a child: the first executable regular file. */
 export function resolveOnPath(program: string, env: Env): string {
   for (const dir of (env.PATH ?? '').split(':')) {
     if (!dir) continue;
     const candidate = path.join(dir, program);
     try {
       // Synchronous on purpose: a handful of stats before a long-running tool.
-      const st = statSync(candidate);
-      if (st.isFile()) return candidate;
+      if (statSync(candidate).isFile()) {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      }
     } catch {
       // keep looking
     }

@@ -2,7 +2,9 @@
 // cached venv and `poetry sync --only main`.
 import { POETRY_VERSION } from '../versions.js';
 import type { BuildContext } from './context.js';
-import { resolveOnPath, toolLayerStep } from './bundled-pip.js';
+import path from 'node:path';
+import { toolLayerStep } from './bundled-pip.js';
+import { toolByName } from './tool-by-name.js';
 import { createVenv } from './venv.js';
 
 export async function poetryToolStep(ctx: BuildContext): Promise<void> {
@@ -16,7 +18,7 @@ export async function poetryDependenciesStep(ctx: BuildContext): Promise<void> {
   const venv = await ctx.layer('venv').ensure('poetry-deps', (dir) => createVenv(ctx, 'poetry-deps', dir));
 
   ctx.info('poetry-deps', "Running 'poetry sync --only main'");
-  const poetry = resolveOnPath('poetry', ctx.env);
+  const poetry = toolByName(ctx, 'poetry-deps', 'poetry', path.join(ctx.layerPath('poetry'), 'bin'));
   await ctx.runOrFail('poetry-deps', [poetry, 'sync', '--compile', '--only', 'main', '--no-interaction'], (status) => ({
     code: 'poetry-sync-failed',
     title: 'Dependencies could not be installed with Poetry',

@@ -11,6 +11,7 @@ import type { BuildContext } from './context.js';
 import type { Env } from '../cnb/layer-env.js';
 import type { StepId } from '../events.js';
 import { locateBundledPip, pipBootstrap } from './bundled-pip.js';
+import { toolByName } from './tool-by-name.js';
 import { createVenv } from './venv.js';
 
 export async function uvToolStep(ctx: BuildContext): Promise<void> {
@@ -122,7 +123,7 @@ export async function uvDependenciesStep(ctx: BuildContext): Promise<void> {
   }
 
   ctx.info('uv-deps', "Running 'uv sync --locked --no-default-groups'");
-  const uv = path.join(ctx.layerPath('uv'), 'bin', 'uv');
+  const uv = toolByName(ctx, 'uv-deps', 'uv', path.join(ctx.layerPath('uv'), 'bin'), env);
   await ctx.runOrFail(
     'uv-deps',
     [uv, 'sync', '--locked', '--no-default-groups', '--color', 'always', '--compile-bytecode', '--no-progress'],

@@ -76,9 +76,12 @@ function fakeTools(label: string, opts: { fail?: (argv: string[]) => boolean; on
       for (const name of ['uv', 'uvx']) await script(path.join(target, 'bin', name));
     } else if (argv.includes('--requirement') || argv[1] === 'sync') {
       await writeFile(path.join(run.env.VIRTUAL_ENV, 'installed.txt'), `${label}\n`);
+      // Poetry's cache is not a layer: only pip and uv get one.
       const cache = run.env.PIP_CACHE_DIR ?? run.env.UV_CACHE_DIR;
-      await mkdir(path.join(cache, 'wheels'), { recursive: true });
-      await writeFile(path.join(cache, 'wheels', `${label}.whl`), 'x'.repeat(100));
+      if (cache) {
+        await mkdir(path.join(cache, 'wheels'), { recursive: true });
+        await writeFile(path.join(cache, 'wheels', `${label}.whl`), 'x'.repeat(100));
+      }
     }
     run.onLine?.(`${label}: ${path.basename(argv[0])} done`);
     return ok();
@@ -276,5 +279,66 @@ describe('a uv build', () => {
     const toml = await readFile(path.join(box.layers, 'venv.toml'), 'utf8');
     expect(toml).toContain(`uv_version = "${UV_VERSION}"`);
     expect(await readFile(path.join(layer('venv'), 'env', 'VIRTUAL_ENV.override'), 'utf8')).toBe(layer('venv'));
+  });
+
+  it("runs uv by name on the build PATH: a reused venv's own uv (the app depends on uv) runs uv sync, and the output says so", async () => {
+    const box = await sandbox(UV_APP);
+    const layer = (name: string) => path.join(box.layers, name);
+    // The first sync installs the app's dependencies, uv among them, into the venv.
+    const first = fakeTools('one');
+    const one = await build(box, first.runner);
+    expect(one.report.error).toBeNull();
+    expect(first.calls.find((c) => c.argv[1] === 'sync')?.argv[0]).toBe(path.join(layer('uv'), 'bin', 'uv'));
+    expect(one.events.some((e) => e.type === 'info' && e.message.includes('has its own uv'))).toBe(false);
+    await mkdir(path.join(layer('venv'), 'bin'), { recursive: true });
+    await writeFile(path.join(layer('venv'), 'bin', 'uv'), '#!/bin/sh\n# the app\'s uv\n', { mode: 0o755 });
+
+    const second = fakeTools('two');
+    const two = await build(box, second.runner);
+    expect(two.report.error).toBeNull();
+    expect(two.report.layers.find((l) => l.name === 'venv')?.action).toBe('reuse');
+    const sync = second.calls.find((c) => c.argv[1] === 'sync')!;
+    expect(sync.argv[0]).toBe(path.join(layer('venv'), 'bin', 'uv'));
+    const said = two.events.filter((e) => e.type === 'info' && e.step === 'uv-deps').map((e) => (e.type === 'info' ? e.message : ''));
+    expect(said).toContain(
+      `The venv has its own uv (${path.join(layer('venv'), 'bin', 'uv')}, installed as one of the app's dependencies): it comes first on the build PATH, so it runs instead of the uv layer's, as it would on Heroku`,
+    );
+    // The command line shown is the one that ran.
+    expect(two.events.some((e) => e.type === 'command' && e.argv[0] === path.join(layer('venv'), 'bin', 'uv'))).toBe(true);
+  });
+
+  it('a venv file named uv that is not executable is passed over, as execvp does', async () => {
+    const box = await sandbox(UV_APP);
+    const layer = (name: string) => path.join(box.layers, name);
+    expect((await build(box, fakeTools('one').runner)).report.error).toBeNull();
+    await mkdir(path.join(layer('venv'), 'bin'), { recursive: true });
+    await writeFile(path.join(layer('venv'), 'bin', 'uv'), 'not a program\n', { mode: 0o644 });
+    const second = fakeTools('two');
+    expect((await build(box, second.runner)).report.error).toBeNull();
+    expect(second.calls.find((c) => c.argv[1] === 'sync')?.argv[0]).toBe(path.join(layer('uv'), 'bin', 'uv'));
+  });
+});
+
+describe('a Poetry build', () => {
+  const POETRY_APP = {
+    'poetry.lock': '',
+    'pyproject.toml': '[project]\nname = "app"\nversion = "0"\n',
+    '.python-version': '3.12\n',
+  };
+
+  it("runs poetry by name on the build PATH: the poetry layer's, then a kept venv's own poetry (the app depends on it), said in the output", async () => {
+    const box = await sandbox(POETRY_APP);
+    const layer = (name: string) => path.join(box.layers, name);
+    const first = fakeTools('one');
+    const one = await build(box, first.runner);
+    expect(one.report.error).toBeNull();
+    expect(first.calls.find((c) => c.argv[1] === 'sync')?.argv[0]).toBe(path.join(layer('poetry'), 'bin', 'poetry'));
+    await writeFile(path.join(layer('venv'), 'bin', 'poetry'), '#!/bin/sh\n', { mode: 0o755 });
+
+    const second = fakeTools('two');
+    const two = await build(box, second.runner);
+    expect(two.report.error).toBeNull();
+    expect(second.calls.find((c) => c.argv[1] === 'sync')?.argv[0]).toBe(path.join(layer('venv'), 'bin', 'poetry'));
+    expect(two.events.some((e) => e.type === 'info' && e.step === 'poetry-deps' && e.message.startsWith('The venv has its own poetry'))).toBe(true);
   });
 });
