@@ -1,21 +1,25 @@
-// `npm run build`, after tsc: bundles the CLI so that a command loads 2–4 files
-// instead of ~100 modules (Node 20 has no compile cache, and every ESM module
-// costs a resolve, a read and a compile: measured ~20% of a warm rebuild's own
-// time on a loaded 2-core machine, see bench/RESULTS.md).
+// `npm run build`, after tsc: bundles the CLI so that a command loads a few
+// files instead of ~100 modules (Node 20 has no compile cache, and every ESM
+// module costs a resolve, a read and a compile).
 //
-// Input is tsc's own output (dist/cli.js and what it imports), so the bundle
-// runs exactly the code tsc emitted; tsc's other files stay in dist/ for the
-// tests that import engine modules directly. Output replaces dist/cli.js (the
-// bin) and adds dist/chunks/:
-//   chunks/pybp.js    the engine, the commands, the plain and JSON output, and
-//                     the small packages they use (commander, chalk, smol-toml,
-//                     pep440), loaded by every command;
-//   chunks/ink-ui.js  the Ink views, loaded only when a terminal UI starts,
-//                     with ink, react and ink-spinner left as packages;
-//   a few facade chunks for the commands' dynamic imports.
+// Input is tsc's own output (dist/cli.js, the program, and what it imports),
+// so the bundles run exactly the code tsc emitted; tsc's other files stay in
+// dist/ for the tests that import engine modules directly. Output (the two
+// programs sit beside the bin: cli.ts finds ../package.json from there):
+//   cli.js              the bin: tsc's dist/launcher.js, bundled. It loads one
+//                       of the two programs below (launcher.ts says which, why);
+//   pybp.cjs            the whole program but the Ink views, as one CommonJS
+//                       file, which the launcher compiles with a V8 code cache
+//                       (code-cache.ts) when the output is not a terminal;
+//   cli-tty.js          the program as ES modules, for a terminal:
+//     chunks/pybp.js    the engine, the commands, the plain and JSON output, and
+//                       the small packages they use (commander, chalk, smol-toml,
+//                       pep440), loaded by every command;
+//     chunks/ink-ui.js  the Ink views, loaded only when a terminal UI starts,
+//                       with ink, react and ink-spinner left as packages.
 // cosmiconfig stays a package: it is imported only for a YAML config file.
 import { chmod, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
@@ -24,36 +28,84 @@ const dist = join(root, 'dist');
 const staging = join(dist, '.bundle');
 const inkUi = /[\\/]dist[\\/]ui[\\/]ink[\\/]/;
 const entry = /[\\/]dist[\\/]cli\.js$/;
+const packages = ['ink', 'react', /^react\//, 'ink-spinner', 'cosmiconfig'];
 
 await rm(staging, { recursive: true, force: true });
+
+// The ES module program, for a terminal.
 await build({
   input: join(dist, 'cli.js'),
   platform: 'node',
-  external: [/^node:/, 'ink', 'react', /^react\//, 'ink-spinner', 'cosmiconfig'],
-  // The entry's exports mean nothing to anyone (it is a program).
-  preserveEntrySignatures: false,
+  external: [/^node:/, ...packages],
+  // The launcher calls the entry's main() (strict is not allowed with these chunk groups).
+  preserveEntrySignatures: 'allow-extension',
   // The plain doctor printer is also imported by the Ink doctor view: that
   // dynamic import cannot split, and does not need to.
   checks: { ineffectiveDynamicImport: false },
   output: {
     dir: staging,
     format: 'esm',
-    entryFileNames: 'cli.js',
+    entryFileNames: 'cli-tty.js',
     chunkFileNames: 'chunks/[name].js',
     codeSplitting: {
       // Only what matches a group goes into it: the Ink views must not pull the engine along.
       includeDependenciesRecursively: false,
       groups: [
         { name: 'ink-ui', test: (id) => inkUi.test(id) },
-        // Everything else but the entry (which must stay apart: the chunks it
-        // imports dynamically would otherwise wait on its top-level await).
+        // Everything else but the entry.
         { name: 'pybp', test: (id) => !inkUi.test(id) && !entry.test(id) },
       ],
     },
   },
 });
+
+// The CommonJS program, for any other output: one file, the Ink views left
+// out (the launcher never runs this bundle when Ink could be chosen). It is
+// compiled through vm.Script (code-cache.ts), where import() needs an
+// experimental flag: so it must not call import() at all. Its two external
+// dynamic imports become a require of cosmiconfig (a CommonJS package: the
+// same exports either way) and, for the Ink views, a rejection.
+const noDynamicImport = {
+  name: 'pybp-no-dynamic-import',
+  renderChunk(code) {
+    const out = code
+      .replaceAll('import("cosmiconfig")', 'Promise.resolve().then(() => require("cosmiconfig"))')
+      .replaceAll('import("./ui/ink/render.js")', 'Promise.reject(new Error("pybp bug: the Ink UI was chosen in the bundle for output that is not a terminal"))');
+    // JSDoc type imports (`@typedef { import("x") }`) are comments; any other import( is a call.
+    const left = out.split('\n').filter((line) => /\bimport\(/.test(line) && !/^\s*\*/.test(line));
+    if (left.length) throw new Error(`pybp.cjs would call import(), which vm.Script cannot run without a flag:\n${left.join('\n')}`);
+    return out;
+  },
+};
+await build({
+  input: join(dist, 'cli.js'),
+  platform: 'node',
+  external: (id, importer) =>
+    /^node:/.test(id) ||
+    packages.some((p) => (typeof p === 'string' ? p === id : p.test(id))) ||
+    (importer !== undefined && id.startsWith('.') && inkUi.test(resolve(dirname(importer), id))),
+  preserveEntrySignatures: 'strict',
+  plugins: [noDynamicImport],
+  output: {
+    file: join(staging, 'pybp.cjs'),
+    format: 'cjs',
+    // The sources are ES modules: keep their strict mode.
+    banner: '"use strict";',
+    codeSplitting: false,
+  },
+});
+
+// The bin.
+await build({
+  input: join(dist, 'launcher.js'),
+  platform: 'node',
+  // The ES module program is loaded at run time, from beside the bin.
+  external: [/^node:/, /^\.\/cli-tty\.js$/],
+  output: { file: join(staging, 'cli.js'), format: 'esm', codeSplitting: false },
+});
+
 await rm(join(dist, 'chunks'), { recursive: true, force: true });
 await rename(join(staging, 'chunks'), join(dist, 'chunks'));
-await rename(join(staging, 'cli.js'), join(dist, 'cli.js'));
+for (const file of ['cli-tty.js', 'pybp.cjs', 'cli.js']) await rename(join(staging, file), join(dist, file));
 await rm(staging, { recursive: true, force: true });
 await chmod(join(dist, 'cli.js'), 0o755);

@@ -1,12 +1,13 @@
-#!/usr/bin/env -S node --
-// pybp's entry point. Only commander is imported up front; each command's
-// module (and, for a terminal, Ink and React) is imported when it runs, so
-// `--help`, `explain --json` and `doctor --json` start fast.
+// pybp's command line: the commands and their options. `main()` runs it; the
+// bin (launcher.ts) loads this program and calls it. Only commander is
+// imported up front; each command's module (and, for a terminal, Ink and
+// React) is imported when it runs, so `--help`, `explain --json` and
+// `doctor --json` start fast.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_USAGE } from './commands/exit-codes.js';
 
-/** pybp's version is its package.json's (dist/cli.js → ../package.json, in a clone and in an install). */
+/** pybp's version is its package.json's (dist/cli.js and the bundles beside it → ../package.json, in a clone and in an install). */
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -99,18 +100,21 @@ program
     process.exitCode = await runFromArgs(positionals, after, { ...flags, envFile, envFileRead: flags.envFile !== false });
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    // --help and --version exit 0; every other commander error is bad usage.
-    process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
-    // With --json, stdout is always one JSON document, even for bad usage.
-    if (err.exitCode !== 0 && process.argv.includes('--json')) {
-      const error = { code: 'usage', title: 'Bad usage', message: err.message.replace(/^error: /, ''), fix: 'See pybp --help.' };
-      process.stdout.write(JSON.stringify({ error }, null, 2) + '\n');
+/** Runs the command in process.argv; sets process.exitCode. */
+export async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; every other commander error is bad usage.
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+      // With --json, stdout is always one JSON document, even for bad usage.
+      if (err.exitCode !== 0 && process.argv.includes('--json')) {
+        const error = { code: 'usage', title: 'Bad usage', message: err.message.replace(/^error: /, ''), fix: 'See pybp --help.' };
+        process.stdout.write(JSON.stringify({ error }, null, 2) + '\n');
+      }
+    } else {
+      throw err;
     }
-  } else {
-    throw err;
   }
 }

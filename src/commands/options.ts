@@ -48,7 +48,9 @@ export type RendererKind = 'ink' | 'plain' | 'json';
 
 /**
  * Ink only in a real terminal with CI unset: Ink itself looks only at CI, and
- * piped output would fill with cursor codes.
+ * piped output would fill with cursor codes. (The bin, launcher.ts, relies on
+ * "never Ink unless stdout is a terminal": it runs any other output with a
+ * bundle that has no Ink views.)
  */
 export function chooseRenderer(flags: CommonFlags, stream: NodeJS.WriteStream = process.stdout): RendererKind {
   if (flags.json) return 'json';

@@ -234,19 +234,37 @@ describe('pybp explain --json stays off the UI path', () => {
           `register('./hooks.mjs', import.meta.url, { data: { log: ${JSON.stringify(log)} } });`,
         ].join('\n'),
       );
+      // And every CommonJS require (the bundle the bin runs is CommonJS).
+      const required = path.join(hooks, 'required.log');
+      await writeFile(required, '');
+      await writeFile(
+        path.join(hooks, 'require-log.cjs'),
+        [
+          "const Module = require('node:module');",
+          "const { appendFileSync } = require('node:fs');",
+          'const load = Module._load;',
+          `Module._load = function (request, ...rest) { appendFileSync(${JSON.stringify(required)}, request + '\\n'); return load.call(this, request, ...rest); };`,
+        ].join('\n'),
+      );
       const dir = await app({ 'requirements.txt': '', '.python-version': '3.12\n' });
       const r = await runPybp(['explain', dir, '--json', ...LOCAL], {
-        env: { NODE_OPTIONS: `--import "${path.join(hooks, 'register.mjs')}"` },
+        env: { NODE_OPTIONS: `--import "${path.join(hooks, 'register.mjs')}" --require "${path.join(hooks, 'require-log.cjs')}"` },
       });
       expect(r.code).toBe(0);
       const urls = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
-      // The hook saw the program itself: the bundle (scripts/bundle.mjs), whose
-      // engine chunk carries what tsc emitted as dist/engine, dist/commands...
-      expect(urls.some((u) => u.endsWith('/dist/chunks/pybp.js'))).toBe(true);
-      expect(urls.filter((u) => /\/dist\/(engine|commands|ui)\//.test(u))).toEqual([]);
+      // The hook saw the bin, which (stdout is not a terminal) runs the
+      // CommonJS bundle (scripts/bundle.mjs, src/launcher.ts) that carries what
+      // tsc emitted as dist/engine, dist/commands... and no Ink views; it
+      // never loads the ES module program meant for a terminal.
+      expect(urls.some((u) => u.endsWith('/dist/cli.js'))).toBe(true);
+      expect(urls.filter((u) => /\/dist\/(engine|commands|ui)\//.test(u) || /\/dist\/chunks\/.*\.js$/.test(u))).toEqual([]);
+      expect(JSON.parse(r.stdout).layers.length).toBeGreaterThan(0);
       // ...and nothing of the terminal UI.
       const ui = urls.filter((u) => /\/node_modules\/(ink|react|react-reconciler|yoga-layout)\//.test(u) || /\/dist\/chunks\/(ink-ui|render)\.js$/.test(u));
       expect(ui).toEqual([]);
+      const requires = (await readFile(required, 'utf8')).split('\n').filter(Boolean);
+      expect(requires).toContain('node:child_process');
+      expect(requires.filter((id) => /^(ink|react|react-reconciler|yoga-layout|ink-spinner)(\/|$)/.test(id) || /ui\/ink/.test(id))).toEqual([]);
     } finally {
       await rm(hooks, { recursive: true, force: true });
     }

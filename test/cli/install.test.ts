@@ -56,6 +56,9 @@ describe('the packed package', () => {
     const files = packed.files.map((f) => f.path).sort();
     expect(pkg.bin).toEqual({ pybp: 'dist/cli.js' });
     expect(files).toContain('dist/cli.js');
+    // The two programs the bin loads (src/launcher.ts): CommonJS for output that is not a terminal, ES modules for a terminal.
+    expect(files).toContain('dist/pybp.cjs');
+    expect(files).toContain('dist/cli-tty.js');
     expect(files).toContain('dist/chunks/pybp.js');
     expect(files).toContain('dist/chunks/ink-ui.js');
     expect(files).toContain('package.json');

@@ -1,0 +1,106 @@
+// Runs pybp's CommonJS bundle with a V8 code cache, the way v8-compile-cache
+// does: Node 20 has no compile cache of its own (module.enableCompileCache is
+// Node 22), and compiling the ~0.5 MB bundle plus the functions a command
+// runs is a good part of pybp's own start-up (bench/RESULTS.md).
+//
+// The cache is only ever a hint. It holds V8's compiled code for one exact
+// bundle text: the file starts with the SHA-1 of that text and of the data,
+// and anything that does not match (another bundle, a torn or corrupt file, a
+// file that is not a regular file, a cache V8 rejects for another Node or
+// other V8 flags) is ignored, the bundle is compiled from source as without a
+// cache, and a fresh cache is written when the process exits. It is written
+// whole or not at all (a temporary file, then rename), so a crash or two
+// pybp processes at once never leave half a file.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import vm from 'node:vm';
+
+const HASH_BYTES = 20;
+/** Far above any real cache (~0.5 MB); a bigger file is not ours to read whole. */
+const MAX_CACHE_BYTES = 64 << 20;
+
+function sha1(data: string | Buffer): Buffer {
+  return createHash('sha1').update(data).digest();
+}
+
+/** The cache file for `bundleFile` under `cacheDir`: per Node version and architecture, as V8's code is. */
+export function codeCacheFile(cacheDir: string, bundleFile: string): string {
+  return path.join(cacheDir, `${path.basename(bundleFile)}-${process.version}-${process.arch}.bin`);
+}
+
+/** The cached code for a bundle whose text hashes to `sourceHash`, or undefined when there is none that fits. */
+export function readCodeCache(cacheFile: string, sourceHash: Buffer): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(cacheFile, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.size <= 2 * HASH_BYTES || st.size > MAX_CACHE_BYTES) return undefined;
+    const file = Buffer.allocUnsafe(st.size);
+    let total = 0;
+    while (total < file.length) {
+      const n = fs.readSync(fd, file, total, file.length - total, total);
+      if (n === 0) return undefined;
+      total += n;
+    }
+    const data = file.subarray(2 * HASH_BYTES);
+    if (!file.subarray(0, HASH_BYTES).equals(sourceHash)) return undefined;
+    if (!file.subarray(HASH_BYTES, 2 * HASH_BYTES).equals(sha1(data))) return undefined;
+    return data;
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Writes the cache whole or not at all; a cache that cannot be written is simply not there next time. */
+export function writeCodeCache(cacheFile: string, sourceHash: Buffer, data: Buffer): void {
+  const tmp = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(tmp, Buffer.concat([sourceHash, sha1(data), data]), { mode: 0o600 });
+    fs.renameSync(tmp, cacheFile);
+  } catch {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // Nothing more to do: the cache is optional.
+    }
+  }
+}
+
+/**
+ * `require(bundleFile)`, compiled with the code cache in `cacheFile` when it
+ * fits (null: no cache). The bundle must not call import() (Node 20 runs
+ * import() in a vm.Script only with --experimental-vm-modules), and it
+ * requires relative to its own file. When there was no
+ * cache that fits, `atExit` is handed the function that writes one.
+ */
+export function requireWithCodeCache(
+  bundleFile: string,
+  cacheFile: string | null,
+  atExit: (save: () => void) => void = (save) => process.once('exit', save),
+): unknown {
+  const localRequire = createRequire(bundleFile);
+  if (cacheFile === null) return localRequire(bundleFile);
+  const source = fs.readFileSync(bundleFile, 'utf8');
+  const sourceHash = sha1(source);
+  const cachedData = readCodeCache(cacheFile, sourceHash);
+  // Node's own CommonJS wrapper, on the source's first line so stack traces keep their line numbers.
+  const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n})`;
+  const script = new vm.Script(wrapped, { filename: bundleFile, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected === true) {
+    // At exit the cache also holds every function this command compiled, not just the top level.
+    atExit(() => writeCodeCache(cacheFile, sourceHash, script.createCachedData()));
+  }
+  const module = { exports: {} as unknown };
+  const run = script.runInThisContext() as (e: unknown, r: NodeRequire, m: { exports: unknown }, f: string, d: string) => void;
+  run.call(module.exports, module.exports, localRequire, module, bundleFile, path.dirname(bundleFile));
+  return module.exports;
+}

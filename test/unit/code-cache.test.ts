@@ -1,0 +1,139 @@
+// The bin's V8 code cache (src/code-cache.ts): used only for the exact bundle
+// text it was made from, written whole, and never trusted when it is stale,
+// torn, corrupt or not a regular file; the bundle runs the same either way.
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { codeCacheFile, readCodeCache, requireWithCodeCache } from '../../src/code-cache.js';
+
+interface Bundle {
+  value: number;
+  sep: () => Promise<string>;
+}
+
+let dir: string;
+let bundle: string;
+let cache: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pybp-code-cache-'));
+  // Distinct file names per test: Node's require cache must never answer for the file.
+  bundle = join(dir, `bundle-${Math.random().toString(36).slice(2)}.cjs`);
+  cache = codeCacheFile(join(dir, 'cache'), bundle);
+  await writeBundle(42);
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A stand-in for pybp.cjs: strict, requires a built-in module, later (as cosmiconfig is) too. */
+async function writeBundle(value: number): Promise<void> {
+  await writeFile(
+    bundle,
+    [
+      '"use strict";',
+      "const path = require('node:path');",
+      `exports.value = ${value};`,
+      "exports.sep = () => Promise.resolve().then(() => require('node:path')).then((p) => p.sep + path.sep);",
+      'function big() { return [1, 2, 3].map((x) => x * 2).join(","); }',
+      'exports.big = big();',
+    ].join('\n'),
+  );
+}
+
+/** Loads the bundle; returns its exports and the cache writer it asked to run at exit, if any. */
+function load(cacheFile: string | null = cache): { exports: Bundle; save: (() => void) | null } {
+  let save: (() => void) | null = null;
+  const exports = requireWithCodeCache(bundle, cacheFile, (fn) => {
+    expect(save).toBeNull();
+    save = fn;
+  }) as Bundle;
+  return { exports, save };
+}
+
+const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest();
+
+describe('requireWithCodeCache', () => {
+  it('runs the bundle without a cache, then writes one that the next load uses', async () => {
+    const first = load();
+    expect(first.exports.value).toBe(42);
+    expect(await first.exports.sep()).toBe('//');
+    expect(first.save).not.toBeNull();
+    first.save!();
+    const file = await readFile(cache);
+    expect(file.subarray(0, 20).equals(sha1(await readFile(bundle, 'utf8')))).toBe(true);
+    expect(file.subarray(20, 40).equals(sha1(file.subarray(40)))).toBe(true);
+    expect(readCodeCache(cache, sha1(await readFile(bundle, 'utf8')))).toBeInstanceOf(Buffer);
+
+    const second = load();
+    expect(second.exports.value).toBe(42);
+    expect(await second.exports.sep()).toBe('//');
+    // The cache fitted: nothing to write.
+    expect(second.save).toBeNull();
+  });
+
+  it('ignores the cache of another bundle text (same length) and runs the new text', async () => {
+    load().save!();
+    await writeBundle(43);
+    const next = load();
+    expect(next.exports.value).toBe(43);
+    expect(next.save).not.toBeNull();
+    next.save!();
+    expect(load().exports.value).toBe(43);
+  });
+
+  it('ignores a corrupt or torn cache and replaces it whole', async () => {
+    load().save!();
+    const good = await readFile(cache);
+    const corrupt = Buffer.from(good);
+    corrupt[corrupt.length - 10] ^= 0xff;
+    await writeFile(cache, corrupt);
+    const afterCorrupt = load();
+    expect(afterCorrupt.exports.value).toBe(42);
+    expect(afterCorrupt.save).not.toBeNull();
+
+    await writeFile(cache, good.subarray(0, good.length - 100));
+    const afterTorn = load();
+    expect(afterTorn.exports.value).toBe(42);
+    expect(afterTorn.save).not.toBeNull();
+    afterTorn.save!();
+    expect(readCodeCache(cache, sha1(await readFile(bundle, 'utf8')))).toBeInstanceOf(Buffer);
+    expect(load().save).toBeNull();
+  });
+
+  it('ignores a cache path that is a symlink, a directory or an empty file', async () => {
+    load().save!();
+    const real = join(dir, 'real.bin');
+    await writeFile(real, await readFile(cache));
+    await rm(cache);
+    await symlink(real, cache);
+    expect(load().save).not.toBeNull();
+    await rm(cache);
+    await mkdir(cache);
+    const underDir = load();
+    expect(underDir.exports.value).toBe(42);
+    // Writing over a directory fails quietly: the cache is optional.
+    underDir.save!();
+    await rm(cache, { recursive: true });
+    await writeFile(cache, '');
+    expect(load().save).not.toBeNull();
+  });
+
+  it('runs the bundle when the cache directory cannot be made', async () => {
+    await writeFile(join(dir, 'not-a-dir'), '');
+    const blocked = codeCacheFile(join(dir, 'not-a-dir', 'cache'), bundle);
+    const r = requireWithCodeCache(bundle, blocked, (save) => save()) as Bundle;
+    expect(r.value).toBe(42);
+    expect(readCodeCache(blocked, sha1(await readFile(bundle, 'utf8')))).toBeUndefined();
+  });
+
+  it('with no cache file, is a plain require', async () => {
+    const { exports, save } = load(null);
+    expect(exports.value).toBe(42);
+    expect(await exports.sep()).toBe('//');
+    expect(save).toBeNull();
+  });
+});
