@@ -20,11 +20,15 @@ export async function explainAnswer(options: PlanOptions, question: { assume?: A
     return withHistoryNote(explainReport(plan, { history: read.history, assumed, since }), read);
   }
   const plan = await planBuild({ ...options, assume });
+  // What a kept venv's sync will change: only for the real next build, not a
+  // what-if. The tool runs while the history is read.
+  const forecasting = plan.ok && assumed.length === 0 ? forecastVenv(plan) : null;
+  // Its failure is awaited below; marked handled meanwhile, so it is never reported as unhandled first.
+  forecasting?.catch(() => {});
   const read = await readOwnHistory(plan.context.layersDir, plan.context.layersAccess.trusted);
   const report = withHistoryNote(explainReport(plan, { history: read.history, assumed }), read);
-  // What a kept venv's sync will change: only for the real next build, not a what-if.
-  if (plan.ok && assumed.length === 0) {
-    const forecast = await forecastVenv(plan);
+  if (forecasting) {
+    const forecast = await forecasting;
     const venv = report.layers.find((l) => l.name === 'venv');
     if (forecast && venv) {
       if (forecast.packages) venv.packages = forecast.packages;
