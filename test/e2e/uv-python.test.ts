@@ -83,10 +83,14 @@ function processesMentioning(text: string): string[] {
 
 /** uv's download list format (as in its download-metadata.json), one entry. */
 function downloadsJson(url: string, archive: string): string {
-  const sha256 = createHash('sha256').update(readFileSync(archive)).digest('hex');
-  const [major, minor, patch] = VERSION.split('.').map(Number);
+  return listFor(VERSION, url, createHash('sha256').update(readFileSync(archive)).digest('hex'));
+}
+
+/** A list with one CPython `version` at `url` (sha256 of nothing unless given: for URLs that never deliver). */
+function listFor(version: string, url: string, sha256 = createHash('sha256').digest('hex')): string {
+  const [major, minor, patch] = version.split('.').map(Number);
   return JSON.stringify({
-    [`cpython-${VERSION}-linux-x86_64-gnu`]: {
+    [`cpython-${version}-linux-x86_64-gnu`]: {
       name: 'cpython', arch: { family: 'x86_64', variant: null }, os: 'linux', libc: 'gnu',
       major, minor, patch, prerelease: '', url, sha256, variant: null, build: '20260101',
     },
@@ -187,6 +191,32 @@ describe('Python from uv (python.source uv, and auto off the target)', () => {
     expect(actionsOf(again)).toMatchObject({ python: 'reuse' });
   });
 
+  it('a download that cannot connect is python-uv-install-failed with uv\'s cause, and the previous layers stay', async () => {
+    // A port nobody listens on: a server closed again at once.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const stallDir = await mkdtemp(join(tmpdir(), 'pybp uv-refused-'));
+    try {
+      const list = join(stallDir, 'refused.json');
+      writeFileSync(list, listFor('3.12.10', `http://127.0.0.1:${port}/${ARCHIVE}`));
+      await writeFile(join(app, '.buildpackrc.json'), JSON.stringify({ python: { source: 'uv', uvDownloadsJsonUrl: list }, tools: { indexUrl: testInfra().indexUrl } }));
+      await writeFile(join(app, '.python-version'), '3.12.10\n');
+      const report = await buildJson();
+      expect(report.exitCode).toBe(1);
+      expect(report.error?.code).toBe('python-uv-install-failed');
+      expect(report.error?.message).toContain('uv python install 3.12.10');
+      expect(report.error?.fix).toContain('pyenv install 3.12.10');
+      expect((report.error as { output?: string[] } | null)?.output?.join('\n')).toContain('Connection refused');
+    } finally {
+      await writeFile(join(app, '.python-version'), '3.12\n');
+      await rm(stallDir, { recursive: true, force: true });
+    }
+    await writeConfig({ source: 'uv' });
+    expect(actionsOf(await buildJson())).toMatchObject({ python: 'reuse' });
+  });
+
   it('Ctrl-C while uv downloads: interrupted, exit 130, rolled back', async () => {
     // A list whose archive URL answers with headers and a few bytes, then nothing.
     const stalling = createServer((_req, res) => {
@@ -198,7 +228,7 @@ describe('Python from uv (python.source uv, and auto off the target)', () => {
     const stallDir = await mkdtemp(join(tmpdir(), 'pybp uv-stall-'));
     try {
       const list = join(stallDir, 'stalling.json');
-      writeFileSync(list, downloadsJson(`http://127.0.0.1:${(stalling.address() as AddressInfo).port}/${ARCHIVE}`, await pbsStyleArchive()).replaceAll(`cpython-${VERSION}`, 'cpython-3.12.11').replace('"patch":13', '"patch":11'));
+      writeFileSync(list, listFor('3.12.11', `http://127.0.0.1:${(stalling.address() as AddressInfo).port}/${ARCHIVE}`));
       await writeFile(join(app, '.buildpackrc.json'), JSON.stringify({ python: { source: 'uv', uvDownloadsJsonUrl: list }, tools: { indexUrl: testInfra().indexUrl } }));
       await writeFile(join(app, '.python-version'), '3.12.11\n');
       const build = startPybp(['build', app, '--json', ...BUILD_ENV_FLAGS], { env: env() });
