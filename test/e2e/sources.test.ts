@@ -4,13 +4,11 @@
 // zstd archive (python.source "heroku").
 import { execFileSync } from 'node:child_process';
 import { mkdir, copyFile, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { serveFiles } from '../support/file-server.js';
+import { serveFiles, serveStalling } from '../support/file-server.js';
 import { tarHardLinkedTree } from '../support/tar.js';
 import { startPybp } from '../support/cli.js';
 import { ensureTools } from '../support/tools.js';
@@ -70,21 +68,15 @@ describe('uv from the release archive (tools.uv.source astral)', () => {
   });
 
   it('Ctrl-C during the download: interrupted, exit 130, the previous layers kept', async () => {
-    // A server that sends the headers and the first bytes of the archive, then nothing.
-    const stalling = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': 1_000_000 });
-      res.write(Buffer.alloc(16));
-    });
-    const requested = new Promise<void>((resolve) => stalling.once('request', () => resolve()));
-    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(stalling.address() as AddressInfo).port}`;
+    const stalling = await serveStalling();
+    const url = stalling.url;
     await writeFile(
       join(app, '.buildpackrc.json'),
       JSON.stringify({ tools: { indexUrl: testInfra().indexUrl, uv: { source: 'astral', archiveUrlTemplate: `${url}/{version}.tar.gz` } } }),
     );
     const build = startPybp(['build', app, '--json', '--python-source', 'local', '--clear-cache', ...BUILD_ENV_FLAGS]);
     try {
-      await requested;
+      await stalling.requested;
       build.signal('SIGINT');
       const { code, stdout } = await build.done;
       const report = JSON.parse(stdout) as { status: string; error: { code: string; message: string } };
@@ -94,8 +86,7 @@ describe('uv from the release archive (tools.uv.source astral)', () => {
       expect(report.error.message).toContain('Downloading uv 0.11.33');
       expect(actionsOf(await explain(app))).toEqual({ python: 'reuse', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
     } finally {
-      stalling.closeAllConnections();
-      await new Promise<void>((resolve) => stalling.close(() => resolve()));
+      await stalling.close();
     }
   });
 

@@ -25,7 +25,7 @@ import { makePipApp, makeTempDir, pythonPrefixFor } from '../support/apps.js';
 import { ensureCacheEntry, testCacheDir } from '../support/cache.js';
 import { startPybp } from '../support/cli.js';
 import { testInfra } from '../support/context.js';
-import { serveFiles, type FileServer } from '../support/file-server.js';
+import { serveFiles, serveStalling, type FileServer } from '../support/file-server.js';
 import { actionsOf, BUILD_ENV_FLAGS, runPybp, type BuildJson } from './pybp.js';
 
 const VERSION = '3.12.13';
@@ -219,20 +219,15 @@ describe('Python from uv (python.source uv, and auto off the target)', () => {
 
   it('Ctrl-C while uv downloads: interrupted, exit 130, rolled back', async () => {
     // A list whose archive URL answers with headers and a few bytes, then nothing.
-    const stalling = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': 1_000_000 });
-      res.write(Buffer.alloc(16));
-    });
-    const requested = new Promise<void>((resolve) => stalling.once('request', () => resolve()));
-    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    const stalling = await serveStalling();
     const stallDir = await mkdtemp(join(tmpdir(), 'pybp uv-stall-'));
     try {
       const list = join(stallDir, 'stalling.json');
-      writeFileSync(list, listFor('3.12.11', `http://127.0.0.1:${(stalling.address() as AddressInfo).port}/${ARCHIVE}`));
+      writeFileSync(list, listFor('3.12.11', `${stalling.url}/${ARCHIVE}`));
       await writeFile(join(app, '.buildpackrc.json'), JSON.stringify({ python: { source: 'uv', uvDownloadsJsonUrl: list }, tools: { indexUrl: testInfra().indexUrl } }));
       await writeFile(join(app, '.python-version'), '3.12.11\n');
       const build = startPybp(['build', app, '--json', ...BUILD_ENV_FLAGS], { env: env() });
-      await requested;
+      await stalling.requested;
       build.signal('SIGINT');
       const { code, stdout } = await build.done;
       const report = JSON.parse(stdout) as BuildJson;
@@ -245,8 +240,7 @@ describe('Python from uv (python.source uv, and auto off the target)', () => {
       await writeConfig({ source: 'uv' });
       expect(actionsOf(await buildJson())).toMatchObject({ python: 'reuse' });
     } finally {
-      stalling.closeAllConnections();
-      await new Promise<void>((resolve) => stalling.close(() => resolve()));
+      await stalling.close();
       await rm(stallDir, { recursive: true, force: true });
     }
   });

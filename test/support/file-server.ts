@@ -26,3 +26,29 @@ export function serveFiles(files: Record<string, string>): Promise<FileServer> {
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, hits })));
 }
+
+export interface StallingServer {
+  url: string;
+  /** Resolves at the first request. */
+  requested: Promise<void>;
+  /** Drops the hanging connections and stops listening. */
+  close(): Promise<void>;
+}
+
+/** A server that answers every request with headers and the first bytes of a body, then nothing: a download that hangs. */
+export async function serveStalling(): Promise<StallingServer> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': 1_000_000 });
+    res.write(Buffer.alloc(16));
+  });
+  const requested = new Promise<void>((resolve) => server.once('request', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requested,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
