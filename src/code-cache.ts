@@ -25,9 +25,27 @@ function sha1(data: string | Buffer): Buffer {
   return createHash('sha1').update(data).digest();
 }
 
-/** The cache file for `bundleFile` under `cacheDir`: per Node version and architecture, as V8's code is. */
-export function codeCacheFile(cacheDir: string, bundleFile: string): string {
-  return path.join(cacheDir, `${path.basename(bundleFile)}-${process.version}-${process.arch}.bin`);
+/** Caches kept per bundle name: other checkouts (or versions) of pybp sharing the cache directory keep theirs. */
+const KEEP_CACHES = 8;
+
+/**
+ * The cache file for one bundle text under `cacheDir`: named by the text's
+ * hash (builds of different checkouts never take turns overwriting one file)
+ * and per Node version and architecture, as V8's code is.
+ */
+export function codeCacheFile(cacheDir: string, bundleFile: string, sourceHash: Buffer): string {
+  return path.join(cacheDir, `${path.basename(bundleFile)}-${sourceHash.toString('hex').slice(0, 16)}-${process.version}-${process.arch}.bin`);
+}
+
+/** Removes all but the newest KEEP_CACHES cache files of this bundle name (pybp's own files, by their name). */
+function pruneCodeCaches(cacheDir: string, bundleName: string): void {
+  const ours = new RegExp(`^${bundleName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[0-9a-f]{16}-.+\\.bin$`);
+  const files = fs
+    .readdirSync(cacheDir)
+    .filter((name) => ours.test(name))
+    .map((name) => ({ name, mtime: fs.lstatSync(path.join(cacheDir, name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const { name } of files.slice(KEEP_CACHES)) fs.rmSync(path.join(cacheDir, name), { force: true });
 }
 
 /** The cached code for a bundle whose text hashes to `sourceHash`, or undefined when there is none that fits. */
@@ -59,13 +77,17 @@ export function readCodeCache(cacheFile: string, sourceHash: Buffer): Buffer | u
   }
 }
 
-/** Writes the cache whole or not at all; a cache that cannot be written is simply not there next time. */
-export function writeCodeCache(cacheFile: string, sourceHash: Buffer, data: Buffer): void {
+/**
+ * Writes the cache whole or not at all (a cache that cannot be written is
+ * simply not there next time), then drops the oldest caches of this bundle name.
+ */
+export function writeCodeCache(cacheFile: string, sourceHash: Buffer, data: Buffer, bundleName: string): void {
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
     fs.writeFileSync(tmp, Buffer.concat([sourceHash, sha1(data), data]), { mode: 0o600 });
     fs.renameSync(tmp, cacheFile);
+    pruneCodeCaches(path.dirname(cacheFile), bundleName);
   } catch {
     try {
       fs.rmSync(tmp, { force: true });
@@ -76,7 +98,7 @@ export function writeCodeCache(cacheFile: string, sourceHash: Buffer, data: Buff
 }
 
 /**
- * `require(bundleFile)`, compiled with the code cache in `cacheFile` when it
+ * `require(bundleFile)`, compiled with its code cache in `cacheDir` when one
  * fits (null: no cache). The bundle must not call import() (Node 20 runs
  * import() in a vm.Script only with --experimental-vm-modules), and it
  * requires relative to its own file. When there was no
@@ -84,20 +106,21 @@ export function writeCodeCache(cacheFile: string, sourceHash: Buffer, data: Buff
  */
 export function requireWithCodeCache(
   bundleFile: string,
-  cacheFile: string | null,
+  cacheDir: string | null,
   atExit: (save: () => void) => void = (save) => process.once('exit', save),
 ): unknown {
   const localRequire = createRequire(bundleFile);
-  if (cacheFile === null) return localRequire(bundleFile);
+  if (cacheDir === null) return localRequire(bundleFile);
   const source = fs.readFileSync(bundleFile, 'utf8');
   const sourceHash = sha1(source);
+  const cacheFile = codeCacheFile(cacheDir, bundleFile, sourceHash);
   const cachedData = readCodeCache(cacheFile, sourceHash);
   // Node's own CommonJS wrapper, on the source's first line so stack traces keep their line numbers.
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n})`;
   const script = new vm.Script(wrapped, { filename: bundleFile, cachedData });
   if (cachedData === undefined || script.cachedDataRejected === true) {
     // At exit the cache also holds every function this command compiled, not just the top level.
-    atExit(() => writeCodeCache(cacheFile, sourceHash, script.createCachedData()));
+    atExit(() => writeCodeCache(cacheFile, sourceHash, script.createCachedData(), path.basename(bundleFile)));
   }
   const module = { exports: {} as unknown };
   const run = script.runInThisContext() as (e: unknown, r: NodeRequire, m: { exports: unknown }, f: string, d: string) => void;

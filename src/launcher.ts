@@ -13,7 +13,7 @@
 //   --version, than the ES module bundle.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { codeCacheFile, requireWithCodeCache } from './code-cache.js';
+import { requireWithCodeCache } from './code-cache.js';
 import { pybpCacheDir } from './engine/cache-dir.js';
 
 interface Program {
@@ -28,6 +28,6 @@ if (process.stdout.isTTY) {
   program = (await import(ttyEntry)) as Program;
 } else {
   const bundle = path.join(here, 'pybp.cjs');
-  program = requireWithCodeCache(bundle, codeCacheFile(path.join(pybpCacheDir(), 'code-cache'), bundle)) as Program;
+  program = requireWithCodeCache(bundle, path.join(pybpCacheDir(), 'code-cache')) as Program;
 }
 await program.main();

@@ -2,7 +2,7 @@
 // text it was made from, written whole, and never trusted when it is stale,
 // torn, corrupt or not a regular file; the bundle runs the same either way.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,13 +15,15 @@ interface Bundle {
 
 let dir: string;
 let bundle: string;
+let cacheDir: string;
+/** The cache file of the bundle's current text. */
 let cache: string;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pybp-code-cache-'));
   // Distinct file names per test: Node's require cache must never answer for the file.
   bundle = join(dir, `bundle-${Math.random().toString(36).slice(2)}.cjs`);
-  cache = codeCacheFile(join(dir, 'cache'), bundle);
+  cacheDir = join(dir, 'cache');
   await writeBundle(42);
 });
 
@@ -31,23 +33,22 @@ afterEach(async () => {
 
 /** A stand-in for pybp.cjs: strict, requires a built-in module, later (as cosmiconfig is) too. */
 async function writeBundle(value: number): Promise<void> {
-  await writeFile(
-    bundle,
-    [
-      '"use strict";',
-      "const path = require('node:path');",
-      `exports.value = ${value};`,
-      "exports.sep = () => Promise.resolve().then(() => require('node:path')).then((p) => p.sep + path.sep);",
-      'function big() { return [1, 2, 3].map((x) => x * 2).join(","); }',
-      'exports.big = big();',
-    ].join('\n'),
-  );
+  const text = [
+    '"use strict";',
+    "const path = require('node:path');",
+    `exports.value = ${value};`,
+    "exports.sep = () => Promise.resolve().then(() => require('node:path')).then((p) => p.sep + path.sep);",
+    'function big() { return [1, 2, 3].map((x) => x * 2).join(","); }',
+    'exports.big = big();',
+  ].join('\n');
+  await writeFile(bundle, text);
+  cache = codeCacheFile(cacheDir, bundle, sha1(text));
 }
 
 /** Loads the bundle; returns its exports and the cache writer it asked to run at exit, if any. */
-function load(cacheFile: string | null = cache): { exports: Bundle; save: (() => void) | null } {
+function load(dirForCache: string | null = cacheDir): { exports: Bundle; save: (() => void) | null } {
   let save: (() => void) | null = null;
-  const exports = requireWithCodeCache(bundle, cacheFile, (fn) => {
+  const exports = requireWithCodeCache(bundle, dirForCache, (fn) => {
     expect(save).toBeNull();
     save = fn;
   }) as Bundle;
@@ -77,7 +78,11 @@ describe('requireWithCodeCache', () => {
 
   it('ignores the cache of another bundle text (same length) and runs the new text', async () => {
     load().save!();
+    const oldCache = await readFile(cache);
     await writeBundle(43);
+    // Even under the new text's name, the old text's cache is refused (its header names the old text).
+    await mkdir(cacheDir, { recursive: true });
+    await writeFile(cache, oldCache);
     const next = load();
     expect(next.exports.value).toBe(43);
     expect(next.save).not.toBeNull();
@@ -124,10 +129,26 @@ describe('requireWithCodeCache', () => {
 
   it('runs the bundle when the cache directory cannot be made', async () => {
     await writeFile(join(dir, 'not-a-dir'), '');
-    const blocked = codeCacheFile(join(dir, 'not-a-dir', 'cache'), bundle);
-    const r = requireWithCodeCache(bundle, blocked, (save) => save()) as Bundle;
+    const blockedDir = join(dir, 'not-a-dir', 'cache');
+    const r = requireWithCodeCache(bundle, blockedDir, (save) => save()) as Bundle;
     expect(r.value).toBe(42);
-    expect(readCodeCache(blocked, sha1(await readFile(bundle, 'utf8')))).toBeUndefined();
+    const hash = sha1(await readFile(bundle, 'utf8'));
+    expect(readCodeCache(codeCacheFile(blockedDir, bundle, hash), hash)).toBeUndefined();
+  });
+
+  it('keeps the newest 8 caches of the bundle name and touches no other file', async () => {
+    await mkdir(cacheDir, { recursive: true });
+    const name = bundle.split('/').pop()!;
+    const old = Array.from({ length: 10 }, (_, i) => `${name}-${String(i).padStart(16, '0')}-${process.version}-${process.arch}.bin`);
+    for (const [i, file] of old.entries()) {
+      await writeFile(join(cacheDir, file), 'old');
+      const t = new Date(Date.now() - (100 - i) * 60_000);
+      await utimes(join(cacheDir, file), t, t);
+    }
+    await writeFile(join(cacheDir, 'someone-else.bin'), 'x');
+    load().save!();
+    const left = (await readdir(cacheDir)).sort();
+    expect(left).toEqual([...old.slice(3), cache.split('/').pop()!, 'someone-else.bin'].sort());
   });
 
   it('with no cache file, is a plain require', async () => {
