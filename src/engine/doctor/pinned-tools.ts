@@ -25,9 +25,8 @@ async function layerMetadata(layersDir: string, name: string): Promise<Record<st
   try {
     const text = await readAppText(tomlPath, 'layer-metadata');
     if (text === undefined) return null;
-    const parsed = parseLayerToml(text, tomlPath);
-    const m = parsed.metadata;
-    return typeof m === 'object' && m !== null && !Array.isArray(m) ? (m as Record<string, unknown>) : null;
+    // [metadata] is a table or absent: anything else is already an error of parseLayerToml.
+    return parseLayerToml(text, tomlPath).metadata ?? null;
   } catch {
     return null;
   }
