@@ -91,7 +91,7 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
     expect(c.code).toBe('no-linux-wheel');
     expect(c.area).toBe('heroku readiness');
     expect(c.message).toContain(`so Heroku would build it from source`);
-    expect(c.message).toContain(`: ${srcOnly} 1.0.0 (resolved by uv 0.11.33 for x86_64-manylinux_2_39, CPython 3.12.13, wheels only)`);
+    expect(c.message).toContain(`(needs a compiler and headers, slow, and often fails): ${srcOnly} 1.0.0. Resolved by uv 0.11.33 for x86_64-manylinux_2_39, CPython 3.12.13, with wheels only.`);
     expect(c.message).toContain('CPython 3.12 on Ubuntu 24.04 (glibc 2.39, amd64)');
     expect(c.message).not.toContain('tinyweb');
     expect(c.fix).toContain('manylinux wheels for CPython 3.12');
@@ -119,8 +119,8 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
     const c = wheelCheck((await doctor(app)).report);
     expect(c.status, c.message).toBe('pass');
     expect(c.message).toBe(
-      'All 3 packages requirements.txt resolves to have a wheel for CPython 3.12 on Ubuntu 24.04 (glibc 2.39, amd64) ' +
-        '(resolved by uv 0.11.33 for x86_64-manylinux_2_39, CPython 3.12.13, wheels only).',
+      'All 3 packages requirements.txt resolves to have a wheel for CPython 3.12 on Ubuntu 24.04 (glibc 2.39, amd64). ' +
+        'Resolved by uv 0.11.33 for x86_64-manylinux_2_39, CPython 3.12.13, with wheels only.',
     );
     expect(c.code).toBeUndefined();
   });
@@ -131,7 +131,7 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
     const c = wheelCheck((await doctor(app)).report);
     expect(c.status, c.message).toBe('warn');
     expect(c.code).toBe('no-linux-wheel');
-    expect(c.message).toContain(`from source (needs a compiler and headers, slow, and often fails): ${newerSrc} 2.0.0 (not pinned: pip takes this newest version; 1.0.0 is the newest with a wheel)`);
+    expect(c.message).toContain(`from source (needs a compiler and headers, slow, and often fails): ${newerSrc} 2.0.0 (not pinned: pip takes this newest version; 1.0.0 is the newest with a wheel).`);
     // linuxwheel and tinydep are not pinned either, and have no newer version.
     expect(c.message).not.toContain(linux);
     expect(c.message).not.toContain('tinydep');

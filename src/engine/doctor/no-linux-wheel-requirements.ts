@@ -79,7 +79,7 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
   // Built from source on Heroku: packages with only an sdist, and packages whose newer version (pip's pick) has only one.
   const built = [...result.missing.filter((m) => m.hasSdist).map(describeMissing), ...result.newer.map(describeNewer)];
   const impossible = result.missing.filter((m) => !m.hasSdist);
-  const how = `(resolved by uv ${UV_VERSION} for ${target.pythonPlatform}, CPython ${target.pythonVersion}, wheels only)`;
+  const how = ` Resolved by uv ${UV_VERSION} for ${target.pythonPlatform}, CPython ${target.pythonVersion}, with wheels only.`;
   const caveat =
     result.unprobed.length > 0
       ? ` Not asked whether a newer version lacks a wheel (time or count limit, or uv failed): ${shortList(result.unprobed)}; ` +
@@ -92,7 +92,7 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
       ID,
       AREA,
       `${impossible.length === 1 ? 'A package requirements.txt needs has' : `${impossible.length} packages requirements.txt needs have`} neither a wheel for ${where} ` +
-        `nor a source distribution, so installing on Heroku would fail: ${impossible.map(describeMissing).join('; ')} ${how}.` +
+        `nor a source distribution, so installing on Heroku would fail: ${impossible.map(describeMissing).join('; ')}.${how}` +
         (built.length > 0 ? ` Also built from source (no wheel, an sdist): ${built.join('; ')}.${builtText}` : '') +
         notChecked,
       `Pick versions that publish manylinux wheels for ${target.pythonPlatform.split('-')[0]} and CPython ${minor} (or change the Python version) in requirements.txt.`,
@@ -104,14 +104,14 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
       ID,
       AREA,
       `${built.length === 1 ? 'A package requirements.txt needs has' : `${built.length} packages requirements.txt needs have`} no wheel for ${where}, only a source distribution, ` +
-        `so Heroku would build ${built.length === 1 ? 'it' : 'them'} from source (needs a compiler and headers, slow, and often fails): ${built.join('; ')} ${how}.${builtText}` +
+        `so Heroku would build ${built.length === 1 ? 'it' : 'them'} from source (needs a compiler and headers, slow, and often fails): ${built.join('; ')}.${how}${builtText}` +
         caveat +
         notChecked,
       `Prefer versions with manylinux wheels for CPython ${minor} (or a Python version they have wheels for) in requirements.txt.`,
       'no-linux-wheel',
     );
   }
-  const all = `All ${result.resolved.length} package${result.resolved.length === 1 ? '' : 's'} requirements.txt resolves to have a wheel for ${where} ${how}.${caveat}`;
+  const all = `All ${result.resolved.length} package${result.resolved.length === 1 ? '' : 's'} requirements.txt resolves to have a wheel for ${where}.${how}${caveat}`;
   if (input.notChecked.length > 0 || result.unprobed.length > 0) {
     return warn(ID, AREA, `${all}${notChecked}`, 'Check the packages not checked yourself: each is built or fetched on Heroku as written (pip takes the newest version of a package not pinned with ==).');
   }
