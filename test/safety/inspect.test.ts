@@ -378,6 +378,27 @@ describe('explain and doctor stop on SIGTERM with exit 130, and their children w
     expect(outcome.stderr).toContain('interrupted');
     await until('uv was stopped', () => !processAlive(uvPid));
   });
+
+  it('doctor, while the pinned uv resolves requirements.txt for the wheel check', async () => {
+    const app = join(root, 'doctor-pip-app');
+    await mkdir(app, { recursive: true });
+    await writeFile(join(app, '.python-version'), '3.12\n');
+    await writeFile(join(app, 'requirements.txt'), 'tinyweb==1.0.0\n');
+    // A stand-in for uv on PATH (outside the app): says the pinned version, then hangs in `uv pip compile`.
+    const bin = join(root, 'fake-uv-bin-pip');
+    const started = join(root, 'uv-pip.pid');
+    await mkdir(bin, { recursive: true });
+    await writeFile(join(bin, 'uv'), `#!/bin/sh\nif [ "$1" = --version ]; then echo "uv ${UV_VERSION}"; exit 0; fi\necho $$ > '${started}'\nexec sleep 300\n`);
+    await chmod(join(bin, 'uv'), 0o755);
+    const doctor = start(['doctor', app], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    await until('uv was started', () => existsSync(started) && readFileSync(started, 'utf8').trim() !== '', doctor);
+    const uvPid = Number(readFileSync(started, 'utf8').trim());
+    doctor.signal('SIGTERM');
+    const outcome = await doctor.done;
+    expect(outcome.code).toBe(130);
+    expect(outcome.stderr).toContain('interrupted');
+    await until('uv was stopped', () => !processAlive(uvPid));
+  });
 });
 
 function spawnSyncStatus(program: string, args: string[], cwd: string): number | null {
