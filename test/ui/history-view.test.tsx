@@ -80,6 +80,13 @@ describe('explain --last', () => {
     expect(out).toMatch(/^venv      DISCARDED\s+not reached$/m);
   });
 
+  it('says which environment the build used, when the history recorded it', () => {
+    const withEnv: LastBuildReport = { ...last, build: { ...second, environment: { kind: 'host-config', origin: 'config' } } };
+    expect(plain((o) => printLastBuild(withEnv, o))).toContain("environment: your HOME and pip/uv/Poetry config (build.hostConfig in the config); Heroku's build sees none of it");
+    expect(screen(render(<LastBuildView report={withEnv} />).frames)).toContain('environment: your HOME and pip/uv/Poetry config (build.hostConfig in the config)');
+    expect(plain((o) => printLastBuild(last, o))).not.toContain('environment:');
+  });
+
   it('Ink: the same facts', () => {
     const out = screen(render(<LastBuildView report={last} />).frames);
     expect(out).toContain('build #2 (the last one)');

@@ -26,6 +26,7 @@ export function historyEntry(report: BuildReport, plan: BuildPlan | null, starte
       : null,
     packageManager: report.packageManager,
     target: report.target ? { arch: report.target.arch, distro_name: report.target.distro_name, distro_version: report.target.distro_version } : null,
+    environment: report.environment ? { ...report.environment } : null,
     error: report.error ? { code: report.error.code, title: report.error.title } : null,
     layers: report.layers.map((l) => ({
       name: l.name,

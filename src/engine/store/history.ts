@@ -5,6 +5,7 @@
 // build that holds the layers lock; a file that can't be read is reported and
 // replaced by a fresh history, never a reason to fail a build.
 import { promises as fs } from 'node:fs';
+import type { BuildEnvChoice } from '../build-env.js';
 import { historyPath } from './control-dir.js';
 import { writeFileAtomic } from './write-atomic.js';
 import type { LayerAction, Reason } from '../layers/types.js';
@@ -42,6 +43,8 @@ export interface HistoryBuild {
   python: { requested: string; resolved: string; origin: string; interpreter: string | null } | null;
   packageManager: string | null;
   target: { arch: string; distro_name: string; distro_version: string } | null;
+  /** The environment the build ran its tools in; absent in entries written before pybp recorded it, null when the build stopped before reading its config. */
+  environment?: BuildEnvChoice | null;
   /** The error code of a failed or interrupted build. */
   error: { code: string; title: string } | null;
   layers: HistoryLayer[];
@@ -127,6 +130,7 @@ function checkHistory(value: unknown): History | string {
     }
     if (!['succeeded', 'failed', 'interrupted'].includes(build.status as string)) return `build ${build.id} has an unknown status`;
     if (!Array.isArray(build.layers)) return `build ${build.id} has no list of layers`;
+    if (build.environment !== undefined && build.environment !== null && !isBuildEnvChoice(build.environment)) return `build ${build.id} has an unknown environment`;
     for (const l of build.layers as unknown[]) {
       const layer = l as Record<string, unknown> | null;
       if (typeof layer !== 'object' || layer === null || typeof layer.name !== 'string' || typeof layer.action !== 'string' || !Array.isArray(layer.reasons)) {
@@ -156,4 +160,13 @@ export async function appendHistory(layersDir: string, build: Omit<HistoryBuild,
 export function findBuild(history: History, id?: number): HistoryBuild | null {
   if (id === undefined) return history.builds.at(-1) ?? null;
   return history.builds.find((b) => b.id === id) ?? null;
+}
+
+function isBuildEnvChoice(value: unknown): value is BuildEnvChoice {
+  const v = value as Record<string, unknown> | null;
+  return (
+    typeof v === 'object' && v !== null &&
+    (v.kind === 'heroku-clean' || v.kind === 'host-config') &&
+    (v.origin === 'default' || v.origin === 'config' || v.origin === 'flag')
+  );
 }

@@ -22,6 +22,7 @@ export function LastBuildView({ report }: { report: LastBuildReport }) {
         source={b.python?.interpreter ? { kind: 'local', interpreter: b.python.interpreter, substituted: false } : null}
         target={b.target}
         layersDir={report.layersDir}
+        environment={b.environment ?? undefined}
       />
       <Box paddingLeft={2}>
         <Text>

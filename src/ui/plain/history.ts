@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import { type HistoryReport, type LastBuildReport, madeLayers } from '../../engine/history/report.js';
 import type { HistoryBuild } from '../../engine/store/history.js';
 import { OUTCOME_LABEL } from '../../engine/layer-outcome.js';
-import { ACTION_LABEL, formatDuration, formatReason, formatSize, formatWhen } from '../format.js';
+import { ACTION_LABEL, formatBuildEnv, formatDuration, formatReason, formatSize, formatWhen } from '../format.js';
 
 export function printHistory(report: HistoryReport, out: NodeJS.WritableStream): void {
   const w = (line = '') => out.write(line + '\n');
@@ -33,6 +33,7 @@ export function printLastBuild(report: LastBuildReport, out: NodeJS.WritableStre
   if (b.python?.interpreter) w(`interpreter: ${b.python.interpreter}`);
   if (b.target) w(`target: ${b.target.distro_name} ${b.target.distro_version} ${b.target.arch}`);
   w(`layers: ${report.layersDir}`);
+  if (b.environment) w(`environment: ${formatBuildEnv(b.environment)}`);
   w();
   const width = Math.max(8, ...b.layers.map((l) => l.name.length));
   for (const l of b.layers) {

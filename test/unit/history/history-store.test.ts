@@ -84,6 +84,18 @@ describe('build history store', () => {
     expect(after).toMatchObject({ ok: true, history: { builds: [{ id: 1 }] } });
   });
 
+  it('reads a build\'s environment, and entries written before pybp recorded one; an unknown environment is not pybp\'s record', async () => {
+    const dir = await layersDir();
+    const withEnv = { ...build(1), id: 1, environment: { kind: 'host-config', origin: 'flag' } };
+    const without = { ...build(2), id: 2 };
+    await writeFile(historyPath(dir), JSON.stringify({ version: 1, builds: [withEnv, without] }));
+    const read = await readHistory(dir);
+    expect(read.ok).toBe(true);
+    expect(read.history.builds.map((b) => b.environment)).toEqual([{ kind: 'host-config', origin: 'flag' }, undefined]);
+    await writeFile(historyPath(dir), JSON.stringify({ version: 1, builds: [{ ...withEnv, environment: { kind: 'laptop', origin: 'flag' } }] }));
+    expect(await readHistory(dir)).toMatchObject({ ok: false, problem: 'build 1 has an unknown environment' });
+  });
+
   it('does not read a symlink, a directory, or a file larger than pybp writes', async () => {
     const dir = await layersDir();
     const outside = path.join(dir, 'outside.json');

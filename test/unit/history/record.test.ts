@@ -51,6 +51,8 @@ describe('recordBuild', () => {
     const { history } = await readHistory(layers);
     expect(history.builds).toMatchObject([{ id: 1, status: 'interrupted', durationMs: 1234, error: { code: 'interrupted' }, startedAt: '1970-01-01T00:00:00.000Z' }]);
     expect(history.builds[0].layers).toEqual([{ name: 'venv', action: 'discard', reasons: [], outcome: 'not-reached', durationMs: null, sizeBytes: null, inputs: null }]);
+    // Which environment the build ran its tools in, for explain --last.
+    expect(history.builds[0].environment).toEqual({ kind: 'heroku-clean', origin: 'default' });
   });
 
   it('records a build that failed before taking the lock, where pybp already keeps its files', async () => {
