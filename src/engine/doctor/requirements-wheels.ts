@@ -21,7 +21,7 @@ const RUN_TIMEOUT_MS = 120_000;
 /** uv is asked at most this many times (one package without a wheel found per run). */
 const MAX_RUNS = 25;
 /** At most this many packages not pinned with == are asked about newer versions, within this time. */
-const MAX_PROBES = 60;
+const MAX_PROBES = 150;
 const PROBE_BUDGET_MS = 60_000;
 const PROBES_AT_ONCE = 2;
 /** uv's answer when nothing above its pick exists, or another requirement rules it out: no newer version to fear. */

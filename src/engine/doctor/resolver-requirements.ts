@@ -98,7 +98,11 @@ export async function resolverRequirements(appDir: string): Promise<ResolverRequ
       }
     }
   };
-  await visit(path.join(appDir, 'requirements.txt'), 'requirements.txt', false);
+  const top = path.join(appDir, 'requirements.txt');
+  const topReal = await fs.realpath(top).catch(() => null);
+  // A requirements.txt that links out of the app is not what Heroku gets (path-outside-app fails it): nothing to check.
+  if (topReal !== null && !inside(topReal)) out.notChecked.push(`requirements.txt (a link to ${topReal}, outside the app)`);
+  else await visit(top, 'requirements.txt', false);
   return out;
 }
 

@@ -1,7 +1,8 @@
 // What of requirements.txt doctor hands to uv: named requirements and index
 // options, includes inside the app inlined, everything local or from a URL
 // left out and named.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolverRequirements } from '../../../src/engine/doctor/resolver-requirements.js';
@@ -64,5 +65,20 @@ describe('resolverRequirements', () => {
     expect(r.requirements).toEqual(['foo']);
     expect(r.notChecked).toEqual(['requirements.txt: `--find-links /tmp`']);
     expect(r.prereleases).toBe(false);
+  });
+
+  it('a requirements.txt linking out of the app is not checked, and says where it points', async () => {
+    const app = await makeApp({ '.python-version': '3.12\n' });
+    const outside = await mkdtemp(join(tmpdir(), 'pybp-outside-'));
+    try {
+      await writeFile(join(outside, 'requirements.txt'), 'flask==3.0.0\n');
+      await symlink(join(outside, 'requirements.txt'), join(app, 'requirements.txt'));
+      const r = await resolverRequirements(app);
+      expect(r.requirements).toEqual([]);
+      expect(r.named.size).toBe(0);
+      expect(r.notChecked).toEqual([`requirements.txt (a link to ${await realpath(join(outside, 'requirements.txt'))}, outside the app)`]);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });
