@@ -3,9 +3,15 @@
 // Pythons installed with that uv), so it may replace or delete it.
 import os from 'node:os';
 import path from 'node:path';
+import { UV_VERSION } from './versions.js';
 
 export function pybpCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const home = env.HOME || os.homedir();
   const cacheHome = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(home, '.cache');
   return path.join(cacheHome, 'pybp');
+}
+
+/** Where pybp keeps its own pinned uv (`<dir>/bin/uv`), installed by executor/pinned-uv.ts, read by doctor. */
+export function pinnedUvDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(pybpCacheDir(env), 'tools', `uv-${UV_VERSION}`);
 }

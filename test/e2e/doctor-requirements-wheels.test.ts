@@ -4,7 +4,7 @@
 // manylinux wheel (pass); `-e .` (not checked, and nothing of the app runs);
 // no pinned uv and an unreachable index (could not check).
 import { randomBytes } from 'node:crypto';
-import { access, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,9 +19,10 @@ interface DoctorJson {
 }
 
 /** doctor --json, with the tests' pinned uv on PATH (as a user who has it) unless `withUv` is false. */
-async function doctor(app: string, withUv = true): Promise<{ report: DoctorJson; code: number | null }> {
+/** withUv: the pinned uv on PATH; false: none anywhere (an empty pybp cache too, so no tool-dir copy either). */
+async function doctor(app: string, withUv = true, extraEnv: Record<string, string> = {}): Promise<{ report: DoctorJson; code: number | null }> {
   const { uvPath } = testInfra();
-  const env = withUv ? { PATH: `${dirname(uvPath)}:${process.env.PATH ?? ''}` } : {};
+  const env = withUv ? { PATH: `${dirname(uvPath)}:${process.env.PATH ?? ''}`, ...extraEnv } : { XDG_CACHE_HOME: await makeTempDir(), ...extraEnv };
   const r = await runPybp(['doctor', app, '--json', ...BUILD_ENV_FLAGS], { env });
   try {
     return { report: JSON.parse(r.stdout) as DoctorJson, code: r.code };
@@ -158,7 +159,16 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
     expect(noUv.status, noUv.message).toBe('warn');
     expect(noUv.message).toContain('Could not check whether requirements.txt has wheels for CPython 3.12');
     expect(noUv.message).toContain('the pinned uv 0.11.33 is not available');
-    expect(noUv.fix).toContain('pybp build');
+    expect(noUv.fix).toContain('pipx install uv==0.11.33');
+
+    // pybp's own copy of the pinned uv (what a build with python.source uv installs) is used when nothing else has it.
+    const cache = await makeTempDir();
+    const toolBin = join(cache, 'pybp', 'tools', 'uv-0.11.33', 'bin');
+    await mkdir(toolBin, { recursive: true });
+    await copyFile(testInfra().uvPath, join(toolBin, 'uv'));
+    await chmod(join(toolBin, 'uv'), 0o755);
+    const fromToolDir = wheelCheck((await doctor(app, false, { XDG_CACHE_HOME: cache })).report);
+    expect(fromToolDir.status, fromToolDir.message).toBe('pass');
 
     // Port 1 on loopback: nothing listens, so the connection is refused.
     const offline = await makePipApp(join(root, 'offline'), { indexUrl: 'http://127.0.0.1:1/simple/', python: '3.12', requirements: ['tinyweb==1.0.0'] });

@@ -64,7 +64,7 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
   if (!uv.found) {
     return couldNot(
       `the pinned uv ${UV_VERSION} is not available (looked in ${uv.searched.join(' and ')})`,
-      `Run pybp build once (it installs uv ${UV_VERSION}), then pybp doctor again.`,
+      `Put uv ${UV_VERSION} on PATH (e.g. pipx install uv==${UV_VERSION}) and run pybp doctor again. pybp also uses the uv its own builds install: a uv app's layer, or pybp's tool directory when the Python came from uv.`,
     );
   }
   const target = uvTarget(wheelTarget);

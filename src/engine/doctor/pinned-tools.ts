@@ -1,6 +1,7 @@
 // Where doctor finds the uv and Poetry versions the buildpack pins: in the
 // layers a previous pybp build installed (their metadata says the version),
-// else on PATH when `--version` says exactly the pinned one. Nothing inside
+// else (uv) in pybp's own tool directory, else on PATH when `--version` says
+// exactly the pinned one. Nothing inside
 // the app directory is ever run.
 import path from 'node:path';
 import { readAppText } from '../app-file.js';
@@ -8,6 +9,7 @@ import { parseLayerToml } from '../store/layer-toml.js';
 import { POETRY_VERSION, UV_VERSION } from '../versions.js';
 import { runTool } from './tool-run.js';
 import { isFile } from '../fs-exists.js';
+import { pinnedUvDir } from '../cache-dir.js';
 
 export interface PinnedTool {
   /** argv prefix that runs the tool. */
@@ -63,12 +65,20 @@ export async function findPinnedUv(layersDir: string | null, appDir: string, hos
   if (layerUv !== null && meta?.uv_version === UV_VERSION && (await isFile(layerUv))) {
     return { found: true, tool: { argv: [layerUv], env: {}, where: `${layerUv} (installed by the last pybp build)` } };
   }
+  // pybp's own copy (executor/pinned-uv.ts: put there whole by a rename, in pybp's cache, never in an app).
+  const toolUv = path.join(pinnedUvDir(hostEnv), 'bin', 'uv');
+  if ((await isFile(toolUv)) && (await versionOf(toolUv, hostEnv)).startsWith(`uv ${UV_VERSION}`)) {
+    return { found: true, tool: { argv: [toolUv], env: {}, where: `${toolUv} (pybp's own copy)` } };
+  }
   for (const candidate of await onPath('uv', hostEnv, appDir)) {
     if ((await versionOf(candidate, hostEnv)).startsWith(`uv ${UV_VERSION}`)) {
       return { found: true, tool: { argv: [candidate], env: {}, where: candidate } };
     }
   }
-  return { found: false, searched: [layerUv === null ? 'the layers of a pybp build made here' : `${layerUv} (after a pybp build)`, `uv ${UV_VERSION} on PATH`] };
+  return {
+    found: false,
+    searched: [layerUv === null ? 'the layers of a pybp build made here' : `${layerUv} (after a pybp build)`, toolUv, `uv ${UV_VERSION} on PATH`],
+  };
 }
 
 export async function findPinnedPoetry(layersDir: string | null, appDir: string, hostEnv: NodeJS.ProcessEnv): Promise<ToolLookup> {

@@ -11,7 +11,7 @@
 // pip; it only runs pip, it does not end up in any layer.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { pybpCacheDir } from '../cache-dir.js';
+import { pinnedUvDir } from '../cache-dir.js';
 import type { Env } from '../cnb/layer-env.js';
 import { PybpError } from '../errors.js';
 import type { StepId } from '../events.js';
@@ -22,10 +22,6 @@ import { locateBundledPip } from './bundled-pip.js';
 import type { BuildContext } from './context.js';
 import { downloadUv, uvFromWheel } from './uv-steps.js';
 
-/** Where pybp keeps its pinned uv: `<dir>/bin/uv`. */
-export function pinnedUvDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(pybpCacheDir(env), 'tools', `uv-${UV_VERSION}`);
-}
 
 /** The pinned uv binary, installed into pybp's tool directory first if it is not there yet. */
 export async function ensurePinnedUv(ctx: BuildContext, step: StepId): Promise<string> {
