@@ -16,14 +16,25 @@ export interface EnvFile {
 
 const SCOPE_DIR: Record<EnvScope, string> = { all: 'env', build: 'env.build', launch: 'env.launch' };
 
+/**
+ * Each of `items` through `fn` at once (small files: one libuv round trip
+ * each instead of one after another); every call settles before the first
+ * failure, in `items` order, is thrown, so nothing is still writing when the
+ * caller handles it, and the error is the one a loop would have met first.
+ */
+async function eachAtOnce<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const settled = await Promise.allSettled(items.map(fn));
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<R>).value);
+}
+
 /** Replaces a layer's env dirs with exactly these files (no trailing newline; empty dirs not made). */
 export async function writeLayerEnv(layerDir: string, files: EnvFile[]): Promise<void> {
-  for (const dir of Object.values(SCOPE_DIR)) await fs.rm(path.join(layerDir, dir), { recursive: true, force: true });
-  for (const f of files) {
-    const dir = path.join(layerDir, SCOPE_DIR[f.scope]);
-    await fs.mkdir(dir, { recursive: true });
-    await fs.writeFile(path.join(dir, `${f.name}.${f.modifier}`), f.value);
-  }
+  await eachAtOnce(Object.values(SCOPE_DIR), (dir) => fs.rm(path.join(layerDir, dir), { recursive: true, force: true }));
+  const dirs = [...new Set(files.map((f) => path.join(layerDir, SCOPE_DIR[f.scope])))];
+  await eachAtOnce(dirs, (dir) => fs.mkdir(dir, { recursive: true }));
+  await eachAtOnce(files, (f) => fs.writeFile(path.join(layerDir, SCOPE_DIR[f.scope], `${f.name}.${f.modifier}`), f.value));
 }
 
 export async function readEnvDir(dir: string): Promise<EnvFile[]> {
@@ -33,17 +44,21 @@ export async function readEnvDir(dir: string): Promise<EnvFile[]> {
   } catch {
     return [];
   }
-  const out: EnvFile[] = [];
+  const wanted: Array<{ file: string; name: string; modifier: EnvModifier }> = [];
   for (const file of names) {
     const dot = file.lastIndexOf('.');
     const name = dot === -1 ? file : file.slice(0, dot);
     const suffix = dot === -1 ? 'override' : file.slice(dot + 1);
     if (!['override', 'default', 'prepend', 'append', 'delim'].includes(suffix)) continue;
-    // Bounded, regular files only: a planted FIFO must not hang `pybp run`.
-    const value = await readAppText(path.join(dir, file), 'layer-metadata');
-    if (value === undefined) continue;
-    out.push({ scope: 'all', name, modifier: suffix as EnvModifier, value });
+    wanted.push({ file, name, modifier: suffix as EnvModifier });
   }
+  // Bounded, regular files only: a planted FIFO must not hang `pybp run`.
+  const values = await eachAtOnce(wanted, (w) => readAppText(path.join(dir, w.file), 'layer-metadata'));
+  const out: EnvFile[] = [];
+  wanted.forEach((w, i) => {
+    const value = values[i];
+    if (value !== undefined) out.push({ scope: 'all', name: w.name, modifier: w.modifier, value });
+  });
   return out;
 }
 
