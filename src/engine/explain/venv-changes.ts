@@ -3,7 +3,8 @@
 // (`--dry-run`, offline for uv, no plugins for Poetry, nothing built, a time
 // limit). For pip the venv is always made anew: the build report says what
 // differs from the last build.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runTool } from '../doctor/tool-run.js';
@@ -67,12 +68,14 @@ export async function forecastVenv(plan: ReadyPlan, signal?: AbortSignal): Promi
  * interpreter file and its timestamps, and asks again when it changes) instead
  * of running the interpreter again: 62-66 ms -> 23-27 ms per explain here. An
  * offline dry run stores nothing else. Never the layers' uv-cache (explain
- * writes nothing there); a scratch directory when pybp's cannot be made.
+ * writes nothing there); a scratch directory when pybp's cannot be made or written.
  */
 async function dryRunUvCache(hostEnv: NodeJS.ProcessEnv, scratch: string): Promise<string> {
   const dir = path.join(pybpCacheDir(hostEnv), 'explain-uv-cache');
   try {
     await mkdir(dir, { recursive: true });
+    // Made by another user (a shared XDG_CACHE_HOME): uv could not write its lock there.
+    await access(dir, constants.W_OK);
     return dir;
   } catch {
     return path.join(scratch, 'uv-cache');
