@@ -18,6 +18,7 @@ import type { LayerDecision, LayerName } from './layers/types.js';
 import { type ContextOptions, type ProjectContext, resolveContext } from './project-context.js';
 import { choosePythonSource, type PythonSourceChoice } from './python-source/choose.js';
 import { uvPythonAvailability } from './python-source/uv-python.js';
+import { uvDownloadReach } from './python-source/uv-download-reach.js';
 import { describeInterpreterRecord, type InterpreterRecord, interpreterRecord } from './python-source/interpreter-record.js';
 import { journalPath } from './store/control-dir.js';
 import { EMPTY_STORE, readStore, type StoreState } from './store/store-state.js';
@@ -165,6 +166,7 @@ export async function planLayers(
       },
       urlTemplate: context.config.config.python.archiveUrlTemplate,
       uv: uvPythonAvailability(context.hostEnv),
+      uvReach: () => uvDownloadReach({ mirror: context.config.config.python.uvMirror, downloadsJsonUrl: context.config.config.python.uvDownloadsJsonUrl }, context.hostEnv),
     });
   } catch (err) {
     if (!isPybpError(err)) throw err;

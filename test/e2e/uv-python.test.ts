@@ -244,4 +244,25 @@ describe('Python from uv (python.source uv, and auto off the target)', () => {
       await rm(stallDir, { recursive: true, force: true });
     }
   });
+
+  it("auto, when uv's download host can't be resolved (offline): explain and build agree that a local patch stands in, and uv never runs", async () => {
+    // .invalid never resolves (RFC 2606): a machine without a route to uv's downloads.
+    const other = join(scratch, 'offline app');
+    await makePipApp(other, { indexUrl: testInfra().indexUrl, python: '3.12', requirements: ['tinyweb==1.0.0'] });
+    await writeFile(join(other, '.buildpackrc.json'), JSON.stringify({ python: { uvMirror: 'https://pbs.pybp-test.invalid/releases' }, tools: { indexUrl: testInfra().indexUrl } }));
+    const offlineCache = join(scratch, 'offline cache');
+    const offlineEnv = { XDG_CACHE_HOME: offlineCache, UV_PYTHON_DOWNLOADS: undefined };
+    const explained = await runPybp(['explain', other, '--json', ...BUILD_ENV_FLAGS], { env: offlineEnv });
+    const plan = JSON.parse(explained.stdout) as { source: { kind: string; substituted: boolean; reason: string } };
+    expect(plan.source).toMatchObject({ kind: 'local', substituted: true });
+    expect(plan.source.reason).toContain("uv can't download it (its download host pbs.pybp-test.invalid can't be resolved from this machine");
+    const r = await runPybp(['build', other, '--json', ...BUILD_ENV_FLAGS], { env: offlineEnv });
+    const report = JSON.parse(r.stdout) as BuildJson;
+    expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
+    expect(report.python).toMatchObject({ resolved: VERSION, source: 'local' });
+    expect(report.warnings.map((w) => w.code)).toContain('python-patch-substituted');
+    // Neither pybp's uv nor a uv Python was installed.
+    expect(existsSync(join(offlineCache, 'pybp', 'tools'))).toBe(false);
+    expect(existsSync(join(offlineCache, 'pybp', 'uv-python'))).toBe(false);
+  });
 });

@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../config.js';
 import { isPybpError } from '../errors.js';
 import { choosePythonSource, describeInterpreter, type PythonSourceChoice } from '../python-source/choose.js';
 import { uvPythonAvailability } from '../python-source/uv-python.js';
+import { uvDownloadReach } from '../python-source/uv-download-reach.js';
 import { hostTarget, isBuildpackTarget, parseTarget } from '../target.js';
 import { pass, warn } from './check.js';
 import type { DoctorCheck } from './types.js';
@@ -49,6 +50,7 @@ export async function checkLocalInterpreter(args: {
       },
       urlTemplate: config.config.python.archiveUrlTemplate,
       uv: uvPythonAvailability(args.hostEnv ?? process.env),
+      uvReach: () => uvDownloadReach({ mirror: config.config.python.uvMirror, downloadsJsonUrl: config.config.python.uvDownloadsJsonUrl }, args.hostEnv ?? process.env),
     });
   } catch (err) {
     if (!isPybpError(err)) throw err;

@@ -9,6 +9,7 @@ import { PybpError } from '../errors.js';
 import { describeTarget, isBuildpackTarget, type Target } from '../target.js';
 import { PYTHON_ARCHIVE_URL_TEMPLATE } from '../versions.js';
 import { searchLocalInterpreters, type InterpreterSearch, type InterpreterSearchOptions, type LocalInterpreter } from './discover.js';
+import type { DownloadReach } from './uv-download-reach.js';
 import type { UvPythonAvailability } from './uv-python.js';
 import { minorName, parseResolvedVersion, type MinorVersion } from './version.js';
 
@@ -42,6 +43,11 @@ export interface ChoosePythonSourceArgs {
   urlTemplate?: string;
   /** Whether uv can install Python on this machine (see uvPythonAvailability). */
   uv: UvPythonAvailability;
+  /**
+   * For `auto` only, asked just before it would pick uv: can uv's download host
+   * be reached (uv-download-reach.ts)? Absent: taken to be yes.
+   */
+  uvReach?: () => Promise<DownloadReach>;
 }
 
 /** Fills `{version}`, `{distro_name}`, `{distro_version}` and `{arch}` (each wherever it appears). */
@@ -104,7 +110,9 @@ export async function choosePythonSource(args: ChoosePythonSourceArgs): Promise<
     );
   }
 
-  if (args.source === 'auto' && args.uv.usable) {
+  // auto picks uv only when its downloads can be reached; else a local patch stands in, and the reason says why.
+  const reach: DownloadReach = args.source === 'auto' && args.uv.usable && args.uvReach ? await args.uvReach() : { reachable: true };
+  if (args.source === 'auto' && args.uv.usable && reach.reachable) {
     const notArchive = args.hostIsTarget
       ? `Heroku publishes no archive for ${targetText}`
       : `this machine is not the target (${targetText}), so Heroku's archive would not run here`;
@@ -115,7 +123,7 @@ export async function choosePythonSource(args: ChoosePythonSourceArgs): Promise<
 
   const newest = search.found[0];
   if (!newest) throw notFoundError(args, minor, search);
-  const uvWhy = args.uv.usable ? '' : ` and uv can't install it (${args.uv.why})`;
+  const uvWhy = !args.uv.usable ? ` and uv can't install it (${args.uv.why})` : !reach.reachable ? ` and uv can't download it (${reach.why})` : '';
   const why =
     args.source === 'local'
       ? 'python.source is "local"'

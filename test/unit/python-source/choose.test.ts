@@ -156,6 +156,25 @@ describe('choosePythonSource', () => {
       expect(choice.reason).toContain("uv can't install it (UV_PYTHON_DOWNLOADS=never forbids uv to download Python)");
     });
 
+    it("auto: when uv's download host can't be reached, a local patch stands in and the reason says so; asked only on that path", async () => {
+      let asked = 0;
+      const unreachable = async () => {
+        asked += 1;
+        return { reachable: false as const, why: "its download host github.com can't be resolved from this machine (ENOTFOUND)" };
+      };
+      const choice = await choosePythonSource(args({ resolvedVersion: '3.11.15', uv: usable, uvReach: unreachable }));
+      expect(choice).toMatchObject({ kind: 'local', substituted: true });
+      expect(choice.interpreter?.version).toBe('3.11.7');
+      expect(choice.reason).toContain("uv can't download it (its download host github.com can't be resolved from this machine (ENOTFOUND))");
+      expect(asked).toBe(1);
+      // An exact local interpreter, or python.source uv, never asks.
+      expect(await choosePythonSource(args({ uv: usable, uvReach: unreachable }))).toMatchObject({ kind: 'local', substituted: false });
+      expect(await choosePythonSource(args({ source: 'uv', uv: usable, uvReach: unreachable }))).toMatchObject({ kind: 'uv' });
+      expect(asked).toBe(1);
+      const reachable = await choosePythonSource(args({ resolvedVersion: '3.11.15', uv: usable, uvReach: async () => ({ reachable: true }) }));
+      expect(reachable).toMatchObject({ kind: 'uv' });
+    });
+
     it('uv: always uv, even when the exact version is installed locally', async () => {
       const choice = await choosePythonSource(args({ source: 'uv', uv: usable }));
       expect(choice).toMatchObject({ kind: 'uv', resolvedVersion: '3.12.13', substituted: false });
