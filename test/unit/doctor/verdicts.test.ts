@@ -131,12 +131,22 @@ describe('python-interpreter-missing', () => {
     expect(c.fix).toContain('pyenv install 3.14.7');
   });
 
-  it("passes when pybp's uv can install the exact version instead (auto, uv downloads allowed)", async () => {
-    const app = await makeApp({ 'requirements.txt': '', '.python-version': '3.14\n' });
+  it("passes when pybp's uv can install the exact version instead (auto, uv downloads allowed and reachable)", async () => {
+    // A mirror on a loopback address: reachable without a name lookup (this machine resolves no github.com).
+    const app = await makeApp({ 'requirements.txt': '', '.python-version': '3.14\n', '.buildpackrc.json': '{"python":{"uvMirror":"http://127.0.0.1:9/pbs"}}' });
     const empty = join(app, 'empty');
     await mkdir(empty);
     const c = check(await doctor(app, { hostEnv: { PATH: empty, HOME: empty, PYENV_ROOT: empty } }), 'python-interpreter');
     expectStatus(c, 'pass');
     expect(c.message).toContain("installs exactly Python 3.14.7 with pybp's uv");
+  });
+
+  it("warns as without uv when uv's download host does not resolve (offline)", async () => {
+    const app = await makeApp({ 'requirements.txt': '', '.python-version': '3.14\n', '.buildpackrc.json': '{"python":{"uvMirror":"https://pbs.pybp-test.invalid/x"}}' });
+    const empty = join(app, 'empty');
+    await mkdir(empty);
+    const c = check(await doctor(app, { hostEnv: { PATH: empty, HOME: empty, PYENV_ROOT: empty } }), 'python-interpreter');
+    expectStatus(c, 'warn');
+    expect(c.code).toBe('python-interpreter-missing');
   });
 });
