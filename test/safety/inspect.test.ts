@@ -363,20 +363,8 @@ describe('explain and doctor stop on SIGTERM with exit 130, and their children w
     await writeFile(join(app, '.python-version'), '3.12\n');
     await writeFile(join(app, 'pyproject.toml'), '[project]\nname = "app"\nversion = "1.0"\nrequires-python = ">=3.12"\ndependencies = []\n');
     await writeFile(join(app, 'uv.lock'), 'version = 1\nrequires-python = ">=3.12"\n');
-    // A stand-in for uv on PATH (outside the app): says the pinned version, then hangs in `uv lock`.
-    const bin = join(root, 'fake-uv-bin');
-    const started = join(root, 'uv.pid');
-    await mkdir(bin, { recursive: true });
-    await writeFile(join(bin, 'uv'), `#!/bin/sh\nif [ "$1" = --version ]; then echo "uv ${UV_VERSION}"; exit 0; fi\necho $$ > '${started}'\nexec sleep 300\n`);
-    await chmod(join(bin, 'uv'), 0o755);
-    const doctor = start(['doctor', app], { env: { PATH: `${bin}:${process.env.PATH}` } });
-    await until('uv was started', () => existsSync(started) && readFileSync(started, 'utf8').trim() !== '', doctor);
-    const uvPid = Number(readFileSync(started, 'utf8').trim());
-    doctor.signal('SIGTERM');
-    const outcome = await doctor.done;
-    expect(outcome.code).toBe(130);
-    expect(outcome.stderr).toContain('interrupted');
-    await until('uv was stopped', () => !processAlive(uvPid));
+    // uv lock --check hangs.
+    await doctorStoppedWhileUvRuns(app, 'lock');
   });
 
   it('doctor, while the pinned uv resolves requirements.txt for the wheel check', async () => {
@@ -384,13 +372,21 @@ describe('explain and doctor stop on SIGTERM with exit 130, and their children w
     await mkdir(app, { recursive: true });
     await writeFile(join(app, '.python-version'), '3.12\n');
     await writeFile(join(app, 'requirements.txt'), 'tinyweb==1.0.0\n');
-    // A stand-in for uv on PATH (outside the app): says the pinned version, then hangs in `uv pip compile`.
-    const bin = join(root, 'fake-uv-bin-pip');
-    const started = join(root, 'uv-pip.pid');
+    // uv pip compile hangs.
+    await doctorStoppedWhileUvRuns(app, 'pip');
+  });
+
+  /**
+   * A stand-in for the pinned uv on PATH (outside the app, in an empty pybp cache so it is the one found):
+   * says the pinned version, then hangs. SIGTERM to doctor must end it with 130 and stop that uv.
+   */
+  async function doctorStoppedWhileUvRuns(app: string, name: string): Promise<void> {
+    const bin = join(root, `fake-uv-bin-${name}`);
+    const started = join(root, `uv-${name}.pid`);
     await mkdir(bin, { recursive: true });
     await writeFile(join(bin, 'uv'), `#!/bin/sh\nif [ "$1" = --version ]; then echo "uv ${UV_VERSION}"; exit 0; fi\necho $$ > '${started}'\nexec sleep 300\n`);
     await chmod(join(bin, 'uv'), 0o755);
-    const doctor = start(['doctor', app], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    const doctor = start(['doctor', app], { env: { PATH: `${bin}:${process.env.PATH}`, XDG_CACHE_HOME: join(root, `empty-cache-${name}`) } });
     await until('uv was started', () => existsSync(started) && readFileSync(started, 'utf8').trim() !== '', doctor);
     const uvPid = Number(readFileSync(started, 'utf8').trim());
     doctor.signal('SIGTERM');
@@ -398,7 +394,7 @@ describe('explain and doctor stop on SIGTERM with exit 130, and their children w
     expect(outcome.code).toBe(130);
     expect(outcome.stderr).toContain('interrupted');
     await until('uv was stopped', () => !processAlive(uvPid));
-  });
+  }
 });
 
 function spawnSyncStatus(program: string, args: string[], cwd: string): number | null {
