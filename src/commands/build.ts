@@ -43,7 +43,8 @@ export async function buildCommand(dir: string, flags: BuildFlags): Promise<numb
     finish = (report) => view.finish(report);
   } else {
     const { PlainBuildPrinter } = await import('../ui/plain/build.js');
-    const printer = new PlainBuildPrinter(process.stdout, process.stderr);
+    const { hostSelfCommandProbe, selfCommand } = await import('./self-command.js');
+    const printer = new PlainBuildPrinter(process.stdout, process.stderr, selfCommand(hostSelfCommandProbe()));
     onEvent = (e) => printer.onEvent(e);
     finish = async (report) => printer.finish(report);
   }

@@ -17,7 +17,7 @@ import {
   versionChange,
 } from './fixtures.js';
 
-function print(events: EngineEvent[], final: BuildReport): { out: string; err: string } {
+function print(events: EngineEvent[], final: BuildReport, pybp?: string[]): { out: string; err: string } {
   const sink = () => {
     const chunks: string[] = [];
     const stream = { write: (chunk: string) => chunks.push(chunk) > 0 } as unknown as NodeJS.WritableStream;
@@ -30,7 +30,7 @@ function print(events: EngineEvent[], final: BuildReport): { out: string; err: s
   };
   const out = sink();
   const err = sink();
-  const printer = new PlainBuildPrinter(out.stream, err.stream);
+  const printer = new PlainBuildPrinter(out.stream, err.stream, pybp);
   for (const e of events) printer.onEvent(e);
   printer.finish(final);
   return { out: out.text(), err: err.text() };
@@ -84,6 +84,7 @@ Summary
   venv       ALWAYS REBUILT     0.9 s    14 KB
 
 Build succeeded in 8.5 s.
+next: pybp run /tmp/shop -- <command> runs a command with this build's environment
 `);
     expect(err).toBe('');
   });
@@ -125,8 +126,17 @@ Summary
   poetry     DROPPED
 
 Build succeeded in 8.5 s.
+next: pybp run /tmp/shop -- <command> runs a command with this build's environment
 `);
     expect(err).toBe(substitutedWarning);
+  });
+
+  it("ends a successful build with a next: line naming pybp as it runs here, with the app's path quoted", () => {
+    const spaced = { ...report(versionChange, 'succeeded'), app: '/tmp/my shop' };
+    const { out } = print(successEvents(versionChange), spaced, ['node', '/opt/pybp/dist/cli.js']);
+    expect(out.trimEnd().split('\n').at(-1)).toBe("next: node /opt/pybp/dist/cli.js run '/tmp/my shop' -- <command> runs a command with this build's environment");
+    const failed = print(failureEvents(), report(firstBuild, 'failed', pipFailed)).out;
+    expect(failed).not.toContain('next:');
   });
 
   it('prints a failed build: all the tool output, then the error on stderr', () => {

@@ -13,6 +13,8 @@ export class PlainBuildPrinter {
   constructor(
     private readonly out: NodeJS.WritableStream,
     private readonly err: NodeJS.WritableStream,
+    /** The words that run this pybp on the user's PATH (commands/self-command.ts), for the next: hint. */
+    private readonly pybp: readonly string[] = ['pybp'],
   ) {}
 
   private line(text = ''): void {
@@ -86,5 +88,8 @@ export class PlainBuildPrinter {
     this.line();
     const verdict = report.status === 'succeeded' ? chalk.green('Build succeeded') : report.status === 'interrupted' ? chalk.yellow('Build interrupted') : chalk.red('Build failed');
     this.line(`${verdict} in ${formatDuration(report.durationMs)}.`);
+    if (report.status === 'succeeded') {
+      this.line(`next: ${formatCommand([...this.pybp, 'run', report.app || '.'])} -- <command> runs a command with this build's environment`);
+    }
   }
 }
