@@ -4,6 +4,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, makeTempDir, runPybp, runPybpJson, snapshotTree } from './helpers.js';
+import { startModuleLog, UI_MODULE } from '../support/module-log.js';
 import { adoptLayersDir } from '../support/owned-layers.js';
 
 interface ExplainJson {
@@ -209,49 +210,12 @@ describe('pybp explain: usage', () => {
 
 describe('pybp explain --json stays off the UI path', () => {
   it('loads neither ink nor react', async () => {
-    const hooks = await makeTempDir('pybp-hooks-');
+    const modules = await startModuleLog();
     try {
-      const log = path.join(hooks, 'resolved.log');
-      await writeFile(log, '');
-      // A resolve hook (in Node's loader thread) that records every module URL the program resolves.
-      await writeFile(
-        path.join(hooks, 'hooks.mjs'),
-        [
-          "import { appendFileSync } from 'node:fs';",
-          'let log;',
-          'export function initialize(data) { log = data.log; }',
-          'export async function resolve(specifier, context, next) {',
-          '  const result = await next(specifier, context);',
-          "  appendFileSync(log, result.url + '\\n');",
-          '  return result;',
-          '}',
-        ].join('\n'),
-      );
-      await writeFile(
-        path.join(hooks, 'register.mjs'),
-        [
-          "import { register } from 'node:module';",
-          `register('./hooks.mjs', import.meta.url, { data: { log: ${JSON.stringify(log)} } });`,
-        ].join('\n'),
-      );
-      // And every CommonJS require (the bundle the bin runs is CommonJS).
-      const required = path.join(hooks, 'required.log');
-      await writeFile(required, '');
-      await writeFile(
-        path.join(hooks, 'require-log.cjs'),
-        [
-          "const Module = require('node:module');",
-          "const { appendFileSync } = require('node:fs');",
-          'const load = Module._load;',
-          `Module._load = function (request, ...rest) { appendFileSync(${JSON.stringify(required)}, request + '\\n'); return load.call(this, request, ...rest); };`,
-        ].join('\n'),
-      );
       const dir = await app({ 'requirements.txt': '', '.python-version': '3.12\n' });
-      const r = await runPybp(['explain', dir, '--json', ...LOCAL], {
-        env: { NODE_OPTIONS: `--import "${path.join(hooks, 'register.mjs')}" --require "${path.join(hooks, 'require-log.cjs')}"` },
-      });
+      const r = await runPybp(['explain', dir, '--json', ...LOCAL], { env: modules.env });
       expect(r.code).toBe(0);
-      const urls = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+      const urls = await modules.resolved();
       // The hook saw the bin, which (stdout is not a terminal) runs the
       // CommonJS bundle (scripts/bundle.mjs, src/launcher.ts) that carries what
       // tsc emitted as dist/engine, dist/commands... and no Ink views; it
@@ -259,14 +223,13 @@ describe('pybp explain --json stays off the UI path', () => {
       expect(urls.some((u) => u.endsWith('/dist/cli.js'))).toBe(true);
       expect(urls.filter((u) => /\/dist\/(engine|commands|ui)\//.test(u) || /\/dist\/chunks\/.*\.js$/.test(u))).toEqual([]);
       expect(JSON.parse(r.stdout).layers.length).toBeGreaterThan(0);
-      // ...and nothing of the terminal UI.
-      const ui = urls.filter((u) => /\/node_modules\/(ink|react|react-reconciler|yoga-layout)\//.test(u) || /\/dist\/chunks\/(ink-ui|render)\.js$/.test(u));
-      expect(ui).toEqual([]);
-      const requires = (await readFile(required, 'utf8')).split('\n').filter(Boolean);
+      // ...and nothing of the terminal UI, as an ES module or a require.
+      expect(urls.filter((u) => UI_MODULE.test(u))).toEqual([]);
+      const requires = await modules.required();
       expect(requires).toContain('node:child_process');
-      expect(requires.filter((id) => /^(ink|react|react-reconciler|yoga-layout|ink-spinner)(\/|$)/.test(id) || /ui\/ink/.test(id))).toEqual([]);
+      expect(requires.filter((id) => UI_MODULE.test(id))).toEqual([]);
     } finally {
-      await rm(hooks, { recursive: true, force: true });
+      await modules.remove();
     }
   });
 });

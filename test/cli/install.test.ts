@@ -7,6 +7,7 @@ import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../support/env.js';
+import { startModuleLog, UI_MODULE } from '../support/module-log.js';
 import { makeTempDir, repoRoot, runPybp } from './helpers.js';
 
 const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
@@ -34,19 +35,23 @@ async function npmPack(extra: string[]): Promise<PackJson> {
 
 describe('pybp --version', () => {
   it("prints package.json's version, and loads no Ink, React or Ink UI module", async () => {
-    const dir = await tempDir();
-    const log = path.join(dir, 'loaded.txt');
-    // A module hook that writes down every module Node loads.
-    await writeFile(path.join(dir, 'hooks.mjs'), "import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(process.env.PYBP_LOAD_LOG, url + '\\n'); return next(url, context); }\n");
-    await writeFile(path.join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister(new URL('./hooks.mjs', import.meta.url));\n");
-    for (const flag of ['--version', '-V']) {
-      const r = await runPybp([flag], { env: { NODE_OPTIONS: `--import=${JSON.stringify(path.join(dir, 'register.mjs'))}`, PYBP_LOAD_LOG: log } });
-      expect(r.stdout).toBe(`${pkg.version}\n`);
-      expect(r.code).toBe(0);
+    const modules = await startModuleLog();
+    try {
+      for (const flag of ['--version', '-V']) {
+        const r = await runPybp([flag], { env: modules.env });
+        expect(r.stdout).toBe(`${pkg.version}\n`);
+        expect(r.code).toBe(0);
+      }
+      const urls = await modules.resolved();
+      expect(urls).toContain(`file://${path.join(repoRoot, 'dist', 'cli.js')}`);
+      expect(urls.filter((url) => UI_MODULE.test(url))).toEqual([]);
+      // Output that is not a terminal runs the CommonJS bundle (src/launcher.ts): its requires are recorded too.
+      const requires = await modules.required();
+      expect(requires).toContain('node:fs');
+      expect(requires.filter((id) => UI_MODULE.test(id))).toEqual([]);
+    } finally {
+      await modules.remove();
     }
-    const loaded = (await readFile(log, 'utf8')).trim().split('\n');
-    expect(loaded).toContain(`file://${path.join(repoRoot, 'dist', 'cli.js')}`);
-    expect(loaded.filter((url) => /[\\/](ink|react|ink-spinner)[\\/]|ink-ui\.js/.test(url))).toEqual([]);
   });
 });
 
