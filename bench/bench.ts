@@ -5,11 +5,11 @@ import { readdirSync, realpathSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import type * as BuildEnvModule from '../src/engine/build-env.js';
-import type * as LayerEnvModule from '../src/engine/cnb/layer-env.js';
+import type * as BuildEnvModule from '../src/engine/project/build-env.js';
+import type * as LayerEnvModule from '../src/engine/store/layer-env.js';
 import type * as PythonSourceModule from '../src/engine/python-source/index.js';
 import type { BuildReport } from '../src/engine/executor/build.js';
-import type { ExplainReport } from '../src/engine/explain.js';
+import type { ExplainReport } from '../src/engine/explain/report.js';
 import { pythonPrefixFor } from '../test/support/pythons.js';
 import { buildConfigVars, importDist, type Infra, pybpArgv, pybpEnv, repoRoot, setUpInfra } from './lib/infra.js';
 import { alternate, fmtMs, median, timeCall, timeCommand } from './lib/measure.js';
@@ -174,8 +174,8 @@ async function benchExplain(infra: Infra, rounds: number): Promise<BenchResult> 
 
 /** The environment pybp gives the build's tools, rebuilt from the layers on disk with pybp's own rules. */
 async function layersBuildEnv(layersDir: string, layers: string[]): Promise<Record<string, string>> {
-  const { baseBuildEnv } = await importDist<typeof BuildEnvModule>('engine/build-env.js');
-  const { applyLayerEnv } = await importDist<typeof LayerEnvModule>('engine/cnb/layer-env.js');
+  const { baseBuildEnv } = await importDist<typeof BuildEnvModule>('engine/project/build-env.js');
+  const { applyLayerEnv } = await importDist<typeof LayerEnvModule>('engine/store/layer-env.js');
   const env = baseBuildEnv(pybpEnv(), buildConfigVars());
   for (const layer of layers) await applyLayerEnv(env, join(layersDir, layer), 'build');
   return env;
@@ -296,7 +296,7 @@ async function benchPipCold(infra: Infra, rounds: number): Promise<BenchResult> 
   let layersB = '';
   const phases = new PhaseLog();
   const steps = { copy: [] as number[], pip: [] as number[], venv: [] as number[], install: [] as number[] };
-  const base = (await importDist<typeof BuildEnvModule>('engine/build-env.js')).baseBuildEnv(pybpEnv(), buildConfigVars());
+  const base = (await importDist<typeof BuildEnvModule>('engine/project/build-env.js')).baseBuildEnv(pybpEnv(), buildConfigVars());
 
   const result = await alternate(
     {

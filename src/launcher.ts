@@ -14,7 +14,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requireWithCodeCache } from './code-cache.js';
-import { pybpCacheDir } from './engine/cache-dir.js';
+import { pybpCacheDir } from './engine/io/cache-dir.js';
 
 interface Program {
   main(): Promise<void>;

@@ -1,5 +1,5 @@
 import { runBuild } from '../engine/executor/build.js';
-import type { EngineEvent } from '../engine/events.js';
+import type { EngineEvent } from '../engine/core/events.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, chooseRenderer, type CommonFlags, planOptions } from './options.js';
 import { printFatal } from './report-error.js';

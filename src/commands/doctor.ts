@@ -1,6 +1,6 @@
 import { runDoctor } from '../engine/doctor/index.js';
 import type { DoctorReport } from '../engine/doctor/index.js';
-import { isPybpError } from '../engine/errors.js';
+import { isPybpError } from '../engine/core/errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, type CommonFlags, planOptions, showReport } from './options.js';
 import { exitOnInterrupt } from './interrupt.js';

@@ -1,6 +1,6 @@
 import { type Assumptions, parsePackageManager, parsePythonAssumption } from '../engine/analysis/assumptions.js';
 import { explainAnswer } from '../engine/explain/answer.js';
-import { isPybpError, PybpError } from '../engine/errors.js';
+import { isPybpError, PybpError } from '../engine/core/errors.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, type CommonFlags, planOptions, showReport } from './options.js';
 import { exitOnInterrupt } from './interrupt.js';

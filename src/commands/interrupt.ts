@@ -3,7 +3,7 @@
 // listeners, which is where the engine stops what it started (git, uv,
 // Poetry), so no child outlives pybp. A build handles signals itself: it
 // has a transaction to roll back first.
-import { PybpError } from '../engine/errors.js';
+import { PybpError } from '../engine/core/errors.js';
 import { EXIT_INTERRUPTED } from './exit-codes.js';
 import { printFatal } from './report-error.js';
 

@@ -1,9 +1,9 @@
 // Options shared by build, explain and doctor, and the choice of renderer.
-import type { PythonSource } from '../engine/config.js';
-import { parseEnvFlags } from '../engine/build-env.js';
-import { PybpError } from '../engine/errors.js';
-import type { PlanOptions } from '../engine/plan.js';
-import { parseTarget } from '../engine/target.js';
+import type { PythonSource } from '../engine/project/config.js';
+import { parseEnvFlags } from '../engine/project/build-env.js';
+import { PybpError } from '../engine/core/errors.js';
+import type { PlanOptions } from '../engine/plan/plan.js';
+import { parseTarget } from '../engine/core/target.js';
 import { applyColourChoice } from '../ui/colour.js';
 
 export interface CommonFlags {

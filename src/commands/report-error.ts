@@ -1,5 +1,5 @@
 // Last-resort error printing for commands (the renderers print errors they get as events).
-import { toErrorData } from '../engine/errors.js';
+import { toErrorData } from '../engine/core/errors.js';
 
 export function printFatal(err: unknown, opts: { json?: boolean; debug?: boolean }): void {
   const data = toErrorData(err);

@@ -1,7 +1,7 @@
 // Small formatting helpers shared by the plain and Ink renderers.
 import type { LayerAction, Reason } from '../engine/layers/types.js';
-import { type PackageChanges, summarizeChanges } from '../engine/package-changes.js';
-import type { ExplainReport } from '../engine/explain.js';
+import { type PackageChanges, summarizeChanges } from '../engine/plan/package-changes.js';
+import type { ExplainReport } from '../engine/explain/report.js';
 import type { SinceInfo } from '../engine/explain/since.js';
 
 export const ACTION_LABEL: Record<LayerAction, string> = {

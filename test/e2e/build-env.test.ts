@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_HOME_PREFIX } from '../../src/engine/build-home.js';
+import { BUILD_HOME_PREFIX } from '../../src/engine/executor/build-home.js';
 import { makePipApp, makeTempDir, writeDjangoProject } from '../support/apps.js';
 import { startPybp } from '../support/cli.js';
 import { testInfra } from '../support/context.js';

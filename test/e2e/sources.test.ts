@@ -12,7 +12,7 @@ import { serveFiles, serveStalling } from '../support/file-server.js';
 import { tarHardLinkedTree } from '../support/tar.js';
 import { startPybp } from '../support/cli.js';
 import { ensureTools } from '../support/tools.js';
-import { mapNodeArch, unameArch } from '../../src/engine/target.js';
+import { mapNodeArch, unameArch } from '../../src/engine/core/target.js';
 import { actionsOf, BUILD_ENV_FLAGS, build, explain, explainThenBuild, runPybp } from './pybp.js';
 
 /** This machine's arch as uv's archives name it (uv runs here, whatever the target). */
@@ -117,7 +117,7 @@ describe("Python from Heroku's archive (python.source heroku)", () => {
     const scratch = await makeTempDir('pybp py-archive-');
     const tree = join(scratch, 'tree');
     const { choosePythonSource, installPythonLayer } = await import('../../src/engine/python-source/index.js');
-    const { hostTarget } = await import('../../src/engine/target.js');
+    const { hostTarget } = await import('../../src/engine/core/target.js');
     const choice = await choosePythonSource({ resolvedVersion: '3.12.13', requestedPinned: false, source: 'local', target: hostTarget(), hostIsTarget: false, search: {}, uv: { usable: false, why: 'not used' } });
     await mkdir(tree);
     await installPythonLayer(choice, tree, { origin: '.python-version' });

@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UV_VERSION } from '../../src/engine/versions.js';
+import { UV_VERSION } from '../../src/engine/core/versions.js';
 import { makePipApp, makeTempDir, pythonPrefixFor } from '../support/apps.js';
 import { ensureCacheEntry, testCacheDir } from '../support/cache.js';
 import { startPybp } from '../support/cli.js';

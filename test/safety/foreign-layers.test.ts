@@ -8,7 +8,7 @@ import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_ENV_FLAGS, runPybp } from '../e2e/pybp.js';
-import { POETRY_VERSION, UV_VERSION } from '../../src/engine/versions.js';
+import { POETRY_VERSION, UV_VERSION } from '../../src/engine/core/versions.js';
 import { alive, makeApp, makeScratch, pybpJson, pybpRun, safetyEnv, type Scratch, snapshotTree, startSleeper, treeChanges } from './support.js';
 
 let s: Scratch;

@@ -18,9 +18,9 @@ import { makePipApp, makeTempDir } from '../support/apps.js';
 import { cliEnv, type CliResult, type RunningCli, runPybp, startPybp } from '../support/cli.js';
 import { testInfra } from '../support/context.js';
 import { BUILD_ENV_FLAGS, writeToolsConfig } from '../e2e/pybp.js';
-import { CODE_CONFIG_FILES } from '../../src/engine/config.js';
-import { APP_FILE_LIMITS } from '../../src/engine/app-file.js';
-import { UV_VERSION } from '../../src/engine/versions.js';
+import { CODE_CONFIG_FILES } from '../../src/engine/project/config.js';
+import { APP_FILE_LIMITS } from '../../src/engine/io/app-file.js';
+import { UV_VERSION } from '../../src/engine/core/versions.js';
 
 type Outcome = CliResult;
 type Env = Record<string, string | undefined>;

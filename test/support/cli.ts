@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
-import { NETWORK_HOST_VARS } from '../../src/engine/build-env.js';
+import { NETWORK_HOST_VARS } from '../../src/engine/project/build-env.js';
 import { pybpBin } from './build-flags.js';
 import { repoRoot } from './cache.js';
 import { ChildrenClosedError, spawnChild } from './children.js';

@@ -1,6 +1,6 @@
 // The build view's reducer, without Ink: events in, state out.
 import { describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../../src/engine/events.js';
+import type { EngineEvent } from '../../src/engine/core/events.js';
 import {
   type BuildAction,
   type BuildState,

@@ -2,7 +2,7 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BuildReport } from '../../src/engine/executor/build.js';
-import type { EngineEvent } from '../../src/engine/events.js';
+import type { EngineEvent } from '../../src/engine/core/events.js';
 import { BuildStore } from '../../src/ui/ink/build-store.js';
 import { BuildView } from '../../src/ui/ink/BuildView.js';
 import {

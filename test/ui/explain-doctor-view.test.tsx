@@ -4,7 +4,7 @@ import { cleanup, render } from 'ink-testing-library';
 import type { ReactElement } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/engine/doctor/types.js';
-import type { ExplainReport } from '../../src/engine/explain.js';
+import type { ExplainReport } from '../../src/engine/explain/report.js';
 import { DoctorView } from '../../src/ui/ink/DoctorView.js';
 import { ExplainView } from '../../src/ui/ink/ExplainView.js';
 import { printExplain } from '../../src/ui/plain/explain.js';

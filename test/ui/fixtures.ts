@@ -2,8 +2,8 @@
 // emits for a pip app (see src/engine/executor/*-steps.ts), with fixed times.
 import { stripVTControlCharacters } from 'node:util';
 import type { BuildReport } from '../../src/engine/executor/build.js';
-import type { ErrorData } from '../../src/engine/errors.js';
-import type { EngineEvent, PlanSummary } from '../../src/engine/events.js';
+import type { ErrorData } from '../../src/engine/core/errors.js';
+import type { EngineEvent, PlanSummary } from '../../src/engine/core/events.js';
 import type { LayerAction, LayerDecision, Reason } from '../../src/engine/layers/types.js';
 import type { BuildAction } from '../../src/ui/ink/build-state.js';
 

@@ -3,7 +3,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { BuildReport } from '../../src/engine/executor/build.js';
-import type { EngineEvent } from '../../src/engine/events.js';
+import type { EngineEvent } from '../../src/engine/core/events.js';
 import { PlainBuildPrinter } from '../../src/ui/plain/build.js';
 import {
   failureEvents,

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/engine/doctor/types.js';
-import type { ExplainReport } from '../../src/engine/explain.js';
+import type { ExplainReport } from '../../src/engine/explain/report.js';
 import { renderDoctorInk, renderExplainInk, startInkBuild } from '../../src/ui/ink/render.js';
 import { failureEvents, firstBuild, pipFailed, plan, report, successEvents } from './fixtures.js';
 

@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArchiveDownloadError, downloadArchive } from '../../src/engine/archive-download.js';
-import { PybpError } from '../../src/engine/errors.js';
+import { ArchiveDownloadError, downloadArchive } from '../../src/engine/io/archive-download.js';
+import { PybpError } from '../../src/engine/core/errors.js';
 
 describe('downloadArchive', () => {
   let root: string;

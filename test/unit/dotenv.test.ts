@@ -5,8 +5,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDotenv, parseDotenvLine, readEnvFile } from '../../src/engine/dotenv.js';
-import { PybpError } from '../../src/engine/errors.js';
+import { parseDotenv, parseDotenvLine, readEnvFile } from '../../src/engine/dyno/dotenv.js';
+import { PybpError } from '../../src/engine/core/errors.js';
 
 describe('parseDotenv', () => {
   it('reads NAME=value lines, skipping blank and comment lines; a later line wins', () => {

@@ -1,7 +1,7 @@
 // Fault injection (src/engine/fault.ts): `name#N` fires on the Nth pass only,
 // and PYBP_FAULT_ERRNO turns the signal into the error a failing write throws.
 import { afterEach, describe, expect, it } from 'vitest';
-import { faultPoint } from '../../src/engine/fault.js';
+import { faultPoint } from '../../src/engine/core/fault.js';
 
 const saved = { at: process.env.PYBP_FAULT_AT, errno: process.env.PYBP_FAULT_ERRNO };
 afterEach(() => {

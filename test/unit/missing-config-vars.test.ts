@@ -2,7 +2,7 @@
 // output proves (a KeyError through os.environ, an ImproperlyConfigured that
 // names an environment variable), and never a variable the process had.
 import { describe, expect, it } from 'vitest';
-import { findMissingConfigVars, TailBuffer } from '../../src/engine/missing-config-vars.js';
+import { findMissingConfigVars, TailBuffer } from '../../src/engine/dyno/missing-config-vars.js';
 
 const keyErrorTraceback = (frame: string, name: string) =>
   [

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePoetryDryRun, parseUvDryRun } from '../../src/engine/explain/venv-changes.js';
-import { diffInstalled, installedPackages, summarizeChanges } from '../../src/engine/package-changes.js';
+import { diffInstalled, installedPackages, summarizeChanges } from '../../src/engine/plan/package-changes.js';
 
 describe('dry-run plans', () => {
   it("reads uv's + and - lines, pairing an upgrade into a change", () => {

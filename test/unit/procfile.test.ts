@@ -1,6 +1,6 @@
 // The one Procfile parser (doctor's check and `pybp run web`).
 import { describe, expect, it } from 'vitest';
-import { missingProcessReason, parseProcfile, processCommand } from '../../src/engine/procfile.js';
+import { missingProcessReason, parseProcfile, processCommand } from '../../src/engine/dyno/procfile.js';
 
 describe('parseProcfile', () => {
   it('reads `<type>: <command>` lines that start at column 0, trimming the command', () => {

@@ -3,9 +3,9 @@
 // explain and doctor all go through this, so they say the same thing.
 
 import { readdir, stat } from 'node:fs/promises';
-import { PybpError } from '../errors.js';
-import { describeIoError, isNotFoundError } from '../fs-exists.js';
-import { undecodableAppDirError } from '../path-encoding.js';
+import { PybpError } from '../core/errors.js';
+import { describeIoError, isNotFoundError } from '../io/fs.js';
+import { undecodableAppDirError } from '../io/path-encoding.js';
 
 /** Checks the app directory itself and lists it once for every later check. */
 export async function readAppDir(dir: string): Promise<ReadonlySet<string>> {

@@ -2,7 +2,7 @@
 // fed into the same analysis (and so the same planning) a build runs. Nothing
 // is written; the buildpack's own rules and errors still apply to the result
 // (uv still needs a Python version, runtime.txt is still refused...).
-import { PybpError } from '../errors.js';
+import { PybpError } from '../core/errors.js';
 import { PACKAGE_MANAGERS, type PackageManager } from './types.js';
 
 export interface Assumptions {

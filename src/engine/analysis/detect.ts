@@ -1,8 +1,8 @@
 // Detection (spec §2): does the app look like a Python app at all?
 // File contents are never read; only names are checked.
 
-import { PybpError } from '../errors.js';
-import { entryExists, listDir, type DirListing } from '../fs-exists.js';
+import { PybpError } from '../core/errors.js';
+import { entryExists, listDir, type DirListing } from '../io/fs.js';
 
 /**
  * The buildpack's list, in its order (first hit wins). A trailing `/` means

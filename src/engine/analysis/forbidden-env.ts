@@ -2,7 +2,7 @@
 // Poetry, uv or Python away from the layers the buildpack manages.
 // Checked on the app's config vars only, never on pybp's own environment.
 
-import { PybpError } from '../errors.js';
+import { PybpError } from '../core/errors.js';
 
 export const FORBIDDEN_ENV_VARS: readonly string[] = [
   'PIP_CACHE_DIR',

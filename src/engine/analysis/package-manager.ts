@@ -1,8 +1,8 @@
 // Package manager determination (spec §4): exactly one marker file decides.
 // `pyproject.toml`, Pipfile, setup.py... are never markers.
 
-import { PybpError } from '../errors.js';
-import { entryExists, listDir, type DirListing } from '../fs-exists.js';
+import { PybpError } from '../core/errors.js';
+import { entryExists, listDir, type DirListing } from '../io/fs.js';
 import { PACKAGE_MANAGER_INFO, PACKAGE_MANAGERS, type PackageManager } from './types.js';
 
 export interface PackageManagerFile {

@@ -2,8 +2,8 @@
 // character for character: which whitespace is trimmed, when a line is a
 // comment, what counts as a number.
 
-import { PybpError } from '../errors.js';
-import { DEFAULT_PYTHON, LATEST_PATCH } from '../versions.js';
+import { PybpError } from '../core/errors.js';
+import { DEFAULT_PYTHON, LATEST_PATCH } from '../core/versions.js';
 import type { RequestedPython } from './types.js';
 
 // Rust `char::is_whitespace` (Unicode White_Space). Unlike JS `trim()` it

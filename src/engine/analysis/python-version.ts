@@ -2,9 +2,9 @@
 // to an exact version (§5.3), and what the buildpack says about it (§5.4).
 
 import { join } from 'node:path';
-import { readAppFile } from '../app-file.js';
-import { type ErrorCode, isPybpError, PybpError } from '../errors.js';
-import { describeIoError, entryExists, listDir, type DirListing } from '../fs-exists.js';
+import { readAppFile } from '../io/app-file.js';
+import { type ErrorCode, isPybpError, PybpError } from '../core/errors.js';
+import { describeIoError, entryExists, listDir, type DirListing } from '../io/fs.js';
 import {
   DEFAULT_PYTHON,
   DEPRECATED_MINORS,
@@ -12,7 +12,7 @@ import {
   NEWEST_SUPPORTED_MINOR,
   NEXT_UNRELEASED_MINOR,
   OLDEST_SUPPORTED_MINOR,
-} from '../versions.js';
+} from '../core/versions.js';
 import { formatRequested, parsePythonVersionFile } from './python-version-file.js';
 import type { Notice, PackageManager, PythonVersionOrigin, RequestedPython, ResolvedPython, Warning } from './types.js';
 

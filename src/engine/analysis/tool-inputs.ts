@@ -5,8 +5,8 @@
 // Planning runs this, so explain stops on the same file the build would.
 
 import { join } from 'node:path';
-import { type AppFileKind, checkAppFile } from '../app-file.js';
-import { isPybpError } from '../errors.js';
+import { type AppFileKind, checkAppFile } from '../io/app-file.js';
+import { isPybpError } from '../core/errors.js';
 import type { PackageManager } from './types.js';
 
 export const TOOL_INPUTS: Readonly<Record<PackageManager, ReadonlyArray<{ name: string; kind: AppFileKind }>>> = {

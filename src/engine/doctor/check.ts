@@ -1,7 +1,7 @@
 // Building checks, and turning the build's own errors into failed checks so
 // doctor says exactly what the build would say.
 
-import { isPybpError, type ErrorCode, type PybpError } from '../errors.js';
+import { isPybpError, type ErrorCode, type PybpError } from '../core/errors.js';
 import type { CheckArea, DoctorCheck } from './types.js';
 
 export function pass(id: string, area: CheckArea, message: string): DoctorCheck {

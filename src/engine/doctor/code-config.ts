@@ -2,7 +2,7 @@
 // never loaded, by any command: doctor says so, since its settings silently
 // not applying would otherwise surprise whoever wrote it.
 
-import { ignoredCodeConfigMessage, type LoadedConfig } from '../config.js';
+import { ignoredCodeConfigMessage, type LoadedConfig } from '../project/config.js';
 import { warn } from './check.js';
 import type { DoctorCheck } from './types.js';
 

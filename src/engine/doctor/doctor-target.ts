@@ -2,7 +2,7 @@
 // is one of the buildpack's (heroku-22/24/26, amd64/arm64), else heroku-24 on
 // amd64, Heroku's default. The host never counts: doctor answers "will this
 // install on Heroku", from a Mac too.
-import { isBuildpackTarget, parseTarget, type Target } from '../target.js';
+import { isBuildpackTarget, parseTarget, type Target } from '../core/target.js';
 
 export function doctorTarget(configured: string | undefined): Pick<Target, 'arch' | 'distro_name' | 'distro_version'> {
   if (configured) {

@@ -5,9 +5,9 @@
 import { PYTHON_VERSION_FILE } from '../analysis/python-version.js';
 import { formatRequested } from '../analysis/python-version-file.js';
 import { PACKAGE_MANAGER_INFO, type PackageManager, type ResolvedPython } from '../analysis/types.js';
-import type { ErrorCode } from '../errors.js';
-import { type GitResult, runGit as runHardenedGit } from '../git.js';
-import { DEFAULT_PYTHON } from '../versions.js';
+import type { ErrorCode } from '../core/errors.js';
+import { type GitResult, runGit as runHardenedGit } from '../io/git.js';
+import { DEFAULT_PYTHON } from '../core/versions.js';
 import { fail, pass, warn } from './check.js';
 import type { CheckStatus, DoctorCheck } from './types.js';
 

@@ -3,8 +3,8 @@
 // declares no process types, so without one nothing serves the app).
 
 import { checkForbiddenEnv } from '../analysis/forbidden-env.js';
-import { isPybpError } from '../errors.js';
-import { missingProcessReason, PROCFILE, processCommand, readProcfile } from '../procfile.js';
+import { isPybpError } from '../core/errors.js';
+import { missingProcessReason, PROCFILE, processCommand, readProcfile } from '../dyno/procfile.js';
 import { failFromError, pass, warn } from './check.js';
 import type { DoctorCheck } from './types.js';
 

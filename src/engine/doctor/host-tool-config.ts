@@ -7,8 +7,8 @@
 // exists (a regular file, after symlinks); it never opens one, as they may
 // hold credentials, and names variables without their values.
 import path from 'node:path';
-import type { BuildEnvChoice } from '../build-env.js';
-import { isFile } from '../fs-exists.js';
+import type { BuildEnvChoice } from '../project/build-env.js';
+import { isFile } from '../io/fs.js';
 import { pass, warn } from './check.js';
 import type { DoctorCheck } from './types.js';
 

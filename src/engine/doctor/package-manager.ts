@@ -5,8 +5,8 @@
 import { determinePackageManager, findPackageManagerFiles, type PackageManagerFile } from '../analysis/package-manager.js';
 import { PACKAGE_MANAGER_INFO, type PackageManager } from '../analysis/types.js';
 import { MISSPELLED_REQUIREMENTS } from '../analysis/detect.js';
-import { entryExists } from '../fs-exists.js';
-import { isPybpError } from '../errors.js';
+import { entryExists } from '../io/fs.js';
+import { isPybpError } from '../core/errors.js';
 import { fail, failFromError, pass } from './check.js';
 import type { DoctorCheck } from './types.js';
 

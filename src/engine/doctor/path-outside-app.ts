@@ -7,9 +7,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'smol-toml';
 import type { PackageManager } from '../analysis/types.js';
-import { readAppText } from '../app-file.js';
+import { readAppText } from '../io/app-file.js';
 import { fail, pass } from './check.js';
-import { parseRequirements } from './requirements-lines.js';
+import { parseRequirements } from './wheels/requirements-lines.js';
 import type { DoctorCheck } from './types.js';
 
 const ID = 'path-outside-app';

@@ -5,14 +5,14 @@
 import path from 'node:path';
 import { parse } from 'smol-toml';
 import type { PackageManager, ResolvedPython } from '../analysis/types.js';
-import { readProcfile } from '../procfile.js';
-import { readAppText } from '../app-file.js';
+import { readProcfile } from '../dyno/procfile.js';
+import { readAppText } from '../io/app-file.js';
 import { fail, pass, warn } from './check.js';
-import { normalizeName, poetryInstalledPackages, uvInstalledPackages } from './locked-packages.js';
-import { herokuMarkerEnv } from './markers.js';
-import { parseRequirements } from './requirements-lines.js';
+import { normalizeName, poetryInstalledPackages, uvInstalledPackages } from './wheels/locked-packages.js';
+import { herokuMarkerEnv } from './wheels/markers.js';
+import { parseRequirements } from './wheels/requirements-lines.js';
 import type { DoctorCheck } from './types.js';
-import { isFile, isDir } from '../fs-exists.js';
+import { isFile, isDir } from '../io/fs.js';
 
 const AREA = 'heroku readiness';
 

@@ -6,9 +6,9 @@ import { parse, TomlError } from 'smol-toml';
 import { readAppDir } from '../analysis/app-dir.js';
 import { detect, notAPythonAppError } from '../analysis/detect.js';
 import type { PackageManager } from '../analysis/types.js';
-import { describeIoError } from '../fs-exists.js';
-import { readAppFile } from '../app-file.js';
-import { isPybpError, type ErrorCode } from '../errors.js';
+import { describeIoError } from '../io/fs.js';
+import { readAppFile } from '../io/app-file.js';
+import { isPybpError, type ErrorCode } from '../core/errors.js';
 import { errorText, fail, failFromError, pass, warn } from './check.js';
 import type { DoctorCheck } from './types.js';
 

@@ -2,12 +2,12 @@
 // resolved version (or another patch of its minor to stand in), unless it can
 // download Heroku's archive. The same choice the build makes, asked ahead.
 import type { ResolvedPython } from '../analysis/types.js';
-import type { LoadedConfig } from '../config.js';
-import { isPybpError } from '../errors.js';
+import type { LoadedConfig } from '../project/config.js';
+import { isPybpError } from '../core/errors.js';
 import { choosePythonSource, describeInterpreter, type PythonSourceChoice } from '../python-source/choose.js';
 import { uvPythonAvailability } from '../python-source/uv-python.js';
 import { uvDownloadReach } from '../python-source/uv-download-reach.js';
-import { hostTarget, isBuildpackTarget, parseTarget } from '../target.js';
+import { hostTarget, isBuildpackTarget, parseTarget } from '../core/target.js';
 import { pass, warn } from './check.js';
 import type { DoctorCheck } from './types.js';
 

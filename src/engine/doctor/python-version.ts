@@ -12,8 +12,8 @@ import {
   resolvePython,
 } from '../analysis/python-version.js';
 import type { PackageManager, PythonVersionOrigin, RequestedPython, ResolvedPython } from '../analysis/types.js';
-import { isPybpError } from '../errors.js';
-import { DEFAULT_PYTHON } from '../versions.js';
+import { isPybpError } from '../core/errors.js';
+import { DEFAULT_PYTHON } from '../core/versions.js';
 import { failFromError, pass, warn } from './check.js';
 import type { DoctorCheck } from './types.js';
 

@@ -5,10 +5,10 @@
 import { satisfies, validRange } from '@renovatebot/pep440';
 import { PYTHON_VERSION_FILE } from '../analysis/python-version.js';
 import type { PackageManager, ResolvedPython } from '../analysis/types.js';
-import type { ErrorCode } from '../errors.js';
-import { LATEST_PATCH } from '../versions.js';
+import type { ErrorCode } from '../core/errors.js';
+import { LATEST_PATCH } from '../core/versions.js';
 import { fail, pass, warn } from './check.js';
-import { isBarePoetryVersion, translatePoetryConstraint } from './poetry-constraint.js';
+import { isBarePoetryVersion, translatePoetryConstraint } from './wheels/poetry-constraint.js';
 import type { TomlTable } from './project-files.js';
 import type { DoctorCheck } from './types.js';
 

@@ -1,7 +1,7 @@
 // What `pybp doctor` reports: one check per condition of the build that can
 // be known before building, all of them at once (the build stops at the first).
 
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../core/errors.js';
 
 export type CheckArea = 'project files' | 'package manager' | 'python version' | 'git' | 'heroku readiness';
 export type CheckStatus = 'pass' | 'warn' | 'fail';

@@ -2,11 +2,11 @@
 // out as one transaction over the layers directory.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { type ErrorData, isPybpError, PybpError, readOnlyFilesystem } from '../errors.js';
+import { type ErrorData, isPybpError, PybpError, readOnlyFilesystem } from '../core/errors.js';
 import { failureCause, layersDirIdentity, type LayersDirIdentity } from './failure-cause.js';
-import type { Emit, StepId } from '../events.js';
-import { faultPoint } from '../fault.js';
-import { interruptedError } from '../interrupted.js';
+import type { Emit, StepId } from '../core/events.js';
+import { faultPoint } from '../core/fault.js';
+import { interruptedError } from '../core/interrupted.js';
 import { readJournal, recoverLayers } from '../store/journal.js';
 import { EMPTY_STORE } from '../store/store-state.js';
 import { acquireLayersLock, type LayersLock } from '../store/lock.js';
@@ -26,22 +26,22 @@ import {
   planSummary,
   type ReadyPlan,
   readStoreOrError,
-} from '../plan.js';
+} from '../plan/plan.js';
 import type { PackageManager, ProjectAnalysis, Warning } from '../analysis/types.js';
 import { PYTHON_VERSION_ERRORS, PYTHON_VERSION_SECTION } from '../analysis/python-version.js';
-import { type ContextOptions, type ProjectContext, resolveContext } from '../project-context.js';
-import { layerOutcome, type LayerOutcome } from '../layer-outcome.js';
-import { diffInstalled, installedPackages, type PackageChanges } from '../package-changes.js';
+import { type ContextOptions, type ProjectContext, resolveContext } from '../project/project-context.js';
+import { layerOutcome, type LayerOutcome } from '../core/layer-outcome.js';
+import { diffInstalled, installedPackages, type PackageChanges } from '../plan/package-changes.js';
 import { BuildContext } from './context.js';
 import { djangoStep } from './django-step.js';
 import { pipDependenciesStep, pipToolStep } from './pip-steps.js';
 import { poetryDependenciesStep, poetryToolStep } from './poetry-steps.js';
 import { pythonStep } from './python-step.js';
-import { type CommandRunner, stopOrphans } from './run-command.js';
+import { type CommandRunner, stopOrphans } from '../io/run-command.js';
 import { uvDependenciesStep, uvToolStep } from './uv-steps.js';
 import { recordBuild } from '../history/record.js';
-import { type BuildHome, makeBuildHome } from '../build-home.js';
-import type { BuildEnvChoice } from '../build-env.js';
+import { type BuildHome, makeBuildHome } from './build-home.js';
+import type { BuildEnvChoice } from '../project/build-env.js';
 
 export interface BuildOptions extends ContextOptions {
   /** --clear-cache: plan from nothing (the old layers are set aside, so a failed build keeps them). */

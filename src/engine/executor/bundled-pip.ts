@@ -2,11 +2,11 @@
 // (ensurepip/_bundled), run as `python <wheel>/pip`: no pip needs to exist yet.
 import { accessSync, constants, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
-import { PybpError } from '../errors.js';
+import { PybpError } from '../core/errors.js';
 import type { BuildContext } from './context.js';
 import { toolFailure } from './tool-failure.js';
-import type { StepId } from '../events.js';
-import { applyInMemory, type Env } from '../cnb/layer-env.js';
+import type { StepId } from '../core/events.js';
+import { applyInMemory, type Env } from '../store/layer-env.js';
 
 export async function locateBundledPip(pythonLayerDir: string, pythonVersion: string): Promise<string> {
   const [major, minor] = pythonVersion.split('.');

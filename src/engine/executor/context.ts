@@ -1,15 +1,15 @@
 // What every build step gets: the plan, the open transaction, the build
 // environment as it accumulates (spec §10.1), and a way to report.
 import path from 'node:path';
-import type { Emit, StepId } from '../events.js';
-import type { Env } from '../cnb/layer-env.js';
+import type { Emit, StepId } from '../core/events.js';
+import type { Env } from '../store/layer-env.js';
 import type { LayerRecord } from '../store/sidecar.js';
 import type { LayerTransaction } from '../store/transaction.js';
-import { plannedLayer, type ReadyPlan } from '../plan.js';
-import { contextBuildEnv } from '../project-context.js';
+import { plannedLayer, type ReadyPlan } from '../plan/plan.js';
+import { contextBuildEnv } from '../project/project-context.js';
 import type { LayerName } from '../layers/types.js';
-import type { ErrorData } from '../errors.js';
-import { type CommandResult, type CommandRunner, runCommand } from './run-command.js';
+import type { ErrorData } from '../core/errors.js';
+import { type CommandResult, type CommandRunner, runCommand } from '../io/run-command.js';
 import { toolFailure } from './tool-failure.js';
 import { LayerHandle } from './layer-handle.js';
 

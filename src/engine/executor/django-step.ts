@@ -1,8 +1,8 @@
 // Django's collectstatic (spec §11): runs only when Django is installed in
 // the venv, for every package manager.
 import path from 'node:path';
-import { checkAppFile } from '../app-file.js';
-import { entryExists } from '../fs-exists.js';
+import { checkAppFile } from '../io/app-file.js';
+import { entryExists } from '../io/fs.js';
 import type { BuildContext } from './context.js';
 import { resolveOnPath } from './bundled-pip.js';
 import { toolFailure } from './tool-failure.js';

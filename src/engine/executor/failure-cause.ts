@@ -5,7 +5,7 @@
 // would read as "pip could not be installed" or an internal error; the cause
 // is the missing directory, so it is checked first.
 import { lstatSync } from 'node:fs';
-import { type ErrorData, toErrorData } from '../errors.js';
+import { type ErrorData, toErrorData } from '../core/errors.js';
 
 /** Which directory the layers directory was when the build made sure of it. */
 export interface LayersDirIdentity {

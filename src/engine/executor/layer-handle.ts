@@ -10,14 +10,14 @@
 // Steps only say what differs: how a layer is filled, and when it is done.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readAppText } from '../app-file.js';
-import { applyLayerEnv, type EnvFile, writeLayerEnv } from '../cnb/layer-env.js';
-import type { StepId } from '../events.js';
-import { faultPoint } from '../fault.js';
+import { readAppText } from '../io/app-file.js';
+import { applyLayerEnv, type EnvFile, writeLayerEnv } from '../store/layer-env.js';
+import type { StepId } from '../core/events.js';
+import { faultPoint } from '../core/fault.js';
 import { buildpackDecisionLines } from '../layers/buildpack-log.js';
 import type { LayerDefinition } from '../layers/definition.js';
 import type { LayerDecision } from '../layers/types.js';
-import type { PlannedLayer } from '../plan.js';
+import type { PlannedLayer } from '../plan/plan.js';
 import { layerSizeBytes } from '../python-source/tree.js';
 import { parseLayerToml, writeLayerToml } from '../store/layer-toml.js';
 import type { LayerRecord } from '../store/sidecar.js';

@@ -11,13 +11,13 @@
 // pip; it only runs pip, it does not end up in any layer.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { pinnedUvDir } from '../cache-dir.js';
-import type { Env } from '../cnb/layer-env.js';
-import { PybpError } from '../errors.js';
-import type { StepId } from '../events.js';
+import { pinnedUvDir } from '../io/cache-dir.js';
+import type { Env } from '../store/layer-env.js';
+import { PybpError } from '../core/errors.js';
+import type { StepId } from '../core/events.js';
 import { findLocalInterpreters, type LocalInterpreter } from '../python-source/discover.js';
 import { errnoCode } from '../python-source/tree.js';
-import { NEWEST_SUPPORTED_MINOR, OLDEST_SUPPORTED_MINOR, UV_VERSION } from '../versions.js';
+import { NEWEST_SUPPORTED_MINOR, OLDEST_SUPPORTED_MINOR, UV_VERSION } from '../core/versions.js';
 import { locateBundledPip } from './bundled-pip.js';
 import type { BuildContext } from './context.js';
 import { downloadUv, uvFromWheel } from './uv-steps.js';

@@ -1,6 +1,6 @@
 // Build steps for a pip app (spec §7.3–§7.5): the pip layer, then the
 // pip-cache and venv layers and `pip install -r requirements.txt`.
-import { PIP_VERSION } from '../versions.js';
+import { PIP_VERSION } from '../core/versions.js';
 import type { BuildContext } from './context.js';
 import { resolveOnPath, toolLayerStep } from './bundled-pip.js';
 import { createVenv } from './venv.js';

@@ -1,6 +1,6 @@
 // Build steps for a Poetry app (spec §7.6, §7.7): the poetry layer, then the
 // cached venv and `poetry sync --only main`.
-import { POETRY_VERSION } from '../versions.js';
+import { POETRY_VERSION } from '../core/versions.js';
 import type { BuildContext } from './context.js';
 import path from 'node:path';
 import { toolLayerStep } from './bundled-pip.js';

@@ -1,7 +1,7 @@
 // Build step: the python layer (spec §7.2). The rule for reusing it lives in
 // layers/python.ts; this file only fills the layer.
 import { formatRequested } from '../analysis/python-version-file.js';
-import { PybpError } from '../errors.js';
+import { PybpError } from '../core/errors.js';
 import { installPythonLayer } from '../python-source/index.js';
 import type { BuildContext } from './context.js';
 import { ensurePinnedUv } from './pinned-uv.js';

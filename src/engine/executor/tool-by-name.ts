@@ -6,8 +6,8 @@
 // build steps already are. (explain and doctor never come here: explain's dry
 // run uses the tool layer's binary, which pybp installed itself.)
 import path from 'node:path';
-import type { Env } from '../cnb/layer-env.js';
-import type { StepId } from '../events.js';
+import type { Env } from '../store/layer-env.js';
+import type { StepId } from '../core/events.js';
 import type { BuildContext } from './context.js';
 import { resolveOnPath } from './bundled-pip.js';
 

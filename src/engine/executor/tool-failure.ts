@@ -7,8 +7,8 @@
 // "[Errno 28] No space left on device", uv: "(os error 28)"), and exits 1 like
 // any other failure; guessing "a network problem" from the step would send the
 // user the wrong way. So a full disk is recognised in the output first.
-import { type ErrorData, PybpError } from '../errors.js';
-import type { CommandResult } from './run-command.js';
+import { type ErrorData, PybpError } from '../core/errors.js';
+import type { CommandResult } from '../io/run-command.js';
 
 // ENOSPC is errno 28 and EDQUOT 122 on Linux; macOS says "No space left on
 // device" too (and 69 for EDQUOT, which Python also spells out).

@@ -2,7 +2,7 @@
 // package manager (not `uv venv`, which adds import hooks).
 import path from 'node:path';
 import type { BuildContext } from './context.js';
-import type { StepId } from '../events.js';
+import type { StepId } from '../core/events.js';
 
 export async function createVenv(ctx: BuildContext, step: StepId, venvDir: string): Promise<void> {
   ctx.info(step, 'Creating virtual environment');

@@ -3,9 +3,9 @@
 // the current tree against the layers a build of a git ref would leave. All
 // three run the planning code a build runs; none writes or runs anything.
 import { type Assumptions, describeAssumptions } from '../analysis/assumptions.js';
-import { explainReport, type ExplainReport } from '../explain.js';
-import { planBuild, type PlanOptions } from '../plan.js';
-import { resolveContext } from '../project-context.js';
+import { explainReport, type ExplainReport } from './report.js';
+import { planBuild, type PlanOptions } from '../plan/plan.js';
+import { resolveContext } from '../project/project-context.js';
 import { type HistoryRead, readOwnHistory } from '../store/history.js';
 import { planSince } from './since.js';
 import { forecastVenv } from './venv-changes.js';

@@ -4,14 +4,14 @@
 // are what its plan would write: each cached layer with the metadata its
 // definition gives. Both plans run the same planning code as a build.
 import type { Assumptions } from '../analysis/assumptions.js';
-import type { ErrorData } from '../errors.js';
-import { checkoutRefToTemp } from '../history/git-tree.js';
+import type { ErrorData } from '../core/errors.js';
+import { checkoutRefToTemp } from '../io/git-tree.js';
 import { renderLayerToml } from '../store/layer-toml.js';
 import type { PreviousLayer } from '../store/previous-state.js';
 import type { StoreState } from '../store/store-state.js';
 import { EMPTY_STORE } from '../store/store-state.js';
-import { analyse, blockedPlan, type BuildPlan, planLayers } from '../plan.js';
-import type { ProjectContext } from '../project-context.js';
+import { analyse, blockedPlan, type BuildPlan, planLayers } from '../plan/plan.js';
+import type { ProjectContext } from '../project/project-context.js';
 
 export interface SinceInfo {
   ref: string;

@@ -7,11 +7,11 @@ import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runTool } from '../doctor/tool-run.js';
-import { pairChanges, type PackageChanges } from '../package-changes.js';
-import { plannedLayer, type ReadyPlan } from '../plan.js';
-import { pybpCacheDir } from '../cache-dir.js';
-import { contextBuildEnv } from '../project-context.js';
+import { runTool } from '../io/tool-run.js';
+import { pairChanges, type PackageChanges } from '../plan/package-changes.js';
+import { plannedLayer, type ReadyPlan } from '../plan/plan.js';
+import { pybpCacheDir } from '../io/cache-dir.js';
+import { contextBuildEnv } from '../project/project-context.js';
 
 const TIMEOUT_MS = 60_000;
 

@@ -1,8 +1,8 @@
 // What a layer is made from, as one flat record of strings: the key history
 // uses for "the last time this layer was made with comparable inputs".
-import type { PlannedLayer } from '../plan.js';
+import type { PlannedLayer } from '../plan/plan.js';
 import type { InterpreterRecord } from '../python-source/interpreter-record.js';
-import type { Target } from '../target.js';
+import type { Target } from '../core/target.js';
 
 export type LayerInputs = Record<string, string>;
 

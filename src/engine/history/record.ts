@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import type { Warning } from '../analysis/types.js';
 import type { BuildReport } from '../executor/build.js';
-import type { BuildPlan } from '../plan.js';
+import type { BuildPlan } from '../plan/plan.js';
 import { controlDir } from '../store/control-dir.js';
 import { appendHistory, type HistoryBuild } from '../store/history.js';
 import { acquireLayersLock, type LayersLock } from '../store/lock.js';

@@ -1,6 +1,6 @@
 // What `pybp history` and `pybp explain --last` / `--build N` print: builds
 // as the history recorded them. Reading only: nothing is written or run.
-import { PybpError } from '../errors.js';
+import { PybpError } from '../core/errors.js';
 import { findBuild, type HistoryBuild, readOwnHistory } from '../store/history.js';
 
 export interface HistoryReport {

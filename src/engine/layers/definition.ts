@@ -5,7 +5,7 @@
 // `explain` runs exactly the code `build` runs, without touching the disk.
 import { diffMetadata } from './metadata-diff.js';
 import { guessWriter, type MetadataField } from './metadata.js';
-import type { EnvFile } from '../cnb/layer-env.js';
+import type { EnvFile } from '../store/layer-env.js';
 import type { LayerMetadata, LayerName, LayerTypes, Reason } from './types.js';
 
 export interface CachedLayerDefinition {

@@ -2,7 +2,7 @@
 // (spec §7). The python layer always comes first.
 import type { PackageManager } from '../analysis/types.js';
 import type { InterpreterRecord } from '../python-source/interpreter-record.js';
-import type { Target } from '../target.js';
+import type { Target } from '../core/target.js';
 import type { LayerDefinition } from './definition.js';
 import { pipCacheLayer } from './pip-cache.js';
 import { pipLayer } from './pip.js';

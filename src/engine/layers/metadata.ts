@@ -2,7 +2,7 @@
 // buildpack writes into `[metadata]`, with the label reasons use for it. A
 // layer declares its fields once, as a list of these keys; its metadata type
 // is derived from that list, so a missing or foreign key is a compile error.
-import type { Target } from '../target.js';
+import type { Target } from '../core/target.js';
 
 export const METADATA_LABELS = {
   arch: 'CPU architecture',

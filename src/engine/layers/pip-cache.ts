@@ -1,6 +1,6 @@
 // The `pip-cache` layer (spec §7.4): pip's HTTP and wheel cache. Wheels built
 // from sdists are specific to the CPU, OS and Python, hence all five fields.
-import { PIP_VERSION } from '../versions.js';
+import { PIP_VERSION } from '../core/versions.js';
 import type { CachedLayerDefinition } from './definition.js';
 import { inFieldOrder, TARGET_FIELDS, type TargetFields, targetMetadata } from './metadata.js';
 

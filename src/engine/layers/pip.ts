@@ -1,7 +1,7 @@
 // The `pip` layer (spec §7.3): pip itself, installed from the interpreter's
 // bundled wheel. Only the Python and pip versions matter: pip is pure Python,
 // so a new OS or CPU does not invalidate it.
-import { PIP_VERSION } from '../versions.js';
+import { PIP_VERSION } from '../core/versions.js';
 import type { CachedLayerDefinition } from './definition.js';
 import { inFieldOrder } from './metadata.js';
 

@@ -1,6 +1,6 @@
 // The `poetry` layer (spec §7.6): Poetry and its dependencies. Some of those
 // are compiled, so the CPU and OS matter as well as the Python and Poetry versions.
-import { POETRY_VERSION } from '../versions.js';
+import { POETRY_VERSION } from '../core/versions.js';
 import type { CachedLayerDefinition } from './definition.js';
 import { inFieldOrder, TARGET_FIELDS, type TargetFields, targetMetadata } from './metadata.js';
 

@@ -2,8 +2,8 @@
 // architecture, the OS and the resolved Python version all match.
 import type { CachedLayerDefinition } from './definition.js';
 import { inFieldOrder, TARGET_FIELDS, type TargetFields, targetMetadata } from './metadata.js';
-import { SOURCE_DATE_EPOCH } from '../versions.js';
-import type { EnvFile } from '../cnb/layer-env.js';
+import { SOURCE_DATE_EPOCH } from '../core/versions.js';
+import type { EnvFile } from '../store/layer-env.js';
 import type { Reason } from './types.js';
 import { describeInterpreterRecord, type InterpreterRecord } from '../python-source/interpreter-record.js';
 

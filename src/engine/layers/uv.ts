@@ -1,6 +1,6 @@
 // The `uv` layer (spec §7.8): a standalone binary, so only the CPU and the uv
 // version matter. A new Python or OS keeps it.
-import { UV_VERSION } from '../versions.js';
+import { UV_VERSION } from '../core/versions.js';
 import type { CachedLayerDefinition } from './definition.js';
 import { inFieldOrder, type TargetFields } from './metadata.js';
 

@@ -6,7 +6,7 @@
 //   locked. Reused while CPU, OS, Python and the tool's version are unchanged.
 // A venv written by another package manager carries the other tool's version key,
 // so its metadata does not parse and it is discarded.
-import { POETRY_VERSION, UV_VERSION } from '../versions.js';
+import { POETRY_VERSION, UV_VERSION } from '../core/versions.js';
 import type { CachedLayerDefinition, UncachedLayerDefinition } from './definition.js';
 import { inFieldOrder, TARGET_FIELDS, type TargetFields, targetMetadata } from './metadata.js';
 

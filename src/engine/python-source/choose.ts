@@ -5,9 +5,9 @@
 // patch, then another local patch of the minor standing in (with a warning).
 // Side-effect free: explain plans with it (nothing is installed here).
 
-import { PybpError } from '../errors.js';
-import { describeTarget, isBuildpackTarget, type Target } from '../target.js';
-import { PYTHON_ARCHIVE_URL_TEMPLATE } from '../versions.js';
+import { PybpError } from '../core/errors.js';
+import { describeTarget, isBuildpackTarget, type Target } from '../core/target.js';
+import { PYTHON_ARCHIVE_URL_TEMPLATE } from '../core/versions.js';
 import { searchLocalInterpreters, type InterpreterSearch, type InterpreterSearchOptions, type LocalInterpreter } from './discover.js';
 import type { DownloadReach } from './uv-download-reach.js';
 import type { UvPythonAvailability } from './uv-python.js';

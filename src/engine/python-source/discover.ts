@@ -6,9 +6,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readAppText } from '../app-file.js';
-import { killOnExit } from '../child-cleanup.js';
-import { isFile } from '../fs-exists.js';
+import { readAppText } from '../io/app-file.js';
+import { killOnExit } from '../io/child-cleanup.js';
+import { isFile } from '../io/fs.js';
 import {
   compareNewestFirst,
   minorName,

@@ -3,8 +3,8 @@
 // with no temporary file. Node 20's zlib has no zstd, so the system tar
 // (GNU tar with the zstd program, or bsdtar) decompresses and unpacks.
 
-import { ArchiveDownloadError, downloadArchive } from '../archive-download.js';
-import { PybpError } from '../errors.js';
+import { ArchiveDownloadError, downloadArchive } from '../io/archive-download.js';
+import { PybpError } from '../core/errors.js';
 import { emptyDirectory, ensureEmptyDirectory, layerSizeBytes } from './tree.js';
 import { parseResolvedVersion } from './version.js';
 

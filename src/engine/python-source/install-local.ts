@@ -15,8 +15,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { PybpError } from '../errors.js';
-import { interruptedError } from '../interrupted.js';
+import { PybpError } from '../core/errors.js';
+import { interruptedError } from '../core/interrupted.js';
 import type { LocalInterpreter } from './discover.js';
 import { createSafePlacer, defaultInterpreterCache, pristineDirFor, type PlacementStrategy } from './pristine.js';
 import {

@@ -1,7 +1,7 @@
 // What pybp remembers (in its sidecar, not in the toml) about the interpreter
 // behind a python layer. The python layer's rule compares two of these; the
 // store only keeps one.
-import { UV_VERSION } from '../versions.js';
+import { UV_VERSION } from '../core/versions.js';
 import type { PythonSourceChoice } from './choose.js';
 
 export interface InterpreterRecord {

@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pybpCacheDir } from '../cache-dir.js';
+import { pybpCacheDir } from '../io/cache-dir.js';
 import { createLimiter } from './limiter.js';
 import { COPY_PARALLELISM, errnoCode, isInside, type FilePlacer, type LinkSyncFn } from './tree.js';
 

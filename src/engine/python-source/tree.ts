@@ -14,7 +14,7 @@
 import type { Dirent } from 'node:fs';
 import fs from 'node:fs';
 import path from 'node:path';
-import { faultPoint } from '../fault.js';
+import { faultPoint } from '../core/fault.js';
 
 /** Longest stretch of synchronous file-system work before the event loop gets a turn. */
 export const SLICE_MS = 8;

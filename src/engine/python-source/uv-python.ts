@@ -8,10 +8,10 @@
 // then placed into the python layer like any local interpreter.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { pybpCacheDir } from '../cache-dir.js';
-import { NETWORK_HOST_VARS } from '../build-env.js';
-import { PybpError } from '../errors.js';
-import type { CommandResult } from '../executor/run-command.js';
+import { pybpCacheDir } from '../io/cache-dir.js';
+import { NETWORK_HOST_VARS } from '../project/build-env.js';
+import { PybpError } from '../core/errors.js';
+import type { CommandResult } from '../io/run-command.js';
 import { parseResolvedVersion } from './version.js';
 
 /** The platforms python-build-standalone publishes builds for, as uv names them. */

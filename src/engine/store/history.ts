@@ -5,11 +5,11 @@
 // build that holds the layers lock; a file that can't be read is reported and
 // replaced by a fresh history, never a reason to fail a build.
 import { promises as fs } from 'node:fs';
-import type { BuildEnvChoice } from '../build-env.js';
+import type { BuildEnvChoice } from '../project/build-env.js';
 import { historyPath } from './control-dir.js';
 import { writeFileAtomic } from './write-atomic.js';
 import type { LayerAction, Reason } from '../layers/types.js';
-import type { LayerOutcome } from '../layer-outcome.js';
+import type { LayerOutcome } from '../core/layer-outcome.js';
 
 export const HISTORY_LIMIT = 50;
 /** 50 builds of a few layers each are a few tens of KB; anything far larger is not pybp's file. */

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { backupDir, isLayerName, journalPath, sidecarPath } from './control-dir.js';
-import { faultPoint } from '../fault.js';
+import { faultPoint } from '../core/fault.js';
 import { writeFileAtomic } from './write-atomic.js';
 import { entryKind, readControlFile } from './control-file.js';
 

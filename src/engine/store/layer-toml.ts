@@ -4,7 +4,7 @@
 // is libcnb's framework error, which pybp reports as `layer-toml-invalid`.
 import path from 'node:path';
 import { parse, stringify, TomlError } from 'smol-toml';
-import { PybpError } from '../errors.js';
+import { PybpError } from '../core/errors.js';
 import { writeFileAtomic } from './write-atomic.js';
 import type { LayerMetadata, LayerTypes } from '../layers/types.js';
 

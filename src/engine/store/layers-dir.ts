@@ -9,8 +9,8 @@
 //   (ownership.ts), and inside its own directory only what it recorded making.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { LoadedConfig } from '../config.js';
-import { type ErrorData, PybpError } from '../errors.js';
+import type { LoadedConfig } from '../project/config.js';
+import { type ErrorData, PybpError } from '../core/errors.js';
 import { entryKind } from './control-file.js';
 import { claimLayersDir, inspectLayersDir, type LayersDirStatus, registryDir } from './ownership.js';
 

@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PybpError } from '../errors.js';
+import { PybpError } from '../core/errors.js';
 import { controlDir, lockPath } from './control-dir.js';
 import { readControlFile } from './control-file.js';
 

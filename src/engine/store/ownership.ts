@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeDirectory } from '../make-dir.js';
+import { makeDirectory } from '../io/make-dir.js';
 import { CONTROL_DIR_NAME, isLayerName } from './control-dir.js';
 import { type EntryKind, entryKind, readControlFile, writeControlFile } from './control-file.js';
 

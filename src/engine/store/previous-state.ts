@@ -8,7 +8,7 @@ import { CONTROL_DIR_NAME, isLayerName } from './control-dir.js';
 import { backupPaths, exists, type Journal, readJournal } from './journal.js';
 import { parseLayerToml } from './layer-toml.js';
 import type { LayerTypes } from '../layers/types.js';
-import { isDir } from '../fs-exists.js';
+import { isDir } from '../io/fs.js';
 
 export interface PreviousLayer {
   name: string;

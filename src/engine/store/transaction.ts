@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { backupDir, CONTROL_DIR_NAME, isLayerName } from './control-dir.js';
-import { faultPoint } from '../fault.js';
+import { faultPoint } from '../core/fault.js';
 import type { Sidecar } from './sidecar.js';
 import { backupPaths, exists, finishCommit, type Journal, recoverLayers, writeJournal } from './journal.js';
 

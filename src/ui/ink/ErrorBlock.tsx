@@ -1,7 +1,7 @@
 // A failure the user can act on, framed: what went wrong, its code, the
 // values involved, and what to do about it.
 import { Box, Text } from 'ink';
-import type { ErrorData } from '../../engine/errors.js';
+import type { ErrorData } from '../../engine/core/errors.js';
 
 export interface ErrorBlockProps {
   error: ErrorData;

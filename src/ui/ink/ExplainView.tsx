@@ -2,7 +2,7 @@
 // table, with what it would drop, what the rebuilds would cost, and for
 // what-if and --since what the answer assumes.
 import { Box, Text } from 'ink';
-import type { ExplainReport } from '../../engine/explain.js';
+import type { ExplainReport } from '../../engine/explain/report.js';
 import { costSummary, sinceHeadline, sinceVerdict } from '../format.js';
 import { ErrorBlock } from './ErrorBlock.js';
 import { ExplainTable } from './ExplainTable.js';

@@ -4,7 +4,7 @@
 // what became of it.
 import { Text } from 'ink';
 import type { LayerAction } from '../../engine/layers/types.js';
-import { OUTCOME_LABEL, type LayerOutcome } from '../../engine/layer-outcome.js';
+import { OUTCOME_LABEL, type LayerOutcome } from '../../engine/core/layer-outcome.js';
 import { ACTION_LABEL, formatDuration, formatSize } from '../format.js';
 import { BADGE_WIDTH, LayerBadge } from './LayerBadge.js';
 

@@ -2,8 +2,8 @@
 // time and size, and the totals.
 import { Box, Text } from 'ink';
 import type { LayerAction } from '../../engine/layers/types.js';
-import type { LayerOutcome } from '../../engine/layer-outcome.js';
-import { type PackageChanges, summarizeChanges } from '../../engine/package-changes.js';
+import type { LayerOutcome } from '../../engine/core/layer-outcome.js';
+import { type PackageChanges, summarizeChanges } from '../../engine/plan/package-changes.js';
 import { formatDuration, formatSize, totalSize } from '../format.js';
 import { BADGE_WIDTH } from './LayerBadge.js';
 import { LayerOutcomeRow, SIZE_WIDTH, TIME_WIDTH } from './LayerOutcomeRow.js';

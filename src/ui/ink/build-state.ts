@@ -7,8 +7,8 @@
 // summary are redrawn.
 import type { Warning } from '../../engine/analysis/types.js';
 import type { BuildReport } from '../../engine/executor/build.js';
-import type { ErrorData } from '../../engine/errors.js';
-import type { EngineEvent, PlanSummary, StepId } from '../../engine/events.js';
+import type { ErrorData } from '../../engine/core/errors.js';
+import type { EngineEvent, PlanSummary, StepId } from '../../engine/core/events.js';
 import type { LayerAction, LayerDecision, Reason } from '../../engine/layers/types.js';
 import { formatCommand } from '../format.js';
 import { cleanOutputLine } from './terminal-text.js';

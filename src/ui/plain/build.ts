@@ -3,10 +3,10 @@
 import { stripVTControlCharacters } from 'node:util';
 import chalk from 'chalk';
 import type { BuildReport } from '../../engine/executor/build.js';
-import type { EngineEvent } from '../../engine/events.js';
+import type { EngineEvent } from '../../engine/core/events.js';
 import { ACTION_LABEL, formatBuildEnv, formatCommand, formatDuration, formatReason, formatSize } from '../format.js';
-import { OUTCOME_LABEL } from '../../engine/layer-outcome.js';
-import { summarizeChanges } from '../../engine/package-changes.js';
+import { OUTCOME_LABEL } from '../../engine/core/layer-outcome.js';
+import { summarizeChanges } from '../../engine/plan/package-changes.js';
 import { errorLines } from './error.js';
 
 export class PlainBuildPrinter {

@@ -1,5 +1,5 @@
 import chalk from 'chalk';
-import type { ErrorData } from '../../engine/errors.js';
+import type { ErrorData } from '../../engine/core/errors.js';
 
 export function errorLines(error: ErrorData): string[] {
   const lines = [chalk.red.bold(`[Error: ${error.title}]`) + chalk.dim(` (${error.code})`), error.message];

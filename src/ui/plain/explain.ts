@@ -1,6 +1,6 @@
 // `pybp explain` as plain lines (no TTY, CI, or piped).
 import chalk from 'chalk';
-import type { ExplainReport } from '../../engine/explain.js';
+import type { ExplainReport } from '../../engine/explain/report.js';
 import { ACTION_PLAN, costSummary, formatBuildEnv, formatEstimate, formatReason, sinceHeadline, sinceVerdict } from '../format.js';
 import { errorLines } from './error.js';
 import { packagesLine } from '../format.js';

@@ -2,7 +2,7 @@
 import chalk from 'chalk';
 import { type HistoryReport, type LastBuildReport, madeLayers } from '../../engine/history/report.js';
 import type { HistoryBuild } from '../../engine/store/history.js';
-import { OUTCOME_LABEL } from '../../engine/layer-outcome.js';
+import { OUTCOME_LABEL } from '../../engine/core/layer-outcome.js';
 import { ACTION_LABEL, formatBuildEnv, formatDuration, formatReason, formatSize, formatWhen } from '../format.js';
 
 export function printHistory(report: HistoryReport, out: NodeJS.WritableStream): void {

@@ -1,7 +1,7 @@
 import { relative, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeProject } from '../../../src/engine/analysis/analyze.js';
-import { DEFAULT_PYTHON, LATEST_PATCH } from '../../../src/engine/versions.js';
+import { DEFAULT_PYTHON, LATEST_PATCH } from '../../../src/engine/core/versions.js';
 import { expectPybpError, useTempApps, type Entry } from './temp-apps.js';
 
 const makeApp = useTempApps();

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { entryExists, listDir } from '../../../src/engine/fs-exists.js';
+import { entryExists, listDir } from '../../../src/engine/io/fs.js';
 import { expectPybpError, useTempApps } from './temp-apps.js';
 
 const makeApp = useTempApps();

@@ -9,8 +9,8 @@ import { detect } from '../../../src/engine/analysis/detect.js';
 import { determinePackageManager } from '../../../src/engine/analysis/package-manager.js';
 import { readRequestedPython } from '../../../src/engine/analysis/python-version.js';
 import { stat } from 'node:fs/promises';
-import { entryExists, listDir } from '../../../src/engine/fs-exists.js';
-import { DEFAULT_PYTHON } from '../../../src/engine/versions.js';
+import { entryExists, listDir } from '../../../src/engine/io/fs.js';
+import { DEFAULT_PYTHON } from '../../../src/engine/core/versions.js';
 import { expectPybpError, useTempApps } from './temp-apps.js';
 
 const faults = vi.hoisted(() => ({

@@ -7,7 +7,7 @@ import {
   sanitiseLine,
   versionLines,
 } from '../../../src/engine/analysis/python-version-file.js';
-import { DEFAULT_PYTHON } from '../../../src/engine/versions.js';
+import { DEFAULT_PYTHON } from '../../../src/engine/core/versions.js';
 import { expectPybpError } from './temp-apps.js';
 
 const EXAMPLE = `${DEFAULT_PYTHON.major}.${DEFAULT_PYTHON.minor}`;

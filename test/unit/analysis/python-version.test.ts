@@ -8,7 +8,7 @@ import {
   resolvePython,
 } from '../../../src/engine/analysis/python-version.js';
 import type { RequestedPython, ResolvedPython } from '../../../src/engine/analysis/types.js';
-import { DEFAULT_PYTHON, LATEST_PATCH, NEWEST_SUPPORTED_MINOR, OLDEST_SUPPORTED_MINOR } from '../../../src/engine/versions.js';
+import { DEFAULT_PYTHON, LATEST_PATCH, NEWEST_SUPPORTED_MINOR, OLDEST_SUPPORTED_MINOR } from '../../../src/engine/core/versions.js';
 import { expectPybpError, useTempApps, type Entry } from './temp-apps.js';
 
 const makeApp = useTempApps();

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { PybpError, type ErrorCode } from '../../../src/engine/errors.js';
+import { PybpError, type ErrorCode } from '../../../src/engine/core/errors.js';
 
 export type Entry = string | Uint8Array | { dir: true } | { symlink: string };
 

@@ -1,9 +1,9 @@
 // --env names follow the config file's rule, and a malformed flag never
 // echoes its text (it is most often a secret with a typo).
 import { describe, expect, it } from 'vitest';
-import { parseEnvFlags } from '../../../src/engine/build-env.js';
-import { validateConfig } from '../../../src/engine/config.js';
-import { PybpError } from '../../../src/engine/errors.js';
+import { parseEnvFlags } from '../../../src/engine/project/build-env.js';
+import { validateConfig } from '../../../src/engine/project/config.js';
+import { PybpError } from '../../../src/engine/core/errors.js';
 
 function usageError(flags: string[]): PybpError {
   try {

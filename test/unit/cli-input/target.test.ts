@@ -1,7 +1,7 @@
 // --target accepts Heroku's stacks with the arches they run, and distro-version/arch
 // with a known arch; anything else is bad usage (a config's target: config-invalid).
 import { describe, expect, it } from 'vitest';
-import { parseTarget } from '../../../src/engine/target.js';
+import { parseTarget } from '../../../src/engine/core/target.js';
 
 describe('parseTarget', () => {
   it.each([

@@ -5,9 +5,9 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseBuildEnv, buildEnvFor, chooseBuildEnv, cleanBuildEnv, stackId } from '../../../src/engine/build-env.js';
-import { BUILD_HOME_PREFIX, makeBuildHome } from '../../../src/engine/build-home.js';
-import type { Target } from '../../../src/engine/target.js';
+import { baseBuildEnv, buildEnvFor, chooseBuildEnv, cleanBuildEnv, stackId } from '../../../src/engine/project/build-env.js';
+import { BUILD_HOME_PREFIX, makeBuildHome } from '../../../src/engine/executor/build-home.js';
+import type { Target } from '../../../src/engine/core/target.js';
 
 const heroku24: Target = { arch: 'amd64', distro_name: 'ubuntu', distro_version: '24.04', origin: 'host' };
 

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { contextBuildEnv, defaultLayersDir, resolveContext } from '../../../src/engine/project-context.js';
+import { contextBuildEnv, defaultLayersDir, resolveContext } from '../../../src/engine/project/project-context.js';
 
 const made: string[] = [];
 afterEach(async () => {

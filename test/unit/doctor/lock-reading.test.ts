@@ -1,12 +1,12 @@
 // Reading lock files and wheel tags offline, for the no-linux-wheel and
 // Procfile checks: markers, extras, dev groups, manylinux and CPython tags.
 import { describe, expect, it } from 'vitest';
-import { poetryInstalledPackages, uvInstalledPackages } from '../../../src/engine/doctor/locked-packages.js';
-import { evaluateMarker, herokuMarkerEnv } from '../../../src/engine/doctor/markers.js';
-import { parseRequirements } from '../../../src/engine/doctor/requirements-lines.js';
+import { poetryInstalledPackages, uvInstalledPackages } from '../../../src/engine/doctor/wheels/locked-packages.js';
+import { evaluateMarker, herokuMarkerEnv } from '../../../src/engine/doctor/wheels/markers.js';
+import { parseRequirements } from '../../../src/engine/doctor/wheels/requirements-lines.js';
 import { programOf } from '../../../src/engine/doctor/procfile-command.js';
-import { wheelFitsTarget } from '../../../src/engine/doctor/wheel-tags.js';
-import { parseProcfile } from '../../../src/engine/procfile.js';
+import { wheelFitsTarget } from '../../../src/engine/doctor/wheels/wheel-tags.js';
+import { parseProcfile } from '../../../src/engine/dyno/procfile.js';
 
 const env = herokuMarkerEnv('3.12.13', 'amd64');
 const target = { pythonVersion: '3.12.13', arch: 'amd64', distroVersion: '24.04' };

@@ -1,6 +1,6 @@
 import { satisfies } from '@renovatebot/pep440';
 import { describe, expect, it } from 'vitest';
-import { isBarePoetryVersion, translatePoetryConstraint } from '../../../src/engine/doctor/poetry-constraint.js';
+import { isBarePoetryVersion, translatePoetryConstraint } from '../../../src/engine/doctor/wheels/poetry-constraint.js';
 
 // Poetry constraint → PEP 440 alternatives, following poetry-core's parser.
 const TABLE: Array<[string, string[]]> = [

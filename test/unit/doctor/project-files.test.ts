@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeProject } from '../../../src/engine/analysis/analyze.js';
-import type { PybpError } from '../../../src/engine/errors.js';
+import type { PybpError } from '../../../src/engine/core/errors.js';
 import { check, doctor, expectStatus, hasCheck, useTempApps } from './support.js';
 
 const makeApp = useTempApps();

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolverRequirements } from '../../../src/engine/doctor/resolver-requirements.js';
+import { resolverRequirements } from '../../../src/engine/doctor/wheels/resolver-requirements.js';
 import { useTempApps } from './support.js';
 
 const makeApp = useTempApps();

@@ -2,9 +2,9 @@
 // are uv's own output, captured for each case (sdist only, wheels for another
 // platform or ABI, every version, a dependency of a dependency).
 import { describe, expect, it } from 'vitest';
-import { isExactPin } from '../../../src/engine/doctor/resolver-requirements.js';
-import { missingWheels, resolvedPins, uvFailureReason } from '../../../src/engine/doctor/uv-no-wheel.js';
-import { uvTarget } from '../../../src/engine/doctor/no-linux-wheel-requirements.js';
+import { isExactPin } from '../../../src/engine/doctor/wheels/resolver-requirements.js';
+import { missingWheels, resolvedPins, uvFailureReason } from '../../../src/engine/doctor/wheels/uv-no-wheel.js';
+import { uvTarget } from '../../../src/engine/doctor/wheels/no-linux-wheel-requirements.js';
 
 const SDIST_ONLY = `  × No solution found when resolving dependencies:
   ╰─▶ Because srconly==1.0.0 has no usable wheels and you require

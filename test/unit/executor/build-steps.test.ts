@@ -6,13 +6,13 @@
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../../../src/engine/events.js';
+import type { EngineEvent } from '../../../src/engine/core/events.js';
 import { type BuildReport, runBuild } from '../../../src/engine/executor/build.js';
-import type { CommandResult, CommandRunner, RunOptions } from '../../../src/engine/executor/run-command.js';
+import type { CommandResult, CommandRunner, RunOptions } from '../../../src/engine/io/run-command.js';
 import { layerSizeBytes } from '../../../src/engine/python-source/tree.js';
 import { journalPath, sidecarPath } from '../../../src/engine/store/control-dir.js';
 import type { Sidecar } from '../../../src/engine/store/sidecar.js';
-import { PIP_VERSION, UV_VERSION } from '../../../src/engine/versions.js';
+import { PIP_VERSION, UV_VERSION } from '../../../src/engine/core/versions.js';
 import { makeFakePython, tempDir } from '../python-source/fake-python.js';
 
 interface Call {

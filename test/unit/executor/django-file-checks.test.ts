@@ -5,7 +5,7 @@
 // symlink loop, which works for any user, is in test/e2e/django.test.ts).
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { EngineEvent } from '../../../src/engine/events.js';
+import type { EngineEvent } from '../../../src/engine/core/events.js';
 import type { BuildContext } from '../../../src/engine/executor/context.js';
 import { djangoStep } from '../../../src/engine/executor/django-step.js';
 import { expectPybpError, useTempApps } from '../analysis/temp-apps.js';

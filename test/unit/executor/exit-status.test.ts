@@ -2,8 +2,8 @@
 // `exit status: N`, or `signal: N (NAME)` for every signal, not a short list.
 import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { describeExit } from '../../../src/engine/errors.js';
-import { runCommand } from '../../../src/engine/executor/run-command.js';
+import { describeExit } from '../../../src/engine/core/errors.js';
+import { runCommand } from '../../../src/engine/io/run-command.js';
 
 describe('describeExit', () => {
   it('an exit code', () => {

@@ -1,9 +1,9 @@
 // A failed tool's error carries its last output lines, and a full disk in
 // that output is `disk-full`, whatever step the tool ran in.
 import { describe, expect, it } from 'vitest';
-import { runCommand, TAIL_LINES } from '../../../src/engine/executor/run-command.js';
+import { runCommand, TAIL_LINES } from '../../../src/engine/io/run-command.js';
 import { saysDiskFull, toolFailure } from '../../../src/engine/executor/tool-failure.js';
-import type { ErrorData } from '../../../src/engine/errors.js';
+import type { ErrorData } from '../../../src/engine/core/errors.js';
 
 const stepError: ErrorData = {
   code: 'pip-install-failed',

@@ -1,6 +1,6 @@
 // Estimates of what making a layer costs, from the build history.
 import { describe, expect, it } from 'vitest';
-import { estimateLayerCost, totalCost } from '../../../src/engine/history/estimate.js';
+import { estimateLayerCost, totalCost } from '../../../src/engine/explain/estimate.js';
 import type { History, HistoryLayer } from '../../../src/engine/store/history.js';
 
 const py = (version: string, source = 'local') => ({ arch: 'amd64', distro_name: 'ubuntu', distro_version: '24.04', python_version: version, interpreter_source: source });

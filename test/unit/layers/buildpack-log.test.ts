@@ -14,7 +14,7 @@ import { uvCacheLayer } from '../../../src/engine/layers/uv-cache.js';
 import { pipVenvLayer, uvVenvLayer } from '../../../src/engine/layers/venv.js';
 import { renderLayerToml } from '../../../src/engine/store/layer-toml.js';
 import type { PreviousLayer } from '../../../src/engine/store/previous-state.js';
-import { PIP_VERSION, POETRY_VERSION, UV_VERSION } from '../../../src/engine/versions.js';
+import { PIP_VERSION, POETRY_VERSION, UV_VERSION } from '../../../src/engine/core/versions.js';
 
 const target = { arch: 'amd64', distro_name: 'ubuntu', distro_version: '24.04' };
 

@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { PACKAGE_MANAGER_INFO, type PackageManager } from '../../../src/engine/analysis/types.js';
 import { renderLayerToml } from '../../../src/engine/store/layer-toml.js';
 import type { LayerDecision, LayerMetadata } from '../../../src/engine/layers/types.js';
-import { allDecisions } from '../../../src/engine/plan.js';
+import { allDecisions } from '../../../src/engine/plan/plan.js';
 import { plan, previousDefinitions, type PreviousBuild, type Sandbox, useSandboxes, writeApp, writePreviousBuild } from './previous-build.js';
 
 const sandbox = useSandboxes();

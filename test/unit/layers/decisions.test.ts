@@ -6,7 +6,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sidecarPath } from '../../../src/engine/store/control-dir.js';
-import { POETRY_VERSION, PIP_VERSION, UV_VERSION } from '../../../src/engine/versions.js';
+import { POETRY_VERSION, PIP_VERSION, UV_VERSION } from '../../../src/engine/core/versions.js';
 import {
   type DecisionSummary,
   plan,

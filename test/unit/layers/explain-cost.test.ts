@@ -3,7 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { explainReport } from '../../../src/engine/explain.js';
+import { explainReport } from '../../../src/engine/explain/report.js';
 import { sidecarPath } from '../../../src/engine/store/control-dir.js';
 import { plan, useSandboxes, writeApp, writePreviousBuild } from './previous-build.js';
 

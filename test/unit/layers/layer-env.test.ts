@@ -10,7 +10,7 @@ import {
   type EnvFile,
   readEnvDir,
   writeLayerEnv,
-} from '../../../src/engine/cnb/layer-env.js';
+} from '../../../src/engine/store/layer-env.js';
 import { pythonLayerEnv } from '../../../src/engine/layers/python.js';
 import { useSandboxes } from './previous-build.js';
 

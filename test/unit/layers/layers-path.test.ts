@@ -6,7 +6,7 @@ import { decideLayer } from '../../../src/engine/layers/decide.js';
 import { layerDefinitions } from '../../../src/engine/layers/for-package-manager.js';
 import { renderLayerToml } from '../../../src/engine/store/layer-toml.js';
 import type { PreviousLayer } from '../../../src/engine/store/previous-state.js';
-import { parseTarget } from '../../../src/engine/target.js';
+import { parseTarget } from '../../../src/engine/core/target.js';
 import type { PackageManager } from '../../../src/engine/analysis/types.js';
 
 const target = parseTarget('heroku-24', 'flag');

@@ -10,8 +10,8 @@ import { renderLayerToml } from '../../../src/engine/store/layer-toml.js';
 import type { LayerDefinition } from '../../../src/engine/layers/definition.js';
 import type { LayerDecision } from '../../../src/engine/layers/types.js';
 import { layerDefinitions } from '../../../src/engine/layers/for-package-manager.js';
-import { allDecisions, type BuildPlan, planBuild } from '../../../src/engine/plan.js';
-import { parseTarget } from '../../../src/engine/target.js';
+import { allDecisions, type BuildPlan, planBuild } from '../../../src/engine/plan/plan.js';
+import { parseTarget } from '../../../src/engine/core/target.js';
 import { adoptLayersDir } from '../../support/owned-layers.js';
 
 export const MARKERS: Record<PackageManager, string> = {

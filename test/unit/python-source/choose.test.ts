@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PybpError } from '../../../src/engine/errors.js';
+import { PybpError } from '../../../src/engine/core/errors.js';
 import { choosePythonSource, pythonArchiveUrl, type ChoosePythonSourceArgs } from '../../../src/engine/python-source/index.js';
-import type { Target } from '../../../src/engine/target.js';
-import { PYTHON_ARCHIVE_URL_TEMPLATE } from '../../../src/engine/versions.js';
+import type { Target } from '../../../src/engine/core/target.js';
+import { PYTHON_ARCHIVE_URL_TEMPLATE } from '../../../src/engine/core/versions.js';
 import { makeFakePython, tempDir } from './fake-python.js';
 
 const heroku24: Target = { arch: 'amd64', distro_name: 'ubuntu', distro_version: '24.04', origin: 'host' };

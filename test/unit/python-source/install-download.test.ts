@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PybpError } from '../../../src/engine/errors.js';
+import { PybpError } from '../../../src/engine/core/errors.js';
 import {
   choosePythonSource,
   findLocalInterpreters,
@@ -13,7 +13,7 @@ import {
   type PythonSourceChoice,
 } from '../../../src/engine/python-source/index.js';
 import { installPythonArchive } from '../../../src/engine/python-source/install-download.js';
-import type { Target } from '../../../src/engine/target.js';
+import type { Target } from '../../../src/engine/core/target.js';
 import { tarHardLinkedTree } from '../../support/tar.js';
 import { listTree, tempDir } from './fake-python.js';
 import { pyenvRoot } from '../../support/pythons.js';

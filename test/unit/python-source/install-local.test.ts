@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PybpError } from '../../../src/engine/errors.js';
+import { PybpError } from '../../../src/engine/core/errors.js';
 import {
   findLocalInterpreters,
   installPythonLayer,

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PybpError } from '../../../src/engine/errors.js';
-import type { CommandResult } from '../../../src/engine/executor/run-command.js';
+import { PybpError } from '../../../src/engine/core/errors.js';
+import type { CommandResult } from '../../../src/engine/io/run-command.js';
 import {
   findUvInstall,
   installUvPython,

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { APP_FILE_LIMITS, checkAppFile, readAppFile, readAppText } from '../../../src/engine/app-file.js';
+import { APP_FILE_LIMITS, checkAppFile, readAppFile, readAppText } from '../../../src/engine/io/app-file.js';
 import { expectPybpError, useTempApps } from '../analysis/temp-apps.js';
 
 const makeApp = useTempApps();
@@ -75,7 +75,7 @@ describe('readAppFile', () => {
 
 describe('layer files go through the same reader', () => {
   it('an env file that is a FIFO fails with app-file-not-regular instead of blocking', async () => {
-    const { readEnvDir } = await import('../../../src/engine/cnb/layer-env.js');
+    const { readEnvDir } = await import('../../../src/engine/store/layer-env.js');
     const app = await makeApp({ 'env/FOO.override': 'bar' });
     expect(await readEnvDir(join(app, 'env'))).toEqual([{ scope: 'all', name: 'FOO', modifier: 'override', value: 'bar' }]);
     mkfifo(join(app, 'env', 'LD_PRELOAD.override'));

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CODE_CONFIG_FILES, loadConfig } from '../../../src/engine/config.js';
+import { CODE_CONFIG_FILES, loadConfig } from '../../../src/engine/project/config.js';
 import { expectPybpError, useTempApps } from '../analysis/temp-apps.js';
 
 const makeApp = useTempApps();

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGit, runGitBytes } from '../../../src/engine/git.js';
+import { runGit, runGitBytes } from '../../../src/engine/io/git.js';
 
 describe('runGit / runGitBytes', () => {
   let repo: string;

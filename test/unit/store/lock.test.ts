@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lockPath } from '../../../src/engine/store/control-dir.js';
 import { acquireLayersLock } from '../../../src/engine/store/lock.js';
-import { PybpError } from '../../../src/engine/errors.js';
+import { PybpError } from '../../../src/engine/core/errors.js';
 import { spawnChild } from '../../support/children.js';
 import { useSandboxes } from '../layers/previous-build.js';
 

@@ -8,7 +8,7 @@ import {
   isOurGroup,
   parseRecord,
   signalOurGroup,
-} from '../../../src/engine/executor/process-identity.js';
+} from '../../../src/engine/io/process-identity.js';
 
 const started: number[] = [];
 afterEach(() => {

@@ -4,12 +4,12 @@
 // exactly the pinned one. Nothing inside
 // the app directory is ever run.
 import path from 'node:path';
-import { readAppText } from '../app-file.js';
-import { parseLayerToml } from '../store/layer-toml.js';
-import { POETRY_VERSION, UV_VERSION } from '../versions.js';
-import { runTool } from './tool-run.js';
-import { isFile } from '../fs-exists.js';
-import { pinnedUvDir } from '../cache-dir.js';
+import { readAppText } from '../../io/app-file.js';
+import { parseLayerToml } from '../../store/layer-toml.js';
+import { POETRY_VERSION, UV_VERSION } from '../../core/versions.js';
+import { runTool } from '../../io/tool-run.js';
+import { isFile } from '../../io/fs.js';
+import { pinnedUvDir } from '../../io/cache-dir.js';
 
 export interface PinnedTool {
   /** argv prefix that runs the tool. */

@@ -4,7 +4,7 @@
 // inputs of the same shape (the same kind of layer, other versions), else the
 // last build's own record. When none exists, the answer says so.
 import type { History, HistoryLayer } from '../store/history.js';
-import { describeDifference, type LayerInputs, sameInputs, sameShape } from './inputs.js';
+import { describeDifference, type LayerInputs, sameInputs, sameShape } from '../history/inputs.js';
 
 const MADE = new Set(['create', 'discard', 'rebuild-always']);
 const SAMPLES = 3;

@@ -9,8 +9,8 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PybpError } from '../errors.js';
-import { runGitBytes } from '../git.js';
+import { PybpError } from '../core/errors.js';
+import { runGitBytes } from './git.js';
 
 /** Largest file taken over from the ref, and all of them together (the files analysed are tiny). */
 const MAX_FILE_BYTES = 1024 * 1024;

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { interruptedError } from './interrupted.js';
+import { interruptedError } from '../core/interrupted.js';
 
 export type ArchiveFailure =
   /** No answer: refused, DNS, TLS, reset. `detail` carries undici's cause. */

@@ -9,11 +9,11 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { UV_VERSION } from '../versions.js';
+import { UV_VERSION } from '../../core/versions.js';
 import type { PinnedTool } from './pinned-tools.js';
 import type { ResolverRequirements } from './resolver-requirements.js';
 import { normalizeName } from './locked-packages.js';
-import { runTool, type ToolRun } from './tool-run.js';
+import { runTool, type ToolRun } from '../../io/tool-run.js';
 import { missingWheels, resolvedPins, uvFailureReason, type MissingWheel } from './uv-no-wheel.js';
 
 /** Each uv run; a cold resolution of a large app takes a few seconds, a slow index more. */

@@ -11,9 +11,9 @@
 // these is an error naming the file and line number, never the line's text:
 // a .env holds secrets.
 import path from 'node:path';
-import { readAppText } from './app-file.js';
-import { ENV_NAME } from './build-env.js';
-import { PybpError } from './errors.js';
+import { readAppText } from '../io/app-file.js';
+import { ENV_NAME } from '../project/build-env.js';
+import { PybpError } from '../core/errors.js';
 
 export const DOTENV = '.env';
 

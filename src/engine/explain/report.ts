@@ -1,16 +1,16 @@
 // The data `pybp explain` prints: the plan, as a report. No rules here; they
 // live in the layer modules and run in planBuild(). What each rebuild would
 // cost comes from the build history (history/estimate.ts).
-import type { BuildEnvChoice } from './build-env.js';
-import type { ErrorData } from './errors.js';
-import type { PackageChanges } from './package-changes.js';
-import type { SinceInfo } from './explain/since.js';
-import { type CostBasis, estimateLayerCost, totalCost } from './history/estimate.js';
-import { layerInputs } from './history/inputs.js';
-import type { History } from './store/history.js';
-import { interruptedBuild } from './store/store-state.js';
-import { allDecisions, type BuildPlan, planSummary } from './plan.js';
-import type { LayerAction, LayerTypes, Reason } from './layers/types.js';
+import type { BuildEnvChoice } from '../project/build-env.js';
+import type { ErrorData } from '../core/errors.js';
+import type { PackageChanges } from '../plan/package-changes.js';
+import type { SinceInfo } from './since.js';
+import { type CostBasis, estimateLayerCost, totalCost } from './estimate.js';
+import { layerInputs } from '../history/inputs.js';
+import type { History } from '../store/history.js';
+import { interruptedBuild } from '../store/store-state.js';
+import { allDecisions, type BuildPlan, planSummary } from '../plan/plan.js';
+import type { LayerAction, LayerTypes, Reason } from '../layers/types.js';
 
 export interface ExplainLayer {
   name: string;

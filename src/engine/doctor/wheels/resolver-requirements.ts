@@ -7,7 +7,7 @@
 // the check can say it was not checked.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readAppText } from '../app-file.js';
+import { readAppText } from '../../io/app-file.js';
 import { normalizeName } from './locked-packages.js';
 import { parseRequirements } from './requirements-lines.js';
 

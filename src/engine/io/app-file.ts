@@ -13,7 +13,7 @@
 import { constants, type Stats } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { PybpError } from './errors.js';
+import { PybpError } from '../core/errors.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -3,13 +3,13 @@
 // (sorted by toml file name, later ones prepended in front).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readAppText } from './app-file.js';
-import { baseBuildEnv } from './build-env.js';
-import { PybpError } from './errors.js';
-import { applyLayerEnv, type Env } from './cnb/layer-env.js';
-import { parseLayerToml } from './store/layer-toml.js';
-import { isLayerName } from './store/control-dir.js';
-import { readJournal } from './store/journal.js';
+import { readAppText } from '../io/app-file.js';
+import { baseBuildEnv } from '../project/build-env.js';
+import { PybpError } from '../core/errors.js';
+import { applyLayerEnv, type Env } from '../store/layer-env.js';
+import { parseLayerToml } from '../store/layer-toml.js';
+import { isLayerName } from '../store/control-dir.js';
+import { readJournal } from '../store/journal.js';
 
 export async function launchEnv(layersDir: string, host: NodeJS.ProcessEnv, configVars: Record<string, string>): Promise<Env> {
   const env = baseBuildEnv(host, configVars);

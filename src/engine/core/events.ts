@@ -2,9 +2,9 @@
 // it returns). Renderers (Ink, plain lines, JSON) subscribe; the engine does
 // not know which one is listening.
 import type { ErrorData } from './errors.js';
-import type { Warning } from './analysis/types.js';
-import type { LayerDecision } from './layers/types.js';
-import type { BuildEnvChoice } from './build-env.js';
+import type { Warning } from '../analysis/types.js';
+import type { LayerDecision } from '../layers/types.js';
+import type { BuildEnvChoice } from '../project/build-env.js';
 
 /** The buildpack's sections (spec §6), plus pybp's own preparation. */
 export type StepId =

@@ -5,7 +5,7 @@
 // doctor never passes a web process that `run web` cannot find.
 
 import { join } from 'node:path';
-import { readAppText } from './app-file.js';
+import { readAppText } from '../io/app-file.js';
 
 export const PROCFILE = 'Procfile';
 

@@ -6,7 +6,7 @@
 // bytes are still readable from /proc, which tells the two cases apart.
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
-import { PybpError } from './errors.js';
+import { PybpError } from '../core/errors.js';
 
 const REPLACEMENT = '\uFFFD';
 

@@ -8,9 +8,9 @@
 import path from 'node:path';
 import os from 'node:os';
 import { ENV_NAME } from './build-env.js';
-import { listDir } from './fs-exists.js';
-import { type AppFileKind, readAppText } from './app-file.js';
-import { PybpError } from './errors.js';
+import { listDir } from '../io/fs.js';
+import { type AppFileKind, readAppText } from '../io/app-file.js';
+import { PybpError } from '../core/errors.js';
 export type PythonSource = 'auto' | 'local' | 'heroku' | 'uv';
 export type UvSource = 'pypi' | 'astral';
 

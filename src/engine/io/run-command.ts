@@ -10,8 +10,8 @@ import { stripVTControlCharacters } from 'node:util';
 import { controlDir } from '../store/control-dir.js';
 import { entryKind, readControlFile, writeControlFile } from '../store/control-file.js';
 import { formatRecord, identifyProcess, parseRecord, type ProcessRecord, signalOurGroup } from './process-identity.js';
-import { describeExit, PybpError } from '../errors.js';
-import { interruptedError } from '../interrupted.js';
+import { describeExit, PybpError } from '../core/errors.js';
+import { interruptedError } from '../core/interrupted.js';
 
 export interface CommandResult {
   code: number | null;

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
-import { PybpError } from './errors.js';
-import { HEROKU_STACKS, isBuildpackTarget, type Target } from './target.js';
+import { PybpError } from '../core/errors.js';
+import { HEROKU_STACKS, isBuildpackTarget, type Target } from '../core/target.js';
 
 // The environment a build starts from. pybp does not pass the user's shell
 // into a build: on Heroku the buildpack sees lifecycle's small environment plus

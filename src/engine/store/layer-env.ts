@@ -1,8 +1,8 @@
 // CNB layer environment files (spec §8.1, §8.5) and how libcnb applies them.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readAppText } from '../app-file.js';
-import { isDir } from '../fs-exists.js';
+import { readAppText } from '../io/app-file.js';
+import { isDir } from '../io/fs.js';
 
 export type EnvScope = 'all' | 'build' | 'launch';
 export type EnvModifier = 'override' | 'default' | 'prepend' | 'append' | 'delim';

@@ -4,8 +4,8 @@
 import path from 'node:path';
 import { type BuildEnvChoice, buildEnvFor, chooseBuildEnv } from './build-env.js';
 import { type LoadedConfig, loadConfig, type PythonSource } from './config.js';
-import { hostTarget, parseTarget, type Target } from './target.js';
-import { checkLayersDir, defaultLayersDir, type LayersDirAccess, locateLayersDir } from './store/layers-dir.js';
+import { hostTarget, parseTarget, type Target } from '../core/target.js';
+import { checkLayersDir, defaultLayersDir, type LayersDirAccess, locateLayersDir } from '../store/layers-dir.js';
 
 export interface ContextOptions {
   appDir: string;

@@ -6,12 +6,12 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { PackageManager } from '../analysis/types.js';
-import { POETRY_VERSION, UV_VERSION } from '../versions.js';
-import { fail, pass, warn } from './check.js';
+import type { PackageManager } from '../../analysis/types.js';
+import { POETRY_VERSION, UV_VERSION } from '../../core/versions.js';
+import { fail, pass, warn } from '../check.js';
 import { findPinnedPoetry, findPinnedUv, type ToolLookup } from './pinned-tools.js';
-import { runTool, type ToolRun } from './tool-run.js';
-import type { DoctorCheck } from './types.js';
+import { runTool, type ToolRun } from '../../io/tool-run.js';
+import type { DoctorCheck } from '../types.js';
 
 const ID = 'lockfile-out-of-date';
 const AREA = 'package manager';

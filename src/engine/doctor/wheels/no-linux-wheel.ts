@@ -4,13 +4,13 @@
 // wheels, is no-linux-wheel-requirements.ts). No wheel but an sdist: built from
 // source on Heroku (warn: it needs a compiler and headers, and often fails);
 // neither: the install fails.
-import type { PackageManager, ResolvedPython } from '../analysis/types.js';
+import type { PackageManager, ResolvedPython } from '../../analysis/types.js';
 import path from 'node:path';
-import { readAppText } from '../app-file.js';
-import { fail, pass, warn } from './check.js';
+import { readAppText } from '../../io/app-file.js';
+import { fail, pass, warn } from '../check.js';
 import { type LockedPackage, poetryInstalledPackages, uvInstalledPackages } from './locked-packages.js';
 import { herokuMarkerEnv } from './markers.js';
-import type { DoctorCheck } from './types.js';
+import type { DoctorCheck } from '../types.js';
 import { describeWheelTarget, wheelFitsTarget, type WheelTarget } from './wheel-tags.js';
 
 const ID = 'no-linux-wheel';

@@ -3,7 +3,7 @@
 // Pythons installed with that uv), so it may replace or delete it.
 import os from 'node:os';
 import path from 'node:path';
-import { UV_VERSION } from './versions.js';
+import { UV_VERSION } from '../core/versions.js';
 
 export function pybpCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const home = env.HOME || os.homedir();

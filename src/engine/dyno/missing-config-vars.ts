@@ -9,7 +9,7 @@
 // traceback through os.environ (a KeyError from any other dict names no
 // config var), and a name that the process had in its environment is not
 // "missing", whatever the message says.
-import { ENV_NAME } from './build-env.js';
+import { ENV_NAME } from '../project/build-env.js';
 
 /** How much of the end of stderr is kept for the scan (a traceback's last lines are what matter). */
 export const STDERR_TAIL_BYTES = 64 * 1024;

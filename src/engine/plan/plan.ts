@@ -3,26 +3,26 @@
 //   resolveContext (project-context.ts) → analyse (the app) → planLayers (the layers).
 // `explain` runs them all through planBuild() and prints the result; `build`
 // runs the same three, taking the layers lock before the last one.
-import type { ProjectAnalysis, Warning } from './analysis/types.js';
-import { analyzeProject } from './analysis/analyze.js';
-import { checkToolInputs } from './analysis/tool-inputs.js';
-import type { Assumptions } from './analysis/assumptions.js';
-import { formatRequested } from './analysis/python-version-file.js';
-import { ignoredCodeConfigMessage, type LoadedConfig } from './config.js';
-import { type ErrorData, isPybpError } from './errors.js';
-import type { PlanSummary } from './events.js';
-import { decideDrops, decideLayer } from './layers/decide.js';
-import type { LayerDefinition } from './layers/definition.js';
-import { layerDefinitions } from './layers/for-package-manager.js';
-import type { LayerDecision, LayerName } from './layers/types.js';
-import { type ContextOptions, type ProjectContext, resolveContext } from './project-context.js';
-import { choosePythonSource, type PythonSourceChoice } from './python-source/choose.js';
-import { uvPythonAvailability } from './python-source/uv-python.js';
-import { uvDownloadReach } from './python-source/uv-download-reach.js';
-import { describeInterpreterRecord, type InterpreterRecord, interpreterRecord } from './python-source/interpreter-record.js';
-import { journalPath } from './store/control-dir.js';
-import { EMPTY_STORE, readStore, type StoreState } from './store/store-state.js';
-import { hostTarget, isBuildpackTarget } from './target.js';
+import type { ProjectAnalysis, Warning } from '../analysis/types.js';
+import { analyzeProject } from '../analysis/analyze.js';
+import { checkToolInputs } from '../analysis/tool-inputs.js';
+import type { Assumptions } from '../analysis/assumptions.js';
+import { formatRequested } from '../analysis/python-version-file.js';
+import { ignoredCodeConfigMessage, type LoadedConfig } from '../project/config.js';
+import { type ErrorData, isPybpError } from '../core/errors.js';
+import type { PlanSummary } from '../core/events.js';
+import { decideDrops, decideLayer } from '../layers/decide.js';
+import type { LayerDefinition } from '../layers/definition.js';
+import { layerDefinitions } from '../layers/for-package-manager.js';
+import type { LayerDecision, LayerName } from '../layers/types.js';
+import { type ContextOptions, type ProjectContext, resolveContext } from '../project/project-context.js';
+import { choosePythonSource, type PythonSourceChoice } from '../python-source/choose.js';
+import { uvPythonAvailability } from '../python-source/uv-python.js';
+import { uvDownloadReach } from '../python-source/uv-download-reach.js';
+import { describeInterpreterRecord, type InterpreterRecord, interpreterRecord } from '../python-source/interpreter-record.js';
+import { journalPath } from '../store/control-dir.js';
+import { EMPTY_STORE, readStore, type StoreState } from '../store/store-state.js';
+import { hostTarget, isBuildpackTarget } from '../core/target.js';
 
 export interface PlanOptions extends ContextOptions {
   /** explain's what-if: facts assumed in place of what the app's files say. */

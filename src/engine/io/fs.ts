@@ -10,7 +10,7 @@
 
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { BUG_REPORT_ADVICE, PybpError } from './errors.js';
+import { BUG_REPORT_ADVICE, PybpError } from '../core/errors.js';
 
 /** The exact entry names in a directory, or `null` when the directory does not exist. */
 export type DirListing = ReadonlySet<string> | null;

@@ -7,13 +7,13 @@
 // whether a newer version exists that has only an sdist (pip would build it). Lines that are not from an index are not given
 // to uv and are named as not checked; no pinned uv, or a resolution that fails
 // for another reason (the network), is "could not check", never a pass.
-import type { ResolvedPython } from '../analysis/types.js';
-import { UV_VERSION } from '../versions.js';
-import { fail, pass, warn } from './check.js';
+import type { ResolvedPython } from '../../analysis/types.js';
+import { UV_VERSION } from '../../core/versions.js';
+import { fail, pass, warn } from '../check.js';
 import { findPinnedUv } from './pinned-tools.js';
 import { resolveWheels, type NewerFromSource, type ResolveTarget } from './requirements-wheels.js';
 import { resolverRequirements } from './resolver-requirements.js';
-import type { DoctorCheck } from './types.js';
+import type { DoctorCheck } from '../types.js';
 import type { MissingWheel } from './uv-no-wheel.js';
 import { describeWheelTarget, glibcOf, type WheelTarget } from './wheel-tags.js';
 
