@@ -1,15 +1,15 @@
 // `pybp run`: the app as a dyno would run it after this build, like
 // `heroku local`: the launch layers' environment, the app's `.env` under its
 // config vars, PORT and DYNO set, a Procfile process by name (or a command).
-import { spawn } from 'node:child_process';
-import os from 'node:os';
 import path from 'node:path';
 import { parseEnvFlags } from '../engine/project/build-env.js';
 import { readEnvFile, type EnvFileChoice } from '../engine/dyno/dotenv.js';
 import { isPybpError, PybpError } from '../engine/core/errors.js';
 import { isDir } from '../engine/io/fs.js';
 import { launchEnv } from '../engine/dyno/launch-env.js';
-import { findMissingConfigVars, TailBuffer } from '../engine/dyno/missing-config-vars.js';
+import type { MissingConfigVar } from '../engine/dyno/missing-config-vars.js';
+import { runDynoProcess } from '../engine/dyno/run-process.js';
+import { watchStops } from '../engine/io/stop-signal.js';
 import { missingProcessReason, PROCFILE, processCommand, readProcfile } from '../engine/dyno/procfile.js';
 import { resolveContext } from '../engine/project/project-context.js';
 import { EXIT_FAILED, EXIT_USAGE } from './exit-codes.js';
@@ -29,9 +29,6 @@ export interface RunFlags {
 
 /** heroku local's default PORT. */
 export const DEFAULT_PORT = '5000';
-
-/** How long a process has to stop after pybp forwarded Ctrl-C/SIGTERM before it is killed (pybp stops within 2 s). */
-const STOP_GRACE_MS = 1500;
 
 function usage(message: string): PybpError {
   return new PybpError({
@@ -133,58 +130,34 @@ async function procfileCommand(appDir: string, name: string): Promise<string> {
   });
 }
 
-/**
- * Runs the process with stdin and stdout as pybp's. With `scanStderr`, its
- * stderr passes through unchanged while its last 64 KiB are kept, so that an
- * early failure for a missing config var can be named; else stderr is pybp's
- * too. Ends as the process ended.
- */
+/** Runs the process (engine/dyno/run-process.ts) and says how it ended: its exit code, and the missing-config-var hint. */
 async function runChild(argv: string[], appDir: string, env: Record<string, string>, scanStderr: boolean, flags: RunFlags): Promise<number> {
-  const child = spawn(argv[0], argv.slice(1), { cwd: appDir, env, stdio: ['inherit', 'inherit', scanStderr ? 'pipe' : 'inherit'] });
-  const tail = new TailBuffer();
-  child.stderr?.on('data', (chunk: Buffer) => {
-    tail.push(chunk);
-    process.stderr.write(chunk);
+  watchStops();
+  const end = await runDynoProcess({
+    argv,
+    cwd: appDir,
+    env,
+    scanStderr,
+    interactive: process.stdin.isTTY === true,
+    onStderr: (chunk) => process.stderr.write(chunk),
   });
-  let killTimer: NodeJS.Timeout | undefined;
-  let interrupted = false;
-  const forward = (sig: NodeJS.Signals) => {
-    interrupted = true;
-    child.kill(sig);
-    // A process that does not stop when asked is killed: pybp stops within 2 s.
-    killTimer ??= setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  };
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
-  try {
-    return await new Promise<number>((resolve) => {
-      child.once('error', (err) => {
-        printFatal(
-          new PybpError({
-            code: 'command-spawn-failed',
-            title: `${argv[0]} could not be run`,
-            message: `${(err as Error).message} (PATH=${env.PATH})`,
-            fix: 'Check the command name; the launch PATH has the venv and python layers first.',
-          }),
-          flags,
-        );
-        resolve(127);
-      });
-      child.once('close', (code, signal) => {
-        if (scanStderr && code !== null && code !== 0 && !interrupted) printMissingConfigHint(tail.text(), env);
-        // A shell's convention: a command killed by signal N exits 128+N (137 for SIGKILL, 143 for SIGTERM).
-        resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1));
-      });
-    });
-  } finally {
-    if (killTimer) clearTimeout(killTimer);
-    process.off('SIGINT', forward);
-    process.off('SIGTERM', forward);
+  if (end.kind === 'not-started') {
+    printFatal(
+      new PybpError({
+        code: 'command-spawn-failed',
+        title: `${argv[0]} could not be run`,
+        message: `${end.problem} (PATH=${env.PATH})`,
+        fix: 'Check the command name; the launch PATH has the venv and python layers first.',
+      }),
+      flags,
+    );
+    return 127;
   }
+  printMissingConfigHint(end.missing);
+  return end.exitCode;
 }
 
-function printMissingConfigHint(stderrTail: string, env: Record<string, string>): void {
-  const missing = findMissingConfigVars(stderrTail, env);
+function printMissingConfigHint(missing: MissingConfigVar[]): void {
   if (missing.length === 0) return;
   const names = missing.map((m) => m.name);
   const list = names.join(', ');

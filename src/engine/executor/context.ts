@@ -10,6 +10,7 @@ import { contextBuildEnv } from '../project/project-context.js';
 import type { LayerName } from '../layers/types.js';
 import type { ErrorData } from '../core/errors.js';
 import { type CommandResult, type CommandRunner, runCommand } from '../io/run-command.js';
+import { childLedger } from '../store/children.js';
 import { toolFailure } from './tool-failure.js';
 import { LayerHandle } from './layer-handle.js';
 
@@ -70,7 +71,7 @@ export class BuildContext {
       env: opts.env ?? this.env,
       signal: this.signal,
       capture: opts.capture,
-      layersDir: this.layersDir,
+      children: childLedger(this.layersDir),
       onLine: (line) => this.emit({ type: 'output', step, line }),
     });
   }

@@ -8,11 +8,11 @@
 // this check. Every other failure comes back as data for the caller to word,
 // since what a 404 means depends on what was asked for.
 
-import { spawn } from 'node:child_process';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { interruptedError } from '../core/interrupted.js';
+import { startProcess } from './process.js';
 
 export type ArchiveFailure =
   /** No answer: refused, DNS, TLS, reset. `detail` carries undici's cause. */
@@ -75,16 +75,25 @@ export async function downloadArchive(req: ArchiveDownload): Promise<void> {
 
 async function unpack(response: Response, req: ArchiveDownload): Promise<void> {
   const tar = req.tar ?? 'tar';
-  const child = spawn(tar, [...req.tarArgs], { stdio: ['pipe', 'ignore', 'pipe'], signal: req.signal });
   let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-STDERR_LIMIT);
+  const child = startProcess({
+    argv: [tar, ...req.tarArgs],
+    env: process.env,
+    stdin: 'pipe',
+    stdout: 'ignore',
+    signal: req.signal,
+    keep: false,
+    onStderr: (chunk) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_LIMIT);
+    },
   });
-  const finished = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-    child.once('error', (error) => resolve({ code: null, signal: null, error }));
-    child.once('close', (code, signal) => resolve({ code, signal }));
-  });
+  const finished = child.done.then((end) =>
+    end.kind === 'not-started' ? { code: null, signal: null, error: end.error as Error } : { code: end.code, signal: end.signal, error: undefined },
+  );
+  if (!child.stdin) {
+    const exit = await finished;
+    throw new ArchiveDownloadError({ kind: 'unpack', detail: `${tar} could not be run: ${exit.error?.message ?? 'no stdin'}`, stderr: [], cause: exit.error });
+  }
 
   const length = Number(response.headers.get('content-length') ?? NaN);
   const total = Number.isFinite(length) && length > 0 ? length : null;

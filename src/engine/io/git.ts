@@ -17,8 +17,7 @@
 // command is run as one); no `archive --format=tgz` (runs `tar.<fmt>.command`);
 // no fetch. Submodules have their own config: `status` needs --ignore-submodules=all.
 
-import { spawn } from 'node:child_process';
-import { killOnExit } from './child-cleanup.js';
+import { runProcess } from './process.js';
 
 export interface GitResult {
   code: number;
@@ -104,44 +103,25 @@ async function repoDriverOverrides(dir: string, env?: NodeJS.ProcessEnv): Promis
   return [...overrides];
 }
 
-function spawnGit(dir: string, args: readonly string[], opts: GitOptions): Promise<GitBytesResult | null> {
+async function spawnGit(dir: string, args: readonly string[], opts: GitOptions): Promise<GitBytesResult | null> {
   const maxOutput = Math.min(opts.maxOutputBytes ?? MAX_OUTPUT, MAX_OUTPUT);
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['--no-pager', '-C', dir, ...args], {
-      env: { ...(opts.env ?? process.env), GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    killOnExit(child);
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    let size = 0;
-    let stopped: GitBytesResult['stopped'];
-    const stop = (why: NonNullable<GitBytesResult['stopped']>) => {
-      stopped ??= why;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(() => stop('timeout'), Math.min(opts.timeoutMs ?? TIMEOUT_MS, TIMEOUT_MS));
-    const collect = (into: Buffer[]) => (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxOutput) return stop('output');
-      into.push(chunk);
-    };
-    child.stdout.on('data', collect(stdout));
-    child.stderr.on('data', collect(stderr));
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (err.code === 'ENOENT' || err.code === 'EACCES') resolve(null);
-      else reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const err = Buffer.concat(stderr).toString('utf8');
-      if (stopped === 'output') resolve({ code: 1, stdout: Buffer.alloc(0), stderr: `git's output exceeded ${maxOutput} bytes`, stopped });
-      else if (stopped === 'timeout') resolve({ code: 1, stdout: Buffer.alloc(0), stderr: err || 'git ran past its time limit', stopped });
-      else if (signal) resolve({ code: 1, stdout: Buffer.concat(stdout), stderr: err || `git was stopped (${signal})` });
-      else resolve({ code: code ?? 1, stdout: Buffer.concat(stdout), stderr: err });
-    });
-    child.stdin.on('error', () => {}); // git may exit before reading stdin
-    child.stdin.end(opts.input ?? '');
+  const end = await runProcess({
+    argv: ['git', '--no-pager', '-C', dir, ...args],
+    env: { ...(opts.env ?? process.env), GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat' },
+    stdin: { data: opts.input ?? '' },
+    maxOutputBytes: maxOutput,
+    overflow: 'stop',
+    timeoutMs: Math.min(opts.timeoutMs ?? TIMEOUT_MS, TIMEOUT_MS),
+    // A read is not worth waiting for once pybp is asked to stop.
+    graceMs: 0,
   });
+  if (end.kind === 'not-started') {
+    if (end.error.code === 'ENOENT' || end.error.code === 'EACCES') return null;
+    throw end.error;
+  }
+  const err = end.stderr.toString('utf8');
+  if (end.stoppedBy === 'output') return { code: 1, stdout: Buffer.alloc(0), stderr: `git's output exceeded ${maxOutput} bytes`, stopped: 'output' };
+  if (end.stoppedBy === 'timeout') return { code: 1, stdout: Buffer.alloc(0), stderr: err || 'git ran past its time limit', stopped: 'timeout' };
+  if (end.signal) return { code: 1, stdout: end.stdout, stderr: err || `git was stopped (${end.signal})` };
+  return { code: end.code ?? 1, stdout: end.stdout, stderr: err };
 }

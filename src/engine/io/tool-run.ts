@@ -1,7 +1,9 @@
-// Runs one of pybp's own pinned tools (uv, Poetry) for a doctor check: no
-// shell, a given environment, output captured, a time limit, and the child
-// killed when the limit passes, when `signal` aborts, or when pybp exits.
-import { spawn } from 'node:child_process';
+// Runs one of pybp's own pinned tools (uv, Poetry) for a doctor or explain
+// check, over the one process runner (process.ts): no shell, a given
+// environment, output captured and bounded, a time limit, and the tool's
+// group killed at once when the limit passes, when `signal` (default: the
+// process-wide stop signal) aborts, or when pybp exits.
+import { runProcess } from './process.js';
 
 export type ToolRun =
   | { kind: 'exited'; code: number; output: string }
@@ -11,38 +13,28 @@ export type ToolRun =
 
 const MAX_OUTPUT = 256 * 1024;
 
-export function runTool(
+export async function runTool(
   argv: string[],
   opts: { cwd: string; env: Record<string, string>; timeoutMs: number; signal?: AbortSignal },
 ): Promise<ToolRun> {
-  if (opts.signal?.aborted) return Promise.resolve({ kind: 'aborted' });
-  return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    let timedOut = false;
-    const take = (chunk: string) => {
-      if (output.length < MAX_OUTPUT) output += chunk;
-    };
-    child.stdout.setEncoding('utf8').on('data', take);
-    child.stderr.setEncoding('utf8').on('data', take);
-    const kill = () => child.kill('SIGKILL');
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, opts.timeoutMs);
-    process.once('exit', kill);
-    opts.signal?.addEventListener('abort', kill, { once: true });
-    const done = (result: ToolRun) => {
-      clearTimeout(timer);
-      process.off('exit', kill);
-      opts.signal?.removeEventListener('abort', kill);
-      resolve(result);
-    };
-    child.once('error', (err) => done({ kind: 'not-started', problem: err.message }));
-    child.once('close', (code) => {
-      if (opts.signal?.aborted) done({ kind: 'aborted' });
-      else if (timedOut) done({ kind: 'timed-out', output });
-      else done({ kind: 'exited', code: code ?? 1, output });
-    });
+  let output = '';
+  const take = (chunk: Buffer) => {
+    if (output.length < MAX_OUTPUT) output += chunk.toString('utf8');
+  };
+  const end = await runProcess({
+    argv,
+    cwd: opts.cwd,
+    env: opts.env,
+    timeoutMs: opts.timeoutMs,
+    signal: opts.signal,
+    // Nothing of a check is worth waiting for once pybp is asked to stop.
+    graceMs: 0,
+    keep: false,
+    onStdout: take,
+    onStderr: take,
   });
+  if (end.kind === 'not-started') return { kind: 'not-started', problem: end.error.message };
+  if (end.stoppedBy === 'abort') return { kind: 'aborted' };
+  if (end.stoppedBy === 'timeout') return { kind: 'timed-out', output };
+  return { kind: 'exited', code: end.code ?? 1, output };
 }

@@ -2,12 +2,11 @@
 // version. Reading the version from patchlevel.h costs one small file read;
 // only installs without headers are asked with a subprocess.
 
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readAppText } from '../io/app-file.js';
-import { killOnExit } from '../io/child-cleanup.js';
+import { runProcess } from '../io/process.js';
 import { isFile } from '../io/fs.js';
 import {
   compareNewestFirst,
@@ -246,16 +245,17 @@ async function readPatchlevelVersion(file: string): Promise<string | undefined> 
 }
 
 /** Runs the interpreter isolated (-I) and without site (-S) so nothing but the core starts. */
-export function askInterpreterVersion(executable: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      executable,
-      ['-I', '-S', '-c', 'import sys; sys.stdout.write(sys.version.split()[0])'],
-      { env, timeout: 10_000, maxBuffer: 64 * 1024, encoding: 'utf8' },
-      (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined),
-    );
-    killOnExit(child);
+export async function askInterpreterVersion(executable: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const end = await runProcess({
+    argv: [executable, '-I', '-S', '-c', 'import sys; sys.stdout.write(sys.version.split()[0])'],
+    env,
+    timeoutMs: 10_000,
+    maxOutputBytes: 64 * 1024,
+    overflow: 'stop',
+    graceMs: 0,
   });
+  if (end.kind !== 'ended' || end.stoppedBy !== null || end.code !== 0) return undefined;
+  return end.stdout.toString('utf8').trim() || undefined;
 }
 
 async function listDir(dir: string): Promise<string[]> {
