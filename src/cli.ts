@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_USAGE } from './commands/exit-codes.js';
+import { jsonText } from './ui/json-text.js';
 
 /** pybp's version is its package.json's (dist/cli.js and the bundles beside it → ../package.json, in a clone and in an install). */
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -111,7 +112,7 @@ export async function main(): Promise<void> {
       // With --json, stdout is always one JSON document, even for bad usage.
       if (err.exitCode !== 0 && process.argv.includes('--json')) {
         const error = { code: 'usage', title: 'Bad usage', message: err.message.replace(/^error: /, ''), fix: 'See pybp --help.' };
-        process.stdout.write(JSON.stringify({ error }, null, 2) + '\n');
+        process.stdout.write(jsonText({ error }));
       }
     } else {
       throw err;

@@ -3,6 +3,7 @@ import type { EngineEvent } from '../engine/core/events.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, chooseRenderer, type CommonFlags, planOptions } from './options.js';
 import { printFatal } from './report-error.js';
+import { jsonText } from '../ui/json-text.js';
 
 export interface BuildFlags extends CommonFlags {
   clearCache?: boolean;
@@ -33,7 +34,7 @@ export async function buildCommand(dir: string, flags: BuildFlags): Promise<numb
   let finish: (report: Awaited<ReturnType<typeof runBuild>>) => Promise<void> = async () => {};
   if (renderer === 'json') {
     finish = async (report) => {
-      process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      process.stdout.write(jsonText(report));
     };
   } else if (renderer === 'ink') {
     const { startInkBuild } = await import('../ui/ink/render.js');

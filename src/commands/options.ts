@@ -5,6 +5,7 @@ import { PybpError } from '../engine/core/errors.js';
 import type { PlanOptions } from '../engine/plan/plan.js';
 import { parseTarget } from '../engine/core/target.js';
 import { applyColourChoice } from '../ui/colour.js';
+import { jsonText } from '../ui/json-text.js';
 
 export interface CommonFlags {
   json?: boolean;
@@ -70,7 +71,7 @@ export async function showReport<R>(
   views: { json?: (report: R) => unknown; ink: (report: R) => Promise<void>; plain: (report: R) => Promise<void> },
 ): Promise<void> {
   const renderer = chooseRenderer(flags);
-  if (renderer === 'json') process.stdout.write(JSON.stringify(views.json ? views.json(report) : report, null, 2) + '\n');
+  if (renderer === 'json') process.stdout.write(jsonText(views.json ? views.json(report) : report));
   else if (renderer === 'ink') await views.ink(report);
   else await views.plain(report);
 }

@@ -1,14 +1,19 @@
 // Last-resort error printing for commands (the renderers print errors they get as events).
 import { toErrorData } from '../engine/core/errors.js';
+import { jsonText } from '../ui/json-text.js';
+import { forTerminal } from '../ui/terminal-view.js';
+import { writeGuarded } from '../ui/plain/writer.js';
 
 export function printFatal(err: unknown, opts: { json?: boolean; debug?: boolean }): void {
   const data = toErrorData(err);
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ error: data }, null, 2) + '\n');
+    process.stdout.write(jsonText({ error: data }));
   } else {
-    process.stderr.write(`\n[Error: ${data.title}] (${data.code})\n${data.message}\n`);
-    for (const line of data.details ?? []) process.stderr.write(`  ${line}\n`);
-    process.stderr.write(`fix: ${data.fix}\n`);
+    const shown = forTerminal(data);
+    let text = `\n[Error: ${shown.title}] (${shown.code})\n${shown.message}\n`;
+    for (const line of shown.details ?? []) text += `  ${line}\n`;
+    text += `fix: ${shown.fix}\n`;
+    writeGuarded(process.stderr, text);
   }
-  if (opts.debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+  if (opts.debug && err instanceof Error && err.stack) writeGuarded(process.stderr, err.stack + '\n');
 }

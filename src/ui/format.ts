@@ -1,4 +1,7 @@
 // Small formatting helpers shared by the plain and Ink renderers.
+import path from 'node:path';
+import { shellCommand } from '../engine/core/shell-quote.js';
+import { originalOf } from './terminal-view.js';
 import type { LayerAction, Reason } from '../engine/layers/types.js';
 import { type PackageChanges, summarizeChanges } from '../engine/plan/package-changes.js';
 import type { ExplainReport } from '../engine/explain/report.js';
@@ -94,9 +97,22 @@ export function herokuDifferences(
   return out;
 }
 
-/** A command line as a shell would accept it back (for `$ ...` lines). */
+/** A command line as a shell would accept it back (for `$ ...` lines and suggested commands): the one quoting function. */
 export function formatCommand(argv: readonly string[]): string {
-  return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return shellCommand(argv);
+}
+
+/**
+ * The `pybp run` a successful build suggests, runnable as printed: the app,
+ * and the layers directory when it is not the app's default one (from
+ * --layers-dir or a config file that `pybp run` would not read), which run
+ * would otherwise not find.
+ */
+export function nextRunCommand(pybp: readonly string[], shown: { app: string; layersDir: string | null }): string {
+  const report = originalOf(shown);
+  const app = report.app || '.';
+  const layers = report.layersDir && report.layersDir !== path.join(path.resolve(app), '.pybp', 'layers') ? ['--layers-dir', report.layersDir] : [];
+  return formatCommand([...pybp, 'run', app, ...layers]);
 }
 
 /** `2026-12-01 15:40:12` in the machine's local time (history listings). */

@@ -132,7 +132,7 @@ next: pybp run /tmp/shop -- <command> runs a command with this build's environme
   });
 
   it("ends a successful build with a next: line naming pybp as it runs here, with the app's path quoted", () => {
-    const spaced = { ...report(versionChange, 'succeeded'), app: '/tmp/my shop' };
+    const spaced = { ...report(versionChange, 'succeeded'), app: '/tmp/my shop', layersDir: '/tmp/my shop/.pybp/layers' };
     const { out } = print(successEvents(versionChange), spaced, ['node', '/opt/pybp/dist/cli.js']);
     expect(out.trimEnd().split('\n').at(-1)).toBe("next: node /opt/pybp/dist/cli.js run '/tmp/my shop' -- <command> runs a command with this build's environment");
     const failed = print(failureEvents(), report(firstBuild, 'failed', pipFailed)).out;

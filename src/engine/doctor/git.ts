@@ -10,6 +10,8 @@ import { type GitResult, runGit as runHardenedGit } from '../io/git.js';
 import { DEFAULT_PYTHON } from '../core/versions.js';
 import { fail, pass, warn } from './check.js';
 import type { CheckStatus, DoctorCheck } from './types.js';
+import { inert } from '../core/inert-text.js';
+import { shellCommand } from '../core/shell-quote.js';
 
 const AREA = 'git';
 
@@ -130,14 +132,14 @@ export async function checkGit(ctx: GitContext): Promise<DoctorCheck[]> {
       warn(
         'git-repo',
         AREA,
-        `The app is in the subdirectory ${prefix} of the git repository at ${toplevel}. Heroku builds the root of ` +
+        `The app is in the subdirectory ${inert(prefix)} of the git repository at ${inert(toplevel)}. Heroku builds the root of ` +
           `the repository you push, where it would not find this app's files.`,
-        `Deploy the subdirectory as the root of what you push (e.g. git subtree push --prefix ${prefix.replace(/\/$/, '')} ` +
+        `Deploy the subdirectory as the root of what you push (e.g. ${shellCommand(['git', 'subtree', 'push', '--prefix', prefix.replace(/\/$/, '')])} ` +
           `heroku main), or move the app to the root of the repository.`,
       ),
     );
   } else {
-    checks.push(pass('git-repo', AREA, `The app is the root of the git repository at ${toplevel}.`));
+    checks.push(pass('git-repo', AREA, `The app is the root of the git repository at ${inert(toplevel)}.`));
   }
 
   checks.push(...(await checkFilesCommitted(ctx, requiredFiles(ctx), prefix)));
@@ -193,10 +195,10 @@ async function checkFilesCommitted(ctx: GitContext, files: RequiredFile[], prefi
       return problem(
         id,
         AREA,
-        `${file.name} is ignored by git (${rule.source} line ${rule.line}: ${rule.pattern}), so it isn't committed ` +
+        `${file.name} is ignored by git (${inert(rule.source)} line ${inert(rule.line)}: ${inert(rule.pattern)}), so it isn't committed ` +
           `and ${file.consequence}.`,
-        `Remove or narrow that ignore rule (or add a line "!${file.name}" after it), then: ` +
-          `git add ${file.name} && git commit`,
+        `Remove or narrow that ignore rule (or add a line "!${inert(file.name)}" after it), then: ` +
+          `${shellCommand(['git', 'add', '--', file.name])} && git commit`,
         file.code,
       );
     }
@@ -205,7 +207,7 @@ async function checkFilesCommitted(ctx: GitContext, files: RequiredFile[], prefi
         id,
         AREA,
         `${file.name} is not tracked by git, so it isn't part of what you push and ${file.consequence}.`,
-        `git add ${file.name} && git commit`,
+        `${shellCommand(['git', 'add', '--', file.name])} && git commit`,
         file.code,
       );
     }
@@ -224,7 +226,7 @@ async function checkFilesCommitted(ctx: GitContext, files: RequiredFile[], prefi
         id,
         AREA,
         `${file.name} has changes that aren't committed: Heroku would build the committed version.`,
-        `git add ${file.name} && git commit`,
+        `${shellCommand(['git', 'add', '--', file.name])} && git commit`,
       );
     }
     return pass(id, AREA, `${file.name} is committed.`);

@@ -6,6 +6,8 @@
 import { PYBP_DIR, runGit, type GitRunContext } from './git.js';
 import { warn } from './check.js';
 import type { DoctorCheck } from './types.js';
+import { inert } from '../core/inert-text.js';
+import { shellCommand } from '../core/shell-quote.js';
 
 /** Files the build reads from the app root, whose absence from git changes what Heroku does. */
 const BUILD_FILES = new Set(['requirements.txt', 'poetry.lock', 'uv.lock', 'pyproject.toml', '.python-version', 'runtime.txt', 'Procfile', 'manage.py', 'uv.toml', 'poetry.toml']);
@@ -64,18 +66,18 @@ export function untrackedFilesCheck(tree: HerokuTree, covered: ReadonlySet<strin
   if (untracked.length === 0 && ignored.length === 0) return null;
   const parts: string[] = [];
   if (untracked.length > 0) {
-    const shown = untracked.slice(0, 12).join(', ') + (untracked.length > 12 ? `, and ${untracked.length - 12} more` : '');
+    const shown = untracked.slice(0, 12).map(inert).join(', ') + (untracked.length > 12 ? `, and ${untracked.length - 12} more` : '');
     parts.push(`not tracked by git: ${shown}`);
   }
-  if (ignored.length > 0) parts.push(`ignored by git: ${ignored.map((f) => `${f.name} (${f.rule})`).join(', ')}`);
+  if (ignored.length > 0) parts.push(`ignored by git: ${ignored.map((f) => `${inert(f.name)} (${inert(f.rule)})`).join(', ')}`);
   const buildFiles = untracked.filter((n) => BUILD_FILES.has(n));
   return warn(
     'git-untracked',
     'git',
     `Heroku builds what is committed, so doctor judged the app without these files on disk that are ${parts.join('; ')}.` +
-      (buildFiles.length > 0 ? ` Committing ${buildFiles.join(', ')} would change what the build does: run pybp doctor again after you decide.` : ''),
+      (buildFiles.length > 0 ? ` Committing ${buildFiles.map(inert).join(', ')} would change what the build does: run pybp doctor again after you decide.` : ''),
     untracked.length > 0
-      ? `Commit what the app needs (git add ${untracked.slice(0, 3).join(' ')}${untracked.length > 3 ? ' …' : ''} && git commit), and add the rest to .gitignore.`
+      ? `Commit what the app needs (${shellCommand(['git', 'add', '--', ...untracked.slice(0, 3)])} && git commit${untracked.length > 3 ? `, and git add the others it needs` : ''}), and add the rest to .gitignore.`
       : 'Remove or narrow the ignore rule for files the build needs, then commit them.',
   );
 }

@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { LoadedConfig } from '../project/config.js';
 import { type ErrorData, PybpError } from '../core/errors.js';
+import { shellQuote } from '../core/shell-quote.js';
 import { entryKind } from './control-file.js';
 import { claimLayersDir, inspectLayersDir, type LayersDirStatus, registryDir } from './ownership.js';
 
@@ -48,10 +49,6 @@ export function locateLayersDir(appDir: string, flag: string | undefined, config
   return { path: defaultLayersDir(appDir), source: 'default' };
 }
 
-/** Single-quoted for a POSIX shell, so a fix can be pasted as is. */
-export function shellQuote(p: string): string {
-  return /^[A-Za-z0-9_./+-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
-}
 
 function origin(loc: LayersDirLocation): string {
   if (loc.source === 'config') return `layersDir in ${loc.configFile ?? 'the config'}`;

@@ -1,10 +1,11 @@
 // `pybp build` in a terminal. Finished things (header, finished steps, the
 // closing summary) are printed once through <Static> and scroll like normal
 // output; only the running step and its live output are redrawn.
-import { Box, Static, Text, useApp } from 'ink';
+import { Box, Static, useApp } from 'ink';
+import { Text } from './Text.js';
 import Spinner from 'ink-spinner';
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import { formatCommand, formatDuration, herokuDifferences } from '../format.js';
+import { formatDuration, herokuDifferences, nextRunCommand } from '../format.js';
 import type { BuildEnd, DoneItem } from './build-state.js';
 import type { BuildStore } from './build-store.js';
 import { ErrorBlock } from './ErrorBlock.js';
@@ -144,7 +145,7 @@ function BuildSummary({ end, debug, pybp }: { end: BuildEnd; debug: boolean; pyb
               ✓ Build succeeded in {formatDuration(report.durationMs)}.
             </Text>
             <Text>
-              <Text dimColor>next: </Text>{formatCommand([...pybp, 'run', report.app || '.'])} -- {'<command>'}
+              <Text dimColor>next: </Text>{nextRunCommand(pybp, report)} -- {'<command>'}
               <Text dimColor> runs a command with this build's environment</Text>
             </Text>
           </>

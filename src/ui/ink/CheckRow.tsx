@@ -1,6 +1,7 @@
 // One doctor check: ✓ passed, ! warning, ✗ failure; a fix under anything
 // that is not a pass.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { DoctorCheck } from '../../engine/doctor/types.js';
 
 const MARK = {

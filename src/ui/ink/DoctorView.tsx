@@ -1,6 +1,7 @@
 // `pybp doctor` in a terminal: every check, grouped by area in the order a
 // build meets them, and one line that says whether Heroku would build the app.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { CHECK_AREAS, countChecks, type CheckArea, type DoctorReport } from '../../engine/doctor/types.js';
 import { doctorSummary } from '../plain/doctor.js';
 import { CheckRow } from './CheckRow.js';

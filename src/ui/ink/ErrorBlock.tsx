@@ -1,7 +1,9 @@
 // A failure the user can act on, framed: what went wrong, its code, the
 // values involved, and what to do about it.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { ErrorData } from '../../engine/core/errors.js';
+import { forTerminal } from '../terminal-view.js';
 
 export interface ErrorBlockProps {
   error: ErrorData;
@@ -11,7 +13,8 @@ export interface ErrorBlockProps {
 
 const STACK_FRAME = /^\s*at\s/;
 
-export function ErrorBlock({ error, debug = false }: ErrorBlockProps) {
+export function ErrorBlock({ error: untrusted, debug = false }: ErrorBlockProps) {
+  const error = forTerminal(untrusted);
   const details = (error.details ?? [])
     .flatMap((d) => d.split('\n'))
     .filter((line) => debug || !STACK_FRAME.test(line));

@@ -1,6 +1,7 @@
 // What the next build would do with each layer, why, and what making it again
 // would cost (estimated from the build history).
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { ExplainLayer } from '../../engine/explain/report.js';
 import { formatEstimate, packagesLine } from '../format.js';
 import { LayerBadge } from './LayerBadge.js';

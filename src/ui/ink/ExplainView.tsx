@@ -1,7 +1,8 @@
 // `pybp explain` in a terminal: the same plan `build` would carry out, as a
 // table, with what it would drop, what the rebuilds would cost, and for
 // what-if and --since what the answer assumes.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { ExplainReport } from '../../engine/explain/report.js';
 import { costSummary, sinceHeadline, sinceVerdict } from '../format.js';
 import { ErrorBlock } from './ErrorBlock.js';

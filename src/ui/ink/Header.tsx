@@ -1,6 +1,7 @@
 // What is being built: app, package manager, the Python version asked for and
 // the one it resolves to (and where the interpreter comes from), the target.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { formatBuildEnv, formatTarget } from '../format.js';
 
 export interface HeaderProps {

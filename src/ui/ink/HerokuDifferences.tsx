@@ -1,6 +1,7 @@
 // Where this local build is not what Heroku would build: a stand-in
 // interpreter, uv pointed at it, and reasons only pybp knows about.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { HerokuDifference } from '../format.js';
 
 export function HerokuDifferences({ items }: { items: HerokuDifference[] }) {

@@ -1,5 +1,6 @@
 // `pybp history` in a terminal: one row per build, newest first, with what it rebuilt.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { type HistoryReport, madeLayers } from '../../engine/history/report.js';
 import type { BuildStatus } from '../../engine/store/history.js';
 import { formatDuration, formatWhen } from '../format.js';

@@ -1,6 +1,7 @@
 // A Ctrl-C is not a failure of the app: say where the build stopped and that
 // nothing half-made was kept.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 
 export interface InterruptedNoticeProps {
   /** The title of the step that was running, or null if none had started. */

@@ -1,6 +1,7 @@
 // `pybp explain --last` / `--build N` in a terminal: a recorded build's
 // decisions, reasons, times and sizes, like the build's own summary.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { LastBuildReport } from '../../engine/history/report.js';
 import { formatDuration, formatWhen } from '../format.js';
 import { Header } from './Header.js';

@@ -1,5 +1,5 @@
 // The one word that says what happened (or will happen) to a layer.
-import { Text } from 'ink';
+import { Text } from './Text.js';
 import type { LayerAction } from '../../engine/layers/types.js';
 import { ACTION_LABEL, ACTION_PLAN } from '../format.js';
 

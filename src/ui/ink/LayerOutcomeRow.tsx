@@ -2,7 +2,7 @@
 // and `explain --last`: its action (dimmed when the build did not keep the
 // layer), time, size (only for a kept layer: a rolled-back one has none) and
 // what became of it.
-import { Text } from 'ink';
+import { Text } from './Text.js';
 import type { LayerAction } from '../../engine/layers/types.js';
 import { OUTCOME_LABEL, type LayerOutcome } from '../../engine/core/layer-outcome.js';
 import { ACTION_LABEL, formatDuration, formatSize } from '../format.js';

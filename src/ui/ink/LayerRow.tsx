@@ -1,6 +1,7 @@
 // A layer under its step: name, badge, time and size once it is done, and
 // every reason for the decision.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { LayerAction, Reason } from '../../engine/layers/types.js';
 import { formatDuration, formatSize } from '../format.js';
 import { BADGE_WIDTH, LayerBadge } from './LayerBadge.js';

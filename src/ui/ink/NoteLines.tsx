@@ -1,6 +1,6 @@
 // The `note:` lines closing explain, history and explain --last: facts that
 // bound the answer (what was left out, what could not be read), dimmed.
-import { Text } from 'ink';
+import { Text } from './Text.js';
 
 export function NoteLines({ notes }: { notes: readonly string[] }) {
   return (

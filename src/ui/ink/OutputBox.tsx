@@ -1,6 +1,7 @@
 // The running tool's output: a window of its last lines while it runs (the
 // subprocess-output pattern of Ink's examples), every line when it failed.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { OutputLine } from './build-state.js';
 import { forDisplay } from './terminal-text.js';
 
@@ -31,7 +32,7 @@ export function OutputBox({ lines, mode, maxLines = LIVE_LINES, indent = 2 }: Ou
     >
       {hidden > 0 ? <Text dimColor>… {hidden} earlier line{hidden === 1 ? '' : 's'}</Text> : null}
       {shown.map((line, i) => (
-        <Text key={hidden + i} dimColor={line.command} wrap={mode === 'live' ? 'truncate-end' : 'wrap'}>
+        <Text key={hidden + i} colourCodes={!line.command} dimColor={line.command} wrap={mode === 'live' ? 'truncate-end' : 'wrap'}>
           {forDisplay(line.text) || ' '}
         </Text>
       ))}

@@ -1,6 +1,7 @@
 // One reason for a layer decision: what changed (`field: old → new`) and the
 // sentence that says it in words.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { Reason } from '../../engine/layers/types.js';
 import { reasonChange } from '../format.js';
 

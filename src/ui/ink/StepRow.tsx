@@ -1,6 +1,7 @@
 // One buildpack section: a spinner while it runs, then ✓ or ✗ and its time;
 // under it, its layers (badge, reasons), messages, warnings and tool output.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import Spinner from 'ink-spinner';
 import { formatDuration } from '../format.js';
 import type { StepState } from './build-state.js';

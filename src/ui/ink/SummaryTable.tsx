@@ -1,6 +1,7 @@
 // The closing table of a build: every layer with what happened to it, its
 // time and size, and the totals.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import type { LayerAction } from '../../engine/layers/types.js';
 import type { LayerOutcome } from '../../engine/core/layer-outcome.js';
 import { type PackageChanges, summarizeChanges } from '../../engine/plan/package-changes.js';

@@ -1,5 +1,6 @@
 // A build warning: title, code, and the message that explains it.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 
 export interface WarningLineProps {
   warning: { code: string; title?: string; message: string };

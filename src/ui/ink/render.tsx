@@ -14,6 +14,7 @@ import { FullWidth } from './FullWidth.js';
 import type { HistoryReport, LastBuildReport } from '../../engine/history/report.js';
 import { HistoryView } from './HistoryView.js';
 import { LastBuildView } from './LastBuildView.js';
+import { eventForTerminal, forTerminal } from '../terminal-view.js';
 
 export interface InkRenderOptions {
   stdout?: NodeJS.WriteStream;
@@ -45,9 +46,9 @@ export function startInkBuild(opts: InkRenderOptions = {}): InkBuildRenderer {
     patchConsole: opts.patchConsole ?? true,
   });
   return {
-    onEvent: (e) => store.dispatch({ type: 'event', event: e, at: Date.now() }),
+    onEvent: (e) => store.dispatch({ type: 'event', event: eventForTerminal(e), at: Date.now() }),
     async finish(report) {
-      store.dispatch({ type: 'finish', report, at: Date.now() });
+      store.dispatch({ type: 'finish', report: forTerminal(report), at: Date.now() });
       await instance.waitUntilExit();
     },
   };
@@ -71,17 +72,17 @@ async function renderOnce(node: ReactElement, opts: InkRenderOptions): Promise<v
 }
 
 export function renderExplainInk(report: ExplainReport, opts: InkRenderOptions = {}): Promise<void> {
-  return renderOnce(<ExplainView report={report} debug={opts.debug} />, opts);
+  return renderOnce(<ExplainView report={forTerminal(report)} debug={opts.debug} />, opts);
 }
 
 export function renderDoctorInk(report: DoctorReport, opts: InkRenderOptions = {}): Promise<void> {
-  return renderOnce(<DoctorView report={report} />, opts);
+  return renderOnce(<DoctorView report={forTerminal(report)} />, opts);
 }
 
 export function renderHistoryInk(report: HistoryReport, opts: InkRenderOptions = {}): Promise<void> {
-  return renderOnce(<HistoryView report={report} />, opts);
+  return renderOnce(<HistoryView report={forTerminal(report)} />, opts);
 }
 
 export function renderLastBuildInk(report: LastBuildReport, opts: InkRenderOptions = {}): Promise<void> {
-  return renderOnce(<LastBuildView report={report} />, opts);
+  return renderOnce(<LastBuildView report={forTerminal(report)} />, opts);
 }

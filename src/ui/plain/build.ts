@@ -4,10 +4,12 @@ import { stripVTControlCharacters } from 'node:util';
 import chalk from 'chalk';
 import type { BuildReport } from '../../engine/executor/build.js';
 import type { EngineEvent } from '../../engine/core/events.js';
-import { ACTION_LABEL, formatBuildEnv, formatCommand, formatDuration, formatReason, formatSize } from '../format.js';
+import { ACTION_LABEL, formatBuildEnv, formatCommand, formatDuration, formatReason, formatSize, nextRunCommand } from '../format.js';
 import { OUTCOME_LABEL } from '../../engine/core/layer-outcome.js';
 import { summarizeChanges } from '../../engine/plan/package-changes.js';
 import { errorLines } from './error.js';
+import { eventForTerminal, forTerminal } from '../terminal-view.js';
+import { writeGuarded } from './writer.js';
 
 export class PlainBuildPrinter {
   constructor(
@@ -18,10 +20,11 @@ export class PlainBuildPrinter {
   ) {}
 
   private line(text = ''): void {
-    this.out.write(text + '\n');
+    writeGuarded(this.out, text + '\n');
   }
 
-  onEvent(e: EngineEvent): void {
+  onEvent(untrusted: EngineEvent): void {
+    const e = eventForTerminal(untrusted);
     switch (e.type) {
       case 'plan': {
         const p = e.plan;
@@ -64,15 +67,16 @@ export class PlainBuildPrinter {
         if (e.step !== 'python-version') this.line(chalk.dim(e.ok ? `done in ${formatDuration(e.durationMs)}` : `failed after ${formatDuration(e.durationMs)}`));
         break;
       case 'warning':
-        this.err.write(`\n${chalk.yellow.bold(`[Warning: ${e.warning.title}]`)} ${chalk.dim(`(${e.warning.code})`)}\n${e.warning.message}\n`);
+        writeGuarded(this.err, `\n${chalk.yellow.bold(`[Warning: ${e.warning.title}]`)} ${chalk.dim(`(${e.warning.code})`)}\n${e.warning.message}\n`);
         break;
       case 'error':
-        this.err.write('\n' + errorLines(e.error).join('\n') + '\n');
+        writeGuarded(this.err, '\n' + errorLines(e.error).join('\n') + '\n');
         break;
     }
   }
 
-  finish(report: BuildReport): void {
+  finish(untrusted: BuildReport): void {
+    const report = forTerminal(untrusted);
     if (report.layers.length > 0) {
       this.line();
       this.line(chalk.bold('Summary'));
@@ -89,7 +93,7 @@ export class PlainBuildPrinter {
     const verdict = report.status === 'succeeded' ? chalk.green('Build succeeded') : report.status === 'interrupted' ? chalk.yellow('Build interrupted') : chalk.red('Build failed');
     this.line(`${verdict} in ${formatDuration(report.durationMs)}.`);
     if (report.status === 'succeeded') {
-      this.line(`next: ${formatCommand([...this.pybp, 'run', report.app || '.'])} -- <command> runs a command with this build's environment`);
+      this.line(`next: ${nextRunCommand(this.pybp, report)} -- <command> runs a command with this build's environment`);
     }
   }
 }

@@ -2,6 +2,8 @@
 // under every warning and failure, and a closing summary.
 import chalk from 'chalk';
 import { CHECK_AREAS, countChecks, type DoctorCheck, type DoctorReport } from '../../engine/doctor/index.js';
+import { forTerminal } from '../terminal-view.js';
+import { lineWriter } from './writer.js';
 
 const MARK: Record<DoctorCheck['status'], string> = { pass: '✓', warn: '!', fail: '✗' };
 
@@ -28,8 +30,9 @@ function indent(text: string, pad: string): string {
   return text.split('\n').join(`\n${pad}`);
 }
 
-export function printDoctor(report: DoctorReport, out: NodeJS.WritableStream): void {
-  const w = (line = '') => out.write(line + '\n');
+export function printDoctor(untrusted: DoctorReport, out: NodeJS.WritableStream): void {
+  const report = forTerminal(untrusted);
+  const w = lineWriter(out);
   w(`${chalk.bold('pybp doctor')} ${report.app}`);
   for (const area of CHECK_AREAS) {
     const checks = report.checks.filter((c) => c.area === area);

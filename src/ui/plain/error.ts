@@ -1,7 +1,10 @@
 import chalk from 'chalk';
 import type { ErrorData } from '../../engine/core/errors.js';
+import { forTerminal } from '../terminal-view.js';
 
-export function errorLines(error: ErrorData): string[] {
+/** An error as plain lines, its text made inert (forTerminal). */
+export function errorLines(untrusted: ErrorData): string[] {
+  const error = forTerminal(untrusted);
   const lines = [chalk.red.bold(`[Error: ${error.title}]`) + chalk.dim(` (${error.code})`), error.message];
   for (const d of error.details ?? []) lines.push(`  ${d}`);
   if (error.output) {

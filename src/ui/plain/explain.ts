@@ -3,10 +3,13 @@ import chalk from 'chalk';
 import type { ExplainReport } from '../../engine/explain/report.js';
 import { ACTION_PLAN, costSummary, formatBuildEnv, formatEstimate, formatReason, sinceHeadline, sinceVerdict } from '../format.js';
 import { errorLines } from './error.js';
+import { forTerminal } from '../terminal-view.js';
+import { lineWriter } from './writer.js';
 import { packagesLine } from '../format.js';
 
-export function printExplain(report: ExplainReport, out: NodeJS.WritableStream): void {
-  const w = (line = '') => out.write(line + '\n');
+export function printExplain(untrusted: ExplainReport, out: NodeJS.WritableStream): void {
+  const report = forTerminal(untrusted);
+  const w = lineWriter(out);
   w(`${chalk.bold('pybp explain')} ${report.app}`);
   if (report.assumed.length > 0) w(chalk.cyan(`what if: ${report.assumed.join('; ')} (no file is changed)`));
   if (report.since) w(chalk.cyan(sinceHeadline(report.since)));

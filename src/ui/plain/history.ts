@@ -3,10 +3,13 @@ import chalk from 'chalk';
 import { type HistoryReport, type LastBuildReport, madeLayers } from '../../engine/history/report.js';
 import type { HistoryBuild } from '../../engine/store/history.js';
 import { OUTCOME_LABEL } from '../../engine/core/layer-outcome.js';
+import { forTerminal } from '../terminal-view.js';
+import { lineWriter } from './writer.js';
 import { ACTION_LABEL, formatBuildEnv, formatDuration, formatReason, formatSize, formatWhen } from '../format.js';
 
-export function printHistory(report: HistoryReport, out: NodeJS.WritableStream): void {
-  const w = (line = '') => out.write(line + '\n');
+export function printHistory(untrusted: HistoryReport, out: NodeJS.WritableStream): void {
+  const report = forTerminal(untrusted);
+  const w = lineWriter(out);
   w(`${chalk.bold('pybp history')} ${report.app}`);
   w(`layers: ${report.layersDir}`);
   w();
@@ -24,8 +27,9 @@ export function printHistory(report: HistoryReport, out: NodeJS.WritableStream):
   for (const note of report.notes) w(chalk.dim(`note: ${note}`));
 }
 
-export function printLastBuild(report: LastBuildReport, out: NodeJS.WritableStream): void {
-  const w = (line = '') => out.write(line + '\n');
+export function printLastBuild(untrusted: LastBuildReport, out: NodeJS.WritableStream): void {
+  const report = forTerminal(untrusted);
+  const w = lineWriter(out);
   const b = report.build;
   w(`${chalk.bold('pybp explain')} ${report.app} ${chalk.dim(`— build #${b.id}${b.id === report.newestId ? ' (the last one)' : ''}`)}`);
   w(`started ${formatWhen(b.startedAt)}; ${b.status} after ${formatDuration(b.durationMs)}${b.error ? ` (${b.error.code}: ${b.error.title})` : ''}`);
