@@ -6,7 +6,7 @@ import { parseEnvFlags } from '../engine/project/build-env.js';
 import { readEnvFile, type EnvFileChoice } from '../engine/dyno/dotenv.js';
 import { isPybpError, PybpError } from '../engine/core/errors.js';
 import { isDir } from '../engine/io/fs.js';
-import { launchEnv } from '../engine/dyno/launch-env.js';
+import { execSizeProblem, launchEnv } from '../engine/dyno/launch-env.js';
 import type { MissingConfigVar } from '../engine/dyno/missing-config-vars.js';
 import { runDynoProcess } from '../engine/dyno/run-process.js';
 import { watchStops } from '../engine/io/stop-signal.js';
@@ -14,6 +14,8 @@ import { missingProcessReason, PROCFILE, processCommand, readProcfile } from '..
 import { resolveContext } from '../engine/project/project-context.js';
 import { EXIT_FAILED, EXIT_USAGE } from './exit-codes.js';
 import { printFatal } from './report-error.js';
+import { inert } from '../engine/core/inert-text.js';
+import { writeGuarded } from '../ui/plain/writer.js';
 import { parseRunArgs, type RunTarget } from './run-target.js';
 
 export interface RunFlags {
@@ -97,10 +99,12 @@ export async function runCommand(dir: string, target: RunTarget, flags: RunFlags
     }
     // --port wins; else a PORT among the config vars (.env included); else heroku local's 5000.
     env.PORT = port ?? env.PORT ?? DEFAULT_PORT;
-    if (envFile.file) process.stderr.write(`pybp: read ${Object.keys(envFile.vars).length} config var(s) from ${envFile.file}\n`);
+    if (envFile.file) writeGuarded(process.stderr, `pybp: read ${Object.keys(envFile.vars).length} config var(s) from ${inert(envFile.file)}\n`);
     // An interactive command (a REPL, `manage.py shell`) keeps its own stderr: passed through pybp,
     // the prompts and banner on stderr would drift out of order with stdout.
     const scanStderr = target.kind === 'process' || !process.stdin.isTTY;
+    const tooLarge = execSizeProblem(argv, env);
+    if (tooLarge) throw tooLarge;
     return await runChild(argv, appDir, env, scanStderr, flags);
   } catch (err) {
     printFatal(err, flags);
@@ -161,10 +165,11 @@ function printMissingConfigHint(missing: MissingConfigVar[]): void {
   if (missing.length === 0) return;
   const names = missing.map((m) => m.name);
   const list = names.join(', ');
-  process.stderr.write(
+  writeGuarded(
+    process.stderr,
     `\n[Hint: the app stopped for a missing config var] (config-var-missing)\n` +
       `It exited because ${names.length === 1 ? `the config var ${list} is` : `the config vars ${list} are`} not set:\n` +
-      missing.map((m) => `  ${m.evidence}\n`).join('') +
+      missing.map((m) => `  ${inert(m.evidence)}\n`).join('') +
       `fix: put ${names.map((n) => `${n}=...`).join(' and ')} in the app's .env file (pybp run reads it, as heroku local does), ` +
       `or pass ${names.map((n) => `--env ${n}=...`).join(' ')}; on Heroku: heroku config:set ${names.map((n) => `${n}=...`).join(' ')}\n`,
   );

@@ -77,6 +77,8 @@ export type ErrorCode =
   | 'no-process-type'
   | 'env-file-invalid'
   | 'env-file-missing'
+  // a config var value no program can be given (a NUL is each source's invalid-input code)
+  | 'config-var-too-large'
   // doctor's checks of what Heroku and the next build will really do
   | 'lockfile-out-of-date'
   | 'procfile-command-missing'

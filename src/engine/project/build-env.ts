@@ -139,6 +139,83 @@ export function buildEnvFor(
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
+ * Why a name cannot be a config var, or null. `__proto__` fits the pattern,
+ * but a JavaScript object would swallow it (assigning it sets the object's
+ * prototype): it would vanish without a word on the way to the process, so it
+ * is refused where it comes in. The reason never repeats the name (the caller
+ * shows it, inert).
+ */
+export function envNameProblem(name: string): string | null {
+  if (!ENV_NAME.test(name)) return 'is not a valid environment variable name (letters, digits and _, not starting with a digit)';
+  if (name === '__proto__') return 'is a name pybp cannot pass on (JavaScript objects treat __proto__ specially); rename the variable';
+  return null;
+}
+
+/**
+ * Linux's MAX_ARG_STRLEN: the longest single string (`NAME=value` and its NUL)
+ * execve passes to a program; past it execve fails with E2BIG.
+ */
+export const MAX_ENV_STRING_BYTES = 128 * 1024;
+/**
+ * Linux's ARG_MAX with the default 8 MiB stack (a quarter of it): everything
+ * execve passes (arguments, environment and one pointer for each).
+ */
+export const MAX_EXEC_BYTES = 2 * 1024 * 1024;
+/** What the config vars may take of that together, leaving the rest to the command, PATH and pybp's own variables. */
+export const MAX_CONFIG_VARS_BYTES = 1024 * 1024;
+
+/** What is wrong with a config var's value for passing it to a program, or null. Never quotes the value. */
+export function envValueProblem(name: string, value: string): { code: 'invalid' | 'config-var-too-large'; why: string } | null {
+  if (value.includes('\0')) return { code: 'invalid', why: 'holds a NUL character, which no environment variable can carry (a program sees the value end there)' };
+  const bytes = Buffer.byteLength(name) + 1 + Buffer.byteLength(value) + 1;
+  if (bytes > MAX_ENV_STRING_BYTES) {
+    return {
+      code: 'config-var-too-large',
+      why: `is ${Math.ceil(bytes / 1024)} KiB long; the OS gives a program at most 128 KiB per variable (Linux's MAX_ARG_STRLEN), so every process would fail to start (E2BIG)`,
+    };
+  }
+  return null;
+}
+
+/** The bytes execve counts for these strings: each with its NUL and its pointer. */
+export function execBytes(strings: Iterable<string>): number {
+  let total = 0;
+  for (const s of strings) total += Buffer.byteLength(s) + 1 + 8;
+  return total;
+}
+
+/** A config var value too large to pass on, as a coded error naming the variable (never the value). */
+export function configVarTooLarge(name: string, where: string, why: string): PybpError {
+  return new PybpError({
+    code: 'config-var-too-large',
+    title: 'A config var is too large to pass on',
+    message: `The config var ${name} (${where}) ${why}. Its value is not shown, as it may hold a secret.`,
+    fix: 'Keep large data in a file and put its path in the config var (e.g. CERT_FILE=/path/to/cert.pem), or shorten the value.',
+  });
+}
+
+/** The config vars together are more than a program can be given alongside its command and pybp's own variables. */
+export function configVarsTotalProblem(configVars: Readonly<Record<string, string>>): PybpError | null {
+  const entries = Object.entries(configVars);
+  const total = execBytes(entries.map(([k, v]) => `${k}=${v}`));
+  if (total <= MAX_CONFIG_VARS_BYTES) return null;
+  const largest = entries
+    .map(([k, v]) => ({ name: k, bytes: Buffer.byteLength(v) }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 3)
+    .map((e) => e.name);
+  return new PybpError({
+    code: 'config-var-too-large',
+    title: 'The config vars are too large to pass on',
+    message:
+      `The config vars take ${Math.ceil(total / 1024)} KiB together (the largest: ${largest.join(', ')}); pybp passes at most ` +
+      `${MAX_CONFIG_VARS_BYTES / 1024} KiB of them, as the OS gives a program at most ${MAX_EXEC_BYTES / 1024 / 1024} MiB of arguments and ` +
+      `environment (Linux's ARG_MAX) and the command and PATH need their share. No value is shown, as they may hold secrets.`,
+    fix: 'Keep large data in files and put their paths in the config vars, or remove config vars the app does not need.',
+  });
+}
+
+/**
  * Parses repeatable `--env KEY=VALUE` flags. Errors never show a value: a
  * malformed flag (`API_TOKEN:secret`) is most often a secret with a typo.
  */
@@ -156,15 +233,27 @@ export function parseEnvFlags(flags: string[]): Record<string, string> {
       });
     }
     const name = flag.slice(0, eq);
-    if (!ENV_NAME.test(name)) {
+    const nameProblem = envNameProblem(name);
+    if (nameProblem) {
       throw new PybpError({
         code: 'usage',
         title: 'Bad --env name',
-        message: `${which} names ${JSON.stringify(name)}, which is not a valid environment variable name (letters, digits and _, not starting with a digit).`,
+        message: `${which} names ${JSON.stringify(name)}, which ${nameProblem}.`,
         fix: 'Pass each config var as --env NAME=value with a name such as API_TOKEN.',
       });
     }
-    out[name] = flag.slice(eq + 1);
+    const value = flag.slice(eq + 1);
+    const valueProblem = envValueProblem(name, value);
+    if (valueProblem?.code === 'config-var-too-large') throw configVarTooLarge(name, 'from --env', valueProblem.why);
+    if (valueProblem) {
+      throw new PybpError({
+        code: 'usage',
+        title: 'Bad --env value',
+        message: `The value of ${name} (from --env) ${valueProblem.why}. Its value is not shown, as it may hold a secret.`,
+        fix: `Pass ${name} without the NUL character.`,
+      });
+    }
+    out[name] = value;
   });
   return out;
 }

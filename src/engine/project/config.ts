@@ -7,7 +7,8 @@
 // a silently ignored setting.
 import path from 'node:path';
 import os from 'node:os';
-import { ENV_NAME } from './build-env.js';
+import { configVarTooLarge, envNameProblem, envValueProblem } from './build-env.js';
+import { inert } from '../core/inert-text.js';
 import { listDir } from '../io/fs.js';
 import { type AppFileKind, readAppText } from '../io/app-file.js';
 import { PybpError } from '../core/errors.js';
@@ -216,7 +217,8 @@ export function validateConfig(raw: unknown, file: string): PybpConfig {
     new PybpError({
       code: 'config-invalid',
       title: 'The pybp config has a bad key',
-      message: `In ${file}, the key "${key}" ${why}.`,
+      // A key is the file's text: shown inert, so a newline or an ESC in it cannot fake or drive output.
+      message: `In ${file}, the key "${inert(key)}" ${why}.`,
       fix: 'Fix or remove that key (see .buildpackrc.example in the pybp repository for every key and its type).',
     });
   const table = (value: unknown, key: string): Record<string, unknown> => {
@@ -253,9 +255,15 @@ export function validateConfig(raw: unknown, file: string): PybpConfig {
     const env = table(root.env, 'env');
     for (const [k, v] of Object.entries(env)) {
       if (k.startsWith('//')) continue;
-      if (!ENV_NAME.test(k)) throw bad(`env.${k}`, 'is not a valid environment variable name');
+      const nameProblem = envNameProblem(k);
+      if (nameProblem) throw bad(`env.${k}`, nameProblem);
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw bad(`env.${k}`, 'must be a string');
-      config.env[k] = String(v);
+      const value = String(v);
+      // The value is never shown: config vars hold secrets.
+      const valueProblem = envValueProblem(k, value);
+      if (valueProblem?.code === 'config-var-too-large') throw configVarTooLarge(k, `env in ${file}`, valueProblem.why);
+      if (valueProblem) throw bad(`env.${k}`, `has a value that ${valueProblem.why}; the value is not shown, as it may hold a secret`);
+      config.env[k] = value;
     }
   }
   if (root.python !== undefined) {

@@ -2,7 +2,8 @@
 // the layers directory, the config vars, the target. Resolved once, the same
 // way, by build, explain, doctor and run, before any of them looks at the app.
 import path from 'node:path';
-import { type BuildEnvChoice, buildEnvFor, chooseBuildEnv } from './build-env.js';
+import { type BuildEnvChoice, buildEnvFor, chooseBuildEnv, configVarsTotalProblem } from './build-env.js';
+import { PybpError } from '../core/errors.js';
 import { type LoadedConfig, loadConfig, type PythonSource } from './config.js';
 import { hostTarget, parseTarget, type Target } from '../core/target.js';
 import { checkLayersDir, defaultLayersDir, type LayersDirAccess, locateLayersDir } from '../store/layers-dir.js';
@@ -43,6 +44,15 @@ export { defaultLayersDir };
 /** Throws a PybpError for pybp's own problems only (a bad config file, a bad --target). */
 export async function resolveContext(options: ContextOptions): Promise<ProjectContext> {
   const hostEnv = options.hostEnv ?? process.env;
+  // `--layers-dir=` (or `--layers-dir ""`) is a slip, not "the current directory".
+  if (options.layersDir !== undefined && options.layersDir.trim() === '') {
+    throw new PybpError({
+      code: 'usage',
+      title: 'Bad --layers-dir',
+      message: '--layers-dir was given an empty path.',
+      fix: 'Give it a directory (e.g. --layers-dir /tmp/my-layers), or leave it out for the default <app>/.pybp/layers.',
+    });
+  }
   const appDir = path.resolve(options.appDir);
   const config = await loadConfig(appDir, options.configFile);
   // A relative layersDir in the config is relative to the config file. Where
@@ -51,6 +61,9 @@ export async function resolveContext(options: ContextOptions): Promise<ProjectCo
   const layersAccess = await checkLayersDir(appDir, locateLayersDir(appDir, options.layersDir, config), hostEnv);
   const layersDir = layersAccess.location.path;
   const configVars = { ...config.config.env, ...(options.envFlags ?? {}) };
+  // Each var was checked where it came in; together they must still fit what a program can be given.
+  const tooLarge = configVarsTotalProblem(configVars);
+  if (tooLarge) throw tooLarge;
   const target = options.target
     ? parseTarget(options.target, 'flag')
     : config.config.target
