@@ -116,30 +116,138 @@ async function readBounded(file: string): Promise<string> {
   }
 }
 
-/** Only what pybp could have written is used; renderers and estimates read the fields without further checks. */
-function checkHistory(value: unknown): History | string {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
-  const h = value as Record<string, unknown>;
-  if (h.version !== 1) return `unknown version ${JSON.stringify(h.version)}`;
-  if (!Array.isArray(h.builds)) return 'its builds are not a list';
-  for (const b of h.builds as unknown[]) {
-    const build = b as Record<string, unknown> | null;
-    if (typeof build !== 'object' || build === null) return 'a build is not an object';
-    if (!Number.isInteger(build.id) || typeof build.startedAt !== 'string' || typeof build.durationMs !== 'number') {
-      return 'a build has no id, start time or duration';
-    }
-    if (!['succeeded', 'failed', 'interrupted'].includes(build.status as string)) return `build ${build.id} has an unknown status`;
-    if (!Array.isArray(build.layers)) return `build ${build.id} has no list of layers`;
-    if (build.environment !== undefined && build.environment !== null && !isBuildEnvChoice(build.environment)) return `build ${build.id} has an unknown environment`;
-    for (const l of build.layers as unknown[]) {
-      const layer = l as Record<string, unknown> | null;
-      if (typeof layer !== 'object' || layer === null || typeof layer.name !== 'string' || typeof layer.action !== 'string' || !Array.isArray(layer.reasons)) {
-        return `build ${build.id} has a malformed layer`;
-      }
-      if (!['done', 'rolled-back', 'not-reached'].includes(layer.outcome as string)) return `build ${build.id} has a layer without an outcome`;
-    }
+// The file is pybp's, but a copy or a hand edit can put anything in it (a
+// `null` reason, an action pybp never takes, a duration of "abc"), and the
+// renderers and estimates read every field without further checks. So each
+// field is checked for what pybp writes, and the history is rebuilt from the
+// checked fields only: one field that is not pybp's and the whole file counts
+// as unreadable (reported, and replaced by the next build), never a TypeError
+// or an "undefined" / "NaN" on screen.
+
+const ACTIONS: ReadonlySet<string> = new Set<LayerAction>(['reuse', 'create', 'discard', 'rebuild-always', 'drop']);
+const OUTCOMES: ReadonlySet<string> = new Set<LayerOutcome>(['done', 'rolled-back', 'not-reached']);
+const STATUSES: ReadonlySet<string> = new Set<BuildStatus>(['succeeded', 'failed', 'interrupted']);
+/** Long enough for any path or message pybp records; a far longer string is not pybp's. */
+const MAX_TEXT = 16 * 1024;
+
+class NotPybps extends Error {}
+
+function record(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new NotPybps(`${what} is not an object`);
+  return value as Record<string, unknown>;
+}
+
+function text(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.length > MAX_TEXT) throw new NotPybps(`${what} is not a string`);
+  return value;
+}
+
+function textOrNull(value: unknown, what: string): string | null {
+  return value === null ? null : text(value, what);
+}
+
+function count(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new NotPybps(`${what} is not a number of 0 or more`);
+  return value;
+}
+
+function countOrNull(value: unknown, what: string): number | null {
+  return value === null ? null : count(value, what);
+}
+
+function list(value: unknown, what: string): unknown[] {
+  if (!Array.isArray(value)) throw new NotPybps(`${what} is not a list`);
+  return value;
+}
+
+function checkReason(value: unknown, what: string): Reason {
+  const r = record(value, what);
+  const reason: Reason = { field: text(r.field, `${what}'s field`), from: textOrNull(r.from ?? null, `${what}'s old value`), to: textOrNull(r.to ?? null, `${what}'s new value`), message: text(r.message, `${what}'s message`) };
+  if (r.pybpOnly !== undefined) {
+    if (typeof r.pybpOnly !== 'boolean') throw new NotPybps(`${what} has a pybpOnly that is not true or false`);
+    reason.pybpOnly = r.pybpOnly;
   }
-  return value as History;
+  return reason;
+}
+
+function checkLayer(value: unknown, what: string): HistoryLayer {
+  const l = record(value, what);
+  const name = text(l.name, `${what}'s name`);
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new NotPybps(`${what} has a name pybp never gives a layer`);
+  if (!ACTIONS.has(l.action as string)) throw new NotPybps(`layer ${name} has an action pybp never takes`);
+  if (!OUTCOMES.has(l.outcome as string)) throw new NotPybps(`layer ${name} has no known outcome`);
+  let inputs: Record<string, string> | null = null;
+  if (l.inputs !== null && l.inputs !== undefined) {
+    const raw = record(l.inputs, `layer ${name}'s inputs`);
+    inputs = Object.create(null) as Record<string, string>;
+    for (const [k, v] of Object.entries(raw)) inputs[k] = text(v, `layer ${name}'s input ${JSON.stringify(k)}`);
+  }
+  return {
+    name,
+    action: l.action as LayerAction,
+    reasons: list(l.reasons, `layer ${name}'s reasons`).map((r, i) => checkReason(r, `layer ${name}'s reason ${i + 1}`)),
+    outcome: l.outcome as LayerOutcome,
+    durationMs: countOrNull(l.durationMs ?? null, `layer ${name}'s duration`),
+    sizeBytes: countOrNull(l.sizeBytes ?? null, `layer ${name}'s size`),
+    inputs,
+  };
+}
+
+function checkBuild(value: unknown, index: number): HistoryBuild {
+  const b = record(value, `build ${index + 1} in the list`);
+  if (typeof b.id !== 'number' || !Number.isSafeInteger(b.id) || b.id < 1) throw new NotPybps(`build ${index + 1} in the list has no id`);
+  const what = `build ${b.id}`;
+  const startedAt = text(b.startedAt, `${what}'s start time`);
+  if (Number.isNaN(Date.parse(startedAt))) throw new NotPybps(`${what}'s start time is not a time`);
+  if (!STATUSES.has(b.status as string)) throw new NotPybps(`${what} has an unknown status`);
+  let python: HistoryBuild['python'] = null;
+  if (b.python !== null && b.python !== undefined) {
+    const p = record(b.python, `${what}'s Python`);
+    python = {
+      requested: text(p.requested, `${what}'s requested Python`),
+      resolved: text(p.resolved, `${what}'s resolved Python`),
+      origin: text(p.origin, `${what}'s Python origin`),
+      interpreter: textOrNull(p.interpreter ?? null, `${what}'s interpreter`),
+    };
+  }
+  let target: HistoryBuild['target'] = null;
+  if (b.target !== null && b.target !== undefined) {
+    const t = record(b.target, `${what}'s target`);
+    target = { arch: text(t.arch, `${what}'s target`), distro_name: text(t.distro_name, `${what}'s target`), distro_version: text(t.distro_version, `${what}'s target`) };
+  }
+  let error: HistoryBuild['error'] = null;
+  if (b.error !== null && b.error !== undefined) {
+    const e = record(b.error, `${what}'s error`);
+    error = { code: text(e.code, `${what}'s error code`), title: text(e.title, `${what}'s error title`) };
+  }
+  if (b.environment !== undefined && b.environment !== null && !isBuildEnvChoice(b.environment)) throw new NotPybps(`${what} has an unknown environment`);
+  const build: HistoryBuild = {
+    id: b.id,
+    startedAt,
+    status: b.status as BuildStatus,
+    durationMs: count(b.durationMs, `${what}'s duration`),
+    python,
+    packageManager: textOrNull(b.packageManager ?? null, `${what}'s package manager`),
+    target,
+    error,
+    layers: list(b.layers, `${what}'s layers`).map((l, i) => checkLayer(l, `${what}'s layer ${i + 1}`)),
+  };
+  if (b.environment !== undefined) build.environment = b.environment === null ? null : { kind: (b.environment as BuildEnvChoice).kind, origin: (b.environment as BuildEnvChoice).origin };
+  return build;
+}
+
+/** Only what pybp could have written is used, field by field; renderers and estimates read the fields without further checks. */
+function checkHistory(value: unknown): History | string {
+  try {
+    const h = record(value, 'the file');
+    if (h.version !== 1) return `unknown version ${JSON.stringify(h.version)?.slice(0, 40)}`;
+    const builds = list(h.builds, 'its builds').map(checkBuild);
+    if (new Set(builds.map((b) => b.id)).size !== builds.length) return 'two builds have the same id';
+    return { version: 1, builds };
+  } catch (err) {
+    if (err instanceof NotPybps) return err.message;
+    throw err;
+  }
 }
 
 /**
