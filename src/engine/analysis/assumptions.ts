@@ -4,6 +4,8 @@
 // (uv still needs a Python version, runtime.txt is still refused...).
 import { PybpError } from '../core/errors.js';
 import { PACKAGE_MANAGERS, type PackageManager } from './types.js';
+import { parsePythonVersionFile } from './python-version-file.js';
+import { isPybpError } from '../core/errors.js';
 
 export interface Assumptions {
   /** As if `.python-version` said this (e.g. `3.13`, `3.12.4`). */
@@ -32,7 +34,23 @@ export function parsePythonAssumption(value: string): string {
       fix: 'Example: pybp explain --python 3.13',
     });
   }
-  return value.trim();
+  const version = value.trim();
+  // Judged now by the file's own rules, so that a version the file could not hold is named as the flag's
+  // (the file's errors say "change .python-version", which here is not where the value came from).
+  try {
+    parsePythonVersionFile(version);
+  } catch (err) {
+    if (!isPybpError(err)) throw err;
+    throw new PybpError({
+      code: 'usage',
+      title: 'Bad --python',
+      message:
+        `--python takes a Python version as .python-version would say it, not ${JSON.stringify(value)}: a major version like 3.13 ` +
+        `or an exact version like 3.13.1, with no quotes, "python-" prefix, wildcards or pre-release tags.`,
+      fix: 'Example: pybp explain --python 3.13 (no file is changed)',
+    });
+  }
+  return version;
 }
 
 /** For headers: `Python 3.13, uv` and so on. */

@@ -8,6 +8,7 @@
 // - wherever it is, pybp uses it only if it is absent, empty, or pybp's own
 //   (ownership.ts), and inside its own directory only what it recorded making.
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { LoadedConfig } from '../project/config.js';
 import { type ErrorData, PybpError } from '../core/errors.js';
@@ -98,7 +99,32 @@ function clearByHand(loc: LayersDirLocation): string {
   return `rm -rf ${shellQuote(loc.path)}`;
 }
 
-function statusProblem(loc: LayersDirLocation, status: LayersDirStatus): ErrorData | null {
+// The buildpack's layers, their tomls, and pybp's control directory: all a layers directory holds.
+const LAYER_ENTRY = /^(?:python|pip|pip-cache|poetry|uv|uv-cache|venv)(?:\.toml)?$|^\.pybp$/;
+
+/**
+ * Whether a directory pybp refuses may be suggested for `rm -rf`: only the
+ * app's own `.pybp/layers`, or a directory that holds nothing but layers and
+ * is neither the app, nor holds it, nor holds the current directory or the
+ * home directory. `--layers-dir .`, `--layers-dir ~` or another app's folder
+ * (which has a `.pybp/` too) never get that advice.
+ */
+async function removableByHand(appDir: string, loc: LayersDirLocation): Promise<boolean> {
+  if (loc.source === 'default') return true;
+  const holds = (dir: string) => {
+    const rel = path.relative(loc.path, path.resolve(dir));
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  };
+  if ([appDir, process.cwd(), os.homedir(), path.parse(loc.path).root].some(holds)) return false;
+  try {
+    const entries = await fs.readdir(loc.path);
+    return entries.length > 0 && entries.every((e) => LAYER_ENTRY.test(e));
+  } catch {
+    return false;
+  }
+}
+
+function statusProblem(loc: LayersDirLocation, status: LayersDirStatus, removable = loc.source === 'default'): ErrorData | null {
   switch (status.kind) {
     case 'absent':
     case 'empty':
@@ -120,7 +146,7 @@ function statusProblem(loc: LayersDirLocation, status: LayersDirStatus): ErrorDa
         title: 'The layers directory is not pybp\'s',
         message: `${loc.path} (from ${origin(loc)}) is not empty and pybp did not make it on this machine: ${status.why}. pybp never reuses, runs or deletes anything in a directory it did not make.`,
         // Removing it by hand is suggested only for what looks like layers: never for `/` or a home folder.
-        fix: status.hasControlDir || loc.source === 'default'
+        fix: removable && (status.hasControlDir || loc.source === 'default')
           ? `If it holds nothing but layers (of an older pybp, a copy, or committed with the repo), remove it by hand and build again: ${clearByHand(loc)}${loc.source === 'default' ? ' (and `git rm -r --cached` it if it is committed)' : ''}; or build into a new or empty directory with --layers-dir <dir>.`
           : `Give ${loc.source === 'flag' ? '--layers-dir' : 'layersDir'} a new or empty directory: pybp puts layers only where nothing else lives.`,
       };
@@ -153,7 +179,8 @@ export async function checkLayersDir(appDir: string, loc: LayersDirLocation, env
   } catch (err) {
     status = { kind: 'unreadable', message: (err as Error).message };
   }
-  const problem = statusProblem(loc, status);
+  const removable = status.kind === 'not-owned' && (await removableByHand(appDir, loc));
+  const problem = statusProblem(loc, status, removable);
   return { location: loc, registry, status, problem, trusted: status.kind === 'owned' && problem === null };
 }
 
