@@ -11,6 +11,7 @@ import { readAppText } from '../io/app-file.js';
 import { fail, pass } from './check.js';
 import { parseRequirements } from './wheels/requirements-lines.js';
 import type { DoctorCheck } from './types.js';
+import { inert } from '../core/inert-text.js';
 
 const ID = 'path-outside-app';
 const AREA = 'project files';
@@ -90,7 +91,7 @@ export async function checkPathsInsideApp(args: { appDir: string; listing: Reado
       ID,
       AREA,
       `The build reads ${outside.length === 1 ? 'a path' : `${outside.length} paths`} outside the app, which Heroku won't have ` +
-        `(it receives only the repository): ${outside.join('; ')}.`,
+        `(it receives only the repository): ${outside.map(inert).join('; ')}.`,
       'Move what these point at into the app (e.g. vendor the package under the app and use a relative path inside it), ' +
         'or publish it to a package index and depend on it by name; replace symlinks leaving the app with the files themselves.',
       'path-outside-app',

@@ -13,6 +13,7 @@ import { herokuMarkerEnv } from './wheels/markers.js';
 import { parseRequirements } from './wheels/requirements-lines.js';
 import type { DoctorCheck } from './types.js';
 import { isFile, isDir } from '../io/fs.js';
+import { shellCommand } from '../core/shell-quote.js';
 
 const AREA = 'heroku readiness';
 
@@ -153,7 +154,7 @@ async function judge(
       id,
       AREA,
       `The ${type} process runs ${program}, which is not in the app: the dyno would crash with "${program}: No such file or directory".`,
-      `Commit ${program} (and make it executable: chmod +x ${program}), or fix the Procfile.`,
+      `Commit ${program} (and make it executable: ${shellCommand(['chmod', '+x', '--', program])}), or fix the Procfile.`,
       'procfile-command-missing',
     );
   }
@@ -217,9 +218,9 @@ async function moduleHome(args: ProcfileCommandArgs, module: string): Promise<st
 function addCommand(pm: PackageManager | null, pkg: string): string {
   switch (pm) {
     case 'uv':
-      return `Add it: uv add ${pkg} (then commit pyproject.toml and uv.lock)`;
+      return `Add it: ${shellCommand(['uv', 'add', pkg])} (then commit pyproject.toml and uv.lock)`;
     case 'poetry':
-      return `Add it: poetry add ${pkg} (then commit pyproject.toml and poetry.lock)`;
+      return `Add it: ${shellCommand(['poetry', 'add', pkg])} (then commit pyproject.toml and poetry.lock)`;
     default:
       return `Add ${pkg} to requirements.txt and commit it`;
   }
