@@ -4,6 +4,7 @@
 // rendered as `internal-error`.
 
 import os from 'node:os';
+import { inert } from './inert-text.js';
 
 export type ErrorCode =
   // usage and configuration
@@ -134,7 +135,9 @@ export function isPybpError(value: unknown): value is PybpError {
 /** Turns anything thrown into error data; unknown throwables are pybp bugs. */
 export function toErrorData(value: unknown): ErrorData {
   if (isPybpError(value)) return value.toData();
-  const text = value instanceof Error ? value.message : String(value);
+  // Not pybp's words: an exception's message can quote a path or anything else it was given, so it is
+  // one line, shown inert (core/inert-text.ts), like any other text pybp did not write.
+  const text = inert(value instanceof Error ? value.message : String(value));
   const errno = (value as NodeJS.ErrnoException | undefined)?.code;
   if (errno === 'ENOSPC' || errno === 'EDQUOT') {
     return {
