@@ -12,7 +12,7 @@
 // a .env holds secrets.
 import path from 'node:path';
 import { readAppText } from '../io/app-file.js';
-import { configVarTooLarge, envNameProblem, envValueProblem } from '../project/build-env.js';
+import { configVarTooLarge, ENV_NAME, envNameProblem, envValueProblem } from '../project/build-env.js';
 import { isPybpError, PybpError } from '../core/errors.js';
 import { describeFileType } from '../io/app-file.js';
 import { stat } from 'node:fs/promises';
@@ -37,8 +37,11 @@ export function parseDotenvLine(raw: string): DotenvLine {
   const eq = body.indexOf('=');
   if (eq === -1) return { kind: 'bad', why: 'it is not of the form NAME=value' };
   const name = body.slice(0, eq).trim();
+  if (!ENV_NAME.test(name)) {
+    return { kind: 'bad', why: 'the name before = is not a valid variable name (letters, digits and _, not starting with a digit)' };
+  }
   const nameProblem = envNameProblem(name);
-  if (nameProblem) return { kind: 'bad', why: `the name before = ${nameProblem}` };
+  if (nameProblem) return { kind: 'bad', why: `the name before = (${name}) ${nameProblem}` };
   const rest = body.slice(eq + 1).trimStart();
   const quote = rest[0];
   if (quote === "'" || quote === '"') {

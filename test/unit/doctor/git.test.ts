@@ -66,7 +66,7 @@ describe('files the build needs are committed', () => {
     expectStatus(c, 'fail');
     expect(c.code).toBe('no-package-manager');
     expect(c.message).toContain('not tracked');
-    expect(c.fix).toBe('git add requirements.txt && git commit');
+    expect(c.fix).toBe('git add -- requirements.txt && git commit');
   });
 
   it('fails when .python-version is ignored, naming the rule', async () => {
@@ -78,7 +78,7 @@ describe('files the build needs are committed', () => {
     expectStatus(c, 'fail');
     expect(c.message).toContain('ignored by git (.gitignore line 2: .python-version)');
     expect(c.message).toContain('default Python 3.14 instead of 3.12');
-    expect(c.fix).toContain('git add .python-version && git commit');
+    expect(c.fix).toContain('git add -- .python-version && git commit');
   });
 
   it('fails with the uv error code when a uv app lacks .python-version in git', async () => {
