@@ -71,6 +71,13 @@ describe('build history store', () => {
     ['an unknown status', '{"version": 1, "builds": [{"id": 1, "startedAt": "x", "durationMs": 1, "status": "odd", "layers": []}]}'],
     ['a malformed layer', '{"version": 1, "builds": [{"id": 1, "startedAt": "x", "durationMs": 1, "status": "failed", "layers": [null]}]}'],
     ['a layer without an outcome', '{"version": 1, "builds": [{"id": 1, "startedAt": "x", "durationMs": 1, "status": "failed", "layers": [{"name": "venv", "action": "create", "reasons": []}]}]}'],
+    // Each passes a check of the shape alone (row 42 of the hostile inputs).
+    ['a null reason', '{"version": 1, "builds": [{"id": 1, "startedAt": "2026-12-01T14:02:03Z", "durationMs": 1, "status": "failed", "layers": [{"name": "venv", "action": "create", "reasons": [null], "outcome": "done"}]}]}'],
+    ['an action pybp never takes', '{"version": 1, "builds": [{"id": 1, "startedAt": "2026-12-01T14:02:03Z", "durationMs": 1, "status": "failed", "layers": [{"name": "venv", "action": "evil", "reasons": [], "outcome": "done"}]}]}'],
+    ['a duration that is text', '{"version": 1, "builds": [{"id": 1, "startedAt": "2026-12-01T14:02:03Z", "durationMs": "abc", "status": "failed", "layers": []}]}'],
+    ['a start time that is no time', '{"version": 1, "builds": [{"id": 1, "startedAt": "yesterday-ish", "durationMs": 1, "status": "failed", "layers": []}]}'],
+    ['a python that is a number', '{"version": 1, "builds": [{"id": 1, "startedAt": "2026-12-01T14:02:03Z", "durationMs": 1, "status": "failed", "python": 3, "layers": []}]}'],
+    ['a layer size of -1', '{"version": 1, "builds": [{"id": 1, "startedAt": "2026-12-01T14:02:03Z", "durationMs": 1, "status": "failed", "layers": [{"name": "venv", "action": "create", "reasons": [], "outcome": "done", "sizeBytes": -1}]}]}'],
   ])('a corrupt file (%s) reads as a problem with an empty history, and the next append starts fresh', async (_what, text) => {
     const dir = await layersDir();
     await writeFile(historyPath(dir), text);
