@@ -150,7 +150,8 @@ async function runChild(argv: string[], appDir: string, env: Record<string, stri
       new PybpError({
         code: 'command-spawn-failed',
         title: `${argv[0]} could not be run`,
-        message: `${end.problem} (PATH=${env.PATH})`,
+        // Not the PATH itself: config vars can set it, and no config var value is shown.
+        message: inert(end.problem),
         fix: 'Check the command name; the launch PATH has the venv and python layers first.',
       }),
       flags,
