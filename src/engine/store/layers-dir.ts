@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { LoadedConfig } from '../project/config.js';
 import { type ErrorData, PybpError } from '../core/errors.js';
 import { shellQuote } from '../core/shell-quote.js';
+import { inert } from '../core/inert-text.js';
 import { entryKind } from './control-file.js';
 import { claimLayersDir, inspectLayersDir, type LayersDirStatus, registryDir } from './ownership.js';
 
@@ -131,11 +132,11 @@ function statusProblem(loc: LayersDirLocation, status: LayersDirStatus, removabl
       return null;
     case 'owned': {
       if (status.unknown.length === 0) return null;
-      const list = status.unknown.map((u) => `${u.name} (${u.why})`);
+      const list = status.unknown.map((u) => `${inert(u.name)} (${u.why})`);
       return {
         code: 'layers-dir-unknown-entry',
         title: 'The layers directory holds something pybp did not make',
-        message: `${loc.path} is pybp's, but it holds ${status.unknown.length === 1 ? 'an entry' : 'entries'} pybp did not make: ${status.unknown.map((u) => u.name).join(', ')}. pybp stops rather than reuse, run or delete ${status.unknown.length === 1 ? 'it' : 'them'}; nothing was changed.`,
+        message: `${loc.path} is pybp's, but it holds ${status.unknown.length === 1 ? 'an entry' : 'entries'} pybp did not make: ${status.unknown.map((u) => inert(u.name)).join(', ')}. pybp stops rather than reuse, run or delete ${status.unknown.length === 1 ? 'it' : 'them'}; nothing was changed.`,
         fix: `Move ${status.unknown.length === 1 ? 'it' : 'them'} out of the layers directory if ${status.unknown.length === 1 ? 'it is' : 'they are'} yours, or clear the layers by hand (pybp makes them again on the next build): ${clearByHand(loc)}`,
         details: list,
       };
