@@ -90,6 +90,7 @@ export type ErrorCode =
   | 'no-build-history'
   | 'git-unavailable'
   | 'git-ref-unknown'
+  | 'git-object-missing'
   | 'internal-error';
 
 export interface ErrorData {

@@ -1,12 +1,12 @@
 // Heroku builds what is committed, not what is on disk: the files the build
-// reads must be in git, and not hidden by an ignore rule. Read-only, and git
-// runs nothing the repository configures (../git.ts).
+// reads must be in git, and not hidden by an ignore rule. Read-only, through
+// the one git reader (../io/git.ts: git sees none of the repository's config).
 
 import { PYTHON_VERSION_FILE } from '../analysis/python-version.js';
 import { formatRequested } from '../analysis/python-version-file.js';
 import { PACKAGE_MANAGER_INFO, type PackageManager, type ResolvedPython } from '../analysis/types.js';
 import type { ErrorCode } from '../core/errors.js';
-import { type GitResult, runGit as runHardenedGit } from '../io/git.js';
+import type { GitResult, OpenResult, ReadCommand } from '../io/git.js';
 import { DEFAULT_PYTHON } from '../core/versions.js';
 import { fail, pass, warn } from './check.js';
 import type { CheckStatus, DoctorCheck } from './types.js';
@@ -18,10 +18,11 @@ const AREA = 'git';
 /** pybp's default layers directory, relative to the app. */
 export const PYBP_DIR = '.pybp';
 
-/** What running git needs: where, and the environment to run it in. */
+/** What running git needs: the app, and its repository as the git reader opened it (once per doctor run). */
 export interface GitRunContext {
   appDir: string;
   env: NodeJS.ProcessEnv;
+  git: OpenResult;
 }
 
 export interface GitContext extends GitRunContext {
@@ -30,9 +31,12 @@ export interface GitContext extends GitRunContext {
   python: ResolvedPython | null;
 }
 
-/** Runs git (hardened: nothing the repo configures runs) in the app dir; `null` when git can't be started. */
-export function runGit(ctx: GitRunContext, args: string[], input?: string): Promise<GitResult | null> {
-  return runHardenedGit(ctx.appDir, args, { env: ctx.env, input });
+/** Runs a reading git command in the app dir; `null` when there is no repository git can be run on. */
+export async function runGit(ctx: GitRunContext, args: [ReadCommand, ...string[]], input?: string): Promise<GitResult | null> {
+  if (ctx.git.kind !== 'repo') return null;
+  const [command, ...rest] = args;
+  const r = await ctx.git.repo.run(command, rest, { input });
+  return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
 }
 
 function firstLine(text: string): string {
@@ -96,37 +100,38 @@ export function requiredFileNames(ctx: GitContext): Set<string> {
 
 /** The git checks, and the check that pybp's own directory stays out of git (a Heroku-readiness matter). */
 export async function checkGit(ctx: GitContext): Promise<DoctorCheck[]> {
-  const inside = await runGit(ctx, ['rev-parse', '--is-inside-work-tree']);
-  if (inside === null) {
+  const opened = ctx.git;
+  if (opened.kind === 'no-git') {
     return [
       warn(
         'git-repo',
         AREA,
-        'git is not installed (or not on PATH), so pybp could not check what is committed. Heroku builds what ' +
+        'git is not installed (or not on PATH outside the app), so pybp could not check what is committed. Heroku builds what ' +
           'is committed, not the files on disk.',
         'Install git, commit the app, and run pybp doctor again.',
       ),
     ];
   }
-  if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
-    const notRepo = inside.code !== 0 && /not a git repository/i.test(inside.stderr);
+  const inside = opened.kind === 'repo' ? await runGit(ctx, ['rev-parse', '--is-inside-work-tree']) : null;
+  if (opened.kind !== 'repo' || inside === null || inside.code !== 0 || inside.stdout.trim() !== 'true') {
+    const notRepo = opened.kind === 'not-a-repo';
+    const why = opened.kind === 'unreadable' ? opened.why : firstLine(inside?.stderr ?? '') || 'git rev-parse failed';
     return [
       warn(
         'git-repo',
         AREA,
-        notRepo || inside.code === 0
+        notRepo
           ? 'Not a git repository: Heroku builds what is committed, so pybp cannot tell whether Heroku would see these files.'
-          : `git could not read the repository (${firstLine(inside.stderr)}), so pybp could not check what is committed.`,
-        notRepo || inside.code === 0
+          : `git could not read the repository (${why}), so pybp could not check what is committed.`,
+        notRepo
           ? 'Deploy from a git repository: git init, git add --all, git commit (keep .pybp/ in .gitignore).'
-          : 'Fix the problem git reports, then run pybp doctor again.',
+          : 'Fix the problem named above, then run pybp doctor again.',
       ),
     ];
   }
 
   const checks: DoctorCheck[] = [];
-  const where = await runGit(ctx, ['rev-parse', '--show-toplevel', '--show-prefix']);
-  const [toplevel = '', prefix = ''] = (where?.stdout ?? '').split('\n');
+  const { workTree: toplevel, prefix } = opened.repo;
   if (prefix !== '') {
     checks.push(
       warn(

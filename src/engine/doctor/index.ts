@@ -7,12 +7,13 @@ import path from 'node:path';
 import { findPackageManagerFiles, type PackageManagerFile } from '../analysis/package-manager.js';
 import { readRequestedPython, resolvePython } from '../analysis/python-version.js';
 import type { PackageManager, ResolvedPython } from '../analysis/types.js';
-import { type ContextOptions, contextBuildEnv, resolveContext } from '../project/project-context.js';
+import { type ContextOptions, contextBuildEnv, type ProjectContext, resolveContext } from '../project/project-context.js';
 import { attempt, guard } from './check.js';
 import { checkCodeConfig } from './code-config.js';
 import { checkLayersDir } from './layers-dir.js';
 import { checkGit, requiredFileNames } from './git.js';
 import { herokuTree, untrackedFilesCheck } from './heroku-tree.js';
+import { openAppRepo, type OpenResult } from '../io/git.js';
 import { checkLockfileFresh } from './wheels/lockfile-out-of-date.js';
 import { checkLinuxWheels } from './wheels/no-linux-wheel.js';
 import { checkRequirementsWheels } from './wheels/no-linux-wheel-requirements.js';
@@ -41,6 +42,16 @@ export type { CheckArea, CheckCounts, CheckStatus, DoctorCheck, DoctorReport } f
  */
 export async function runDoctor(options: ContextOptions, signal?: AbortSignal): Promise<DoctorReport> {
   const context = await resolveContext(options);
+  // The app's repository, opened once for every git check (and closed: its shadow git dir is pybp's temp dir).
+  const git = await openAppRepo(context.appDir, context.hostEnv);
+  try {
+    return await doctorChecks(context, git, options, signal);
+  } finally {
+    if (git.kind === 'repo') await git.repo.close();
+  }
+}
+
+async function doctorChecks(context: ProjectContext, git: OpenResult, options: ContextOptions, signal?: AbortSignal): Promise<DoctorReport> {
   const { appDir, hostEnv: env, config, configVars, layersDir: layersPath, layersAccess } = context;
   // A previous build's layers (its pinned uv/Poetry, its venv's scripts) are
   // used only when pybp made that directory here: a repo's committed
@@ -55,7 +66,7 @@ export async function runDoctor(options: ContextOptions, signal?: AbortSignal): 
   const working = dir.listing;
   if (working === null) return report(appDir, checks);
   // In git, the app is judged on what Heroku receives: the tracked files.
-  const tree = await herokuTree({ appDir, env }, working);
+  const tree = await herokuTree({ appDir, env, git }, working);
   const listing = tree.listing;
 
   checks.push(...(await guard('detect', 'project files', () => checkDetection(appDir, listing))));
@@ -115,7 +126,7 @@ export async function runDoctor(options: ContextOptions, signal?: AbortSignal): 
   // The working tree's view: checkGit says which of its build files git lacks
   // (and why), and whether .pybp/ is ignored.
   const onDisk = tree.inGit ? await workingTreeView(appDir, working) : { packageManager: pm, python };
-  const gitContext = { appDir, listing: working, packageManager: pm ?? onDisk.packageManager, python: onDisk.python ?? python, env };
+  const gitContext = { appDir, listing: working, packageManager: pm ?? onDisk.packageManager, python: onDisk.python ?? python, env, git };
   checks.push(...(await checkGit(gitContext)));
   const untracked = untrackedFilesCheck(tree, requiredFileNames(gitContext));
   if (untracked) checks.push(untracked);

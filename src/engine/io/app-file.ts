@@ -42,6 +42,8 @@ export const APP_FILE_LIMITS = {
   'layer-metadata': { maxBytes: 1 * MiB, what: "a layer's metadata or env file" },
   /** An interpreter's include/pythonX.Y/patchlevel.h (about 1 KB). */
   'patchlevel-header': { maxBytes: 1 * MiB, what: "a Python installation's patchlevel.h" },
+  /** A small file of a repository's git directory (`.git` as a file, HEAD, commondir, config), read as data. */
+  'git-metadata': { maxBytes: 1 * MiB, what: "a git directory's metadata file" },
 } as const;
 
 export type AppFileKind = keyof typeof APP_FILE_LIMITS;

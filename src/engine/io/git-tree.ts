@@ -1,20 +1,27 @@
 // The app's files as they were at a git ref, without touching the work tree:
-// the app directory's top level is read from git's object store (`ls-tree`,
-// `cat-file blob`) into a temporary directory. `cat-file blob` gives the raw
-// blob (no smudge/textconv filters), and git runs through engine/git.ts
-// (fsmonitor, hooks and filter drivers off), so nothing from the repository
-// is executed. Only the top level is needed:
-// the buildpack's detection, package manager and Python version look nowhere
-// else.
+// the app directory's top level is read from git's object store through the
+// one git reader (./git.ts: git sees none of the repository's config, so no
+// filter, hook or fetch runs) into a temporary directory. The listing is one
+// `ls-tree`, every blob comes out of one `cat-file --batch`, so a tree of
+// thousands of files costs a handful of git processes. Only the top level is
+// needed: the buildpack's detection, package manager and Python version look
+// nowhere else.
+//
+// An object the clone does not have (a partial or shallow clone) is never
+// fetched: what the ref held is then unknown, and said so (`git-object-missing`).
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PybpError } from '../core/errors.js';
-import { runGitBytes } from './git.js';
+import { type AppRepo, type GitBytesResult, openAppRepo } from './git.js';
 
 /** Largest file taken over from the ref, and all of them together (the files analysed are tiny). */
 const MAX_FILE_BYTES = 1024 * 1024;
 const MAX_TOTAL_BYTES = 8 * 1024 * 1024;
+/** A symlink target longer than this is no link an app needs (and may be longer than the OS takes). */
+const MAX_LINK_BYTES = 1024;
+/** What `ls-tree` of one directory may print. */
+const MAX_LISTING_BYTES = 16 * 1024 * 1024;
 const GIT_TIMEOUT_MS = 20_000;
 
 export interface RefTree {
@@ -27,43 +34,113 @@ export interface RefTree {
   remove(): Promise<void>;
 }
 
+/**
+ * Repository text made safe to quote in a message: control characters
+ * escaped, long text cut. (The general sanitizer for every renderer is being
+ * built elsewhere; this only keeps this module's own messages inert.)
+ */
+function inert(text: string, max = 120): string {
+  const cut = text.length > max ? text.slice(0, max) + '…' : text;
+  return /[\u0000-\u001f\u007f-\u009f"\\]/.test(cut) ? JSON.stringify(cut) : cut;
+}
+
 export async function checkoutRefToTemp(appDir: string, ref: string): Promise<RefTree> {
-  if (ref === '' || ref.startsWith('-') || /[\0\n\r]/.test(ref)) {
+  if (ref === '' || ref.startsWith('-') || /[\u0000-\u001f\u007f-\u009f]/.test(ref)) {
     throw new PybpError({
       code: 'usage',
       title: 'Bad --since',
-      message: `--since needs a git revision (a branch, tag, commit or HEAD~1), not "${ref}".`,
+      message: `--since needs a git revision (a branch, tag, commit or HEAD~1), not ${JSON.stringify(ref.slice(0, 200))}.`,
       fix: 'Example: pybp explain --since main',
     });
   }
-  const prefix = (await git(appDir, ['rev-parse', '--show-prefix'], { notARepo: true })).trim();
-  const commit = (await git(appDir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { ref })).trim();
-  const entries = parseLsTree(await git(appDir, ['ls-tree', '--full-tree', '-z', '-l', '--end-of-options', `${commit}:${prefix}`], { ref, prefix }));
+  const shown = inert(ref);
+  const opened = await openAppRepo(appDir, process.env);
+  if (opened.kind === 'no-git') {
+    throw new PybpError({ code: 'git-unavailable', title: 'git is not installed', message: '`git` was not found on PATH (outside the app); --since reads the ref with git.', fix: 'Install git, or leave out --since.' });
+  }
+  if (opened.kind !== 'repo') {
+    throw new PybpError({
+      code: 'git-ref-unknown',
+      title: opened.kind === 'not-a-repo' ? 'The app is not in a git repository' : 'pybp does not read this git repository',
+      message: `${appDir}: ${opened.why}, so there is no ref to compare with.`,
+      fix: opened.kind === 'not-a-repo' ? 'Run --since on an app inside a git repository.' : 'Fix what is named above, or leave out --since.',
+    });
+  }
+  const repo = opened.repo;
+  try {
+    return await readRefTree(repo, ref, shown);
+  } finally {
+    await repo.close();
+  }
+}
+
+async function readRefTree(repo: AppRepo, ref: string, shown: string): Promise<RefTree> {
+  const commit = await resolveCommit(repo, ref, shown);
+  const peeled = await repo.run('rev-parse', ['--verify', '--end-of-options', `${commit}^{tree}`], { timeoutMs: GIT_TIMEOUT_MS });
+  stoppedError(peeled, shown);
+  if (peeled.code !== 0) throw objectMissing(shown, [`the commit ${commit}`]);
+  const rootTree = peeled.stdout.toString('utf8').trim();
+  // Down to the app's directory, one tree at a time, so a missing tree is told from a missing directory.
+  let tree = rootTree;
+  for (const part of repo.prefix.split('/').filter((p) => p !== '')) {
+    const dir = (await listTree(repo, tree, shown, repo.prefix)).find((e) => e.name === part);
+    if (!dir || dir.type !== 'tree') {
+      throw new PybpError({ code: 'git-ref-unknown', title: `The app did not exist at ${shown}`, message: `${inert(repo.prefix)} is not a directory at ${shown}.`, fix: 'Pick a ref where the app already existed.' });
+    }
+    tree = dir.oid;
+  }
+  const entries = await listTree(repo, tree, shown, repo.prefix || 'the repository root');
+
+  // What to take over: each file within the bounds, each short symlink, in one batch.
+  const wanted: TreeEntry[] = [];
+  const notes: string[] = [];
+  let total = 0;
+  for (const e of entries) {
+    if (e.type !== 'blob' || !isPlainName(e.name)) continue;
+    if (e.mode === '120000') {
+      if (e.size > MAX_LINK_BYTES) notes.push(`${inert(e.name)} at ${shown} is a symlink with a ${e.size}-byte target; it is left out of the comparison`);
+      else wanted.push(e);
+    } else if (e.size <= MAX_FILE_BYTES && total + e.size <= MAX_TOTAL_BYTES) {
+      total += e.size;
+      wanted.push(e);
+    }
+  }
+  const blobs = await readBlobs(repo, wanted, shown);
+  const missing = wanted.filter((e) => !blobs.has(e.oid));
+  if (missing.length > 0) throw objectMissing(shown, missing.map((e) => e.name));
 
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pybp-since-'));
   const remove = () => fs.rm(dir, { recursive: true, force: true });
-  const notes: string[] = [];
   try {
-    let total = 0;
     for (const e of entries) {
-      if (e.name === '.git' || e.name.includes('/') || e.name === '.' || e.name === '..') continue;
+      if (!isPlainName(e.name)) continue;
       const target = path.join(dir, e.name);
       if (e.type === 'tree' || e.type === 'commit') {
         await fs.mkdir(target);
+      } else if (e.type !== 'blob') {
+        continue;
       } else if (e.mode === '120000') {
-        const link = await git(appDir, ['cat-file', 'blob', e.oid], {});
+        const link = blobs.get(e.oid)?.toString('utf8');
+        if (link === undefined) continue; // too long: noted above
         // A link that stays inside the app is kept; one that leaves it points
         // at this machine's files, not the ref's, so it is left out.
-        if (!path.isAbsolute(link) && !path.normalize(link).startsWith('..')) await fs.symlink(link, target);
-        else notes.push(`${e.name} at ${ref} is a symlink to ${link}, outside the app; it is left out of the comparison`);
-      } else if (e.type === 'blob') {
-        if (e.size > MAX_FILE_BYTES || total + e.size > MAX_TOTAL_BYTES) {
-          await fs.writeFile(target, '');
-          notes.push(`${e.name} at ${ref} is ${e.size} bytes; only its presence is compared`);
+        if (link === '' || link.includes('\0') || path.isAbsolute(link) || path.normalize(link).startsWith('..')) {
+          notes.push(`${inert(e.name)} at ${shown} is a symlink to ${inert(link)}, outside the app; it is left out of the comparison`);
           continue;
         }
-        total += e.size;
-        await fs.writeFile(target, await git(appDir, ['cat-file', 'blob', e.oid], { buffer: true }));
+        try {
+          await fs.symlink(link, target);
+        } catch (err) {
+          notes.push(`${inert(e.name)} at ${shown} is a symlink pybp could not recreate (${(err as NodeJS.ErrnoException).code ?? 'error'}); it is left out of the comparison`);
+        }
+      } else {
+        const content = blobs.get(e.oid);
+        if (content === undefined) {
+          await fs.writeFile(target, '');
+          notes.push(`${inert(e.name)} at ${shown} is ${e.size} bytes; only its presence is compared`);
+        } else {
+          await fs.writeFile(target, content);
+        }
       }
     }
   } catch (err) {
@@ -71,6 +148,28 @@ export async function checkoutRefToTemp(appDir: string, ref: string): Promise<Re
     throw err;
   }
   return { ref, commit, dir, notes, remove };
+}
+
+function isPlainName(name: string): boolean {
+  return name !== '.git' && name !== '.' && name !== '..' && !name.includes('/');
+}
+
+async function resolveCommit(repo: AppRepo, ref: string, shown: string): Promise<string> {
+  const peeled = await repo.run('rev-parse', ['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { timeoutMs: GIT_TIMEOUT_MS });
+  if (peeled.code === 0) return peeled.stdout.toString('utf8').trim();
+  stoppedError(peeled, shown);
+  // The name may be known while its object is not here (a partial clone).
+  const named = await repo.run('rev-parse', ['--verify', '--quiet', '--end-of-options', ref], { timeoutMs: GIT_TIMEOUT_MS });
+  const oid = named.stdout.toString('utf8').trim();
+  if (named.code === 0 && (await isMissing(repo, oid))) throw objectMissing(shown, [`the commit ${oid}`]);
+  const shallow = await repo.run('rev-parse', ['--is-shallow-repository']);
+  const isShallow = shallow.code === 0 && shallow.stdout.toString('utf8').trim() === 'true';
+  throw new PybpError({
+    code: 'git-ref-unknown',
+    title: `Unknown git ref ${shown}`,
+    message: `git does not know ${shown} as a commit in ${repo.workTree}${isShallow ? ' (a shallow clone: older commits are not here, and pybp never fetches them)' : ''}.`,
+    fix: isShallow ? 'Fetch more history yourself (git fetch --deepen=50, or --unshallow), then run again.' : 'Use a branch, tag or commit that exists locally (git fetch first, for a remote branch).',
+  });
 }
 
 interface TreeEntry {
@@ -81,44 +180,74 @@ interface TreeEntry {
   name: string;
 }
 
-/** `<mode> <type> <oid> <size>\t<name>\0` records. */
-function parseLsTree(out: string): TreeEntry[] {
+async function listTree(repo: AppRepo, tree: string, shown: string, where: string): Promise<TreeEntry[]> {
+  const r = await repo.run('ls-tree', ['-z', '-l', '--full-tree', '--end-of-options', tree], { maxOutputBytes: MAX_LISTING_BYTES, timeoutMs: GIT_TIMEOUT_MS });
+  if (r.code !== 0) {
+    stoppedError(r, shown);
+    if (await isMissing(repo, tree)) throw objectMissing(shown, [inert(where)]);
+    throw new Error(`git ls-tree ${tree} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+  }
+  // `<mode> <type> <oid> <size>\t<name>\0` records.
   const entries: TreeEntry[] = [];
-  for (const record of out.split('\0')) {
+  for (const record of r.stdout.toString('utf8').split('\0')) {
     const m = /^(\d+) (\w+) ([0-9a-f]+) +(-|\d+)\t(.+)$/s.exec(record);
-    if (!m) continue;
-    entries.push({ mode: m[1], type: m[2], oid: m[3], size: m[4] === '-' ? 0 : Number(m[4]), name: m[5] });
+    if (m) entries.push({ mode: m[1], type: m[2], oid: m[3], size: m[4] === '-' ? 0 : Number(m[4]), name: m[5] });
   }
   return entries;
 }
 
-type GitOpts = { notARepo?: boolean; ref?: string; prefix?: string; buffer?: boolean };
+async function isMissing(repo: AppRepo, oid: string): Promise<boolean> {
+  if (!/^[0-9a-f]{40,64}$/.test(oid)) return false;
+  const r = await repo.run('cat-file', ['--batch-check'], { input: `${oid}\n`, timeoutMs: GIT_TIMEOUT_MS });
+  return r.code === 0 && r.stdout.toString('utf8').trim() === `${oid} missing`;
+}
 
-/** git through the one hardened runner (engine/git.ts), with this reader's bounds and its errors worded for --since. */
-function git(cwd: string, args: string[], opts: GitOpts & { buffer: true }): Promise<Buffer>;
-function git(cwd: string, args: string[], opts: GitOpts): Promise<string>;
-async function git(cwd: string, args: string[], opts: GitOpts): Promise<string | Buffer> {
-  const result = await runGitBytes(cwd, ['-c', 'core.quotePath=false', ...args], {
-    env: { ...process.env, LC_ALL: 'C' },
-    maxOutputBytes: MAX_FILE_BYTES * 2,
-    timeoutMs: GIT_TIMEOUT_MS,
+/** The blobs of `entries`, by oid, from one `cat-file --batch`; an object the clone lacks is absent from the map. */
+async function readBlobs(repo: AppRepo, entries: readonly TreeEntry[], shown: string): Promise<Map<string, Buffer>> {
+  const blobs = new Map<string, Buffer>();
+  const oids = [...new Set(entries.map((e) => e.oid))];
+  if (oids.length === 0) return blobs;
+  const bound = entries.reduce((n, e) => n + e.size, 0) + oids.length * 100 + 4096;
+  const r = await repo.run('cat-file', ['--batch'], { input: oids.join('\n') + '\n', maxOutputBytes: bound, timeoutMs: GIT_TIMEOUT_MS });
+  if (r.code !== 0) {
+    stoppedError(r, shown);
+    throw new Error(`git cat-file --batch failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+  }
+  // `<oid> <type> <size>\n<content>\n`, or `<oid> missing\n`.
+  const out = r.stdout;
+  let at = 0;
+  while (at < out.length) {
+    const eol = out.indexOf(0x0a, at);
+    if (eol < 0) break;
+    const header = out.subarray(at, eol).toString('utf8');
+    at = eol + 1;
+    const m = /^([0-9a-f]+) (\w+) (\d+)$/.exec(header);
+    if (!m) continue; // `<oid> missing`
+    const size = Number(m[3]);
+    if (m[2] === 'blob') blobs.set(m[1], out.subarray(at, at + size));
+    at += size + 1;
+  }
+  return blobs;
+}
+
+function objectMissing(shown: string, what: readonly string[]): PybpError {
+  const names = what.slice(0, 5).map((n) => inert(n)).join(', ') + (what.length > 5 ? `, and ${what.length - 5} more` : '');
+  return new PybpError({
+    code: 'git-object-missing',
+    title: `What ${shown} held is unknown`,
+    message:
+      `This clone does not have the git objects of ${names} at ${shown} (a partial or shallow clone). ` +
+      `pybp never fetches, so it can't know what a build of ${shown} would do.`,
+    fix: 'Fetch the missing objects yourself (for a partial clone: git fetch --refetch, or a full clone), then run again.',
   });
-  if (result === null) {
-    throw new PybpError({ code: 'git-unavailable', title: 'git is not installed', message: '`git` was not found on PATH; --since reads the ref with git.', fix: 'Install git, or leave out --since.' });
-  }
-  if (result.code === 0) return opts.buffer ? result.stdout : result.stdout.toString('utf8');
-  if (result.stopped) {
-    throw new PybpError({ code: 'git-ref-unknown', title: `git could not read ${opts.ref ?? 'the ref'} within pybp's bounds`, message: `git ${args[0]} in ${cwd} printed more than ${MAX_FILE_BYTES * 2} bytes or ran longer than ${GIT_TIMEOUT_MS / 1000} s, so pybp stopped it.`, fix: 'Run --since on the app directory itself (not a huge repository root), or leave out --since.' });
-  }
-  const text = result.stderr.trim();
-  if (opts.notARepo) {
-    throw new PybpError({ code: 'git-ref-unknown', title: 'The app is not in a git repository', message: `${cwd} is not inside a git work tree (${text || 'git rev-parse failed'}), so there is no ref to compare with.`, fix: 'Run --since on an app inside a git repository.' });
-  }
-  if (opts.prefix !== undefined) {
-    throw new PybpError({ code: 'git-ref-unknown', title: `The app did not exist at ${opts.ref}`, message: `${opts.prefix || 'The repository root'} is not a directory at ${opts.ref} (${text}).`, fix: 'Pick a ref where the app already existed.' });
-  }
-  if (opts.ref !== undefined) {
-    throw new PybpError({ code: 'git-ref-unknown', title: `Unknown git ref ${opts.ref}`, message: `git does not know "${opts.ref}" as a commit in ${cwd}${text ? ` (${text})` : ''}.`, fix: 'Use a branch, tag or commit that exists locally (git fetch first, for a remote branch).' });
-  }
-  throw new Error(`git ${args.join(' ')} failed: ${text || `exit ${result.code}`}`);
+}
+
+function stoppedError(r: GitBytesResult, shown: string): void {
+  if (!r.stopped) return;
+  throw new PybpError({
+    code: 'git-ref-unknown',
+    title: `git could not read ${shown} within pybp's bounds`,
+    message: `git printed more than pybp reads or ran longer than ${GIT_TIMEOUT_MS / 1000} s (${inert(r.stderr.trim() || r.stopped)}), so pybp stopped it.`,
+    fix: 'Run --since on the app directory itself (not a huge repository root), or leave out --since.',
+  });
 }
