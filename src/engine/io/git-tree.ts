@@ -23,6 +23,8 @@ const MAX_LINK_BYTES = 1024;
 /** What `ls-tree` of one directory may print. */
 const MAX_LISTING_BYTES = 16 * 1024 * 1024;
 const GIT_TIMEOUT_MS = 20_000;
+/** Files of the ref written at once. */
+const WRITE_CONCURRENCY = 16;
 
 export interface RefTree {
   ref: string;
@@ -94,10 +96,13 @@ async function readRefTree(repo: AppRepo, ref: string, shown: string): Promise<R
   // What to take over: each file within the bounds, each short symlink, in one batch.
   const wanted: TreeEntry[] = [];
   const notes: string[] = [];
+  const unreadable: string[] = [];
   let total = 0;
   for (const e of entries) {
     if (e.type !== 'blob' || !isPlainName(e.name)) continue;
-    if (e.mode === '120000') {
+    if (e.size === null) {
+      unreadable.push(e.name);
+    } else if (e.mode === '120000') {
       if (e.size > MAX_LINK_BYTES) notes.push(`${inert(e.name)} at ${shown} is a symlink with a ${e.size}-byte target; it is left out of the comparison`);
       else wanted.push(e);
     } else if (e.size <= MAX_FILE_BYTES && total + e.size <= MAX_TOTAL_BYTES) {
@@ -106,43 +111,49 @@ async function readRefTree(repo: AppRepo, ref: string, shown: string): Promise<R
     }
   }
   const blobs = await readBlobs(repo, wanted, shown);
-  const missing = wanted.filter((e) => !blobs.has(e.oid));
-  if (missing.length > 0) throw objectMissing(shown, missing.map((e) => e.name));
+  const missing = [...unreadable, ...wanted.filter((e) => !blobs.has(e.oid)).map((e) => e.name)];
+  if (missing.length > 0) throw objectMissing(shown, missing);
 
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pybp-since-'));
   const remove = () => fs.rm(dir, { recursive: true, force: true });
-  try {
-    for (const e of entries) {
-      if (!isPlainName(e.name)) continue;
-      const target = path.join(dir, e.name);
-      if (e.type === 'tree' || e.type === 'commit') {
-        await fs.mkdir(target);
-      } else if (e.type !== 'blob') {
-        continue;
-      } else if (e.mode === '120000') {
-        const link = blobs.get(e.oid)?.toString('utf8');
-        if (link === undefined) continue; // too long: noted above
-        // A link that stays inside the app is kept; one that leaves it points
-        // at this machine's files, not the ref's, so it is left out.
-        if (link === '' || link.includes('\0') || path.isAbsolute(link) || path.normalize(link).startsWith('..')) {
-          notes.push(`${inert(e.name)} at ${shown} is a symlink to ${inert(link)}, outside the app; it is left out of the comparison`);
-          continue;
-        }
-        try {
-          await fs.symlink(link, target);
-        } catch (err) {
-          notes.push(`${inert(e.name)} at ${shown} is a symlink pybp could not recreate (${(err as NodeJS.ErrnoException).code ?? 'error'}); it is left out of the comparison`);
-        }
-      } else {
-        const content = blobs.get(e.oid);
-        if (content === undefined) {
-          await fs.writeFile(target, '');
-          notes.push(`${inert(e.name)} at ${shown} is ${e.size} bytes; only its presence is compared`);
-        } else {
-          await fs.writeFile(target, content);
-        }
+  // One entry: what to write for it, and a note when it is not taken over as it is.
+  const takeOver = async (e: TreeEntry): Promise<string | null> => {
+    const target = path.join(dir, e.name);
+    if (e.type === 'tree' || e.type === 'commit') {
+      await fs.mkdir(target);
+    } else if (e.type === 'blob' && e.mode === '120000') {
+      const link = blobs.get(e.oid)?.toString('utf8');
+      if (link === undefined) return null; // too long: noted above
+      // A link that stays inside the app is kept; one that leaves it points
+      // at this machine's files, not the ref's, so it is left out.
+      if (link === '' || link.includes('\0') || path.isAbsolute(link) || path.normalize(link).startsWith('..')) {
+        return `${inert(e.name)} at ${shown} is a symlink to ${inert(link)}, outside the app; it is left out of the comparison`;
       }
+      try {
+        await fs.symlink(link, target);
+      } catch (err) {
+        return `${inert(e.name)} at ${shown} is a symlink pybp could not recreate (${(err as NodeJS.ErrnoException).code ?? 'error'}); it is left out of the comparison`;
+      }
+    } else if (e.type === 'blob') {
+      const content = blobs.get(e.oid);
+      await fs.writeFile(target, content ?? '');
+      if (content === undefined) return `${inert(e.name)} at ${shown} is ${e.size} bytes; only its presence is compared`;
     }
+    return null;
+  };
+  try {
+    // A few writes at a time: thousands of top-level files one by one take a second.
+    const plain = entries.filter((e) => isPlainName(e.name));
+    const results: Array<string | null> = new Array(plain.length).fill(null);
+    let next = 0;
+    const worker = async () => {
+      while (next < plain.length) {
+        const i = next++;
+        results[i] = await takeOver(plain[i]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, plain.length) }, worker));
+    for (const note of results) if (note !== null) notes.push(note);
   } catch (err) {
     await remove();
     throw err;
@@ -176,7 +187,8 @@ interface TreeEntry {
   mode: string;
   type: string;
   oid: string;
-  size: number;
+  /** null: git could not read the object to size it. */
+  size: number | null;
   name: string;
 }
 
@@ -190,8 +202,9 @@ async function listTree(repo: AppRepo, tree: string, shown: string, where: strin
   // `<mode> <type> <oid> <size>\t<name>\0` records.
   const entries: TreeEntry[] = [];
   for (const record of r.stdout.toString('utf8').split('\0')) {
-    const m = /^(\d+) (\w+) ([0-9a-f]+) +(-|\d+)\t(.+)$/s.exec(record);
-    if (m) entries.push({ mode: m[1], type: m[2], oid: m[3], size: m[4] === '-' ? 0 : Number(m[4]), name: m[5] });
+    // The size is `-` for a tree or submodule, and `BAD` for a blob git can't read (missing from a partial clone).
+    const m = /^(\d+) (\w+) ([0-9a-f]+) +(\S+)\t(.+)$/s.exec(record);
+    if (m) entries.push({ mode: m[1], type: m[2], oid: m[3], size: /^\d+$/.test(m[4]) ? Number(m[4]) : m[4] === '-' ? 0 : null, name: m[5] });
   }
   return entries;
 }
@@ -207,8 +220,8 @@ async function readBlobs(repo: AppRepo, entries: readonly TreeEntry[], shown: st
   const blobs = new Map<string, Buffer>();
   const oids = [...new Set(entries.map((e) => e.oid))];
   if (oids.length === 0) return blobs;
-  const bound = entries.reduce((n, e) => n + e.size, 0) + oids.length * 100 + 4096;
-  const r = await repo.run('cat-file', ['--batch'], { input: oids.join('\n') + '\n', maxOutputBytes: bound, timeoutMs: GIT_TIMEOUT_MS });
+  const bound = entries.reduce((n, e) => n + (e.size ?? 0), 0) + oids.length * 100 + 4096;
+  const r = await repo.run('cat-file', ['--batch', '--buffer'], { input: oids.join('\n') + '\n', maxOutputBytes: bound, timeoutMs: GIT_TIMEOUT_MS });
   if (r.code !== 0) {
     stoppedError(r, shown);
     throw new Error(`git cat-file --batch failed: ${r.stderr.trim() || `exit ${r.code}`}`);
