@@ -1,11 +1,11 @@
 // The one hardened git runner: a repository's own config can't make it run a
 // program, a blob comes back as bytes, and its output is bounded.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGit, runGitBytes } from '../../../src/engine/io/git.js';
+import { openAppRepo, runGit, runGitBytes } from '../../../src/engine/io/git.js';
 
 describe('runGit / runGitBytes', () => {
   let repo: string;
@@ -49,5 +49,77 @@ describe('runGit / runGitBytes', () => {
     expect(status?.code).toBe(0);
     expect(status?.stdout).toContain('big.txt');
     for (const marker of ['ran-smudge', 'ran-clean', 'ran-fsmonitor']) expect(existsSync(join(repo, marker)), marker).toBe(false);
+  });
+});
+
+describe('openAppRepo', () => {
+  let root: string;
+  const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'pybp open '));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const repoAt = (name: string) => {
+    const dir = join(root, name);
+    mkdirSync(dir, { recursive: true });
+    execFileSync('git', ['-C', dir, 'init', '-q'], { env });
+    return dir;
+  };
+
+  it("gives the app's place in the work tree", async () => {
+    const repo = repoAt('sub');
+    mkdirSync(join(repo, 'a', 'b'), { recursive: true });
+    const opened = await openAppRepo(join(repo, 'a', 'b'), env);
+    expect(opened.kind).toBe('repo');
+    if (opened.kind !== 'repo') return;
+    expect(opened.repo.workTree).toBe(repo);
+    expect(opened.repo.prefix).toBe('a/b/');
+    const prefix = await opened.repo.run('rev-parse', ['--show-prefix']);
+    expect(prefix.stdout.toString().trim()).toBe('a/b/');
+    await opened.repo.close();
+  });
+
+  it('runs reading commands only', async () => {
+    const opened = await openAppRepo(repoAt('commands'), env);
+    if (opened.kind !== 'repo') throw new Error(opened.kind);
+    try {
+      await expect(opened.repo.run('config' as 'status', ['--list'])).rejects.toThrow(/does not run git config/);
+      await expect(opened.repo.run('cat-file', ['--filters', 'HEAD:x'])).rejects.toThrow(/does not run/);
+    } finally {
+      await opened.repo.close();
+    }
+  });
+
+  it('stops at GIT_CEILING_DIRECTORIES, as git does', async () => {
+    const outer = repoAt('ceiling');
+    mkdirSync(join(outer, 'inner'));
+    const opened = await openAppRepo(join(outer, 'inner'), { ...env, GIT_CEILING_DIRECTORIES: outer });
+    expect(opened.kind).toBe('not-a-repo');
+  });
+
+  it('refuses a FIFO where git keeps a file, at once', async () => {
+    const repo = repoAt('fifo-index');
+    execFileSync('mkfifo', [join(repo, '.git', 'index')]);
+    const opened = await openAppRepo(repo, env);
+    expect(opened).toMatchObject({ kind: 'unreadable' });
+    if (opened.kind === 'unreadable') expect(opened.why).toContain('named pipe');
+  });
+
+  it('follows a `.git` file to its git directory', async () => {
+    const repo = repoAt('real');
+    const other = join(root, 'gitfile');
+    mkdirSync(other);
+    writeFileSync(join(other, '.git'), `gitdir: ${join(repo, '.git')}\n`);
+    const opened = await openAppRepo(other, env);
+    if (opened.kind !== 'repo') throw new Error(opened.kind);
+    await opened.repo.close();
+    expect(opened.repo.workTree).toBe(other);
+  });
+
+  it('finds no git when PATH has only relative entries or ones inside the app', async () => {
+    const repo = repoAt('no-git');
+    mkdirSync(join(repo, 'bin'));
+    writeFileSync(join(repo, 'bin', 'git'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    expect((await openAppRepo(repo, { ...env, PATH: `bin:.:${join(repo, 'bin')}` })).kind).toBe('no-git');
   });
 });
