@@ -152,6 +152,20 @@ export async function checkGit(ctx: GitContext): Promise<DoctorCheck[]> {
   return checks;
 }
 
+function answered(result: GitResult | null): result is GitResult {
+  return result !== null && result.code === 0;
+}
+
+/** A check git could not answer: a warning that says so, never a pass. */
+function unknownState(id: string, area: DoctorCheck['area'], what: string, result: GitResult | null): DoctorCheck {
+  return warn(
+    id,
+    area,
+    `git could not tell ${what} (${firstLine(result?.stderr ?? '') || 'git failed'}), so pybp does not know.`,
+    'Fix the problem git reports, then run pybp doctor again.',
+  );
+}
+
 function splitZ(text: string): string[] {
   return text.split('\0').filter((s) => s !== '');
 }
@@ -160,7 +174,9 @@ async function checkFilesCommitted(ctx: GitContext, files: RequiredFile[], prefi
   if (files.length === 0) return [];
   const names = files.map((f) => f.name);
   const listed = await runGit(ctx, ['ls-files', '-z', '--', ...names]);
-  const tracked = new Set(splitZ(listed?.stdout ?? ''));
+  // git that could not answer (stopped at its time limit, a broken index) is no answer: each file is unknown, not untracked.
+  if (!answered(listed)) return files.map((file) => unknownState(`git-tracked:${file.name}`, AREA, `whether ${file.name} is committed`, listed));
+  const tracked = new Set(splitZ(listed.stdout));
 
   // Why each untracked file is left out: `source`, `line`, `pattern` of the ignore rule.
   const ignored = new Map<string, { source: string; line: string; pattern: string }>();
@@ -178,9 +194,11 @@ async function checkFilesCommitted(ctx: GitContext, files: RequiredFile[], prefi
 
   // Porcelain paths are relative to the repository root.
   const states = new Map<string, string>();
+  let statusUnknown: GitResult | null | undefined;
   const trackedNames = names.filter((n) => tracked.has(n));
   if (trackedNames.length > 0) {
     const status = await runGit(ctx, ['status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules=all', '--', ...trackedNames]);
+    if (!answered(status)) statusUnknown = status;
     const entries = (status?.stdout ?? '').split('\0');
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
@@ -216,6 +234,7 @@ async function checkFilesCommitted(ctx: GitContext, files: RequiredFile[], prefi
         file.code,
       );
     }
+    if (statusUnknown !== undefined) return unknownState(id, AREA, `whether the committed ${file.name} is the one on disk`, statusUnknown);
     const xy = states.get(file.name) ?? '  ';
     if (xy[0] === 'A') {
       return problem(
@@ -242,7 +261,8 @@ async function checkPybpDirNotCommitted(ctx: GitContext): Promise<DoctorCheck> {
   const id = 'pybp-dir';
   const area = 'heroku readiness';
   const listed = await runGit(ctx, ['ls-files', '-z', '--', PYBP_DIR]);
-  const files = splitZ(listed?.stdout ?? '');
+  if (!answered(listed)) return unknownState(id, area, `whether ${PYBP_DIR}/ is tracked`, listed);
+  const files = splitZ(listed.stdout);
   if (files.length > 0) {
     return warn(
       id,
@@ -255,7 +275,9 @@ async function checkPybpDirNotCommitted(ctx: GitContext): Promise<DoctorCheck> {
   if (ctx.listing.has(PYBP_DIR)) {
     // Ask about something inside: `.pybp/.gitignore` (`*`) ignores the contents, not the directory itself.
     const ignored = await runGit(ctx, ['check-ignore', '-q', '--', `${PYBP_DIR}/layers`]);
-    if (ignored && ignored.code === 1) {
+    // Exit 0: ignored, 1: not ignored, anything else: no answer.
+    if (ignored === null || ignored.code > 1) return unknownState(id, area, `whether ${PYBP_DIR}/ is ignored`, ignored);
+    if (ignored.code === 1) {
       return warn(
         id,
         area,

@@ -312,6 +312,13 @@ async function makeShadow(found: Found): Promise<{ gitDir: string; remove: () =>
       if (problem) return { why: problem };
     }
   }
+  // The branch HEAD names is read by nearly every command (status, rev-parse HEAD).
+  const head = await readGitMetadata(path.join(found.gitDir, 'HEAD'));
+  const branch = 'text' in head ? /^ref: (refs\/[^\0\n]+)/.exec(head.text)?.[1] : undefined;
+  if (branch !== undefined && !branch.split('/').includes('..')) {
+    const problem = await notRegular(path.join(found.commonDir, branch));
+    if (problem) return { why: problem };
+  }
   const formatConfig = await repositoryFormat(found.commonDir);
   const root = await mkdtemp(path.join(os.tmpdir(), 'pybp-git-'));
   if (!exitHooked) {
@@ -337,7 +344,6 @@ async function makeShadow(found: Found): Promise<{ gitDir: string; remove: () =>
       await writeFile(path.join(gitDir, 'commondir'), configDir + '\n');
     }
     await linkEntries(found.gitDir, gitDir, NOT_LINKED);
-    const head = await readGitMetadata(path.join(found.gitDir, 'HEAD'));
     if (!('text' in head)) throw new Error('HEAD vanished');
     await writeFile(path.join(gitDir, 'HEAD'), head.text);
     await writeFile(path.join(configDir, 'config'), formatConfig);

@@ -97,12 +97,15 @@ describe('openAppRepo', () => {
     expect(opened.kind).toBe('not-a-repo');
   });
 
-  it('refuses a FIFO where git keeps a file, at once', async () => {
-    const repo = repoAt('fifo-index');
-    execFileSync('mkfifo', [join(repo, '.git', 'index')]);
-    const opened = await openAppRepo(repo, env);
-    expect(opened).toMatchObject({ kind: 'unreadable' });
-    if (opened.kind === 'unreadable') expect(opened.why).toContain('named pipe');
+  it('refuses a FIFO where git keeps a file (the index, the branch HEAD names), at once', async () => {
+    for (const [name, file] of [['fifo-index', 'index'], ['fifo-branch', 'refs/heads/main']]) {
+      const repo = repoAt(name);
+      writeFileSync(join(repo, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+      execFileSync('mkfifo', [join(repo, '.git', file)]);
+      const opened = await openAppRepo(repo, env);
+      expect(opened, file).toMatchObject({ kind: 'unreadable' });
+      if (opened.kind === 'unreadable') expect(opened.why).toContain(`${file} is a named pipe`);
+    }
   });
 
   it('follows a `.git` file to its git directory', async () => {
