@@ -20,7 +20,8 @@
 // subcommands that read (READ_COMMANDS). The few settings of the real config
 // that are data about the repository's format (`extensions.objectFormat`,
 // `core.fileMode`...) are read by pybp, bounded, and copied over if they
-// have one of their known values.
+// have one of their known values. Of the user's own global config, only
+// `core.excludesFile` is taken over (it decides which files count as ignored).
 //
 // The git binary is looked up on PATH, skipping relative entries and any
 // inside the app or its repository: an in-app `bin/git` never runs.
@@ -135,6 +136,7 @@ export async function openAppRepo(appDir: string, env: NodeJS.ProcessEnv = proce
   if ('why' in shadow) return { kind: 'unreadable', why: shadow.why };
   const childEnv = gitEnv(env, pathEntries, shadow.gitDir, found);
   let stalled = false;
+  let excludes: Promise<NodeJS.ProcessEnv> | undefined;
   const repo: AppRepo = {
     appDir: app,
     workTree: found.workTree,
@@ -144,7 +146,9 @@ export async function openAppRepo(appDir: string, env: NodeJS.ProcessEnv = proce
         throw new Error(`pybp's git reader does not run git ${command} ${args.join(' ')}`);
       }
       if (stalled) return { code: 1, stdout: Buffer.alloc(0), stderr: 'an earlier git read of this repository ran past its time limit', stopped: 'timeout' };
-      const result = await spawnGit(git, [command, ...args], { ...opts, cwd: app, env: childEnv });
+      // Ignore rules matter to ls-files, check-ignore and status: those get the user's own excludes file.
+      const runEnv = command === 'ls-files' || command === 'check-ignore' || command === 'status' ? await (excludes ??= withUserExcludes(git, env, childEnv)) : childEnv;
+      const result = await spawnGit(git, [command, ...args], { ...opts, cwd: app, env: runEnv });
       if (result.stopped === 'timeout') stalled = true;
       return result;
     },
@@ -474,6 +478,30 @@ function gitEnv(env: NodeJS.ProcessEnv, pathEntries: readonly string[], gitDir: 
     out[`GIT_CONFIG_VALUE_${i}`] = value;
   });
   return out;
+}
+
+/**
+ * `env` plus the user's own `core.excludesFile` (`~/.gitignore_global` and the
+ * like), the one setting of their global config that changes what git
+ * reads here: which files count as ignored. Read with git from the user's
+ * global config only (the repository's is not in the shadow git dir), and
+ * given to git like the other overrides. Without one, git's default
+ * (`$XDG_CONFIG_HOME/git/ignore`) applies as it is.
+ */
+async function withUserExcludes(git: string, userEnv: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+  const globalEnv: NodeJS.ProcessEnv = { ...env };
+  delete globalEnv.GIT_CONFIG_GLOBAL;
+  if (userEnv.GIT_CONFIG_GLOBAL !== undefined) globalEnv.GIT_CONFIG_GLOBAL = userEnv.GIT_CONFIG_GLOBAL;
+  const r = await spawnGit(git, ['config', '--global', '--null', '--path', '--get', 'core.excludesFile'], {
+    cwd: path.dirname(env.GIT_DIR ?? os.tmpdir()),
+    env: globalEnv,
+    timeoutMs: 5_000,
+    maxOutputBytes: 64 * 1024,
+  });
+  const file = r.code === 0 ? r.stdout.toString('utf8').split('\0')[0] : '';
+  if (file === '' || file.includes('\n')) return env;
+  const n = Number(env.GIT_CONFIG_COUNT ?? 0);
+  return { ...env, GIT_CONFIG_COUNT: String(n + 1), [`GIT_CONFIG_KEY_${n}`]: 'core.excludesFile', [`GIT_CONFIG_VALUE_${n}`]: file };
 }
 
 /** The one place a git process is started, through pybp's process runner. */

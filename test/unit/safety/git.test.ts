@@ -119,6 +119,24 @@ describe('openAppRepo', () => {
     expect(opened.repo.workTree).toBe(other);
   });
 
+  it("honours the user's own core.excludesFile from their global config, and not the repository's", async () => {
+    const repo = repoAt('excludes');
+    writeFileSync(join(repo, 'editor.swp'), '');
+    writeFileSync(join(repo, 'notes.bak'), '');
+    writeFileSync(join(root, 'global-ignore'), '*.swp\n');
+    writeFileSync(join(root, 'global-config'), `[core]\n\texcludesFile = ${join(root, 'global-ignore')}\n`);
+    writeFileSync(join(root, 'repo-ignore'), '*.bak\n');
+    execFileSync('git', ['-C', repo, 'config', 'core.excludesFile', join(root, 'repo-ignore')], { env });
+    const opened = await openAppRepo(repo, { ...env, GIT_CONFIG_GLOBAL: join(root, 'global-config') });
+    if (opened.kind !== 'repo') throw new Error(opened.kind);
+    try {
+      const others = await opened.repo.run('ls-files', ['-z', '--others', '--exclude-standard']);
+      expect(others.stdout.toString().split('\0').filter(Boolean)).toEqual(['notes.bak']);
+    } finally {
+      await opened.repo.close();
+    }
+  });
+
   it('finds no git when PATH has only relative entries or ones inside the app', async () => {
     const repo = repoAt('no-git');
     mkdirSync(join(repo, 'bin'));
