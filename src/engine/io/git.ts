@@ -157,7 +157,7 @@ export async function openAppRepo(appDir: string, env: NodeJS.ProcessEnv = proce
   return { kind: 'repo', repo };
 }
 
-/** Opens the repository of `dir`, runs one read, closes it. `null` when git can't be started (not installed, or not a repository pybp can read). */
+/** Opens the repository of `dir`, runs one read, closes it. `null` when there is no git to run; exit 128 with the reason when `dir` is in no repository pybp reads. */
 export async function runGitBytes(dir: string, args: readonly string[], opts: GitOptions = {}): Promise<GitBytesResult | null> {
   const opened = await openAppRepo(dir, opts.env);
   if (opened.kind === 'no-git') return null;
