@@ -122,7 +122,7 @@ export async function checkGit(ctx: GitContext): Promise<DoctorCheck[]> {
         AREA,
         notRepo
           ? 'Not a git repository: Heroku builds what is committed, so pybp cannot tell whether Heroku would see these files.'
-          : `git could not read the repository (${why}), so pybp could not check what is committed.`,
+          : `git could not read the repository (${inert(why)}), so pybp could not check what is committed.`,
         notRepo
           ? 'Deploy from a git repository: git init, git add --all, git commit (keep .pybp/ in .gitignore).'
           : 'Fix the problem named above, then run pybp doctor again.',
@@ -161,7 +161,7 @@ function unknownState(id: string, area: DoctorCheck['area'], what: string, resul
   return warn(
     id,
     area,
-    `git could not tell ${what} (${firstLine(result?.stderr ?? '') || 'git failed'}), so pybp does not know.`,
+    `git could not tell ${what} (${inert(firstLine(result?.stderr ?? '') || 'git failed')}), so pybp does not know.`,
     'Fix the problem git reports, then run pybp doctor again.',
   );
 }

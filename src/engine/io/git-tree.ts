@@ -13,6 +13,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PybpError } from '../core/errors.js';
+import { hasUnsafe, inert } from '../core/inert-text.js';
 import { type AppRepo, type GitBytesResult, openAppRepo } from './git.js';
 
 /** Largest file taken over from the ref, and all of them together (the files analysed are tiny). */
@@ -36,26 +37,21 @@ export interface RefTree {
   remove(): Promise<void>;
 }
 
-/**
- * Repository text made safe to quote in a message: control characters
- * escaped, long text cut. (The general sanitizer for every renderer is being
- * built elsewhere; this only keeps this module's own messages inert.)
- */
-function inert(text: string, max = 120): string {
-  const cut = text.length > max ? text.slice(0, max) + '…' : text;
-  return /[\u0000-\u001f\u007f-\u009f"\\]/.test(cut) ? JSON.stringify(cut) : cut;
+/** Repository text quoted in a message: inert (core/inert-text.ts), and cut when long. */
+function shownText(text: string, max = 120): string {
+  return inert(text.length > max ? text.slice(0, max) + '…' : text);
 }
 
 export async function checkoutRefToTemp(appDir: string, ref: string): Promise<RefTree> {
-  if (ref === '' || ref.startsWith('-') || /[\u0000-\u001f\u007f-\u009f]/.test(ref)) {
+  if (ref === '' || ref.startsWith('-') || hasUnsafe(ref)) {
     throw new PybpError({
       code: 'usage',
       title: 'Bad --since',
-      message: `--since needs a git revision (a branch, tag, commit or HEAD~1), not ${JSON.stringify(ref.slice(0, 200))}.`,
+      message: `--since needs a git revision (a branch, tag, commit or HEAD~1), not "${shownText(ref, 200)}".`,
       fix: 'Example: pybp explain --since main',
     });
   }
-  const shown = inert(ref);
+  const shown = shownText(ref);
   const opened = await openAppRepo(appDir, process.env);
   if (opened.kind === 'no-git') {
     throw new PybpError({ code: 'git-unavailable', title: 'git is not installed', message: '`git` was not found on PATH (outside the app); --since reads the ref with git.', fix: 'Install git, or leave out --since.' });
@@ -87,7 +83,7 @@ async function readRefTree(repo: AppRepo, ref: string, shown: string): Promise<R
   for (const part of repo.prefix.split('/').filter((p) => p !== '')) {
     const dir = (await listTree(repo, tree, shown, repo.prefix)).find((e) => e.name === part);
     if (!dir || dir.type !== 'tree') {
-      throw new PybpError({ code: 'git-ref-unknown', title: `The app did not exist at ${shown}`, message: `${inert(repo.prefix)} is not a directory at ${shown}.`, fix: 'Pick a ref where the app already existed.' });
+      throw new PybpError({ code: 'git-ref-unknown', title: `The app did not exist at ${shown}`, message: `${shownText(repo.prefix)} is not a directory at ${shown}.`, fix: 'Pick a ref where the app already existed.' });
     }
     tree = dir.oid;
   }
@@ -103,7 +99,7 @@ async function readRefTree(repo: AppRepo, ref: string, shown: string): Promise<R
     if (e.size === null) {
       unreadable.push(e.name);
     } else if (e.mode === '120000') {
-      if (e.size > MAX_LINK_BYTES) notes.push(`${inert(e.name)} at ${shown} is a symlink with a ${e.size}-byte target; it is left out of the comparison`);
+      if (e.size > MAX_LINK_BYTES) notes.push(`${shownText(e.name)} at ${shown} is a symlink with a ${e.size}-byte target; it is left out of the comparison`);
       else wanted.push(e);
     } else if (e.size <= MAX_FILE_BYTES && total + e.size <= MAX_TOTAL_BYTES) {
       total += e.size;
@@ -127,17 +123,17 @@ async function readRefTree(repo: AppRepo, ref: string, shown: string): Promise<R
       // A link that stays inside the app is kept; one that leaves it points
       // at this machine's files, not the ref's, so it is left out.
       if (link === '' || link.includes('\0') || path.isAbsolute(link) || path.normalize(link).startsWith('..')) {
-        return `${inert(e.name)} at ${shown} is a symlink to ${inert(link)}, outside the app; it is left out of the comparison`;
+        return `${shownText(e.name)} at ${shown} is a symlink to ${shownText(link)}, outside the app; it is left out of the comparison`;
       }
       try {
         await fs.symlink(link, target);
       } catch (err) {
-        return `${inert(e.name)} at ${shown} is a symlink pybp could not recreate (${(err as NodeJS.ErrnoException).code ?? 'error'}); it is left out of the comparison`;
+        return `${shownText(e.name)} at ${shown} is a symlink pybp could not recreate (${(err as NodeJS.ErrnoException).code ?? 'error'}); it is left out of the comparison`;
       }
     } else if (e.type === 'blob') {
       const content = blobs.get(e.oid);
       await fs.writeFile(target, content ?? '');
-      if (content === undefined) return `${inert(e.name)} at ${shown} is ${e.size} bytes; only its presence is compared`;
+      if (content === undefined) return `${shownText(e.name)} at ${shown} is ${e.size} bytes; only its presence is compared`;
     }
     return null;
   };
@@ -196,7 +192,7 @@ async function listTree(repo: AppRepo, tree: string, shown: string, where: strin
   const r = await repo.run('ls-tree', ['-z', '-l', '--full-tree', '--end-of-options', tree], { maxOutputBytes: MAX_LISTING_BYTES, timeoutMs: GIT_TIMEOUT_MS });
   if (r.code !== 0) {
     stoppedError(r, shown);
-    if (await isMissing(repo, tree)) throw objectMissing(shown, [inert(where)]);
+    if (await isMissing(repo, tree)) throw objectMissing(shown, [where]);
     throw new Error(`git ls-tree ${tree} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
   }
   // `<mode> <type> <oid> <size>\t<name>\0` records.
@@ -244,7 +240,7 @@ async function readBlobs(repo: AppRepo, entries: readonly TreeEntry[], shown: st
 }
 
 function objectMissing(shown: string, what: readonly string[]): PybpError {
-  const names = what.slice(0, 5).map((n) => inert(n)).join(', ') + (what.length > 5 ? `, and ${what.length - 5} more` : '');
+  const names = what.slice(0, 5).map((n) => shownText(n)).join(', ') + (what.length > 5 ? `, and ${what.length - 5} more` : '');
   return new PybpError({
     code: 'git-object-missing',
     title: `What ${shown} held is unknown`,
@@ -260,7 +256,7 @@ function stoppedError(r: GitBytesResult, shown: string): void {
   throw new PybpError({
     code: 'git-ref-unknown',
     title: `git could not read ${shown} within pybp's bounds`,
-    message: `git printed more than pybp reads or ran longer than ${GIT_TIMEOUT_MS / 1000} s (${inert(r.stderr.trim() || r.stopped)}), so pybp stopped it.`,
+    message: `git printed more than pybp reads or ran longer than ${GIT_TIMEOUT_MS / 1000} s (${shownText(r.stderr.trim() || r.stopped)}), so pybp stopped it.`,
     fix: 'Run --since on the app directory itself (not a huge repository root), or leave out --since.',
   });
 }
