@@ -27,10 +27,12 @@ export interface RunFlags {
   /** false with `--no-env-file`. */
   envFileRead?: boolean;
   debug?: boolean;
+  /** `--dyno [NAME]`: set DYNO as on a real dyno (true: `<process>.1`, or `run.1` for a command). */
+  dyno?: string | boolean;
 }
 
-/** heroku local's default PORT. */
-export const DEFAULT_PORT = '5000';
+/** heroku local's default PORT (5006 since heroku/cli#2618: 5000 collides with macOS AirPlay). */
+export const DEFAULT_PORT = '5006';
 
 function usage(message: string): PybpError {
   return new PybpError({
@@ -71,9 +73,19 @@ function portFlag(flags: RunFlags): string | undefined {
   return flags.port;
 }
 
+/** DYNO for --dyno, or undefined: heroku local sets none, and an app that sees DYNO believes it is on Heroku. */
+function dynoFlag(flags: RunFlags, target: RunTarget): string | undefined {
+  if (flags.dyno === undefined || flags.dyno === false) return undefined;
+  // A one-off dyno (`heroku run`) is run.N.
+  if (flags.dyno === true) return target.kind === 'process' ? `${target.name}.1` : 'run.1';
+  if (!/^[A-Za-z0-9_-]+\.\d+$/.test(flags.dyno)) throw usage(`--dyno must look like a dyno name (web.1, worker.2, run.1), not ${JSON.stringify(flags.dyno)}.`);
+  return flags.dyno;
+}
+
 export async function runCommand(dir: string, target: RunTarget, flags: RunFlags): Promise<number> {
   try {
     const port = portFlag(flags);
+    const dyno = dynoFlag(flags, target);
     const { appDir, layersDir, configVars, layersAccess } = await resolveContext({
       appDir: dir,
       layersDir: flags.layersDir,
@@ -91,13 +103,11 @@ export async function runCommand(dir: string, target: RunTarget, flags: RunFlags
     let argv: string[];
     if (target.kind === 'process') {
       argv = ['bash', '-c', await procfileCommand(appDir, target.name)];
-      env.DYNO = `${target.name}.1`;
     } else {
       argv = target.argv;
-      // A one-off dyno (`heroku run`) is run.N.
-      env.DYNO = 'run.1';
     }
-    // --port wins; else a PORT among the config vars (.env included); else heroku local's 5000.
+    if (dyno !== undefined) env.DYNO = dyno;
+    // --port wins; else a PORT among the config vars (.env included); else heroku local's 5006.
     env.PORT = port ?? env.PORT ?? DEFAULT_PORT;
     if (envFile.file) writeGuarded(process.stderr, `pybp: read ${Object.keys(envFile.vars).length} config var(s) from ${inert(envFile.file)}\n`);
     // An interactive command (a REPL, `manage.py shell`) keeps its own stderr: passed through pybp,

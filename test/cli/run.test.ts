@@ -63,37 +63,42 @@ describe('pybp run web', () => {
 });
 
 describe('pybp run like heroku local', () => {
-  it("reads the app's .env; the config file's env wins over it and --env over both; PORT 5000 and DYNO web.1 by default", async () => {
+  it("reads the app's .env; the config file's env wins over it and --env over both; heroku local's PORT 5006 and no DYNO by default", async () => {
     const app = await appWithProcfile(SHOW_ENV, {
       '.env': '# local settings\nA=from-dotenv\nB="from dotenv"\nexport C=from-dotenv\n',
       '.buildpackrc.json': JSON.stringify({ env: { B: 'from-config', C: 'from-config' } }),
     });
     const r = await runPybp(['run', app, '--layers-dir', layers, '--env', 'C=from-flag']);
-    expect(r.stdout).toBe('web PORT=5000 DYNO=web.1 A=from-dotenv B=from-config C=from-flag\n');
+    expect(r.stdout).toBe('web PORT=5006 DYNO= A=from-dotenv B=from-config C=from-flag\n');
     expect(r.stderr).toBe(`pybp: read 3 config var(s) from ${path.join(app, '.env')}\n`);
     expect(r.code).toBe(0);
   });
 
   it('runs any Procfile process by name, from the app directory or from inside it', async () => {
     const app = await appWithProcfile(SHOW_ENV, { '.env': 'A=1\nPORT=6001\n' });
-    const worker = await runPybp(['run', app, 'worker', '--layers-dir', layers]);
+    const worker = await runPybp(['run', app, 'worker', '--layers-dir', layers, '--dyno']);
     expect(worker.stdout).toBe('worker PORT=6001 DYNO=worker.1 A=1\n');
-    const release = await runPybp(['run', 'release', '--layers-dir', layers], { cwd: app });
+    const release = await runPybp(['run', 'release', '--layers-dir', layers, '--dyno'], { cwd: app });
     expect(release.stdout).toBe('release DYNO=release.1\n');
     const web = await runPybp(['run', '--layers-dir', layers, '--port', '7002'], { cwd: app });
-    expect(web.stdout).toBe('web PORT=7002 DYNO=web.1 A=1 B= C=\n');
+    expect(web.stdout).toBe('web PORT=7002 DYNO= A=1 B= C=\n');
+    const named = await runPybp(['run', '--layers-dir', layers, '--dyno', 'web.3'], { cwd: app });
+    expect(named.stdout).toBe('web PORT=6001 DYNO=web.3 A=1 B= C=\n');
+    const bad = await runPybp(['run', '--layers-dir', layers, '--dyno', 'web 1'], { cwd: app });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--dyno must look like a dyno name');
     const missing = await runPybp(['run', app, 'clock', '--layers-dir', layers]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('(no-process-type)');
     expect(missing.stderr).toContain('has no clock process (only web, worker, release)');
   });
 
-  it('--no-env-file skips .env; --env-file reads another file instead; a command gets DYNO=run.1', async () => {
+  it('--no-env-file skips .env; --env-file reads another file instead; a command gets DYNO=run.1 with --dyno', async () => {
     const app = await appWithProcfile(SHOW_ENV, { '.env': 'A=from-dotenv\n', 'other.env': "A='from other'\n" });
     const none = await runPybp(['run', app, '--layers-dir', layers, '--no-env-file']);
-    expect(none.stdout).toBe('web PORT=5000 DYNO=web.1 A= B= C=\n');
+    expect(none.stdout).toBe('web PORT=5006 DYNO= A= B= C=\n');
     expect(none.stderr).toBe('');
-    const other = await runPybp(['run', app, '--layers-dir', layers, '--env-file', 'other.env', '--', 'bash', '-c', 'echo "$DYNO $A"'], { cwd: app });
+    const other = await runPybp(['run', app, '--layers-dir', layers, '--env-file', 'other.env', '--dyno', '--', 'bash', '-c', 'echo "$DYNO $A"'], { cwd: app });
     expect(other.stdout).toBe('run.1 from other\n');
   });
 

@@ -9,13 +9,13 @@ import { testInfra } from '../support/context.js';
 import { build, runPybp, writeToolsConfig } from './pybp.js';
 
 const APP_PY = `import os, sys, tinyweb
-print(f"{os.environ['DYNO']} on port {os.environ['PORT']}: {tinyweb.hello()} key={os.environ['SECRET_KEY']} debug={os.environ.get('DEBUG')}")
+print(f"{os.environ.get('DYNO', 'no DYNO')} on port {os.environ['PORT']}: {tinyweb.hello()} key={os.environ['SECRET_KEY']} debug={os.environ.get('DEBUG')}")
 `;
 const WORKER_PY = `import os
 if not os.environ.get("DATABASE_URL"):
     from django.core.exceptions import ImproperlyConfigured
     raise ImproperlyConfigured("Set the DATABASE_URL environment variable")
-print(os.environ["DYNO"], "uses", os.environ["DATABASE_URL"])
+print(os.environ.get("DYNO", "no DYNO"), "uses", os.environ["DATABASE_URL"])
 `;
 
 describe('pybp run on a built app', () => {
@@ -33,24 +33,25 @@ describe('pybp run on a built app', () => {
     await writeFile(join(app, 'django', '__init__.py'), '');
     await writeFile(join(app, 'django', 'core', '__init__.py'), '');
     await writeFile(join(app, 'django', 'core', 'exceptions.py'), 'class ImproperlyConfigured(Exception):\n    pass\n');
-    await writeFile(join(app, 'Procfile'), 'web: python app.py\nworker: python worker.py\nrelease: python -c "import os; print(os.environ[\'DYNO\'])"\n');
+    await writeFile(join(app, 'Procfile'), 'web: python app.py\nworker: python worker.py\nrelease: python -c "import os; print(os.environ.get(\'DYNO\', \'no DYNO\'))"\n');
     const report = await build(app);
     expect(report.status, report.stderr + JSON.stringify(report.error)).toBe('succeeded');
   });
 
-  it('pybp run web: reads .env, PORT 5000, DYNO web.1, the venv on PATH', async () => {
+  it("pybp run web: reads .env, heroku local's PORT 5006 and no DYNO, the venv on PATH", async () => {
     await writeFile(join(app, '.env'), '# local only\nSECRET_KEY="dev key"\nexport DEBUG=1\n');
     const r = await runPybp(['run', app, 'web']);
-    expect(r.stdout).toBe('web.1 on port 5000: hello from tinyweb 1.0.0 (tinydep 0.1.0) key=dev key debug=1\n');
+    expect(r.stdout).toBe('no DYNO on port 5006: hello from tinyweb 1.0.0 (tinydep 0.1.0) key=dev key debug=1\n');
     expect(r.stderr).toBe(`pybp: read 2 config var(s) from ${join(app, '.env')}\n`);
     expect(r.code).toBe(0);
   });
 
-  it('--env wins over .env; --port sets PORT; release runs by name', async () => {
-    const r = await runPybp(['run', app, '--env', 'SECRET_KEY=from-flag', '--port', '8123']);
+  it('--env wins over .env; --port sets PORT; --dyno sets DYNO as on a dyno; release runs by name', async () => {
+    const r = await runPybp(['run', app, '--env', 'SECRET_KEY=from-flag', '--port', '8123', '--dyno']);
     expect(r.stdout).toContain('web.1 on port 8123: hello from tinyweb 1.0.0 (tinydep 0.1.0) key=from-flag debug=1');
-    const release = await runPybp(['run', app, 'release']);
-    expect(release.stdout).toBe('release.1\n');
+    const release = await runPybp(['run', app, 'release', '--dyno', 'release.2']);
+    expect(release.stdout).toBe('release.2\n');
+    expect((await runPybp(['run', app, 'release'])).stdout).toBe('no DYNO\n');
   });
 
   it('without .env the app stops on KeyError and pybp names SECRET_KEY', async () => {
@@ -68,7 +69,7 @@ describe('pybp run on a built app', () => {
     expect(r.stderr).toContain('the config var DATABASE_URL is not set');
     expect(r.stderr).toContain('--env DATABASE_URL=...');
     await writeFile(join(app, '.env'), 'SECRET_KEY=k\nDATABASE_URL=postgres://localhost/dev\n');
-    const ok = await runPybp(['run', app, 'worker']);
+    const ok = await runPybp(['run', app, 'worker', '--dyno']);
     expect(ok.stdout).toBe('worker.1 uses postgres://localhost/dev\n');
     expect(ok.code).toBe(0);
   });
