@@ -1,7 +1,7 @@
 import { runDoctor } from '../engine/doctor/index.js';
 import type { DoctorReport } from '../engine/doctor/index.js';
 import { isPybpError } from '../engine/core/errors.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_CANNOT_TELL, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, type CommonFlags, planOptions, showReport } from './options.js';
 import { exitOnInterrupt } from './interrupt.js';
 import { printFatal } from './report-error.js';
@@ -20,5 +20,6 @@ export async function doctorCommand(dir: string, flags: CommonFlags): Promise<nu
     ink: async (r) => (await import('../ui/ink/render.js')).renderDoctorInk(r),
     plain: async (r) => (await import('../ui/plain/doctor.js')).printDoctor(r, process.stdout),
   });
-  return report.ok ? EXIT_OK : EXIT_FAILED;
+  // 0 is a promise that Heroku would build the app; every other verdict has its own code.
+  return report.verdict === 'would-build' ? EXIT_OK : report.verdict === 'cannot-tell' ? EXIT_CANNOT_TELL : EXIT_FAILED;
 }

@@ -140,7 +140,9 @@ describe('ExplainView', () => {
 describe('DoctorView', () => {
   const report: DoctorReport = {
     app: '/tmp/shop',
+    verdict: 'would-fail',
     ok: false,
+    unchecked: [],
     checks: [
       { id: 'git', area: 'git', status: 'pass', message: 'uv.lock is committed' },
       { id: 'pm', area: 'project files', status: 'pass', message: 'one package manager: uv (uv.lock)' },
@@ -175,14 +177,41 @@ describe('DoctorView', () => {
       'Git',
       '  ✓ uv.lock is committed',
       '',
-      '1 problem, 1 warning. Heroku would fail this build.',
+      '1 problem, 1 warning. Verdict: would fail: Heroku would fail this build (multiple-package-managers).',
+    ]);
+  });
+
+  it('says cannot tell, naming each check that could not answer and what would settle it', () => {
+    const unsure: DoctorReport = {
+      app: '/tmp/shop',
+      verdict: 'cannot-tell',
+      ok: true,
+      unchecked: [{ check: 'no-linux-wheel', why: 'Heroku would compile from source: greenlet 3.0.1', settle: 'pin greenlet>=3.1' }],
+      checks: [
+        { id: 'pm', area: 'project files', status: 'pass', message: 'one package manager' },
+        {
+          id: 'no-linux-wheel',
+          area: 'heroku readiness',
+          status: 'warn',
+          message: 'greenlet 3.0.1 has no wheel',
+          fix: 'pin greenlet>=3.1',
+          unchecked: { why: 'Heroku would compile from source: greenlet 3.0.1', settle: 'pin greenlet>=3.1' },
+        },
+      ],
+    };
+    const lines = view(<DoctorView report={unsure} />).split('\n');
+    expect(lines).toContain('  ? greenlet 3.0.1 has no wheel');
+    expect(lines.slice(-3)).toEqual([
+      '0 problems, 1 warning. Verdict: cannot tell: 1 check could not answer, none failed:',
+      '  ? no-linux-wheel: Heroku would compile from source: greenlet 3.0.1',
+      '    settle: pin greenlet>=3.1',
     ]);
   });
 
   it('says when everything passed', () => {
-    const fine: DoctorReport = { app: '/tmp/shop', ok: true, checks: report.checks.filter((c) => c.status === 'pass') };
+    const fine: DoctorReport = { app: '/tmp/shop', verdict: 'would-build', ok: true, unchecked: [], checks: report.checks.filter((c) => c.status === 'pass') };
     const out = view(<DoctorView report={fine} />);
     expect(out).not.toContain('fix:');
-    expect(out.split('\n').at(-1)).toBe('No problems, no warnings. Heroku would build this app.');
+    expect(out.split('\n').at(-1)).toBe('No problems, no warnings. Verdict: would build: every check ran, none failed.');
   });
 });

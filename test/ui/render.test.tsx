@@ -98,7 +98,9 @@ describe('renderExplainInk and renderDoctorInk', () => {
     const { term, stream } = terminal();
     const doctor: DoctorReport = {
       app: '/tmp/shop',
+      verdict: 'would-build',
       ok: true,
+      unchecked: [],
       checks: [
         {
           id: 'pinned',

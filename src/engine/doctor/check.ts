@@ -12,6 +12,14 @@ export function warn(id: string, area: CheckArea, message: string, fix: string, 
   return code === undefined ? { id, area, status: 'warn', message, fix } : { id, area, status: 'warn', message, fix, code };
 }
 
+/**
+ * A check that could not answer: shown as a warning, and it keeps the verdict
+ * at `cannot-tell`. `why` is the short reason, `settle` what would answer it.
+ */
+export function unchecked(id: string, area: CheckArea, message: string, fix: string, why: string, code?: ErrorCode): DoctorCheck {
+  return { ...warn(id, area, message, fix, code), unchecked: { why, settle: fix } };
+}
+
 export function fail(id: string, area: CheckArea, message: string, fix: string, code?: ErrorCode): DoctorCheck {
   return code === undefined ? { id, area, status: 'fail', message, fix } : { id, area, status: 'fail', message, fix, code };
 }

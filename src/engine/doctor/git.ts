@@ -8,7 +8,7 @@ import { PACKAGE_MANAGER_INFO, type PackageManager, type ResolvedPython } from '
 import type { ErrorCode } from '../core/errors.js';
 import type { GitResult, OpenResult, ReadCommand } from '../io/git.js';
 import { DEFAULT_PYTHON } from '../core/versions.js';
-import { fail, pass, warn } from './check.js';
+import { fail, pass, unchecked, warn } from './check.js';
 import type { CheckStatus, DoctorCheck } from './types.js';
 import { inert } from '../core/inert-text.js';
 import { shellCommand } from '../core/shell-quote.js';
@@ -103,12 +103,13 @@ export async function checkGit(ctx: GitContext): Promise<DoctorCheck[]> {
   const opened = ctx.git;
   if (opened.kind === 'no-git') {
     return [
-      warn(
+      unchecked(
         'git-repo',
         AREA,
         'git is not installed (or not on PATH outside the app), so pybp could not check what is committed. Heroku builds what ' +
           'is committed, not the files on disk.',
         'Install git, commit the app, and run pybp doctor again.',
+        'git is not installed, so what Heroku would receive is unknown',
       ),
     ];
   }
@@ -117,7 +118,7 @@ export async function checkGit(ctx: GitContext): Promise<DoctorCheck[]> {
     const notRepo = opened.kind === 'not-a-repo';
     const why = opened.kind === 'unreadable' ? opened.why : firstLine(inside?.stderr ?? '') || 'git rev-parse failed';
     return [
-      warn(
+      unchecked(
         'git-repo',
         AREA,
         notRepo
@@ -126,6 +127,7 @@ export async function checkGit(ctx: GitContext): Promise<DoctorCheck[]> {
         notRepo
           ? 'Deploy from a git repository: git init, git add --all, git commit (keep .pybp/ in .gitignore).'
           : 'Fix the problem named above, then run pybp doctor again.',
+        notRepo ? 'not a git repository, so what Heroku would receive is unknown' : 'git could not read the repository',
       ),
     ];
   }

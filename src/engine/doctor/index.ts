@@ -29,10 +29,10 @@ import { checkMisspelledRequirements, checkPackageManager, checkPyprojectPresent
 import { checkAppDir, checkDetection, checkTomlFiles } from './project-files.js';
 import { checkPython } from './python-version.js';
 import { checkRequiresPython } from './requires-python.js';
-import { CHECK_AREAS, type DoctorCheck, type DoctorReport } from './types.js';
+import { CHECK_AREAS, verdictOf, type DoctorCheck, type DoctorReport } from './types.js';
 
-export { CHECK_AREAS, countChecks } from './types.js';
-export type { CheckArea, CheckCounts, CheckStatus, DoctorCheck, DoctorReport } from './types.js';
+export { CHECK_AREAS, countChecks, verdictOf } from './types.js';
+export type { CheckArea, CheckCounts, CheckStatus, DoctorCheck, DoctorReport, Unchecked, Verdict } from './types.js';
 
 /**
  * Checks the app in `options.appDir`. Config vars are the config file's `env`
@@ -171,5 +171,6 @@ function isInside(dir: string, file: string): boolean {
 function report(app: string, checks: DoctorCheck[]): DoctorReport {
   // Grouped by area (stable within an area), so every renderer can print in order.
   const ordered = CHECK_AREAS.flatMap((area) => checks.filter((c) => c.area === area));
-  return { app, ok: ordered.every((c) => c.status !== 'fail'), checks: ordered };
+  const unchecked = ordered.flatMap((c) => (c.unchecked === undefined ? [] : [{ check: c.id, ...c.unchecked }]));
+  return { app, verdict: verdictOf(ordered), ok: ordered.every((c) => c.status !== 'fail'), checks: ordered, unchecked };
 }

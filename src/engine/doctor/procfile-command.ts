@@ -7,7 +7,7 @@ import { parse } from 'smol-toml';
 import type { PackageManager, ResolvedPython } from '../analysis/types.js';
 import { readProcfile } from '../dyno/procfile.js';
 import { readAppText } from '../io/app-file.js';
-import { fail, pass, warn } from './check.js';
+import { fail, pass, unchecked, warn } from './check.js';
 import { normalizeName, poetryInstalledPackages, uvInstalledPackages } from './wheels/locked-packages.js';
 import { herokuMarkerEnv } from './wheels/markers.js';
 import { parseRequirements } from './wheels/requirements-lines.js';
@@ -188,13 +188,14 @@ async function judge(
       'procfile-command-missing',
     );
   }
-  return warn(
+  return unchecked(
     id,
     AREA,
     `The ${type} process runs ${what}; pybp can't tell before a build which dependency provides it` +
       (deps ? ` (none in ${deps.from} is named ${normalizeName(name)})` : '') +
       '.',
     'Run pybp build, then pybp doctor again: it looks in the built venv.',
+    `which dependency provides ${what} is known only after a build`,
   );
 }
 

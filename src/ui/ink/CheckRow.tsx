@@ -11,7 +11,8 @@ const MARK = {
 } as const;
 
 export function CheckRow({ check, indent = 2 }: { check: DoctorCheck; indent?: number }) {
-  const mark = MARK[check.status];
+  // A check that could not answer is a warning marked `?`: it keeps the verdict at cannot-tell.
+  const mark = check.unchecked ? { symbol: '?', color: 'yellow' } : MARK[check.status];
   return (
     <Box flexDirection="column" paddingLeft={indent}>
       <Box>

@@ -3,7 +3,7 @@
 import { Box } from 'ink';
 import { Text } from './Text.js';
 import { CHECK_AREAS, countChecks, type CheckArea, type DoctorReport } from '../../engine/doctor/types.js';
-import { doctorSummary } from '../plain/doctor.js';
+import { doctorSummary, UNCHECKED_MARK, uncheckedLines } from '../plain/doctor.js';
 import { CheckRow } from './CheckRow.js';
 
 export function DoctorView({ report }: { report: DoctorReport }) {
@@ -25,8 +25,23 @@ export function DoctorView({ report }: { report: DoctorReport }) {
           ))}
         </Box>
       ))}
-      <Box marginTop={1}>
+      <Box marginTop={1} flexDirection="column">
         <DoctorSummary report={report} />
+        {uncheckedLines(report).map((u) => (
+          <Box key={u.check} flexDirection="column" paddingLeft={2}>
+            <Text>
+              <Text color="yellow" bold>
+                {UNCHECKED_MARK}
+              </Text>{' '}
+              {u.check}: {u.why}
+            </Text>
+            <Box paddingLeft={2}>
+              <Text>
+                <Text bold>settle:</Text> {u.settle}
+              </Text>
+            </Box>
+          </Box>
+        ))}
       </Box>
     </Box>
   );
@@ -35,7 +50,7 @@ export function DoctorView({ report }: { report: DoctorReport }) {
 /** The plain renderer's closing line, coloured by how bad it is. */
 export function DoctorSummary({ report }: { report: DoctorReport }) {
   const n = countChecks(report.checks);
-  const color = !report.ok || n.fail > 0 ? 'red' : n.warn > 0 ? 'yellow' : 'green';
+  const color = report.verdict === 'would-fail' || n.fail > 0 ? 'red' : report.verdict === 'cannot-tell' || n.warn > 0 ? 'yellow' : 'green';
   return (
     <Text color={color} bold>
       {doctorSummary(report)}

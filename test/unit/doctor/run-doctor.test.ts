@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { doctorCommand } from '../../../src/commands/doctor.js';
 import { CHECK_AREAS, countChecks } from '../../../src/engine/doctor/index.js';
 import { doctorSummary, printDoctor } from '../../../src/ui/plain/doctor.js';
-import { doctor, gitEnv, useTempApps } from './support.js';
+import { doctor, git, gitEnv, useTempApps } from './support.js';
 
 const makeApp = useTempApps();
 
@@ -33,6 +33,7 @@ describe('runDoctor', () => {
   it('is ok when only warnings remain', async () => {
     const report = await doctor(await makeApp({ 'requirements.txt': '' }));
     expect(report.ok).toBe(true);
+    expect(report.verdict).not.toBe('would-fail');
     expect(countChecks(report.checks).fail).toBe(0);
     expect(countChecks(report.checks).warn).toBeGreaterThan(0);
   });
@@ -52,16 +53,16 @@ describe('plain output', () => {
     expect(text()).toMatch(/ {2}! Support for Python 3\.10 is deprecated.*\n {4}fix: Change the version in \.python-version/);
     expect(text()).toMatch(/ {2}✗ The config vars set VIRTUAL_ENV.*\n {4}fix: Unset VIRTUAL_ENV/);
     const { warn } = countChecks(report.checks);
-    expect(lines.at(-2)).toBe(`1 problem, ${warn} warnings. Heroku would fail this build.`);
+    expect(lines.at(-2)).toBe(`1 problem, ${warn} warnings. Verdict: would fail: Heroku would fail this build (forbidden-env-vars).`);
   });
 
   it('summarises a clean report', () => {
-    expect(doctorSummary({ app: '/a', ok: true, checks: [{ id: 'x', area: 'git', status: 'pass', message: 'fine' }] })).toBe(
-      'No problems, no warnings. Heroku would build this app.',
+    expect(doctorSummary({ app: '/a', verdict: 'would-build', ok: true, unchecked: [], checks: [{ id: 'x', area: 'git', status: 'pass', message: 'fine' }] })).toBe(
+      'No problems, no warnings. Verdict: would build: every check ran, none failed.',
     );
     expect(
-      doctorSummary({ app: '/a', ok: true, checks: [{ id: 'x', area: 'git', status: 'warn', message: 'hm', fix: 'do' }] }),
-    ).toBe('0 problems, 1 warning. Heroku would build this app.');
+      doctorSummary({ app: '/a', verdict: 'would-build', ok: true, unchecked: [], checks: [{ id: 'x', area: 'git', status: 'warn', message: 'hm', fix: 'do' }] }),
+    ).toBe('0 problems, 1 warning. Verdict: would build: every check ran, none failed.');
   });
 });
 
@@ -99,12 +100,31 @@ describe('doctorCommand', () => {
     expect(Object.keys(forbidden!).sort()).toEqual(['area', 'code', 'fix', 'id', 'message', 'status']);
   });
 
-  it('exits 0 when nothing fails', async () => {
+  it('exits 3 (cannot-tell) when nothing fails but a check could not answer, naming it with what would settle it', async () => {
     const app = await makeApp({ 'requirements.txt': '', '.python-version': '3.13', Procfile: 'web: x' });
     stubGitEnv(app);
     const stdout = spyStdout();
-    expect(await doctorCommand(app, { json: true })).toBe(0);
-    expect(JSON.parse(stdout()).ok).toBe(true);
+    expect(await doctorCommand(app, { json: true })).toBe(3);
+    const parsed = JSON.parse(stdout()) as { ok: boolean; verdict: string; unchecked: Array<{ check: string; why: string; settle: string }> };
+    expect(parsed.ok).toBe(true);
+    expect(parsed.verdict).toBe('cannot-tell');
+    const web = parsed.unchecked.find((u) => u.check === 'procfile-command:web');
+    expect(web?.why).toContain('x is known only after a build');
+    expect(web?.settle).toContain('pybp build');
+  });
+
+  it('exits 0 (would-build) only when every check ran and none failed', async () => {
+    const app = await makeApp({ 'requirements.txt': '', '.python-version': '3.13', Procfile: 'web: python -m http.server' });
+    git(app, 'init', '-q');
+    git(app, 'add', '-A');
+    git(app, 'commit', '-qm', 'app');
+    stubGitEnv(app);
+    const stdout = spyStdout();
+    const code = await doctorCommand(app, { json: true });
+    const parsed = JSON.parse(stdout()) as { verdict: string; unchecked: unknown[] };
+    expect(parsed.unchecked).toEqual([]);
+    expect(parsed.verdict).toBe('would-build');
+    expect(code).toBe(0);
   });
 
   it('exits 2 for a bad --env', async () => {

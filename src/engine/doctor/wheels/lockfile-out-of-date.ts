@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PackageManager } from '../../analysis/types.js';
 import { POETRY_VERSION, UV_VERSION } from '../../core/versions.js';
-import { fail, pass, warn } from '../check.js';
+import { fail, pass, unchecked } from '../check.js';
 import { findPinnedPoetry, findPinnedUv, type ToolLookup } from './pinned-tools.js';
 import { runTool, type ToolRun } from '../../io/tool-run.js';
 import type { DoctorCheck } from '../types.js';
@@ -44,20 +44,22 @@ export async function checkLockfileFresh(args: LockCheckArgs): Promise<DoctorChe
     ? await findPinnedUv(args.layersDir, args.appDir, args.hostEnv)
     : await findPinnedPoetry(args.layersDir, args.appDir, args.hostEnv);
   if (!lookup.found) {
-    return warn(
+    return unchecked(
       ID,
       AREA,
       `Could not check whether ${lock} is up to date: the pinned ${toolName} is not available (looked in ${lookup.searched.join(' and ')}). ` +
         `The build runs ${uv ? '`uv sync --locked`' : '`poetry sync`'}, which fails on an out-of-date lock.`,
-      `Run pybp build once (it installs ${toolName}), then pybp doctor again; or run \`${uv ? 'uv lock --check' : 'poetry check --lock'}\` yourself.`,
+      `Run \`${uv ? 'uv lock --check' : 'poetry check --lock'}\` with ${toolName} yourself, or put ${toolName} on PATH and run pybp doctor again.`,
+      `the pinned ${toolName} is not available`,
     );
   }
   if (uv && args.interpreter === null) {
-    return warn(
+    return unchecked(
       ID,
       AREA,
       `Could not check whether uv.lock is up to date: uv needs a local Python to resolve with, and there is none for this app's version.`,
-      'Install the Python version the app asks for (see the python-interpreter-missing check), then run pybp doctor again.',
+      'Install the Python version the app asks for (the python-interpreter check above says how), then run pybp doctor again.',
+      'no local Python of the app\'s version for uv to resolve with',
     );
   }
 
@@ -87,11 +89,12 @@ export async function checkLockfileFresh(args: LockCheckArgs): Promise<DoctorChe
   }
 
   const couldNot = (why: string) =>
-    warn(
+    unchecked(
       ID,
       AREA,
       `Could not check whether ${lock} is up to date: ${toolName} ${why}.`,
       `Run \`${uv ? 'uv lock --check' : 'poetry check --lock'}\` yourself; if it says the lock is out of date, run \`${relock}\` and commit ${lock}.`,
+      `${toolName} ${why}`,
     );
   switch (result.kind) {
     case 'aborted':

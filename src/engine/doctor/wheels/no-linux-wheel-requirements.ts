@@ -9,7 +9,7 @@
 // for another reason (the network), is "could not check", never a pass.
 import type { ResolvedPython } from '../../analysis/types.js';
 import { UV_VERSION } from '../../core/versions.js';
-import { fail, pass, warn } from '../check.js';
+import { fail, pass, unchecked, warn } from '../check.js';
 import { findPinnedUv } from './pinned-tools.js';
 import { resolveWheels, type NewerFromSource, type ResolveTarget } from './requirements-wheels.js';
 import { resolverRequirements } from './resolver-requirements.js';
@@ -47,7 +47,7 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
   const wheelTarget: WheelTarget = { pythonVersion: args.python.resolved, arch: args.target.arch, distroVersion: args.target.distro_version };
   const where = describeWheelTarget(wheelTarget);
   const minor = args.python.resolved.split('.').slice(0, 2).join('.');
-  const couldNot = (why: string, fix: string) => warn(ID, AREA, `Could not check whether requirements.txt has wheels for ${where}: ${why}.`, fix);
+  const couldNot = (why: string, fix: string) => unchecked(ID, AREA, `Could not check whether requirements.txt has wheels for ${where}: ${why}.`, fix, why);
 
   const input = await resolverRequirements(args.appDir);
   const notChecked =
@@ -56,7 +56,13 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
       : '';
   if (input.named.size === 0) {
     return input.notChecked.length > 0
-      ? warn(ID, AREA, `No requirement in requirements.txt names a package from an index, so no wheel was checked for ${where}.${notChecked}`, 'Check these packages yourself; each is built or fetched on Heroku as written.')
+      ? unchecked(
+          ID,
+          AREA,
+          `No requirement in requirements.txt names a package from an index, so no wheel was checked for ${where}.${notChecked}`,
+          'Check these packages yourself; each is built or fetched on Heroku as written.',
+          `not from a package index: ${input.notChecked.join('; ')}`,
+        )
       : pass(ID, AREA, 'requirements.txt names no packages, so no wheel is needed.');
   }
 
@@ -100,20 +106,31 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
     );
   }
   if (built.length > 0) {
-    return warn(
+    return unchecked(
       ID,
       AREA,
       `${built.length === 1 ? 'A package requirements.txt needs has' : `${built.length} packages requirements.txt needs have`} no wheel for ${where}, only a source distribution, ` +
         `so Heroku would build ${built.length === 1 ? 'it' : 'them'} from source (needs a compiler and headers, slow, and often fails): ${built.join('; ')}.${how}${builtText}` +
         caveat +
         notChecked,
-      `Prefer versions with manylinux wheels for CPython ${minor} (or a Python version they have wheels for) in requirements.txt.`,
+      `Prefer versions with manylinux wheels for CPython ${minor} (or a Python version they have wheels for) in requirements.txt; ` +
+        'whether the source build succeeds on Heroku is known only by building there.',
+      `Heroku would compile from source: ${built.join('; ')}`,
       'no-linux-wheel',
     );
   }
   const all = `All ${result.resolved.length} package${result.resolved.length === 1 ? '' : 's'} requirements.txt resolves to have a wheel for ${where}.${how}${caveat}`;
   if (input.notChecked.length > 0 || result.unprobed.length > 0) {
-    return warn(ID, AREA, `${all}${notChecked}`, 'Check the packages not checked yourself: each is built or fetched on Heroku as written (pip takes the newest version of a package not pinned with ==).');
+    return unchecked(
+      ID,
+      AREA,
+      `${all}${notChecked}`,
+      'Check the packages not checked yourself: each is built or fetched on Heroku as written (pip takes the newest version of a package not pinned with ==).',
+      [
+        ...(input.notChecked.length > 0 ? [`not from a package index: ${input.notChecked.join('; ')}`] : []),
+        ...(result.unprobed.length > 0 ? [`not asked whether a newer version lacks a wheel: ${shortList(result.unprobed)}`] : []),
+      ].join('; '),
+    );
   }
   return pass(ID, AREA, all);
 }

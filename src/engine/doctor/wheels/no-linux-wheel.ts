@@ -7,7 +7,7 @@
 import type { PackageManager, ResolvedPython } from '../../analysis/types.js';
 import path from 'node:path';
 import { readAppText } from '../../io/app-file.js';
-import { fail, pass, warn } from '../check.js';
+import { fail, pass, unchecked } from '../check.js';
 import { type LockedPackage, poetryInstalledPackages, uvInstalledPackages } from './locked-packages.js';
 import { herokuMarkerEnv } from './markers.js';
 import type { DoctorCheck } from '../types.js';
@@ -28,11 +28,17 @@ export async function checkLinuxWheels(args: {
   let packages: LockedPackage[];
   try {
     const text = await readAppText(path.join(args.appDir, lockName), 'lock-file');
-    if (text === undefined) return warn(ID, AREA, `Wheels were not checked: there is no ${lockName}.`, `Create it (${args.packageManager === 'uv' ? 'uv lock' : 'poetry lock'}) and commit it.`);
+    if (text === undefined) return unchecked(ID, AREA, `Wheels were not checked: there is no ${lockName}.`, `Create it (${args.packageManager === 'uv' ? 'uv lock' : 'poetry lock'}) and commit it.`, `there is no ${lockName}`);
     const env = herokuMarkerEnv(args.python.resolved, args.target.arch);
     packages = args.packageManager === 'uv' ? uvInstalledPackages(text, env) : poetryInstalledPackages(text, env);
   } catch (err) {
-    return warn(ID, AREA, `Wheels were not checked: ${lockName} could not be read (${(err as Error).message}).`, `Fix ${lockName} (re-create it with ${args.packageManager === 'uv' ? 'uv lock' : 'poetry lock'}).`);
+    return unchecked(
+      ID,
+      AREA,
+      `Wheels were not checked: ${lockName} could not be read (${(err as Error).message}).`,
+      `Fix ${lockName} (re-create it with ${args.packageManager === 'uv' ? 'uv lock' : 'poetry lock'}).`,
+      `${lockName} could not be read`,
+    );
   }
 
   const fromIndex = packages.filter((p) => p.source === 'registry');
@@ -54,12 +60,14 @@ export async function checkLinuxWheels(args: {
     );
   }
   if (built.length > 0) {
-    return warn(
+    return unchecked(
       ID,
       AREA,
       `${built.length === 1 ? 'A locked package has' : `${built.length} locked packages have`} no wheel for ${where}, so Heroku would ` +
         `build ${built.length === 1 ? 'it' : 'them'} from source (needs a compiler and headers, slow, and often fails): ${list(built).join('; ')}.`,
-      `Prefer versions with manylinux wheels for CPython ${wheelTarget.pythonVersion.split('.').slice(0, 2).join('.')} (or a Python version they have wheels for), then re-lock and commit ${lockName}.`,
+      `Prefer versions with manylinux wheels for CPython ${wheelTarget.pythonVersion.split('.').slice(0, 2).join('.')} (or a Python version they have wheels for), then re-lock and commit ${lockName}; ` +
+        'whether the source build succeeds on Heroku is known only by building there.',
+      `Heroku would compile from source: ${list(built).join('; ')}`,
       'no-linux-wheel',
     );
   }
