@@ -1,11 +1,20 @@
 // End-to-end: a real uv app; rebuild; a .python-version change; dev groups stay out.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { layerSizeBytes } from '../../src/engine/python-source/tree.js';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatCommand } from '../../src/ui/format.js';
 import { makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
 import { actionsOf, BUILD_ENV_FLAGS, explainThenBuild, reasonsOf, runPybp, writeToolsConfig } from './pybp.js';
+
+/** A test wheel on the loopback index, by its file name's start. */
+function testWheelPath(prefix: string): string {
+  const dir = testInfra().testWheelsDir;
+  const name = readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.whl'));
+  if (!name) throw new Error(`no ${prefix} wheel in ${dir}`);
+  return join(dir, name);
+}
 
 describe('uv app', () => {
   let app: string;
@@ -26,6 +35,10 @@ describe('uv app', () => {
     expect(readFileSync(join(layers, 'uv.toml'), 'utf8')).toMatch(/arch = "\w+"\s*\nuv_version = "0\.11\.33"|uv_version = "0\.11\.33"/);
     expect(readFileSync(join(layers, 'uv', 'env.build', 'UV_PYTHON_DOWNLOADS.override'), 'utf8')).toBe('never');
     expect(readFileSync(join(layers, 'venv', 'env.build', 'UV_PROJECT_ENVIRONMENT.override'), 'utf8')).toBe(join(layers, 'venv'));
+    // The uv-cache size is measured after uv sync filled it: what is on disk now, the downloaded wheels included.
+    const cacheSize = report.layers.find((l) => l.name === 'uv-cache')?.sizeBytes ?? 0;
+    expect(cacheSize).toBe(await layerSizeBytes(join(layers, 'uv-cache')));
+    expect(cacheSize).toBeGreaterThan(statSync(testWheelPath('tinyweb-1.0.0')).size);
     const r = await runPybp(['run', app, '--', 'python', '-c', 'import tinyweb; print(tinyweb.hello())\ntry:\n import tinydev\n print("dev installed")\nexcept ImportError:\n print("no dev")']);
     expect(r.stdout).toContain('hello from tinyweb 1.0.0');
     expect(r.stdout).toContain('no dev');

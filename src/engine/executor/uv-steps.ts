@@ -102,7 +102,10 @@ export async function downloadUv(ctx: BuildContext, binDir: string): Promise<voi
 
 export async function uvDependenciesStep(ctx: BuildContext): Promise<void> {
   ctx.emit({ type: 'step-started', step: 'uv-deps', title: 'Installing dependencies using uv' });
-  await ctx.layer('uv-cache').ensureDone('uv-deps');
+  // uv-cache: as pip-cache, its time is opening it; its size is measured after
+  // uv sync has filled it (measured here it was the empty layer's 42 B).
+  const cache = await ctx.layer('uv-cache').ensure('uv-deps');
+  cache.stopClock();
   const venv = await ctx.layer('venv').ensure('uv-deps', (dir) => createVenv(ctx, 'uv-deps', dir));
 
   // uv reads .python-version itself. When a pinned patch is served by another
@@ -136,4 +139,5 @@ export async function uvDependenciesStep(ctx: BuildContext): Promise<void> {
     { env },
   );
   await venv.done();
+  await cache.done();
 }
