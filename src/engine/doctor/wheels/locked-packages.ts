@@ -15,6 +15,11 @@ export interface LockedPackage {
   wheels: string[];
   /** The lock records a source distribution that could be built instead. */
   hasSdist: boolean;
+  /**
+   * False when the lock names no files at all for it: a Poetry lock-version
+   * 1.0 keeps only hashes (`[metadata.hashes]`), so its wheels are unknown.
+   */
+  filesKnown: boolean;
 }
 
 type Table = Record<string, unknown>;
@@ -39,6 +44,31 @@ export function normalizeName(name: string): string {
 export function lockedNames(kind: 'uv' | 'poetry', text: string): Set<string> {
   const doc = parse(text) as Table;
   return new Set(tables(doc.package).map((p) => normalizeName(str(p.name) ?? '')).filter((n) => n !== ''));
+}
+
+/**
+ * Where a lock has `name` only as an optional dependency: `the extra app[server]`
+ * (uv: a package's `optional-dependencies`; Poetry: the lock's `[extras]`,
+ * which are the root project's). Null when no extra names it.
+ */
+export function lockedOnlyIn(kind: 'uv' | 'poetry', text: string, name: string): string | null {
+  const doc = parse(text) as Table;
+  const want = normalizeName(name);
+  const found: string[] = [];
+  if (kind === 'uv') {
+    for (const p of tables(doc.package)) {
+      const optional = isTable(p['optional-dependencies']) ? p['optional-dependencies'] : {};
+      for (const [extra, edges] of Object.entries(optional)) {
+        if (tables(edges).some((e) => normalizeName(str(e.name) ?? '') === want)) found.push(`${str(p.name) ?? '?'}[${extra}]`);
+      }
+    }
+  } else if (isTable(doc.extras)) {
+    for (const [extra, names] of Object.entries(doc.extras)) {
+      if (Array.isArray(names) && names.some((n) => typeof n === 'string' && normalizeName(n.split(/[\s(\[<>=!~;]/)[0]) === want)) found.push(`the app's extra [${extra}]`);
+    }
+  }
+  if (found.length === 0) return null;
+  return `the extra${found.length === 1 ? '' : 's'} ${found.join(', ')}`;
 }
 
 export function uvInstalledPackages(text: string, env: MarkerEnv): LockedPackage[] {
@@ -95,7 +125,30 @@ function describeUvPackage(p: Table): LockedPackage {
   const wheels = tables(p.wheels)
     .map((w) => str(w.url) ?? str(w.path) ?? str(w.filename))
     .filter((w): w is string => w !== null);
-  return { name: str(p.name) ?? '', version: str(p.version) ?? '', source, wheels, hasSdist: isTable(p.sdist) };
+  return { name: str(p.name) ?? '', version: str(p.version) ?? '', source, wheels, hasSdist: isTable(p.sdist), filesKnown: true };
+}
+
+/**
+ * Where a Poetry lock keeps each package's files. lock-version 2.x: `files` on
+ * the package. 1.1 to 1.x (Poetry 1.1-1.2): `[metadata.files]`, a table of
+ * package name to `[{file, hash}]`. 1.0 (Poetry 1.0): `[metadata.hashes]`,
+ * hashes only, so the file names are unknown (null).
+ */
+function poetryFiles(doc: Table, p: Table): string[] | null {
+  if (Array.isArray(p.files)) return tables(p.files).map((f) => str(f.file) ?? '').filter((f) => f !== '');
+  const metadata = isTable(doc.metadata) ? doc.metadata : {};
+  const name = str(p.name) ?? '';
+  const byName = (t: unknown): unknown => {
+    if (!isTable(t)) return undefined;
+    // Poetry 1.x wrote the name as given; look it up normalized too.
+    if (name in t) return t[name];
+    const key = Object.keys(t).find((k) => normalizeName(k) === normalizeName(name));
+    return key === undefined ? undefined : t[key];
+  };
+  const listed = byName(metadata.files);
+  if (Array.isArray(listed)) return tables(listed).map((f) => str(f.file) ?? '').filter((f) => f !== '');
+  if (byName(metadata.hashes) !== undefined) return null;
+  return [];
 }
 
 export function poetryInstalledPackages(text: string, env: MarkerEnv): LockedPackage[] {
@@ -112,13 +165,14 @@ export function poetryInstalledPackages(text: string, env: MarkerEnv): LockedPac
     const type = sourceTable ? str(sourceTable.type) : null;
     const source: PackageSource =
       type === null || type === 'legacy' ? 'registry' : type === 'git' ? 'git' : type === 'url' ? 'url' : 'local';
-    const files = tables(p.files).map((f) => str(f.file) ?? '').filter((f) => f !== '');
+    const files = poetryFiles(doc, p);
     out.push({
       name: str(p.name) ?? '',
       version: str(p.version) ?? '',
       source,
-      wheels: files.filter((f) => f.endsWith('.whl')),
-      hasSdist: files.some((f) => /\.(tar\.gz|zip|tar\.bz2|tgz)$/.test(f)),
+      wheels: (files ?? []).filter((f) => f.endsWith('.whl')),
+      hasSdist: (files ?? []).some((f) => /\.(tar\.gz|zip|tar\.bz2|tgz)$/.test(f)),
+      filesKnown: files !== null,
     });
   }
   return out;

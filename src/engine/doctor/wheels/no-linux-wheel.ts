@@ -42,7 +42,9 @@ export async function checkLinuxWheels(args: {
   }
 
   const fromIndex = packages.filter((p) => p.source === 'registry');
-  const noWheel = fromIndex.filter((p) => !p.wheels.some((w) => wheelFitsTarget(w, wheelTarget)));
+  // A Poetry 1.0 lock names no files: which wheels exist is unknown.
+  const unknown = fromIndex.filter((p) => !p.filesKnown);
+  const noWheel = fromIndex.filter((p) => p.filesKnown && !p.wheels.some((w) => wheelFitsTarget(w, wheelTarget)));
   const built = noWheel.filter((p) => p.hasSdist);
   const impossible = noWheel.filter((p) => !p.hasSdist);
   const list = (ps: LockedPackage[]) => ps.map((p) => `${p.name} ${p.version}${p.wheels.length > 0 ? ` (wheels only for: ${platformsOf(p.wheels)})` : ''}`);
@@ -69,6 +71,16 @@ export async function checkLinuxWheels(args: {
         'whether the source build succeeds on Heroku is known only by building there.',
       `Heroku would compile from source: ${list(built).join('; ')}`,
       'no-linux-wheel',
+    );
+  }
+  if (unknown.length > 0) {
+    return unchecked(
+      ID,
+      AREA,
+      `${lockName} records only hashes, no file names, for ${unknown.length === 1 ? '1 package' : `${unknown.length} packages`} ` +
+        `(an old lock format), so whether they have a wheel for ${where} is unknown: ${list(unknown).join('; ')}.`,
+      `Re-lock with a current Poetry (poetry lock) and commit ${lockName}, then run pybp doctor again.`,
+      `${lockName} names no files for ${list(unknown).join(', ')}`,
     );
   }
   const local = packages.length - fromIndex.length;
