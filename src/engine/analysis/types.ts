@@ -38,6 +38,8 @@ export interface Warning {
     | 'python-patch-substituted'
     | 'uv-python-override'
     | 'python-source-fallback'
+    // pyproject.toml's Python range excludes the version the build installs (uv/Poetry stop mid-build)
+    | 'requires-python-excludes'
     // pybp's own state (not the buildpack's)
     | 'journal-unreadable'
     | 'history-unreadable'

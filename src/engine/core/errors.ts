@@ -86,6 +86,8 @@ export type ErrorCode =
   | 'path-outside-app'
   | 'no-linux-wheel'
   | 'python-interpreter-missing'
+  | 'poetry-root-not-installable'
+  | 'setuptools-missing-at-runtime'
   // pybp history / explain --last / explain --since
   | 'no-build-history'
   | 'git-unavailable'

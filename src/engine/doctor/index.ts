@@ -18,7 +18,9 @@ import { checkLockfileFresh } from './wheels/lockfile-out-of-date.js';
 import { checkLinuxWheels } from './wheels/no-linux-wheel.js';
 import { checkRequirementsWheels } from './wheels/no-linux-wheel-requirements.js';
 import { checkPathsInsideApp } from './path-outside-app.js';
-import { checkProcfileCommands } from './procfile-command.js';
+import { checkProcfileCommands, stackOf } from './procfile-command.js';
+import { checkPoetryRoot } from './poetry-root.js';
+import { checkSetuptoolsAtRuntime } from './setuptools-at-runtime.js';
 import { checkLocalInterpreter } from './python-interpreter.js';
 import { doctorTarget } from './doctor-target.js';
 import { checkConfigVars, checkProcfile } from './heroku.js';
@@ -26,7 +28,7 @@ import { checkHostToolConfig } from './host-tool-config.js';
 // no-linux-wheel's uv run takes the network variables and config vars from the host base; it sets its own HOME and reads no tool config.
 import { baseBuildEnv } from '../project/build-env.js';
 import { checkMisspelledRequirements, checkPackageManager, checkPyprojectPresent } from './package-manager.js';
-import { checkAppDir, checkDetection, checkTomlFiles } from './project-files.js';
+import { checkAppDir, checkDetection, checkTomlFiles, committedVenvCheck } from './project-files.js';
 import { checkPython } from './python-version.js';
 import { checkRequiresPython } from './requires-python.js';
 import { CHECK_AREAS, verdictOf, type DoctorCheck, type DoctorReport } from './types.js';
@@ -70,6 +72,8 @@ async function doctorChecks(context: ProjectContext, git: OpenResult, options: C
   const listing = tree.listing;
 
   checks.push(...(await guard('detect', 'project files', () => checkDetection(appDir, listing))));
+  const venv = committedVenvCheck(tree.inGit, listing);
+  if (venv) checks.push(venv);
 
   let pm: PackageManager | null = null;
   let files: PackageManagerFile[] = [];
@@ -114,11 +118,15 @@ async function doctorChecks(context: ProjectContext, git: OpenResult, options: C
     }
   }
   checks.push(...(await guard('path-outside-app', 'project files', () => checkPathsInsideApp({ appDir, listing, packageManager: pm }))));
+  if (pm === 'poetry' && toml.pyproject !== null) {
+    const pyproject = toml.pyproject;
+    checks.push(...(await guard('poetry-root', 'package manager', () => checkPoetryRoot(appDir, listing, pyproject))));
+  }
   if (pm !== null && toml.pyproject !== null) {
     const manager = pm;
     checks.push(
       ...(await guard('lockfile-out-of-date', 'package manager', () =>
-        checkLockfileFresh({ appDir, packageManager: manager, layersDir, env: (home) => contextBuildEnv(context, home), hostEnv: env, interpreter, signal }),
+        checkLockfileFresh({ appDir, packageManager: manager, layersDir, env: (home) => contextBuildEnv(context, home), hostEnv: env, interpreter, pythonResolved: python !== null, signal }),
       )),
     );
   }
@@ -134,11 +142,17 @@ async function doctorChecks(context: ProjectContext, git: OpenResult, options: C
   checks.push(checkConfigVars(configVars));
   checks.push(...(await guard('host-tool-config', 'heroku readiness', () => checkHostToolConfig({ hostEnv: env, buildEnv: context.buildEnv }))));
   checks.push(await checkProcfile(appDir, listing));
-  checks.push(...(await guard('procfile-command', 'heroku readiness', () => checkProcfileCommands({ appDir, listing, packageManager: pm, python, layersDir, pythonPrefix }))));
+  checks.push(...(await guard('setuptools-at-runtime', 'heroku readiness', () => checkSetuptoolsAtRuntime(layersDir))));
+  const target = doctorTarget(options.target ?? config.config.target);
+  const stack = stackOf(target.distro_version);
+  checks.push(
+    ...(await guard('procfile-command', 'heroku readiness', () =>
+      checkProcfileCommands({ appDir, listing, packageManager: pm, python, layersDir, pythonPrefix, stack }),
+    )),
+  );
   if (pm !== null && python !== null) {
     const manager = pm;
     const resolved = python;
-    const target = doctorTarget(options.target ?? config.config.target);
     checks.push(
       ...(await guard('no-linux-wheel', 'heroku readiness', () =>
         manager === 'pip'

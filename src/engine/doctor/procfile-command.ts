@@ -8,12 +8,14 @@ import type { PackageManager, ResolvedPython } from '../analysis/types.js';
 import { readProcfile } from '../dyno/procfile.js';
 import { readAppText } from '../io/app-file.js';
 import { fail, pass, unchecked, warn } from './check.js';
-import { normalizeName, poetryInstalledPackages, uvInstalledPackages } from './wheels/locked-packages.js';
+import { lockedNames, lockedOnlyIn, normalizeName, poetryInstalledPackages, uvInstalledPackages } from './wheels/locked-packages.js';
 import { herokuMarkerEnv } from './wheels/markers.js';
 import { parseRequirements } from './wheels/requirements-lines.js';
 import type { DoctorCheck } from './types.js';
 import { isFile, isDir } from '../io/fs.js';
 import { shellCommand } from '../core/shell-quote.js';
+import { STACK_EXECUTABLES, STACK_EXECUTABLES_SOURCE } from './stack-executables.js';
+import { resolverRequirements } from './wheels/resolver-requirements.js';
 
 const AREA = 'heroku readiness';
 
@@ -40,11 +42,40 @@ const PROVIDERS: Readonly<Record<string, readonly string[]>> = {
   'opentelemetry-instrument': ['opentelemetry-instrumentation'],
 };
 
-/** Programs every dyno has without any dependency: the python layer's and the run image's. */
+/** Shell builtins (a Procfile line runs under `bash -c`) and the python layer's programs. */
 const ALWAYS_THERE = new Set([
-  'python', 'python3', 'bash', 'sh', 'env', 'exec', 'echo', 'cat', 'sleep', 'true', 'false', 'test', 'cd', 'ls',
-  'node', 'nginx', 'printf', 'tail', 'timeout', 'nohup', 'set', 'trap', 'wait', 'kill', 'curl',
+  'exec', 'cd', 'set', 'trap', 'wait', 'kill', 'echo', 'printf', 'test', '[', 'true', 'false', 'export', 'source', '.',
+  'eval', 'ulimit', 'umask', 'read', 'exit', ':', 'python', 'python3',
 ]);
+
+/** Programs a dyno has only when another buildpack put them there. */
+const FROM_BUILDPACKS: Readonly<Record<string, { buildpack: string; wraps: boolean }>> = {
+  'heroku-applink-service-mesh': { buildpack: 'the AppLink service mesh buildpack (heroku/heroku-applink-service-mesh)', wraps: true },
+  'bin/start-nginx': { buildpack: 'the nginx buildpack (heroku-community/nginx)', wraps: true },
+  'bin/start-nginx-debug': { buildpack: 'the nginx buildpack (heroku-community/nginx)', wraps: true },
+  'bin/start-nginx-solo': { buildpack: 'the nginx buildpack (heroku-community/nginx)', wraps: false },
+  'bin/start-pgbouncer': { buildpack: 'the PgBouncer buildpack (heroku/pgbouncer)', wraps: true },
+  'bin/start-pgbouncer-stunnel': { buildpack: 'the PgBouncer buildpack (heroku/pgbouncer)', wraps: true },
+  nginx: { buildpack: 'the nginx buildpack (heroku-community/nginx)', wraps: false },
+  node: { buildpack: 'the Node.js buildpack (heroku/nodejs)', wraps: false },
+  npm: { buildpack: 'the Node.js buildpack (heroku/nodejs)', wraps: false },
+  npx: { buildpack: 'the Node.js buildpack (heroku/nodejs)', wraps: false },
+};
+
+/** The stack whose run image a target's dyno has (heroku-26 has no list yet: heroku-24's stands in). */
+export function stackOf(distroVersion: string): string {
+  return distroVersion === '22.04' ? 'heroku-22' : 'heroku-24';
+}
+
+const stackSets = new Map<string, Set<string>>();
+function stackHas(stack: string, program: string): boolean {
+  let set = stackSets.get(stack);
+  if (!set) {
+    set = new Set(STACK_EXECUTABLES[stack] ?? STACK_EXECUTABLES['heroku-24']);
+    stackSets.set(stack, set);
+  }
+  return set.has(program);
+}
 
 export interface ProcfileCommandArgs {
   appDir: string;
@@ -55,6 +86,8 @@ export interface ProcfileCommandArgs {
   layersDir: string | null;
   /** Installation prefix of the interpreter a build would use: its standard library answers `python -m`. */
   pythonPrefix: string | null;
+  /** The Heroku stack the dyno runs on (heroku-22, heroku-24): its run image's programs need no dependency. */
+  stack: string;
 }
 
 export async function checkProcfileCommands(args: ProcfileCommandArgs): Promise<DoctorCheck[]> {
@@ -81,6 +114,8 @@ interface Dependencies {
   scripts: Set<string>;
   /** Where the names came from, for messages (`uv.lock`). */
   from: string;
+  /** Packages the lock has but the build does not install, with where they are (`the extra app[server]`). */
+  notInstalled: Map<string, string>;
 }
 
 async function dependencyNames(args: ProcfileCommandArgs): Promise<Dependencies | null> {
@@ -93,14 +128,22 @@ async function dependencyNames(args: ProcfileCommandArgs): Promise<Dependencies 
       if (text === undefined) return null;
       const names = new Set<string>();
       for (const line of parseRequirements(text)) if (line.kind === 'name') names.add(normalizeName(line.name));
-      return { names, scripts, from: 'requirements.txt' };
+      // `-r other.txt` (nested too, inside the app) installs its requirements as well.
+      const included = await resolverRequirements(args.appDir);
+      for (const name of included.named) names.add(name);
+      return { names, scripts, from: 'requirements.txt (with its -r files)', notInstalled: new Map() };
     }
     const lock = pm === 'uv' ? 'uv.lock' : 'poetry.lock';
     const text = await readAppText(path.join(args.appDir, lock), 'lock-file');
     if (text === undefined) return null;
     const env = herokuMarkerEnv(args.python?.resolved ?? '3.14.0', 'amd64');
     const packages = pm === 'uv' ? uvInstalledPackages(text, env) : poetryInstalledPackages(text, env);
-    return { names: new Set(packages.map((p) => normalizeName(p.name))), scripts, from: lock };
+    const names = new Set(packages.map((p) => normalizeName(p.name)));
+    const notInstalled = new Map<string, string>();
+    for (const name of lockedNames(pm, text)) {
+      if (!names.has(name)) notInstalled.set(name, lockedOnlyIn(pm, text, name) ?? 'a dependency group the build does not install');
+    }
+    return { names, scripts, from: lock, notInstalled };
   } catch {
     return null;
   }
@@ -134,6 +177,15 @@ export function programOf(command: string): { program: string; module: string | 
   return { program, module: moduleArg?.split('.')[0] ?? null, moduleArg };
 }
 
+const SEVERITY = { pass: 0, warn: 1, fail: 3 } as const;
+function severity(c: DoctorCheck): number {
+  return SEVERITY[c.status] + (c.unchecked ? 1 : 0);
+}
+
+/**
+ * A process's check: every program its command line starts (`yes | python
+ * manage.py migrate` starts two), the worst of them decides.
+ */
 async function judge(
   args: ProcfileCommandArgs,
   type: string,
@@ -142,9 +194,83 @@ async function judge(
   venvBin: string | null,
 ): Promise<DoctorCheck> {
   const id = `procfile-command:${type}`;
-  const parsed = programOf(command);
-  if (!parsed) return pass(id, AREA, `The ${type} process runs \`${command}\`.`);
+  const parts = commandSegments(command);
+  const results: DoctorCheck[] = [];
+  for (const part of parts) {
+    const judged = await judgeProgram(args, type, command, part, deps, venvBin);
+    if (judged) results.push(judged);
+  }
+  if (results.length === 0) return pass(id, AREA, `The ${type} process runs \`${command}\`.`);
+  const worst = results.reduce((a, b) => (severity(b) > severity(a) ? b : a));
+  if (worst.status !== 'pass' || results.length === 1) return worst;
+  return pass(id, AREA, results.map((r) => r.message).join(' '));
+}
+
+/** The simple commands of a command line: split at unquoted `|`, `||`, `&&`, `;` and `&`. */
+export function commandSegments(command: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let quote: string | null = null;
+  for (let i = 0; i < command.length; i++) {
+    const ch = command[i];
+    // A backslash keeps the next character (outside single quotes, as bash does).
+    if (ch === '\\' && quote !== "'" && i + 1 < command.length) {
+      current += ch + command[++i];
+      continue;
+    }
+    if (quote !== null) {
+      if (ch === quote) quote = null;
+      current += ch;
+      continue;
+    }
+    if (ch === '"' || ch === "'") quote = ch;
+    if (ch === '|' || ch === ';' || ch === '&') {
+      if (command[i + 1] === ch) i++;
+      out.push(current);
+      current = '';
+      continue;
+    }
+    current += ch;
+  }
+  out.push(current);
+  return out.map((p) => p.trim()).filter((p) => p !== '');
+}
+
+/** The words after a wrapper that make up the command it runs: after `--` when there is one, else all of them. */
+function wrappedCommand(segment: string, wrapper: string): string | null {
+  const words = segment.match(/"[^"]*"|'[^']*'|\S+/g) ?? [];
+  const at = words.findIndex((w) => w === wrapper);
+  const rest = at === -1 ? [] : words.slice(at + 1);
+  const dashes = rest.indexOf('--');
+  const inner = dashes === -1 ? rest.filter((w) => !w.startsWith('-')) : rest.slice(dashes + 1);
+  return inner.length === 0 ? null : (dashes === -1 ? rest : inner).join(' ');
+}
+
+async function judgeProgram(
+  args: ProcfileCommandArgs,
+  type: string,
+  command: string,
+  segment: string,
+  deps: Dependencies | null,
+  venvBin: string | null,
+): Promise<DoctorCheck | null> {
+  const id = `procfile-command:${type}`;
+  const parsed = programOf(segment);
+  if (!parsed) return null;
   const { program, module, moduleArg } = parsed;
+
+  const other = FROM_BUILDPACKS[program.replace(/^\.\//, '')];
+  if (other && !(await isFile(path.resolve(args.appDir, program)))) {
+    const inner = other.wraps ? wrappedCommand(segment, program) : null;
+    const note =
+      `The ${type} process runs ${program}, which ${other.buildpack} installs, not the Python buildpack: ` +
+      'the app needs that buildpack too (pybp does not run it).';
+    const fix = `Make sure the Heroku app has ${other.buildpack.replace(/^the /, 'the ')} before heroku/python (heroku buildpacks), or fix the Procfile.`;
+    if (inner === null) return warn(id, AREA, note, fix);
+    const wrapped = await judgeProgram(args, type, command, inner, deps, venvBin);
+    if (wrapped === null || wrapped.status === 'pass') return warn(id, AREA, `${note} The command it wraps: ${wrapped?.message ?? inner}`, fix);
+    return { ...wrapped, message: `${note} The command it wraps: ${wrapped.message}` };
+  }
 
   if (program.includes('/')) {
     if (path.isAbsolute(program)) return pass(id, AREA, `The ${type} process runs ${program} (an absolute path, not checked).`);
@@ -165,7 +291,7 @@ async function judge(
     const where = await moduleHome(args, module);
     if (where) return pass(id, AREA, `The ${type} process runs ${what}, from ${where}.`);
   }
-  if (!module && ALWAYS_THERE.has(program)) return pass(id, AREA, `The ${type} process runs ${program}, which every dyno has.`);
+  if (!module && (ALWAYS_THERE.has(program) || /^python3\.\d+$/.test(program))) return pass(id, AREA, `The ${type} process runs ${program}, which every dyno has.`);
   if (!module && venvBin && (await isFile(path.join(venvBin, program)))) {
     return pass(id, AREA, `The ${type} process runs ${program}, found in the last build's venv (${venvBin}).`);
   }
@@ -173,12 +299,29 @@ async function judge(
   const providers = PROVIDERS[name] ?? [normalizeName(name)];
   const provider = deps ? providers.find((p) => deps.names.has(p)) : undefined;
   if (provider) return pass(id, AREA, `The ${type} process runs ${what}, from the dependency ${provider} (${deps!.from}).`);
+  if (!module && stackHas(args.stack, program)) {
+    return pass(id, AREA, `The ${type} process runs ${program}, which the ${args.stack} run image has (${STACK_EXECUTABLES_SOURCE}).`);
+  }
 
-  const known = name in PROVIDERS;
   const addCmd = addCommand(args.packageManager, providers[0]);
+  const lockedElsewhere = deps ? providers.find((p) => deps.notInstalled.has(p)) : undefined;
+  if (deps && lockedElsewhere) {
+    const where = deps.notInstalled.get(lockedElsewhere)!;
+    return fail(
+      id,
+      AREA,
+      `The ${type} process runs \`${command}\`, but ${lockedElsewhere} is locked only in ${where} (${deps.from}), which the build does not install ` +
+        `(${args.packageManager === 'uv' ? 'uv sync --no-default-groups' : 'poetry sync --only main'} installs no extras and no dev groups). ` +
+        `On Heroku the dyno would crash with "${module ? `No module named ${module}` : `${program}: command not found`}".`,
+      `Make ${lockedElsewhere} a main dependency (${addCmd.replace(/^Add it: /, '')}), or fix the Procfile.`,
+      'procfile-command-missing',
+    );
+  }
+  const known = name in PROVIDERS;
   if (deps && (known || (venvBin && !module))) {
     const where = [`no dependency in ${deps.from} is named ${providers.join(' or ')}`];
     if (venvBin && !module) where.push(`the last build's venv has no bin/${program}`);
+    if (!module) where.push(`the ${args.stack} run image has no ${program}`);
     return fail(
       id,
       AREA,
@@ -192,7 +335,7 @@ async function judge(
     id,
     AREA,
     `The ${type} process runs ${what}; pybp can't tell before a build which dependency provides it` +
-      (deps ? ` (none in ${deps.from} is named ${normalizeName(name)})` : '') +
+      (deps ? ` (none in ${deps.from} is named ${normalizeName(name)}, and the ${args.stack} run image has no ${program})` : '') +
       '.',
     'Run pybp build, then pybp doctor again: it looks in the built venv.',
     `which dependency provides ${what} is known only after a build`,

@@ -113,3 +113,26 @@ function tomlFix(name: string): string {
   if (name === 'uv.lock') return 'Fix the syntax error, or regenerate the lock file with: uv lock';
   return `Fix the syntax error in ${name} at the line shown.`;
 }
+
+/**
+ * A virtualenv committed to git (`.venv/`, `venv/`): it holds this machine's
+ * interpreter paths and compiled files, so it is of no use on a dyno. Heroku's
+ * classic Python buildpack stops the build on a committed `.venv`; this
+ * buildpack installs into its own venv layer and leaves it in the app (and in
+ * the slug). Only in git: a local venv that git ignores is not sent.
+ */
+export function committedVenvCheck(inGit: boolean, listing: ReadonlySet<string>): DoctorCheck | null {
+  if (!inGit) return null;
+  const found = ['.venv', 'venv'].filter((n) => listing.has(n));
+  if (found.length === 0) return null;
+  const list = found.map((n) => `${n}/`).join(' and ');
+  return warn(
+    'committed-venv',
+    AREA,
+    `${list} ${found.length === 1 ? 'is' : 'are'} committed to git: a virtualenv holds this machine's interpreter paths and compiled files, ` +
+      `useless on a dyno and sent with every push. Heroku's classic Python buildpack stops the build on a committed .venv; ` +
+      `this buildpack installs into its own venv and leaves ${list} in the app.`,
+    `Remove ${found.length === 1 ? 'it' : 'them'} from git and ignore ${found.length === 1 ? 'it' : 'them'}: ` +
+      `git rm -r --cached ${found.join(' ')} && printf '${found.map((n) => `${n}/`).join('\\n')}\\n' >> .gitignore, then commit.`,
+  );
+}

@@ -14,7 +14,7 @@ import {
 import type { PackageManager, PythonVersionOrigin, RequestedPython, ResolvedPython } from '../analysis/types.js';
 import { isPybpError } from '../core/errors.js';
 import { DEFAULT_PYTHON } from '../core/versions.js';
-import { failFromError, pass, warn } from './check.js';
+import { errorText, fail, failFromError, pass, warn } from './check.js';
 import type { DoctorCheck } from './types.js';
 
 const AREA = 'python version';
@@ -66,6 +66,16 @@ async function checkRuntimeTxt(appDir: string, listing: ReadonlySet<string>, pm:
   } catch (err) {
     if (!isPybpError(err)) throw err;
     // Any other error is about .python-version and is reported by its own check.
+    if (err.code === 'runtime-txt-not-supported' && listing.has(PYTHON_VERSION_FILE)) {
+      // The buildpack's own fix says to create .python-version; this app has one already.
+      return fail(
+        'runtime-txt',
+        AREA,
+        errorText(err),
+        `Delete runtime.txt (git rm runtime.txt) and commit: the app's ${PYTHON_VERSION_FILE} already sets the Python version (see the python-version-file check).`,
+        err.code,
+      );
+    }
     if (err.code === 'runtime-txt-not-supported' || err.code === 'file-check-failed') {
       return failFromError('runtime-txt', AREA, err);
     }

@@ -80,10 +80,11 @@ export class BuildContext {
   async runOrFail(
     step: StepId,
     argv: string[],
-    error: (status: string) => ErrorData,
+    /** The error for a failed run, from its status and its last output lines (so a fix can match the cause). */
+    error: (status: string, tail: readonly string[]) => ErrorData,
     opts: { env?: Env } = {},
   ): Promise<void> {
     const result = await this.run(step, argv, opts);
-    if (result.code !== 0) throw toolFailure(toolName(argv), result, error(result.status));
+    if (result.code !== 0) throw toolFailure(toolName(argv), result, error(result.status, result.tail ?? []));
   }
 }

@@ -8,7 +8,8 @@
 // finds `Requirements.txt`, so entries are matched by exact name against a
 // directory listing before being stat'ed.
 
-import { readdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BUG_REPORT_ADVICE, PybpError } from '../core/errors.js';
 
@@ -98,5 +99,29 @@ export async function isDir(p: string): Promise<boolean> {
     return (await stat(p)).isDirectory();
   } catch {
     return false;
+  }
+}
+
+/**
+ * The first `maxBytes` of a regular file as UTF-8 (a link is not followed), or
+ * null when it is not a regular file or can't be read: for reading pybp's own
+ * layers as data (a venv's RECORD files and modules), never more than asked.
+ */
+export async function readHead(p: string, maxBytes: number): Promise<string | null> {
+  let handle;
+  try {
+    handle = await open(p, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) return null;
+    const buf = Buffer.alloc(maxBytes);
+    const { bytesRead } = await handle.read(buf, 0, maxBytes, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
   }
 }

@@ -23,6 +23,11 @@ import { describeInterpreterRecord, type InterpreterRecord, interpreterRecord } 
 import { journalPath } from '../store/control-dir.js';
 import { EMPTY_STORE, readStore, type StoreState } from '../store/store-state.js';
 import { hostTarget, isBuildpackTarget } from '../core/target.js';
+import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { readAppText } from '../io/app-file.js';
+import { checkRequiresPython } from '../doctor/requires-python.js';
+import type { TomlTable } from '../doctor/project-files.js';
 
 export interface PlanOptions extends ContextOptions {
   /** explain's what-if: facts assumed in place of what the app's files say. */
@@ -145,6 +150,7 @@ export async function planLayers(
 ): Promise<BuildPlan> {
   const warnings: Warning[] = [...configWarnings(context.config), ...analysis.warnings];
   if (store.journal?.unreadable) warnings.push(journalUnreadableWarning(context.layersDir, store.journal.unreadable));
+  warnings.push(...(await requiresPythonWarnings(context.appDir, analysis)));
   const resolved = analysis.python.resolved;
 
   // Where the interpreter would come from. Not finding one is only an error
@@ -198,6 +204,27 @@ export async function planLayers(
   const standIn = standInWarning(resolved, pythonMade ? interpreter : previousInterpreter);
   if (standIn) warnings.push(standIn);
   return { ...fields, ok: true, analysis, error: null };
+}
+
+/**
+ * `requires-python-excludes`: uv and Poetry stop mid-build when pyproject.toml's
+ * Python range does not admit the version the buildpack installs (the one a
+ * what-if such as `explain --python 3.13` assumes, too). doctor's rule, as a
+ * warning here: the buildpack itself never reads pyproject.toml.
+ */
+async function requiresPythonWarnings(appDir: string, analysis: ProjectAnalysis): Promise<Warning[]> {
+  if (analysis.packageManager === 'pip') return [];
+  let pyproject: TomlTable;
+  try {
+    const text = await readAppText(join(appDir, 'pyproject.toml'), 'pyproject');
+    if (text === undefined) return [];
+    pyproject = parseToml(text) as TomlTable;
+  } catch {
+    return []; // the tool reports a broken pyproject.toml itself
+  }
+  return checkRequiresPython(pyproject, analysis.packageManager, analysis.python)
+    .filter((c) => c.status === 'fail')
+    .map((c) => ({ code: 'requires-python-excludes', title: "pyproject.toml's Python range excludes the build's Python", message: `${c.message} Fix: ${c.fix}` }));
 }
 
 /**

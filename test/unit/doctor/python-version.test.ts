@@ -17,11 +17,26 @@ describe('runtime.txt', () => {
     expect(check(report, 'python-version-supported').code).toBe('python-version-eol');
   });
 
-  it('gives the uv fix for a uv app', async () => {
-    const app = await makeApp({ 'uv.lock': '', 'pyproject.toml': '', 'runtime.txt': '', '.python-version': '3.13' });
+  it('gives the uv fix for a uv app without .python-version', async () => {
+    const app = await makeApp({ 'uv.lock': '', 'pyproject.toml': '', 'runtime.txt': '' });
     const c = check(await doctor(app), 'runtime-txt');
     expectStatus(c, 'fail');
     expect(c.fix).toContain('uv python pin');
+  });
+
+  it('only says to delete runtime.txt when the app already has a .python-version (never to create one)', async () => {
+    const apps: Array<Record<string, string>> = [{ 'uv.lock': '', 'pyproject.toml': '' }, { 'requirements.txt': '' }];
+    for (const files of apps) {
+      const app = await makeApp({ ...files, 'runtime.txt': 'python-3.13.1', '.python-version': '3.13' });
+      const report = await doctor(app);
+      const c = check(report, 'runtime-txt');
+      expectStatus(c, 'fail');
+      expect(c.code).toBe('runtime-txt-not-supported');
+      expect(c.fix).toContain('Delete runtime.txt');
+      expect(c.fix).not.toMatch(/create|uv python pin/i);
+      // The check the fix points at is shown.
+      expect(check(report, 'python-version-file').status).toBe('pass');
+    }
   });
 });
 

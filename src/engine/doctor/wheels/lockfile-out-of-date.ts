@@ -27,6 +27,8 @@ export interface LockCheckArgs {
   hostEnv: NodeJS.ProcessEnv;
   /** The local interpreter a build would use (uv needs one to resolve); null when there is none. */
   interpreter: string | null;
+  /** False when the app's Python version could not be resolved (then no python-interpreter check is shown). */
+  pythonResolved: boolean;
   signal?: AbortSignal;
 }
 
@@ -57,9 +59,13 @@ export async function checkLockfileFresh(args: LockCheckArgs): Promise<DoctorChe
     return unchecked(
       ID,
       AREA,
-      `Could not check whether uv.lock is up to date: uv needs a local Python to resolve with, and there is none for this app's version.`,
-      'Install the Python version the app asks for (the python-interpreter check above says how), then run pybp doctor again.',
-      'no local Python of the app\'s version for uv to resolve with',
+      args.pythonResolved
+        ? `Could not check whether uv.lock is up to date: uv needs a local Python to resolve with, and there is none for this app's version.`
+        : `Could not check whether uv.lock is up to date: uv needs the app's Python version to resolve with, and it could not be determined.`,
+      args.pythonResolved
+        ? 'Install the Python version the app asks for (the python-interpreter check under python version says how), then run pybp doctor again.'
+        : 'Fix the failed check under python version, then run pybp doctor again.',
+      args.pythonResolved ? "no local Python of the app's version for uv to resolve with" : "the app's Python version could not be determined",
     );
   }
 
