@@ -176,7 +176,7 @@ describe('doctor on the cases found on real apps', () => {
 
   it('an sdist Heroku would compile (greenlet 3.0.1 on Python 3.13) makes the verdict cannot-tell, naming the package', async () => {
     const { indexUrl } = testInfra();
-    const app = await makeUvApp(join(root, 'greenlet'), { indexUrl, python: '3.13', dependencies: [`${greenlet}==3.0.1`] });
+    const app = await makeUvApp(join(root, 'greenlet'), { indexUrl, python: '3.13', dependencies: [`${greenlet}==3.0.1`], requiresPython: '>=3.12' });
     commitAll(app);
     const report = await doctor(app);
     const wheel = checkOf(report, 'no-linux-wheel');
