@@ -265,7 +265,7 @@ async function judgeProgram(
     const note =
       `The ${type} process runs ${program}, which ${other.buildpack} installs, not the Python buildpack: ` +
       'the app needs that buildpack too (pybp does not run it).';
-    const fix = `Make sure the Heroku app has ${other.buildpack.replace(/^the /, 'the ')} before heroku/python (heroku buildpacks), or fix the Procfile.`;
+    const fix = `Make sure the Heroku app has ${other.buildpack} (heroku buildpacks lists them), or fix the Procfile.`;
     if (inner === null) return warn(id, AREA, note, fix);
     const wrapped = await judgeProgram(args, type, command, inner, deps, venvBin);
     if (wrapped === null || wrapped.status === 'pass') return warn(id, AREA, `${note} The command it wraps: ${wrapped?.message ?? inner}`, fix);

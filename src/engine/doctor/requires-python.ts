@@ -7,7 +7,7 @@ import { PYTHON_VERSION_FILE } from '../analysis/python-version.js';
 import type { PackageManager, ResolvedPython } from '../analysis/types.js';
 import type { ErrorCode } from '../core/errors.js';
 import { LATEST_PATCH } from '../core/versions.js';
-import { fail, pass, warn } from './check.js';
+import { fail, pass, unchecked } from './check.js';
 import { isBarePoetryVersion, translatePoetryConstraint } from './wheels/poetry-constraint.js';
 import type { TomlTable } from './project-files.js';
 import type { DoctorCheck } from './types.js';
@@ -45,12 +45,13 @@ function checkProjectRequiresPython(value: unknown, pm: 'uv' | 'poetry', python:
     );
   }
   if (!validRange(value)) {
-    return warn(
+    return unchecked(
       id,
       AREA,
       `pyproject.toml's requires-python "${value}" is not a PEP 440 version specifier pybp understands, so pybp ` +
         `couldn't check it against Python ${python.resolved}; ${tool} may reject it.`,
       'Use a PEP 440 specifier such as ">=3.12" (operators: >=, <=, >, <, ==, !=, ~=; join with commas).',
+      `requires-python "${value}" could not be read`,
     );
   }
   if (satisfies(python.resolved, value)) {
@@ -77,21 +78,23 @@ function checkPoetryPython(value: unknown, python: ResolvedPython): DoctorCheck 
   const where = '[tool.poetry.dependencies] python';
   const constraint = typeof value === 'string' ? value : typeof table(value)?.version === 'string' ? (table(value)?.version as string) : null;
   if (constraint === null) {
-    return warn(
+    return unchecked(
       id,
       AREA,
       `pyproject.toml's ${where} is not a version constraint string, so pybp couldn't check it against Python ${python.resolved}.`,
       `Write it as a string, e.g. python = "^3.12".`,
+      `${where} is not a version constraint string`,
     );
   }
   const alternatives = translatePoetryConstraint(constraint);
   if (alternatives === null || alternatives.some((a) => !validRange(a))) {
-    return warn(
+    return unchecked(
       id,
       AREA,
       `pybp couldn't read pyproject.toml's ${where} = "${constraint}" as a Poetry version constraint, so it ` +
         `couldn't check it against Python ${python.resolved}; Poetry may reject it.`,
       `Use a Poetry constraint such as "^3.12", "~3.12", ">=3.12,<4.0" or "3.12.*".`,
+      `${where} "${constraint}" could not be read`,
     );
   }
   const pep440 = alternatives.map((a) => a || '(any version)').join(' or ');

@@ -191,3 +191,27 @@ describe('requirements lines and Procfile commands', () => {
     ]);
   });
 });
+
+describe('Procfile command lines and module scans', () => {
+  it('splits a command line into the simple commands a shell runs', async () => {
+    const { commandSegments } = await import('../../../src/engine/doctor/procfile-command.js');
+    expect(commandSegments('yes "yes" | python manage.py migrate')).toEqual(['yes "yes"', 'python manage.py migrate']);
+    expect(commandSegments("a && b || c; d & e")).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(commandSegments(`echo 'a | b' "c && d" e\\|f`)).toEqual([`echo 'a | b' "c && d" e\\|f`]);
+  });
+
+  it('finds imports of pkg_resources or setuptools at column 0 only', async () => {
+    const { topLevelImport } = await import('../../../src/engine/doctor/setuptools-at-runtime.js');
+    expect(topLevelImport('import os\nimport pkg_resources\n')).toBe('pkg_resources');
+    expect(topLevelImport('from pkg_resources import iter_entry_points\n')).toBe('pkg_resources');
+    expect(topLevelImport('from setuptools.command import build\n')).toBe('setuptools');
+    expect(topLevelImport('try:\n    import pkg_resources\nexcept ImportError:\n    pkg_resources = None\n')).toBeNull();
+    expect(topLevelImport('def f():\n    import pkg_resources\n')).toBeNull();
+    expect(topLevelImport('import pkg_resources_extra\n# import pkg_resources\n')).toBeNull();
+  });
+
+  it("names Poetry's root module as poetry-core does", async () => {
+    const { poetryModuleName } = await import('../../../src/engine/doctor/poetry-root.js');
+    expect(poetryModuleName('Shop-Site.web')).toBe('shop_site_web');
+  });
+});
