@@ -1,6 +1,6 @@
 // `pybp run`: the app as a dyno would run it after this build, like
 // `heroku local`: the launch layers' environment, the app's `.env` under its
-// config vars, PORT and DYNO set, a Procfile process by name (or a command).
+// config vars, PORT 5006 and no DYNO as heroku local (--dyno sets it), a Procfile process by name (or a command).
 import path from 'node:path';
 import { parseEnvFlags } from '../engine/project/build-env.js';
 import { readEnvFile, type EnvFileChoice } from '../engine/dyno/dotenv.js';
