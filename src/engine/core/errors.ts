@@ -68,6 +68,12 @@ export type ErrorCode =
   | 'layers-dir-outside-app'
   | 'layers-dir-not-owned'
   | 'layers-dir-unknown-entry'
+  // pybp's own cache and state directories and what it keeps there (io/own-dir.ts, io/pinned-files.ts)
+  | 'pybp-cache-dir-unsafe'
+  | 'pybp-state-dir-unsafe'
+  | 'pinned-tool-hash-mismatch'
+  | 'config-file-not-regular'
+  | 'config-file-too-large'
   | 'disk-full'
   | 'read-only-filesystem'
   | 'layers-dir-removed'

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { runTool } from '../io/tool-run.js';
 import { pairChanges, type PackageChanges } from '../plan/package-changes.js';
 import { plannedLayer, type ReadyPlan } from '../plan/plan.js';
-import { pybpCacheDir } from '../io/cache-dir.js';
+import { ownCacheDir } from '../io/cache-dir.js';
 import { contextBuildEnv } from '../project/project-context.js';
 
 const TIMEOUT_MS = 60_000;
@@ -71,10 +71,9 @@ export async function forecastVenv(plan: ReadyPlan, signal?: AbortSignal): Promi
  * writes nothing there); a scratch directory when pybp's cannot be made or written.
  */
 async function dryRunUvCache(hostEnv: NodeJS.ProcessEnv, scratch: string): Promise<string> {
-  const dir = path.join(pybpCacheDir(hostEnv), 'explain-uv-cache');
+  // A directory another user could write is refused (pybp-cache-dir-unsafe), not worked around.
+  const dir = ownCacheDir('explain-uv-cache', hostEnv);
   try {
-    await mkdir(dir, { recursive: true });
-    // Made by another user (a shared XDG_CACHE_HOME): uv could not write its lock there.
     await access(dir, constants.W_OK);
     return dir;
   } catch {

@@ -18,7 +18,8 @@ import path from 'node:path';
 import { PybpError } from '../core/errors.js';
 import { interruptedError } from '../core/interrupted.js';
 import type { LocalInterpreter } from './discover.js';
-import { createSafePlacer, defaultInterpreterCache, pristineDirFor, type PlacementStrategy } from './pristine.js';
+import { ownCacheDir } from '../io/cache-dir.js';
+import { createSafePlacer, pristineDirFor, type PlacementStrategy } from './pristine.js';
 import {
   emptyDirectory,
   emptyStats,
@@ -62,7 +63,8 @@ export async function installLocalInterpreter(
 ): Promise<LocalInstallResult> {
   await ensureEmptyDirectory(layerDir);
   opts.onProgress?.(`Placing Python ${interpreter.version} from ${interpreter.prefix}`);
-  const cacheRoot = opts.interpreterCache === undefined ? defaultInterpreterCache() : opts.interpreterCache;
+  // pybp's copies are linked into layers: used only when no other user can have written them.
+  const cacheRoot = opts.interpreterCache === undefined ? ownCacheDir('interpreters') : opts.interpreterCache;
   const pristineDir = cacheRoot === null ? null : pristineDirFor(cacheRoot, interpreter.prefix, interpreter.version);
   const placer = createSafePlacer({ sourceRoot: interpreter.prefix, pristineDir, layerDir, link: opts.link });
   const ctx: MirrorContext = {

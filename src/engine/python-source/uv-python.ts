@@ -9,6 +9,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pybpCacheDir } from '../io/cache-dir.js';
+import { ensureOwnDir } from '../io/own-dir.js';
 import { NETWORK_HOST_VARS } from '../project/build-env.js';
 import { PybpError } from '../core/errors.js';
 import type { CommandResult } from '../io/run-command.js';
@@ -100,7 +101,9 @@ export function uvInstallCommand(req: Omit<UvInstallRequest, 'run' | 'platform'>
 /** Installs CPython `version` with uv (a no-op when it is already there) and returns its installation prefix. */
 export async function installUvPython(req: UvInstallRequest): Promise<string> {
   parseResolvedVersion(req.version);
-  await fs.mkdir(req.dirs.homeDir, { recursive: true });
+  // uv-python holds the interpreters layers are made from: never one another user could have written.
+  const root = path.dirname(req.dirs.homeDir);
+  for (const dir of [req.dirs.homeDir, req.dirs.installDir, req.dirs.cacheDir]) ensureOwnDir('cache', dir, root);
   const { argv, env } = uvInstallCommand(req);
   const result = await req.run(argv, env);
   if (result.code !== 0) throw uvInstallError(req.version, result, req.settings);

@@ -15,7 +15,7 @@ import { type ErrorData, PybpError } from '../core/errors.js';
 import { shellQuote } from '../core/shell-quote.js';
 import { inert } from '../core/inert-text.js';
 import { entryKind } from './control-file.js';
-import { claimLayersDir, inspectLayersDir, type LayersDirStatus, registryDir } from './ownership.js';
+import { checkRegistryDir, claimLayersDir, inspectLayersDir, type LayersDirStatus, registryDir } from './ownership.js';
 
 export type LayersDirSource = 'flag' | 'config' | 'default';
 
@@ -176,6 +176,12 @@ export async function checkLayersDir(appDir: string, loc: LayersDirLocation, env
     // Never throws: an app dir that cannot be read is the app's own error, reported first by planning.
     const escape = await escapeProblem(appDir, loc);
     if (escape) return { location: loc, registry, status: null, problem: escape, trusted: false };
+    try {
+      checkRegistryDir(registry);
+    } catch (err) {
+      if (err instanceof PybpError) return { location: loc, registry, status: null, problem: err.toData(), trusted: false };
+      throw err;
+    }
     status = await inspectLayersDir(loc.path, registry);
   } catch (err) {
     status = { kind: 'unreadable', message: (err as Error).message };

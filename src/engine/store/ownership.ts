@@ -8,9 +8,10 @@
 // entries pybp made, so anything else found there stops a build.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { makeDirectory } from '../io/make-dir.js';
+import { pybpStateDir } from '../io/cache-dir.js';
+import { checkOwnDirIfPresent, ensureOwnDir } from '../io/own-dir.js';
 import { CONTROL_DIR_NAME, isLayerName } from './control-dir.js';
 import { type EntryKind, entryKind, readControlFile, writeControlFile } from './control-file.js';
 
@@ -61,9 +62,16 @@ const TEMP_FILE = /^\..+\.\d+\.tmp$/;
 
 /** `$XDG_STATE_HOME/pybp/layers-dirs`, or `~/.local/state/pybp/layers-dirs`. */
 export function registryDir(env: NodeJS.ProcessEnv): string {
-  const xdg = env.XDG_STATE_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), '.local', 'state');
-  return path.join(base, 'pybp', 'layers-dirs');
+  return path.join(pybpStateDir(env), 'layers-dirs');
+}
+
+/**
+ * The registry is believed only when no other user can have written it (a
+ * planted record would make any directory "pybp's"): throws
+ * `pybp-state-dir-unsafe` when it exists and is not safe. Nothing is made.
+ */
+export function checkRegistryDir(registry: string): void {
+  checkOwnDirIfPresent('state', registry, path.dirname(registry));
 }
 
 function ownerFile(layersDir: string): string {
@@ -95,7 +103,7 @@ async function readRecord(registry: string, token: string): Promise<OwnerRecord 
 }
 
 async function writeRecord(registry: string, record: OwnerRecord): Promise<void> {
-  await fs.mkdir(registry, { recursive: true, mode: 0o700 });
+  ensureOwnDir('state', registry, path.dirname(registry));
   await writeControlFile(recordFile(registry, record.token), JSON.stringify(record, null, 2) + '\n', 0o600);
 }
 
