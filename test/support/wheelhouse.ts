@@ -2,7 +2,11 @@
 // dependencies, uv), at the versions it pins (spec §9), downloaded from PyPI once
 // per machine into `.test-cache/wheelhouse`. Everything after that is offline:
 // the loopback index serves these wheels, and `ensureTools()` installs from them.
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { POETRY_REQUIREMENTS, UV_REQUIREMENTS } from '../../src/engine/tools/pinned-hashes.js';
 import { ensureCacheEntry, testCacheDir } from './cache.js';
 import { hermeticEnv, run } from './env.js';
 import { pythonFor, type PythonMinor } from './pythons.js';
@@ -23,7 +27,9 @@ export const wheelhouseDir = join(testCacheDir, 'wheelhouse');
 let pending: Promise<string> | undefined;
 
 export function ensureToolWheelhouse(): Promise<string> {
-  pending ??= ensureCacheEntry(wheelhouseDir, { pins: TOOL_PINS, pythons: WHEELHOUSE_PYTHONS }, download).catch((error: unknown) => {
+  // pybp installs uv and Poetry with --require-hashes from the pins in its source: the wheelhouse holds exactly those files.
+  const hashes = createHash('sha256').update(UV_REQUIREMENTS).update(POETRY_REQUIREMENTS).digest('hex').slice(0, 16);
+  pending ??= ensureCacheEntry(wheelhouseDir, { pins: TOOL_PINS, pythons: WHEELHOUSE_PYTHONS, hashes }, download).catch((error: unknown) => {
     pending = undefined;
     throw error;
   });
@@ -31,16 +37,25 @@ export function ensureToolWheelhouse(): Promise<string> {
 }
 
 async function download(dir: string): Promise<void> {
-  const requirements = Object.entries(TOOL_PINS).map(([name, version]) => `${name}==${version}`);
-  // One interpreter at a time: each resolves Poetry's environment markers for
-  // itself, and pip skips files an earlier pass already put in `dir`.
-  for (const minor of WHEELHOUSE_PYTHONS) {
-    await run(
-      pythonFor(minor),
-      ['-m', 'pip', 'download', '--quiet', '--no-cache-dir', '--only-binary=:all:', '--dest', dir, ...requirements],
-      // hermeticEnv sets PIP_CONFIG_FILE=/dev/null and drops PIP_FIND_LINKS and
-      // friends, so this reads PyPI alone, without this machine's constraints.
-      { env: hermeticEnv() },
-    );
+  const scratch = await mkdtemp(join(tmpdir(), 'pybp-wheelhouse-'));
+  try {
+    const hashed = join(scratch, 'pinned.txt');
+    await writeFile(hashed, UV_REQUIREMENTS + POETRY_REQUIREMENTS);
+    // One interpreter at a time: each evaluates the pins' environment markers for
+    // itself, and pip skips files an earlier pass already put in `dir`.
+    for (const minor of WHEELHOUSE_PYTHONS) {
+      const pip = (args: string[]) =>
+        run(
+          pythonFor(minor),
+          ['-m', 'pip', 'download', '--quiet', '--no-cache-dir', '--only-binary=:all:', '--dest', dir, ...args],
+          // hermeticEnv sets PIP_CONFIG_FILE=/dev/null and drops PIP_FIND_LINKS and
+          // friends, so this reads PyPI alone, without this machine's constraints.
+          { env: hermeticEnv() },
+        );
+      await pip(['--require-hashes', '--requirement', hashed]);
+      await pip([`pip==${TOOL_PINS.pip}`]);
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
 }

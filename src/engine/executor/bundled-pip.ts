@@ -1,7 +1,9 @@
 // Tools are installed with the pip wheel that ships inside the interpreter
 // (ensurepip/_bundled), run as `python <wheel>/pip`: no pip needs to exist yet.
 import { accessSync, constants, promises as fs, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { hashedRequirementArgs, pipInstallArgv, type HashedTool } from '../tools/pinned-requirements.js';
 import { PybpError } from '../core/errors.js';
 import type { BuildContext } from './context.js';
 import { toolFailure } from './tool-failure.js';
@@ -35,35 +37,38 @@ function notFound(dir: string, detail: string): PybpError {
   });
 }
 
-/** `python <wheel>/pip install --isolated ...` for a tool, into PYTHONUSERBASE or a --target. */
+/**
+ * `python <wheel>/pip install --isolated ...` for a tool, into PYTHONUSERBASE or a --target.
+ * uv and Poetry are installed with hash checking (pip's --require-hashes, hashes fixed in pybp's source).
+ */
 export async function pipBootstrap(
   ctx: BuildContext,
   step: StepId,
   args: { wheel: string; requirement: string; env: Env; target?: string; code: 'pip-install-failed' | 'poetry-install-failed' | 'uv-install-failed'; toolName: string },
 ): Promise<void> {
-  const argv = [
-    'python',
-    path.join(args.wheel, 'pip'),
-    'install',
-    '--disable-pip-version-check',
-    '--isolated',
-    '--no-cache-dir',
-    '--no-input',
-    '--no-warn-script-location',
-    '--quiet',
-    ...(args.target ? ['--target', args.target] : ['--user']),
-    ...(ctx.plan.context.config.config.tools.indexUrl ? ['--index-url', ctx.plan.context.config.config.tools.indexUrl] : []),
-    args.requirement,
-  ];
-  // `python` is looked up on the build env's PATH: the python layer's.
-  const result = await ctx.run(step, [resolveOnPath('python', args.env), ...argv.slice(1)], { env: args.env });
-  if (result.code !== 0) {
-    throw toolFailure('pip', result, {
-      code: args.code,
-      title: `${args.toolName} could not be installed`,
-      message: `Installing ${args.requirement} failed (${result.status}). pip's last lines (below) say why; an unreachable package index is a common cause.`,
-      fix: 'Try again. If you are offline or behind a mirror, set tools.indexUrl in the pybp config; also check https://status.python.org.',
+  const hashed: HashedTool | null = args.requirement.startsWith('uv==') ? 'uv' : args.requirement.startsWith('poetry==') ? 'poetry' : null;
+  const scratch = hashed === null ? null : await fs.mkdtemp(path.join(os.tmpdir(), 'pybp-hashes-'));
+  try {
+    const requirementArgs = hashed === null || scratch === null ? [args.requirement] : await hashedRequirementArgs(hashed, scratch);
+    // `python` is looked up on the build env's PATH: the python layer's.
+    const argv = pipInstallArgv({
+      python: resolveOnPath('python', args.env),
+      wheel: args.wheel,
+      target: args.target,
+      indexUrl: ctx.plan.context.config.config.tools.indexUrl,
+      requirementArgs,
     });
+    const result = await ctx.run(step, argv, { env: args.env });
+    if (result.code !== 0) {
+      throw toolFailure('pip', result, {
+        code: args.code,
+        title: `${args.toolName} could not be installed`,
+        message: `Installing ${args.requirement}${hashed ? " (every file checked against the hashes pybp ships with)" : ''} failed (${result.status}). pip's last lines (below) say why; an unreachable package index is a common cause${hashed ? ', and "THESE PACKAGES DO NOT MATCH THE HASHES" means the index served other files than PyPI\'s' : ''}.`,
+        fix: 'Try again. If you are offline or behind a mirror, set tools.indexUrl in the pybp config; also check https://status.python.org.',
+      });
+    }
+  } finally {
+    if (scratch !== null) await fs.rm(scratch, { recursive: true, force: true });
   }
 }
 

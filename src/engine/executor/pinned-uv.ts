@@ -11,7 +11,8 @@
 // pip; it only runs pip, it does not end up in any layer.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { pinnedUvDir } from '../io/cache-dir.js';
+import { ownCacheDir, pinnedUvDir } from '../io/cache-dir.js';
+import { checkUvBinary, verifyUvBinary } from '../tools/verify-uv.js';
 import type { Env } from '../store/layer-env.js';
 import { PybpError } from '../core/errors.js';
 import type { StepId } from '../core/events.js';
@@ -25,11 +26,19 @@ import { downloadUv, uvFromWheel } from './uv-steps.js';
 
 /** The pinned uv binary, installed into pybp's tool directory first if it is not there yet. */
 export async function ensurePinnedUv(ctx: BuildContext, step: StepId): Promise<string> {
-  const dir = pinnedUvDir(ctx.plan.context.hostEnv);
+  const hostEnv = ctx.plan.context.hostEnv;
+  const dir = pinnedUvDir(hostEnv);
   const uv = path.join(dir, 'bin', 'uv');
-  if (await isExecutableFile(uv)) return uv;
+  // tools/ is used only when no other user can have written it, and its uv only when it is uv's own binary.
+  ownCacheDir('tools', hostEnv);
+  if (await isExecutableFile(uv)) {
+    const verdict = checkUvBinary(uv, hostEnv);
+    if (verdict.ok) return uv;
+    // pybp's own cache dir (checked above), so the dir is pybp's to replace: installed again, never run.
+    ctx.info(step, `${uv} is not uv ${UV_VERSION}'s own binary (${verdict.why}): not run, installed again`);
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 
-  await fs.mkdir(path.dirname(dir), { recursive: true });
   const tmp = await fs.mkdtemp(`${dir}.pybp-tmp-`);
   try {
     const binDir = path.join(tmp, 'bin');
@@ -49,6 +58,7 @@ export async function ensurePinnedUv(ctx: BuildContext, step: StepId): Promise<s
       await uvFromWheel(ctx, step, binDir, { wheel, env });
       await fs.rm(shim, { recursive: true, force: true });
     }
+    verifyUvBinary(path.join(binDir, 'uv'), hostEnv);
     try {
       await fs.rename(tmp, dir);
     } catch (error) {
@@ -59,6 +69,7 @@ export async function ensurePinnedUv(ctx: BuildContext, step: StepId): Promise<s
   } finally {
     await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
   }
+  verifyUvBinary(uv, hostEnv);
   return uv;
 }
 

@@ -12,6 +12,7 @@ import type { Env } from '../store/layer-env.js';
 import type { StepId } from '../core/events.js';
 import { locateBundledPip, pipBootstrap } from './bundled-pip.js';
 import { toolByName } from './tool-by-name.js';
+import { verifyUvBinary } from '../tools/verify-uv.js';
 import { createVenv } from './venv.js';
 
 export async function uvToolStep(ctx: BuildContext): Promise<void> {
@@ -27,6 +28,8 @@ export async function uvToolStep(ctx: BuildContext): Promise<void> {
       const wheel = await locateBundledPip(ctx.pythonDir, ctx.plan.analysis.python.resolved);
       await uvFromWheel(ctx, 'uv', binDir, { wheel, env: { ...ctx.env } });
     }
+    // From a hash-checked wheel or Astral's archive: either way the binary must be one of uv's own.
+    verifyUvBinary(path.join(binDir, 'uv'), ctx.plan.context.hostEnv);
   });
 }
 
@@ -127,6 +130,8 @@ export async function uvDependenciesStep(ctx: BuildContext): Promise<void> {
 
   ctx.info('uv-deps', "Running 'uv sync --locked --no-default-groups'");
   const uv = toolByName(ctx, 'uv-deps', 'uv', path.join(ctx.layerPath('uv'), 'bin'), env);
+  // A reused uv layer is checked again before it runs (a stamp in pybp's state dir makes that a stat).
+  if (uv === path.join(ctx.layerPath('uv'), 'bin', 'uv')) verifyUvBinary(uv, ctx.plan.context.hostEnv);
   await ctx.runOrFail(
     'uv-deps',
     [uv, 'sync', '--locked', '--no-default-groups', '--color', 'always', '--compile-bytecode', '--no-progress'],

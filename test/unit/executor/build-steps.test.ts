@@ -3,7 +3,7 @@
 // rollback when a tool fails or the build is interrupted. The python layer is
 // a fake interpreter tree; every tool is the fake runner below, which does
 // just enough on disk (a venv's bin/, a tool's script) for the next step.
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../../src/engine/core/events.js';
@@ -14,6 +14,8 @@ import { journalPath, sidecarPath } from '../../../src/engine/store/control-dir.
 import type { Sidecar } from '../../../src/engine/store/sidecar.js';
 import { PIP_VERSION, UV_VERSION } from '../../../src/engine/core/versions.js';
 import { makeFakePython, tempDir } from '../python-source/fake-python.js';
+import { testInfra } from '../../support/context.js';
+import { UV_REQUIREMENTS } from '../../../src/engine/tools/pinned-hashes.js';
 
 interface Call {
   argv: string[];
@@ -69,11 +71,17 @@ function fakeTools(label: string, opts: { fail?: (argv: string[]) => boolean; on
     if (argv[1] === '-I' && argv[2] === '-m' && argv[3] === 'venv') {
       await script(path.join(argv[argv.length - 1], 'bin', 'python'));
     } else if (argv.includes('--user')) {
-      // bundled pip: `python <wheel>/pip install ... --user <tool>==<version>` into PYTHONUSERBASE
-      await script(path.join(run.env.PYTHONUSERBASE, 'bin', argv[argv.length - 1].split('==')[0]));
+      // bundled pip: `python <wheel>/pip install ... --user <tool>==<version>` (or, hash-checked,
+      // `--require-hashes --requirement <dir>/<tool>-requirements.txt`) into PYTHONUSERBASE
+      const last = argv[argv.length - 1];
+      const tool = argv.includes('--require-hashes') ? path.basename(last).replace(/-requirements\.txt$/, '') : last.split('==')[0];
+      await script(path.join(run.env.PYTHONUSERBASE, 'bin', tool));
     } else if (argv.includes('--target')) {
       const target = argv[argv.indexOf('--target') + 1];
-      for (const name of ['uv', 'uvx']) await script(path.join(target, 'bin', name));
+      // The uv layer's binary is checked against uv's own hashes: the real uv 0.11.33 of the tests.
+      await mkdir(path.join(target, 'bin'), { recursive: true });
+      await copyFile(testInfra().uvPath, path.join(target, 'bin', 'uv'));
+      await script(path.join(target, 'bin', 'uvx'));
     } else if (argv.includes('--requirement') || argv[1] === 'sync') {
       await writeFile(path.join(run.env.VIRTUAL_ENV, 'installed.txt'), `${label}\n`);
       // Poetry's cache is not a layer: only pip and uv get one.
@@ -259,7 +267,11 @@ describe('a uv build', () => {
     expect(events.flatMap((e) => (e.type === 'layer-decision' ? [String(e.decision.name)] : []))).toEqual(['python', 'uv', 'uv-cache', 'venv']);
 
     const [wheel, venv, sync] = tools.calls;
-    expect(wheel.argv.at(-1)).toBe(`uv==${UV_VERSION}`);
+    // uv's wheel is installed hash-checked, from the requirements pybp ships (pinned-hashes.ts).
+    expect(wheel.argv.slice(-5)).toEqual(['--require-hashes', '--only-binary', ':all:', '--requirement', expect.stringMatching(/uv-requirements\.txt$/)]);
+    // Written for the install, removed after it.
+    expect(await readFile(wheel.argv.at(-1)!, 'utf8').catch(() => 'removed')).toBe('removed');
+    expect(UV_REQUIREMENTS.startsWith(`uv==${UV_VERSION} \\\n    --hash=sha256:`)).toBe(true);
     expect(wheel.argv).toContain('--target');
     expect(venv.argv.slice(1, 6)).toEqual(['-I', '-m', 'venv', '--without-pip', layer('venv')]);
     expect(sync.argv.slice(0, 3)).toEqual([path.join(layer('uv'), 'bin', 'uv'), 'sync', '--locked']);
