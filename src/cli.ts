@@ -72,6 +72,7 @@ program
   });
 
 commonOptions(program.command('doctor').argument('[dir]', 'app directory', '.').description('check the app for everything that would fail or warn on Heroku'))
+  .option('--offline', "download nothing: a check that needs pybp's pinned uv, when it is not installed yet, says it could not check")
   .action(async (dir: string, flags) => {
     const { doctorCommand } = await import('./commands/doctor.js');
     process.exitCode = await doctorCommand(dir, flags);

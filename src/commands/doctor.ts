@@ -6,12 +6,14 @@ import { applyColorFlags, type CommonFlags, planOptions, showReport } from './op
 import { exitOnInterrupt } from './interrupt.js';
 import { printFatal } from './report-error.js';
 
-export async function doctorCommand(dir: string, flags: CommonFlags): Promise<number> {
+export async function doctorCommand(dir: string, flags: CommonFlags & { offline?: boolean }): Promise<number> {
   applyColorFlags(flags);
   exitOnInterrupt('doctor', flags);
   let report: DoctorReport;
   try {
-    report = await runDoctor(planOptions(dir, flags));
+    // Progress (doctor installing its own pinned uv) goes to stderr, so --json's stdout stays one document.
+    const onProgress = (message: string) => process.stderr.write(`pybp doctor: ${message.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}\n`);
+    report = await runDoctor({ ...planOptions(dir, flags), offline: flags.offline === true, onProgress });
   } catch (err) {
     printFatal(err, flags);
     return isPybpError(err) && err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;

@@ -32,9 +32,17 @@ import { checkAppDir, checkDetection, checkTomlFiles, committedVenvCheck } from 
 import { checkPython } from './python-version.js';
 import { checkRequiresPython } from './requires-python.js';
 import { CHECK_AREAS, verdictOf, type DoctorCheck, type DoctorReport } from './types.js';
+import type { ToolInstallPolicy } from '../tools/doctor-tools.js';
 
 export { CHECK_AREAS, countChecks, verdictOf } from './types.js';
 export type { CheckArea, CheckCounts, CheckStatus, DoctorCheck, DoctorReport, Unchecked, Verdict } from './types.js';
+
+export interface DoctorOptions extends ContextOptions {
+  /** `--offline`: doctor downloads nothing (a check that needs a missing tool says it could not check). */
+  offline?: boolean;
+  /** Progress lines while doctor installs one of its own pinned tools. */
+  onProgress?: (message: string) => void;
+}
 
 /**
  * Checks the app in `options.appDir`. Config vars are the config file's `env`
@@ -42,7 +50,7 @@ export type { CheckArea, CheckCounts, CheckStatus, DoctorCheck, DoctorReport, Un
  * environment git runs in. Throws only for pybp's own problems (a bad config
  * file); everything about the app is a check.
  */
-export async function runDoctor(options: ContextOptions, signal?: AbortSignal): Promise<DoctorReport> {
+export async function runDoctor(options: DoctorOptions, signal?: AbortSignal): Promise<DoctorReport> {
   const context = await resolveContext(options);
   // The app's repository, opened once for every git check (and closed: its shadow git dir is pybp's temp dir).
   const git = await openAppRepo(context.appDir, context.hostEnv);
@@ -53,7 +61,14 @@ export async function runDoctor(options: ContextOptions, signal?: AbortSignal): 
   }
 }
 
-async function doctorChecks(context: ProjectContext, git: OpenResult, options: ContextOptions, signal?: AbortSignal): Promise<DoctorReport> {
+async function doctorChecks(context: ProjectContext, git: OpenResult, options: DoctorOptions, signal?: AbortSignal): Promise<DoctorReport> {
+  // doctor's own pinned tools come from PyPI, or from the index of a config file the user named (--config), never the app's.
+  const install: ToolInstallPolicy = {
+    offline: options.offline === true,
+    indexUrl: options.configFile !== undefined ? context.config.config.tools.indexUrl : undefined,
+    onProgress: options.onProgress,
+    signal,
+  };
   const { appDir, hostEnv: env, config, configVars, layersDir: layersPath, layersAccess } = context;
   // A previous build's layers (its pinned uv/Poetry, its venv's scripts) are
   // used only when pybp made that directory here: a repo's committed
@@ -126,7 +141,7 @@ async function doctorChecks(context: ProjectContext, git: OpenResult, options: C
     const manager = pm;
     checks.push(
       ...(await guard('lockfile-out-of-date', 'package manager', () =>
-        checkLockfileFresh({ appDir, packageManager: manager, layersDir, env: (home) => contextBuildEnv(context, home), hostEnv: env, interpreter, pythonResolved: python !== null, signal }),
+        checkLockfileFresh({ appDir, packageManager: manager, layersDir, env: (home) => contextBuildEnv(context, home), hostEnv: env, interpreter, pythonResolved: python !== null, signal, install }),
       )),
     );
   }
@@ -156,7 +171,7 @@ async function doctorChecks(context: ProjectContext, git: OpenResult, options: C
     checks.push(
       ...(await guard('no-linux-wheel', 'heroku readiness', () =>
         manager === 'pip'
-          ? checkRequirementsWheels({ appDir, python: resolved, target, layersDir, env: baseBuildEnv(env, configVars), hostEnv: env, interpreter, signal })
+          ? checkRequirementsWheels({ appDir, python: resolved, target, layersDir, env: baseBuildEnv(env, configVars), hostEnv: env, interpreter, signal, install })
           : checkLinuxWheels({ appDir, packageManager: manager, python: resolved, target }),
       )),
     );

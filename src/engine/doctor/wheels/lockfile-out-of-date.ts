@@ -12,6 +12,7 @@ import { fail, pass, unchecked } from '../check.js';
 import { findPinnedPoetry, findPinnedUv, type ToolLookup } from './pinned-tools.js';
 import { runTool, type ToolRun } from '../../io/tool-run.js';
 import type { DoctorCheck } from '../types.js';
+import type { ToolInstallPolicy } from '../../tools/doctor-tools.js';
 
 const ID = 'lockfile-out-of-date';
 const AREA = 'package manager';
@@ -30,6 +31,8 @@ export interface LockCheckArgs {
   /** False when the app's Python version could not be resolved (then no python-interpreter check is shown). */
   pythonResolved: boolean;
   signal?: AbortSignal;
+  /** How doctor may install its own pinned tool when none is found (absent: it may not). */
+  install?: ToolInstallPolicy;
 }
 
 // uv says one of these (with -v) when the lock does not satisfy pyproject.toml.
@@ -43,16 +46,18 @@ export async function checkLockfileFresh(args: LockCheckArgs): Promise<DoctorChe
   const toolName = uv ? `uv ${UV_VERSION}` : `Poetry ${POETRY_VERSION}`;
   const relock = uv ? 'uv lock' : 'poetry lock';
   const lookup: ToolLookup = uv
-    ? await findPinnedUv(args.layersDir, args.appDir, args.hostEnv)
+    ? await findPinnedUv(args.layersDir, args.appDir, args.hostEnv, args.install)
     : await findPinnedPoetry(args.layersDir, args.appDir, args.hostEnv);
   if (!lookup.found) {
     return unchecked(
       ID,
       AREA,
-      `Could not check whether ${lock} is up to date: the pinned ${toolName} is not available (looked in ${lookup.searched.join(' and ')}). ` +
+      `Could not check whether ${lock} is up to date: the pinned ${toolName} is not available (looked in ${lookup.searched.join(' and ')}${lookup.why ? `; ${lookup.why}` : ''}). ` +
         `The build runs ${uv ? '`uv sync --locked`' : '`poetry sync`'}, which fails on an out-of-date lock.`,
-      `Run \`${uv ? 'uv lock --check' : 'poetry check --lock'}\` with ${toolName} yourself, or put ${toolName} on PATH and run pybp doctor again.`,
-      `the pinned ${toolName} is not available`,
+      uv
+        ? `Run pybp doctor without --offline (it installs its own ${toolName} from the package index), or run \`uv lock --check\` yourself.`
+        : `Run \`poetry check --lock\` with Poetry ${POETRY_VERSION} yourself.`,
+      `the pinned ${toolName} is not available${lookup.why ? ` (${lookup.why})` : ''}`,
     );
   }
   if (uv && args.interpreter === null) {

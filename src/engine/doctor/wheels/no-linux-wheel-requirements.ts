@@ -11,6 +11,7 @@ import type { ResolvedPython } from '../../analysis/types.js';
 import { UV_VERSION } from '../../core/versions.js';
 import { fail, pass, unchecked, warn } from '../check.js';
 import { findPinnedUv } from './pinned-tools.js';
+import type { ToolInstallPolicy } from '../../tools/doctor-tools.js';
 import { resolveWheels, type NewerFromSource, type ResolveTarget } from './requirements-wheels.js';
 import { resolverRequirements } from './resolver-requirements.js';
 import type { DoctorCheck } from '../types.js';
@@ -35,6 +36,8 @@ export interface RequirementsWheelArgs {
   /** The local interpreter a build would use (outside the app), or null. */
   interpreter: string | null;
   signal?: AbortSignal;
+  /** How doctor may install its own pinned uv when none is found (absent: it may not). */
+  install?: ToolInstallPolicy;
 }
 
 export function uvTarget(t: WheelTarget): ResolveTarget {
@@ -66,11 +69,11 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
       : pass(ID, AREA, 'requirements.txt names no packages, so no wheel is needed.');
   }
 
-  const uv = await findPinnedUv(args.layersDir, args.appDir, args.hostEnv);
+  const uv = await findPinnedUv(args.layersDir, args.appDir, args.hostEnv, args.install);
   if (!uv.found) {
     return couldNot(
-      `the pinned uv ${UV_VERSION} is not available (looked in ${uv.searched.join(' and ')})`,
-      `Put uv ${UV_VERSION} on PATH (e.g. pipx install uv==${UV_VERSION}) and run pybp doctor again. pybp also uses the uv its own builds install: a uv app's layer, or pybp's tool directory when the Python came from uv.`,
+      `the pinned uv ${UV_VERSION} is not available (looked in ${uv.searched.join(' and ')}${uv.why ? `; ${uv.why}` : ''})`,
+      `Run pybp doctor without --offline (it installs its own uv ${UV_VERSION} from the package index, checked against pybp's hashes), or put uv ${UV_VERSION} on PATH.`,
     );
   }
   const target = uvTarget(wheelTarget);

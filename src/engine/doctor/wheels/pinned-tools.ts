@@ -9,7 +9,9 @@ import { parseLayerToml } from '../../store/layer-toml.js';
 import { POETRY_VERSION, UV_VERSION } from '../../core/versions.js';
 import { runTool } from '../../io/tool-run.js';
 import { isFile } from '../../io/fs.js';
-import { pinnedUvDir } from '../../io/cache-dir.js';
+import { checkCacheDirIfPresent, pinnedUvDir } from '../../io/cache-dir.js';
+import { checkUvBinary } from '../../tools/verify-uv.js';
+import { installDoctorUv, type ToolInstallPolicy } from '../../tools/doctor-tools.js';
 
 export interface PinnedTool {
   /** argv prefix that runs the tool. */
@@ -20,7 +22,8 @@ export interface PinnedTool {
   where: string;
 }
 
-export type ToolLookup = { found: true; tool: PinnedTool } | { found: false; searched: string[] };
+/** `why`: why pybp could not install its own copy either (offline, no index, no Python to run pip). */
+export type ToolLookup = { found: true; tool: PinnedTool } | { found: false; searched: string[]; why?: string };
 
 async function layerMetadata(layersDir: string, name: string): Promise<Record<string, unknown> | null> {
   const tomlPath = path.join(layersDir, `${name}.toml`);
@@ -59,26 +62,39 @@ export function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
-export async function findPinnedUv(layersDir: string | null, appDir: string, hostEnv: NodeJS.ProcessEnv): Promise<ToolLookup> {
+/**
+ * The pinned uv, only ever a binary whose sha256 is one of uv's own (tools/verify-uv.ts): the last
+ * trusted build's layer, pybp's tool cache (refused when another user could write it), uv on PATH;
+ * else, given `install`, pybp's own copy installed now (none with --offline).
+ */
+export async function findPinnedUv(layersDir: string | null, appDir: string, hostEnv: NodeJS.ProcessEnv, install?: ToolInstallPolicy): Promise<ToolLookup> {
   const layerUv = layersDir === null ? null : path.join(layersDir, 'uv', 'bin', 'uv');
   const meta = layersDir === null ? null : await layerMetadata(layersDir, 'uv');
-  if (layerUv !== null && meta?.uv_version === UV_VERSION && (await isFile(layerUv))) {
+  const rejected: string[] = [];
+  const verified = (file: string): boolean => {
+    const verdict = checkUvBinary(file, hostEnv);
+    if (!verdict.ok) rejected.push(`${file} (not run: ${verdict.why})`);
+    return verdict.ok;
+  };
+  if (layerUv !== null && meta?.uv_version === UV_VERSION && (await isFile(layerUv)) && verified(layerUv)) {
     return { found: true, tool: { argv: [layerUv], env: {}, where: `${layerUv} (installed by the last pybp build)` } };
   }
-  // pybp's own copy (executor/pinned-uv.ts: put there whole by a rename, in pybp's cache, never in an app).
+  // pybp's own copy (executor/pinned-uv.ts or doctor: put there whole by a rename, in pybp's cache, never in an app).
+  checkCacheDirIfPresent('tools', hostEnv);
   const toolUv = path.join(pinnedUvDir(hostEnv), 'bin', 'uv');
-  if ((await isFile(toolUv)) && (await versionOf(toolUv, hostEnv)).startsWith(`uv ${UV_VERSION}`)) {
+  if ((await isFile(toolUv)) && verified(toolUv)) {
     return { found: true, tool: { argv: [toolUv], env: {}, where: `${toolUv} (pybp's own copy)` } };
   }
   for (const candidate of await onPath('uv', hostEnv, appDir)) {
-    if ((await versionOf(candidate, hostEnv)).startsWith(`uv ${UV_VERSION}`)) {
-      return { found: true, tool: { argv: [candidate], env: {}, where: candidate } };
-    }
+    if (checkUvBinary(candidate, hostEnv).ok) return { found: true, tool: { argv: [candidate], env: {}, where: candidate } };
   }
-  return {
-    found: false,
-    searched: [layerUv === null ? 'the layers of a pybp build made here' : `${layerUv} (after a pybp build)`, toolUv, `uv ${UV_VERSION} on PATH`],
-  };
+  const searched = [layerUv === null ? 'the layers of a pybp build made here' : `${layerUv} (after a pybp build)`, toolUv, `uv ${UV_VERSION} on PATH`, ...rejected];
+  if (install !== undefined) {
+    const installed = await installDoctorUv(hostEnv, { ...install, appDir });
+    if (installed.ok) return { found: true, tool: { argv: [installed.uv], env: {}, where: `${installed.uv} (pybp's own copy, installed just now)` } };
+    return { found: false, searched, why: installed.why };
+  }
+  return { found: false, searched };
 }
 
 export async function findPinnedPoetry(layersDir: string | null, appDir: string, hostEnv: NodeJS.ProcessEnv): Promise<ToolLookup> {
