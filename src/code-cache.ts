@@ -4,25 +4,84 @@
 // runs is a good part of pybp's own start-up (bench/RESULTS.md).
 //
 // The cache is only ever a hint. It holds V8's compiled code for one exact
-// bundle text: the file starts with the SHA-1 of that text and of the data,
-// and anything that does not match (another bundle, a torn or corrupt file, a
-// file that is not a regular file, a cache V8 rejects for another Node or
-// other V8 flags) is ignored, the bundle is compiled from source as without a
-// cache, and a fresh cache is written when the process exits. It is written
-// whole or not at all (a temporary file, then rename), so a crash or two
-// pybp processes at once never leave half a file.
-import { createHash } from 'node:crypto';
+// bundle text: the file starts with the SHA-1 of that text and an HMAC-SHA256
+// of that hash and the data, and anything that does not match (another
+// bundle, a torn or corrupt file, a file that is not a regular file, a cache
+// V8 rejects for another Node or other V8 flags) is ignored, the bundle is
+// compiled from source as without a cache, and a fresh cache is written when
+// the process exits. It is written whole or not at all (a temporary file,
+// then rename), so a crash or two pybp processes at once never leave half a file.
+//
+// V8 runs cached code as it finds it (it checks only the source's length and
+// flags), so a planted cache file would run planted code: a CI job restores
+// ~/.cache from an earlier job, as the same user. Hence the HMAC: its key is
+// 32 random bytes made on first use in pybp's STATE directory (never in the
+// cache dir, never restored with it), a regular 0600 file of this user; without
+// a usable key there is no cache. Measured (2 cores under load, medians): the
+// cache saves ~50 ms wall / ~10 ms CPU on `pybp --version` and ~35 ms wall /
+// ~10 ms CPU on `explain --json`; the HMAC-SHA256 over the ~150 KB cache takes
+// 0.45 ms, as the SHA-1 it replaces did, plus one read of the key file.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
 
 const HASH_BYTES = 20;
+const MAC_BYTES = 32;
+const KEY_BYTES = 32;
 /** Far above any real cache (~0.5 MB); a bigger file is not ours to read whole. */
 const MAX_CACHE_BYTES = 64 << 20;
 
 function sha1(data: string | Buffer): Buffer {
   return createHash('sha1').update(data).digest();
+}
+
+function mac(key: Buffer, sourceHash: Buffer, data: Buffer): Buffer {
+  return createHmac('sha256', key).update(sourceHash).update(data).digest();
+}
+
+/**
+ * The code cache's key: `keyFile`'s 32 bytes, made (0600, in a 0700 directory)
+ * if it does not exist yet; null when it can't be made or is not a regular
+ * file of this user that only this user can read (then no cache is used).
+ */
+export function codeCacheKey(keyFile: string): Buffer | null {
+  const read = (): Buffer | null => {
+    let fd: number;
+    try {
+      fd = fs.openSync(keyFile, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    } catch {
+      return null;
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      const uid = process.getuid?.();
+      if (!st.isFile() || st.size !== KEY_BYTES || (st.mode & 0o077) !== 0 || (uid !== undefined && st.uid !== uid)) return null;
+      const key = Buffer.alloc(KEY_BYTES);
+      return fs.readSync(fd, key, 0, KEY_BYTES, 0) === KEY_BYTES ? key : null;
+    } catch {
+      return null;
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  const found = read();
+  if (found !== null || fs.existsSync(keyFile)) return found;
+  try {
+    fs.mkdirSync(path.dirname(keyFile), { recursive: true, mode: 0o700 });
+    // O_EXCL: two first runs at once make one key; the other reads it (or, mid-write, runs without a cache once).
+    fs.writeFileSync(keyFile, randomBytes(KEY_BYTES), { mode: 0o600, flag: 'wx' });
+  } catch {
+    // No key, no cache.
+  }
+  return read();
+}
+
+/** Where the cache files go and the key that authenticates them. */
+export interface CodeCacheSpec {
+  dir: string;
+  keyFile: string;
 }
 
 /** Caches kept per bundle name: other checkouts (or versions) of pybp sharing the cache directory keep theirs. */
@@ -49,7 +108,7 @@ function pruneCodeCaches(cacheDir: string, bundleName: string): void {
 }
 
 /** The cached code for a bundle whose text hashes to `sourceHash`, or undefined when there is none that fits. */
-export function readCodeCache(cacheFile: string, sourceHash: Buffer): Buffer | undefined {
+export function readCodeCache(cacheFile: string, sourceHash: Buffer, key: Buffer): Buffer | undefined {
   let fd: number;
   try {
     fd = fs.openSync(cacheFile, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
@@ -58,7 +117,7 @@ export function readCodeCache(cacheFile: string, sourceHash: Buffer): Buffer | u
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile() || st.size <= 2 * HASH_BYTES || st.size > MAX_CACHE_BYTES) return undefined;
+    if (!st.isFile() || st.size <= HASH_BYTES + MAC_BYTES || st.size > MAX_CACHE_BYTES) return undefined;
     const file = Buffer.allocUnsafe(st.size);
     let total = 0;
     while (total < file.length) {
@@ -66,9 +125,9 @@ export function readCodeCache(cacheFile: string, sourceHash: Buffer): Buffer | u
       if (n === 0) return undefined;
       total += n;
     }
-    const data = file.subarray(2 * HASH_BYTES);
+    const data = file.subarray(HASH_BYTES + MAC_BYTES);
     if (!file.subarray(0, HASH_BYTES).equals(sourceHash)) return undefined;
-    if (!file.subarray(HASH_BYTES, 2 * HASH_BYTES).equals(sha1(data))) return undefined;
+    if (!timingSafeEqual(file.subarray(HASH_BYTES, HASH_BYTES + MAC_BYTES), mac(key, sourceHash, data))) return undefined;
     return data;
   } catch {
     return undefined;
@@ -81,11 +140,11 @@ export function readCodeCache(cacheFile: string, sourceHash: Buffer): Buffer | u
  * Writes the cache whole or not at all (a cache that cannot be written is
  * simply not there next time), then drops the oldest caches of this bundle name.
  */
-export function writeCodeCache(cacheFile: string, sourceHash: Buffer, data: Buffer, bundleName: string): void {
+export function writeCodeCache(cacheFile: string, sourceHash: Buffer, key: Buffer, data: Buffer, bundleName: string): void {
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(tmp, Buffer.concat([sourceHash, sha1(data), data]), { mode: 0o600 });
+    fs.writeFileSync(tmp, Buffer.concat([sourceHash, mac(key, sourceHash, data), data]), { mode: 0o600 });
     fs.renameSync(tmp, cacheFile);
     pruneCodeCaches(path.dirname(cacheFile), bundleName);
   } catch {
@@ -98,29 +157,30 @@ export function writeCodeCache(cacheFile: string, sourceHash: Buffer, data: Buff
 }
 
 /**
- * `require(bundleFile)`, compiled with its code cache in `cacheDir` when one
- * fits (null: no cache). The bundle must not call import() (Node 20 runs
+ * `require(bundleFile)`, compiled with its code cache in `cache.dir` when one
+ * fits and its HMAC holds under the key in `cache.keyFile` (null: no cache). The bundle must not call import() (Node 20 runs
  * import() in a vm.Script only with --experimental-vm-modules), and it
  * requires relative to its own file. When there was no
  * cache that fits, `atExit` is handed the function that writes one.
  */
 export function requireWithCodeCache(
   bundleFile: string,
-  cacheDir: string | null,
+  cache: CodeCacheSpec | null,
   atExit: (save: () => void) => void = (save) => process.once('exit', save),
 ): unknown {
   const localRequire = createRequire(bundleFile);
-  if (cacheDir === null) return localRequire(bundleFile);
+  const key = cache === null ? null : codeCacheKey(cache.keyFile);
+  if (cache === null || key === null) return localRequire(bundleFile);
   const source = fs.readFileSync(bundleFile, 'utf8');
   const sourceHash = sha1(source);
-  const cacheFile = codeCacheFile(cacheDir, bundleFile, sourceHash);
-  const cachedData = readCodeCache(cacheFile, sourceHash);
+  const cacheFile = codeCacheFile(cache.dir, bundleFile, sourceHash);
+  const cachedData = readCodeCache(cacheFile, sourceHash, key);
   // Node's own CommonJS wrapper, on the source's first line so stack traces keep their line numbers.
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n})`;
   const script = new vm.Script(wrapped, { filename: bundleFile, cachedData });
   if (cachedData === undefined || script.cachedDataRejected === true) {
     // At exit the cache also holds every function this command compiled, not just the top level.
-    atExit(() => writeCodeCache(cacheFile, sourceHash, script.createCachedData(), path.basename(bundleFile)));
+    atExit(() => writeCodeCache(cacheFile, sourceHash, key, script.createCachedData(), path.basename(bundleFile)));
   }
   const module = { exports: {} as unknown };
   const run = script.runInThisContext() as (e: unknown, r: NodeRequire, m: { exports: unknown }, f: string, d: string) => void;

@@ -8,13 +8,14 @@
 // - Anything else (--json, CI, a pipe, a file: every test, CI job and script)
 //   never shows Ink (options.ts: Ink needs stdout to be a terminal): one
 //   CommonJS bundle without the Ink views (pybp.cjs), compiled with a
-//   V8 code cache in pybp's cache directory (code-cache.ts). Measured
+//   V8 code cache in pybp's cache directory, authenticated with a key in
+//   pybp's state directory (code-cache.ts). Measured
 //   (bench/RESULTS.md): 20-35 ms less CPU for a warm uv rebuild, 13 ms for
 //   --version, than the ES module bundle.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requireWithCodeCache } from './code-cache.js';
-import { pybpCacheDir } from './engine/io/cache-dir.js';
+import { pybpCacheDir, pybpStateDir } from './engine/io/cache-dir.js';
 
 interface Program {
   main(): Promise<void>;
@@ -28,6 +29,6 @@ if (process.stdout.isTTY) {
   program = (await import(ttyEntry)) as Program;
 } else {
   const bundle = path.join(here, 'pybp.cjs');
-  program = requireWithCodeCache(bundle, path.join(pybpCacheDir(), 'code-cache')) as Program;
+  program = requireWithCodeCache(bundle, { dir: path.join(pybpCacheDir(), 'code-cache'), keyFile: path.join(pybpStateDir(), 'code-cache.key') }) as Program;
 }
 await program.main();

@@ -1,12 +1,13 @@
 // The bin's V8 code cache (src/code-cache.ts): used only for the exact bundle
 // text it was made from, written whole, and never trusted when it is stale,
 // torn, corrupt or not a regular file; the bundle runs the same either way.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import vm from 'node:vm';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { codeCacheFile, readCodeCache, requireWithCodeCache } from '../../src/code-cache.js';
+import { codeCacheFile, codeCacheKey, readCodeCache, requireWithCodeCache, type CodeCacheSpec } from '../../src/code-cache.js';
 
 interface Bundle {
   value: number;
@@ -16,6 +17,8 @@ interface Bundle {
 let dir: string;
 let bundle: string;
 let cacheDir: string;
+/** The key file (pybp's state dir in real use). */
+let keyFile: string;
 /** The cache file of the bundle's current text. */
 let cache: string;
 
@@ -24,6 +27,7 @@ beforeEach(async () => {
   // Distinct file names per test: Node's require cache must never answer for the file.
   bundle = join(dir, `bundle-${Math.random().toString(36).slice(2)}.cjs`);
   cacheDir = join(dir, 'cache');
+  keyFile = join(dir, 'state', 'code-cache.key');
   await writeBundle(42);
 });
 
@@ -32,8 +36,8 @@ afterEach(async () => {
 });
 
 /** A stand-in for pybp.cjs: strict, requires a built-in module, later (as cosmiconfig is) too. */
-async function writeBundle(value: number): Promise<void> {
-  const text = [
+function bundleText(value: number): string {
+  return [
     '"use strict";',
     "const path = require('node:path');",
     `exports.value = ${value};`,
@@ -41,6 +45,10 @@ async function writeBundle(value: number): Promise<void> {
     'function big() { return [1, 2, 3].map((x) => x * 2).join(","); }',
     'exports.big = big();',
   ].join('\n');
+}
+
+async function writeBundle(value: number): Promise<void> {
+  const text = bundleText(value);
   await writeFile(bundle, text);
   cache = codeCacheFile(cacheDir, bundle, sha1(text));
 }
@@ -48,7 +56,8 @@ async function writeBundle(value: number): Promise<void> {
 /** Loads the bundle; returns its exports and the cache writer it asked to run at exit, if any. */
 function load(dirForCache: string | null = cacheDir): { exports: Bundle; save: (() => void) | null } {
   let save: (() => void) | null = null;
-  const exports = requireWithCodeCache(bundle, dirForCache, (fn) => {
+  const spec: CodeCacheSpec | null = dirForCache === null ? null : { dir: dirForCache, keyFile };
+  const exports = requireWithCodeCache(bundle, spec, (fn) => {
     expect(save).toBeNull();
     save = fn;
   }) as Bundle;
@@ -65,9 +74,12 @@ describe('requireWithCodeCache', () => {
     expect(first.save).not.toBeNull();
     first.save!();
     const file = await readFile(cache);
-    expect(file.subarray(0, 20).equals(sha1(await readFile(bundle, 'utf8')))).toBe(true);
-    expect(file.subarray(20, 40).equals(sha1(file.subarray(40)))).toBe(true);
-    expect(readCodeCache(cache, sha1(await readFile(bundle, 'utf8')))).toBeInstanceOf(Buffer);
+    const key = await readFile(keyFile);
+    expect(key.length).toBe(32);
+    const hash = sha1(await readFile(bundle, 'utf8'));
+    expect(file.subarray(0, 20).equals(hash)).toBe(true);
+    expect(file.subarray(20, 52).equals(createHmac('sha256', key).update(hash).update(file.subarray(52)).digest())).toBe(true);
+    expect(readCodeCache(cache, hash, key)).toBeInstanceOf(Buffer);
 
     const second = load();
     expect(second.exports.value).toBe(42);
@@ -105,7 +117,7 @@ describe('requireWithCodeCache', () => {
     expect(afterTorn.exports.value).toBe(42);
     expect(afterTorn.save).not.toBeNull();
     afterTorn.save!();
-    expect(readCodeCache(cache, sha1(await readFile(bundle, 'utf8')))).toBeInstanceOf(Buffer);
+    expect(readCodeCache(cache, sha1(await readFile(bundle, 'utf8')), await readFile(keyFile))).toBeInstanceOf(Buffer);
     expect(load().save).toBeNull();
   });
 
@@ -130,10 +142,10 @@ describe('requireWithCodeCache', () => {
   it('runs the bundle when the cache directory cannot be made', async () => {
     await writeFile(join(dir, 'not-a-dir'), '');
     const blockedDir = join(dir, 'not-a-dir', 'cache');
-    const r = requireWithCodeCache(bundle, blockedDir, (save) => save()) as Bundle;
+    const r = requireWithCodeCache(bundle, { dir: blockedDir, keyFile }, (save) => save()) as Bundle;
     expect(r.value).toBe(42);
     const hash = sha1(await readFile(bundle, 'utf8'));
-    expect(readCodeCache(codeCacheFile(blockedDir, bundle, hash), hash)).toBeUndefined();
+    expect(readCodeCache(codeCacheFile(blockedDir, bundle, hash), hash, await readFile(keyFile))).toBeUndefined();
   });
 
   it('keeps the newest 8 caches of the bundle name and touches no other file', async () => {
@@ -149,6 +161,37 @@ describe('requireWithCodeCache', () => {
     load().save!();
     const left = (await readdir(cacheDir)).sort();
     expect(left).toEqual([...old.slice(3), cache.split('/').pop()!, 'someone-else.bin'].sort());
+  });
+
+  it("never runs a planted cache: compiled from another text of the same length, with the old header or another key's HMAC", async () => {
+    // V8 checks only the source's length and its flags: without the HMAC this cache would run value 99.
+    const planted = bundleText(99);
+    expect(planted.length).toBe(bundleText(42).length);
+    const wrapped = `(function (exports, require, module, __filename, __dirname) { ${planted}\n})`;
+    const data = new vm.Script(wrapped, { filename: bundle }).createCachedData();
+    const hash = sha1(await readFile(bundle, 'utf8'));
+    await mkdir(cacheDir, { recursive: true });
+    for (const header of [sha1(data), createHmac('sha256', Buffer.alloc(32, 7)).update(hash).update(data).digest()]) {
+      await writeFile(cache, Buffer.concat([hash, header, data]));
+      const r = load();
+      expect(r.exports.value).toBe(42);
+      expect(r.save).not.toBeNull();
+    }
+  });
+
+  it('uses no cache when the key is not a 0600 regular file of 32 bytes', async () => {
+    load().save!();
+    expect(load().save).toBeNull();
+    const { chmod } = await import('node:fs/promises');
+    await chmod(keyFile, 0o644);
+    expect(codeCacheKey(keyFile)).toBeNull();
+    const r = load();
+    expect(r.exports.value).toBe(42);
+    // A plain require: nothing to save, the cache file is left alone.
+    expect(r.save).toBeNull();
+    await rm(keyFile);
+    await symlink(join(dir, 'elsewhere'), keyFile);
+    expect(codeCacheKey(keyFile)).toBeNull();
   });
 
   it('with no cache file, is a plain require', async () => {
