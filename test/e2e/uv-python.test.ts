@@ -249,14 +249,16 @@ describe('Python from uv (python.source uv, and auto off the target)', () => {
     // .invalid never resolves (RFC 2606): a machine without a route to uv's downloads.
     const other = join(scratch, 'offline app');
     await makePipApp(other, { indexUrl: testInfra().indexUrl, python: '3.12', requirements: ['tinyweb==1.0.0'] });
-    await writeFile(join(other, '.buildpackrc.json'), JSON.stringify({ python: { uvMirror: 'https://pbs.pybp-test.invalid/releases' }, tools: { indexUrl: testInfra().indexUrl } }));
+    // The user's own config (--config), not the app's: explain looks up only hosts the user named.
+    const userConfig = join(scratch, 'offline-user-config.json');
+    await writeFile(userConfig, JSON.stringify({ python: { uvMirror: 'https://pbs.pybp-test.invalid/releases' }, tools: { indexUrl: testInfra().indexUrl } }));
     const offlineCache = join(scratch, 'offline cache');
     const offlineEnv = { XDG_CACHE_HOME: offlineCache, UV_PYTHON_DOWNLOADS: undefined };
-    const explained = await runPybp(['explain', other, '--json', ...BUILD_ENV_FLAGS], { env: offlineEnv });
+    const explained = await runPybp(['explain', other, '--json', '--config', userConfig, ...BUILD_ENV_FLAGS], { env: offlineEnv });
     const plan = JSON.parse(explained.stdout) as { source: { kind: string; substituted: boolean; reason: string } };
     expect(plan.source).toMatchObject({ kind: 'local', substituted: true });
     expect(plan.source.reason).toContain("uv can't download it (its download host pbs.pybp-test.invalid can't be resolved from this machine");
-    const r = await runPybp(['build', other, '--json', ...BUILD_ENV_FLAGS], { env: offlineEnv });
+    const r = await runPybp(['build', other, '--json', '--config', userConfig, ...BUILD_ENV_FLAGS], { env: offlineEnv });
     const report = JSON.parse(r.stdout) as BuildJson;
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
     expect(report.python).toMatchObject({ resolved: VERSION, source: 'local' });

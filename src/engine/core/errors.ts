@@ -72,8 +72,6 @@ export type ErrorCode =
   | 'pybp-cache-dir-unsafe'
   | 'pybp-state-dir-unsafe'
   | 'pinned-tool-hash-mismatch'
-  | 'config-file-not-regular'
-  | 'config-file-too-large'
   | 'disk-full'
   | 'read-only-filesystem'
   | 'layers-dir-removed'

@@ -7,6 +7,7 @@ import { isPybpError } from '../core/errors.js';
 import { choosePythonSource, describeInterpreter, type PythonSourceChoice } from '../python-source/choose.js';
 import { uvPythonAvailability } from '../python-source/uv-python.js';
 import { uvDownloadReach } from '../python-source/uv-download-reach.js';
+import { checkConfigNamedFile } from '../io/config-named-file.js';
 import { hostTarget, isBuildpackTarget, parseTarget } from '../core/target.js';
 import { pass, warn } from './check.js';
 import type { DoctorCheck } from './types.js';
@@ -50,7 +51,11 @@ export async function checkLocalInterpreter(args: {
       },
       urlTemplate: config.config.python.archiveUrlTemplate,
       uv: uvPythonAvailability(args.hostEnv ?? process.env),
-      uvReach: () => uvDownloadReach({ mirror: config.config.python.uvMirror, downloadsJsonUrl: config.config.python.uvDownloadsJsonUrl }, args.hostEnv ?? process.env),
+      // No name lookup of a host only the repo's config names (the reason then says the build depends on it).
+      uvReach: () =>
+        uvDownloadReach({ mirror: config.config.python.uvMirror, downloadsJsonUrl: config.config.python.uvDownloadsJsonUrl }, args.hostEnv ?? process.env, undefined, {
+          mayLookUp: !config.fromApp,
+        }),
     });
   } catch (err) {
     if (!isPybpError(err)) throw err;
@@ -74,8 +79,24 @@ export async function checkLocalInterpreter(args: {
     return { check: pass(ID, AREA, `A local build downloads Heroku's Python ${python.resolved} archive (no local ${python.resolved}).`), executable: null };
   }
   if (choice.kind === 'uv') {
+    const list = config.config.python.uvDownloadsJsonUrl;
+    if (list !== undefined) {
+      try {
+        await checkConfigNamedFile(list, 'downloads-list', 'python.uvDownloadsJsonUrl');
+      } catch (err) {
+        if (!isPybpError(err)) throw err;
+        return { check: warn(ID, AREA, `A local build could not get Python ${python.resolved}: ${err.message}`, err.fix, err.code), executable: null };
+      }
+    }
     return {
-      check: pass(ID, AREA, `A local build installs exactly Python ${python.resolved} with pybp's uv (no local ${python.resolved}; uv downloads it once into pybp's cache).`),
+      check: pass(
+        ID,
+        AREA,
+        `A local build installs exactly Python ${python.resolved} with pybp's uv (no local ${python.resolved}; uv downloads it once into pybp's cache).` +
+          (choice.dependsOnLookup
+            ? ` That depends on ${choice.dependsOnLookup}, which only the app's config names as the download host: the build looks it up, doctor did not (it sends no traffic because of a repo); if it does not resolve, a local ${python.resolved.split('.').slice(0, 2).join('.')}.x stands in.`
+            : ''),
+      ),
       executable: null,
     };
   }

@@ -40,6 +40,8 @@ export const APP_FILE_LIMITS = {
   'python-script': { maxBytes: 16 * MiB, what: 'a Python script' },
   /** A layer's `<name>.toml` or one of its `env/` files: a few lines pybp wrote (or a repo planted). */
   'layer-metadata': { maxBytes: 1 * MiB, what: "a layer's metadata or env file" },
+  /** python.uvDownloadsJsonUrl as a file: uv's own list of Python downloads is about 3 MB. */
+  'downloads-list': { maxBytes: 32 * MiB, what: 'a Python download list (python.uvDownloadsJsonUrl)' },
   /** An interpreter's include/pythonX.Y/patchlevel.h (about 1 KB). */
   'patchlevel-header': { maxBytes: 1 * MiB, what: "a Python installation's patchlevel.h" },
   /** A small file of a repository's git directory (`.git` as a file, HEAD, commondir, config), read as data. */

@@ -19,6 +19,7 @@ import { type ContextOptions, type ProjectContext, resolveContext } from '../pro
 import { choosePythonSource, type PythonSourceChoice } from '../python-source/choose.js';
 import { uvPythonAvailability } from '../python-source/uv-python.js';
 import { uvDownloadReach } from '../python-source/uv-download-reach.js';
+import { checkConfigNamedFile } from '../io/config-named-file.js';
 import { describeInterpreterRecord, type InterpreterRecord, interpreterRecord } from '../python-source/interpreter-record.js';
 import { journalPath } from '../store/control-dir.js';
 import { EMPTY_STORE, readStore, type StoreState } from '../store/store-state.js';
@@ -172,8 +173,15 @@ export async function planLayers(
       },
       urlTemplate: context.config.config.python.archiveUrlTemplate,
       uv: uvPythonAvailability(context.hostEnv),
-      uvReach: () => uvDownloadReach({ mirror: context.config.config.python.uvMirror, downloadsJsonUrl: context.config.config.python.uvDownloadsJsonUrl }, context.hostEnv),
+      // explain never looks up a host only the repo's config names; the build does (and explain says it depends on that).
+      uvReach: () =>
+        uvDownloadReach({ mirror: context.config.config.python.uvMirror, downloadsJsonUrl: context.config.config.python.uvDownloadsJsonUrl }, context.hostEnv, undefined, {
+          mayLookUp: mode.runsAppCode === true || !context.config.fromApp,
+        }),
     });
+    // A download list the config names is checked like an app file before uv would be given it.
+    const list = context.config.config.python.uvDownloadsJsonUrl;
+    if (source.kind === 'uv' && list !== undefined) await checkConfigNamedFile(list, 'downloads-list', 'python.uvDownloadsJsonUrl');
   } catch (err) {
     if (!isPybpError(err)) throw err;
     sourceError = err.toData();

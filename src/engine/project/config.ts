@@ -44,6 +44,11 @@ export interface LoadedConfig {
   config: PybpConfig;
   /** The file it came from, or null for defaults. */
   file: string | null;
+  /**
+   * Found in the app directory (the repo's own config), not named with --config: explain and doctor
+   * send no traffic to hosts only it names.
+   */
+  fromApp: boolean;
   /** Config files in the app dir that are code, which pybp never loads (full paths). */
   ignoredCodeFiles: string[];
 }
@@ -92,7 +97,8 @@ const CODE_EXTENSIONS = ['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'];
 export async function loadConfig(appDir: string, explicitFile?: string): Promise<LoadedConfig> {
   const listing = await listDir(appDir).catch(() => null);
   const ignoredCodeFiles = CODE_CONFIG_FILES.filter((name) => listing?.has(name)).map((name) => path.join(appDir, name));
-  const defaults = (file: string | null = null): LoadedConfig => ({ config: structuredClone(DEFAULT_CONFIG), file, ignoredCodeFiles });
+  const fromApp = explicitFile === undefined;
+  const defaults = (file: string | null = null): LoadedConfig => ({ config: structuredClone(DEFAULT_CONFIG), file, ignoredCodeFiles, fromApp: fromApp && file !== null });
 
   if (explicitFile) {
     const file = path.resolve(explicitFile);
@@ -117,7 +123,7 @@ export async function loadConfig(appDir: string, explicitFile?: string): Promise
       });
     }
     const raw = await parseConfig(file, text, syntax);
-    return raw === undefined ? defaults(file) : { config: validateConfig(raw, file), file, ignoredCodeFiles };
+    return raw === undefined ? defaults(file) : { config: validateConfig(raw, file), file, ignoredCodeFiles, fromApp };
   }
 
   if (listing === null) return defaults();
@@ -134,14 +140,14 @@ export async function loadConfig(appDir: string, explicitFile?: string): Promise
       }
       const settings = typeof pkg === 'object' && pkg !== null ? (pkg as Record<string, unknown>).buildpack : undefined;
       if (settings === undefined || settings === null) continue;
-      return { config: validateConfig(settings, file), file, ignoredCodeFiles };
+      return { config: validateConfig(settings, file), file, ignoredCodeFiles, fromApp };
     }
     const text = await readConfigText(file, 'config');
     if (text === undefined) continue;
     const raw = await parseConfig(file, text, place.syntax);
     // An empty file (or a YAML/JSON null) has no settings: the search goes on, as cosmiconfig's did.
     if (raw === undefined) continue;
-    return { config: validateConfig(raw, file), file, ignoredCodeFiles };
+    return { config: validateConfig(raw, file), file, ignoredCodeFiles, fromApp };
   }
   return defaults();
 }

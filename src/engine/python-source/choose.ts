@@ -29,6 +29,11 @@ export interface PythonSourceChoice {
   url?: string;
   /** One sentence: why this source was chosen. */
   reason: string;
+  /**
+   * uv was chosen without looking up its download host, which only the app's config names
+   * (explain, doctor): the build looks it up and uses a local stand-in if it does not resolve.
+   */
+  dependsOnLookup?: string;
 }
 
 export interface ChoosePythonSourceArgs {
@@ -116,9 +121,14 @@ export async function choosePythonSource(args: ChoosePythonSourceArgs): Promise<
     const notArchive = args.hostIsTarget
       ? `Heroku publishes no archive for ${targetText}`
       : `this machine is not the target (${targetText}), so Heroku's archive would not run here`;
-    return uv(
-      `Python ${args.resolvedVersion} is not installed on this machine and ${notArchive}: pybp's uv installs exactly ${args.resolvedVersion} (python-build-standalone).`,
+    const depends =
+      reach.reachable === 'depends'
+        ? ` That is if ${reach.host}, named by the app's config as uv's download host, resolves when the build runs: the build looks it up, explain and doctor do not (no traffic because of a repo); if it does not resolve, the newest local ${minorName(minor)} stands in.`
+        : '';
+    const choice = uv(
+      `Python ${args.resolvedVersion} is not installed on this machine and ${notArchive}: pybp's uv installs exactly ${args.resolvedVersion} (python-build-standalone).${depends}`,
     );
+    return reach.reachable === 'depends' ? { ...choice, dependsOnLookup: reach.host } : choice;
   }
 
   const newest = search.found[0];

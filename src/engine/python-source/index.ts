@@ -2,6 +2,8 @@
 // layer directory. Whether the layer is reused or rebuilt is decided elsewhere;
 // this module only fills an empty directory.
 
+import { rm } from 'node:fs/promises';
+import { stageConfigNamedFile } from '../io/config-named-file.js';
 import type { PythonSourceChoice } from './choose.js';
 import { installPythonArchive } from './install-download.js';
 import { installLocalInterpreter } from './install-local.js';
@@ -75,9 +77,18 @@ async function installFromUv(choice: PythonSourceChoice, layerDir: string, opts:
   if (!uv || !platform) throw new Error('A uv Python source choice needs a uv runner on a platform uv serves');
   const dirs = uvPythonDirs(uv.hostEnv);
   const version = choice.resolvedVersion;
-  const binary = await uv.binary();
-  opts.onProgress?.(`Installing Python ${version} with ${binary} into ${dirs.installDir}`);
-  const prefix = await installUvPython({ uv: binary, version, dirs, settings: uv.settings, hostEnv: uv.hostEnv, platform, run: uv.run });
+  // uv is given pybp's bounded copy of a download list file, never the path the config names.
+  const list = uv.settings.downloadsJsonUrl;
+  const staged = list === undefined ? null : await stageConfigNamedFile(list, 'downloads-list', 'python.uvDownloadsJsonUrl');
+  let prefix: string;
+  try {
+    const binary = await uv.binary();
+    opts.onProgress?.(`Installing Python ${version} with ${binary} into ${dirs.installDir}`);
+    const settings = staged === null ? uv.settings : { ...uv.settings, downloadsJsonUrl: staged.value };
+    prefix = await installUvPython({ uv: binary, version, dirs, settings, hostEnv: uv.hostEnv, platform, run: uv.run });
+  } finally {
+    if (staged?.dir) await rm(staged.dir, { recursive: true, force: true });
+  }
   const v = parseResolvedVersion(version);
   const interpreter = { version, prefix, executable: `${prefix}/bin/python${v.major}.${v.minor}`, origin: 'uv' as const };
   const { sizeBytes, method } = await installLocalInterpreter(interpreter, layerDir, {

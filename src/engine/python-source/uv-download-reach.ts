@@ -19,7 +19,12 @@ export const UV_DEFAULT_DOWNLOAD_HOST = 'github.com';
 const LOOKUP_TIMEOUT_MS = 2000;
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy'] as const;
 
-export type DownloadReach = { reachable: true } | { reachable: false; why: string };
+/**
+ * `depends`: the host is named only by the app's own config, and explain and
+ * doctor send no traffic because of a repo (not even a name lookup): the build
+ * looks it up, so what it does depends on that answer.
+ */
+export type DownloadReach = { reachable: true } | { reachable: false; why: string } | { reachable: 'depends'; host: string };
 
 /** The host uv downloads from, or null when it is a local file (nothing to resolve). */
 export function uvDownloadHost(settings: UvDownloadSettings): string | null {
@@ -38,10 +43,14 @@ export async function uvDownloadReach(
   settings: UvDownloadSettings,
   env: NodeJS.ProcessEnv,
   resolve: (host: string) => Promise<unknown> = (host) => lookup(host),
+  /** False for explain and doctor when the mirror / download list comes from the app's own config file. */
+  opts: { mayLookUp?: boolean } = {},
 ): Promise<DownloadReach> {
   const host = uvDownloadHost(settings);
   if (host === null || isIP(host) !== 0 || host === 'localhost') return { reachable: true };
   if (PROXY_VARS.some((name) => env[name])) return { reachable: true };
+  const namedHere = settings.mirror !== undefined || settings.downloadsJsonUrl !== undefined;
+  if (namedHere && opts.mayLookUp === false) return { reachable: 'depends', host };
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

@@ -32,8 +32,12 @@ export function git(app: string, ...args: string[]): string {
   );
 }
 
-export async function doctor(app: string, opts: { env?: Record<string, string>; hostEnv?: NodeJS.ProcessEnv } = {}): Promise<DoctorReport> {
-  return runDoctor({ appDir: app, envFlags: opts.env, hostEnv: opts.hostEnv ?? gitEnv(app) });
+/** Offline (doctor installs none of its own tools) unless a test asks otherwise. */
+export async function doctor(
+  app: string,
+  opts: { env?: Record<string, string>; hostEnv?: NodeJS.ProcessEnv; configFile?: string; offline?: boolean } = {},
+): Promise<DoctorReport> {
+  return runDoctor({ appDir: app, envFlags: opts.env, hostEnv: opts.hostEnv ?? gitEnv(app), configFile: opts.configFile, offline: opts.offline ?? true });
 }
 
 /** The one check with `id`; fails the test when there is none. */

@@ -141,12 +141,21 @@ describe('python-interpreter-missing', () => {
     expect(c.message).toContain("installs exactly Python 3.14.7 with pybp's uv");
   });
 
-  it("warns as without uv when uv's download host does not resolve (offline)", async () => {
+  it("warns as without uv when uv's download host, named by the user's --config, does not resolve (offline)", async () => {
+    const app = await makeApp({ 'requirements.txt': '', '.python-version': '3.14\n', 'user/pybp.json': '{"python":{"uvMirror":"https://pbs.pybp-test.invalid/x"}}' });
+    const empty = join(app, 'empty');
+    await mkdir(empty);
+    const c = check(await doctor(app, { hostEnv: { PATH: empty, HOME: empty, PYENV_ROOT: empty }, configFile: join(app, 'user', 'pybp.json') }), 'python-interpreter');
+    expectStatus(c, 'warn');
+    expect(c.code).toBe('python-interpreter-missing');
+  });
+
+  it("does not look up a download host only the app's own config names, and says the build depends on it", async () => {
     const app = await makeApp({ 'requirements.txt': '', '.python-version': '3.14\n', '.buildpackrc.json': '{"python":{"uvMirror":"https://pbs.pybp-test.invalid/x"}}' });
     const empty = join(app, 'empty');
     await mkdir(empty);
     const c = check(await doctor(app, { hostEnv: { PATH: empty, HOME: empty, PYENV_ROOT: empty } }), 'python-interpreter');
-    expectStatus(c, 'warn');
-    expect(c.code).toBe('python-interpreter-missing');
+    expectStatus(c, 'pass');
+    expect(c.message).toContain('That depends on pbs.pybp-test.invalid, which only the app\'s config names as the download host: the build looks it up, doctor did not');
   });
 });
