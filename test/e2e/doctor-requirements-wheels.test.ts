@@ -19,11 +19,14 @@ interface DoctorJson {
 }
 
 /** doctor --json, with the tests' pinned uv on PATH (as a user who has it) unless `withUv` is false. */
-/** withUv: the pinned uv on PATH; false: none anywhere (an empty pybp cache too, so no tool-dir copy either). */
+/**
+ * withUv: the pinned uv on PATH; false: none anywhere (an empty pybp cache too, so no tool-dir copy either),
+ * and --offline, so doctor installs none of its own.
+ */
 async function doctor(app: string, withUv = true, extraEnv: Record<string, string> = {}): Promise<{ report: DoctorJson; code: number | null }> {
   const { uvPath } = testInfra();
   const env = withUv ? { PATH: `${dirname(uvPath)}:${process.env.PATH ?? ''}`, ...extraEnv } : { XDG_CACHE_HOME: await makeTempDir(), ...extraEnv };
-  const r = await runPybp(['doctor', app, '--json', ...BUILD_ENV_FLAGS], { env });
+  const r = await runPybp(['doctor', app, '--json', ...(withUv ? [] : ['--offline']), ...BUILD_ENV_FLAGS], { env });
   try {
     return { report: JSON.parse(r.stdout) as DoctorJson, code: r.code };
   } catch {
@@ -159,7 +162,8 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
     expect(noUv.status, noUv.message).toBe('warn');
     expect(noUv.message).toContain('Could not check whether requirements.txt has wheels for CPython 3.12');
     expect(noUv.message).toContain('the pinned uv 0.11.33 is not available');
-    expect(noUv.fix).toContain('pipx install uv==0.11.33');
+    expect(noUv.message).toContain('--offline: pybp does not download uv 0.11.33');
+    expect(noUv.fix).toContain('Run pybp doctor without --offline');
 
     // pybp's own copy of the pinned uv (what a build with python.source uv installs) is used when nothing else has it.
     const cache = await makeTempDir();

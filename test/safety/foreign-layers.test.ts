@@ -243,8 +243,8 @@ describe('doctor runs no tool from a committed .pybp/layers', () => {
       await writeFile(join(app, 'pyproject.toml'), `[project]\nname = "app"\nversion = "1.0"\nrequires-python = ">=3.12"\ndependencies = []\n${tool}`);
       await writeFile(join(app, lock), 'version = 1\n');
       await committedTools(app, marker);
-      // No pinned tool on PATH either: only the committed ones could answer.
-      const r = await runPybp(['doctor', app, '--json'], { env: safetyEnv(s, { PATH: '/usr/bin:/bin', XDG_CACHE_HOME: join(s.root, 'empty-cache') }) });
+      // No pinned tool on PATH either, and --offline (doctor installs none of its own): only the committed ones could answer.
+      const r = await runPybp(['doctor', app, '--json', '--offline'], { env: safetyEnv(s, { PATH: '/usr/bin:/bin', XDG_CACHE_HOME: join(s.root, 'empty-cache') }) });
       const report = JSON.parse(r.stdout) as { checks: Array<{ id: string; status: string; message: string }> };
       const check = report.checks.find((c) => c.id === 'lockfile-out-of-date');
       expect(check?.status).toBe('warn');
@@ -260,7 +260,7 @@ describe('doctor runs no tool from a committed .pybp/layers', () => {
     await writeFile(join(app, '.python-version'), '3.12\n');
     await writeFile(join(app, 'requirements.txt'), 'tinyweb==1.0.0\n');
     await committedTools(app, marker);
-    const r = await runPybp(['doctor', app, '--json'], { env: safetyEnv(s, { PATH: '/usr/bin:/bin', XDG_CACHE_HOME: join(s.root, 'empty-cache') }) });
+    const r = await runPybp(['doctor', app, '--json', '--offline'], { env: safetyEnv(s, { PATH: '/usr/bin:/bin', XDG_CACHE_HOME: join(s.root, 'empty-cache') }) });
     const report = JSON.parse(r.stdout) as { checks: Array<{ id: string; status: string; message: string }> };
     const check = report.checks.find((c) => c.id === 'no-linux-wheel');
     expect(check?.status).toBe('warn');

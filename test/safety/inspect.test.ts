@@ -9,14 +9,15 @@
 // hanging it, but no test asserts on time. Processes go through the tests'
 // one runner (test/support/cli.ts), which kills whatever a test leaves.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmod, copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir } from '../support/apps.js';
 import { cliEnv, type CliResult, type RunningCli, runPybp, startPybp } from '../support/cli.js';
 import { testInfra } from '../support/context.js';
+import { serveStalling } from '../support/file-server.js';
 import { BUILD_ENV_FLAGS, writeToolsConfig } from '../e2e/pybp.js';
 import { CODE_CONFIG_FILES } from '../../src/engine/project/config.js';
 import { APP_FILE_LIMITS } from '../../src/engine/io/app-file.js';
@@ -357,45 +358,70 @@ describe('explain and doctor stop on SIGTERM with exit 130, and their children w
     await until('the interpreter was stopped', () => !processAlive(childPid));
   });
 
-  it("doctor, while the pinned uv checks the lock file", async () => {
+  it("doctor, while it installs its own pinned uv (pip waits on the index)", async () => {
     const app = join(root, 'doctor-app');
     await mkdir(app, { recursive: true });
     await writeFile(join(app, '.python-version'), '3.12\n');
     await writeFile(join(app, 'pyproject.toml'), '[project]\nname = "app"\nversion = "1.0"\nrequires-python = ">=3.12"\ndependencies = []\n');
     await writeFile(join(app, 'uv.lock'), 'version = 1\nrequires-python = ">=3.12"\n');
-    // uv lock --check hangs.
-    await doctorStoppedWhileUvRuns(app, 'lock');
+    const stalling = await serveStalling();
+    try {
+      // The user's own config names the index doctor installs its uv from: it never answers.
+      const userConfig = join(root, 'doctor-user-config.json');
+      await writeFile(userConfig, JSON.stringify({ tools: { indexUrl: `${stalling.url}/simple` } }));
+      await doctorStoppedWhileChildRuns(app, ['--config', userConfig], join(root, 'empty-cache-lock'), stalling.requested);
+    } finally {
+      await stalling.close();
+    }
   });
 
   it('doctor, while the pinned uv resolves requirements.txt for the wheel check', async () => {
     const app = join(root, 'doctor-pip-app');
     await mkdir(app, { recursive: true });
     await writeFile(join(app, '.python-version'), '3.12\n');
-    await writeFile(join(app, 'requirements.txt'), 'tinyweb==1.0.0\n');
-    // uv pip compile hangs.
-    await doctorStoppedWhileUvRuns(app, 'pip');
+    const stalling = await serveStalling();
+    try {
+      await writeFile(join(app, 'requirements.txt'), `--index-url ${stalling.url}/simple\ntinyweb==1.0.0\n`);
+      // The real uv in pybp's tool cache (only uv's own binary runs); uv pip compile waits on the index.
+      const cache = join(root, 'uv-cache-pip');
+      await mkdir(join(cache, 'pybp', 'tools', `uv-${UV_VERSION}`, 'bin'), { recursive: true });
+      await copyFile(testInfra().uvPath, join(cache, 'pybp', 'tools', `uv-${UV_VERSION}`, 'bin', 'uv'));
+      await doctorStoppedWhileChildRuns(app, [], cache, stalling.requested);
+    } finally {
+      await stalling.close();
+    }
   });
 
-  /**
-   * A stand-in for the pinned uv on PATH (outside the app, in an empty pybp cache so it is the one found):
-   * says the pinned version, then hangs. SIGTERM to doctor must end it with 130 and stop that uv.
-   */
-  async function doctorStoppedWhileUvRuns(app: string, name: string): Promise<void> {
-    const bin = join(root, `fake-uv-bin-${name}`);
-    const started = join(root, `uv-${name}.pid`);
-    await mkdir(bin, { recursive: true });
-    await writeFile(join(bin, 'uv'), `#!/bin/sh\nif [ "$1" = --version ]; then echo "uv ${UV_VERSION}"; exit 0; fi\necho $$ > '${started}'\nexec sleep 300\n`);
-    await chmod(join(bin, 'uv'), 0o755);
-    const doctor = start(['doctor', app], { env: { PATH: `${bin}:${process.env.PATH}`, XDG_CACHE_HOME: join(root, `empty-cache-${name}`) } });
-    await until('uv was started', () => existsSync(started) && readFileSync(started, 'utf8').trim() !== '', doctor);
-    const uvPid = Number(readFileSync(started, 'utf8').trim());
+  /** SIGTERM to doctor while its child (pip or uv) waits on `requested`'s server: exit 130, and that child stopped. */
+  async function doctorStoppedWhileChildRuns(app: string, args: string[], cacheHome: string, requested: Promise<void>): Promise<void> {
+    const doctor = start(['doctor', app, ...args], { env: { XDG_CACHE_HOME: cacheHome } });
+    await Promise.race([requested, doctor.done]);
+    expect(doctor.running).toBe(true);
+    const children = childPids(doctor.pid);
+    expect(children.length).toBeGreaterThan(0);
     doctor.signal('SIGTERM');
     const outcome = await doctor.done;
     expect(outcome.code).toBe(130);
     expect(outcome.stderr).toContain('interrupted');
-    await until('uv was stopped', () => !processAlive(uvPid));
+    for (const pid of children) await until(`child ${pid} was stopped`, () => !processAlive(pid));
   }
 });
+
+/** The PIDs whose parent is `pid` (from /proc). */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
 
 function spawnSyncStatus(program: string, args: string[], cwd: string): number | null {
   try {

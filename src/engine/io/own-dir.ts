@@ -25,8 +25,8 @@ export function unsafeDirReason(dir: string, root: string): string | null {
   let real: string;
   let realRoot: string;
   try {
-    real = fs.realpathSync(dir);
-    realRoot = fs.realpathSync(root);
+    real = lenientRealpath(dir);
+    realRoot = lenientRealpath(root);
   } catch (err) {
     return `it can't be resolved (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
   }
@@ -37,6 +37,8 @@ export function unsafeDirReason(dir: string, root: string): string | null {
     try {
       st = fs.lstatSync(p);
     } catch (err) {
+      // Not made yet: whoever could make it is decided by the directories above.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && path.dirname(p) !== p) continue;
       return `${p} can't be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
     }
     const ours = !path.relative(realRoot, p).startsWith('..');
@@ -50,6 +52,17 @@ export function unsafeDirReason(dir: string, root: string): string | null {
       if ((st.mode & 0o020) !== 0 && !sticky && st.gid !== gid) return `${p}, above it, can be written by its group (mode ${modeText(st.mode)})`;
     }
     if (path.dirname(p) === p) return null;
+  }
+}
+
+/** The real path of `p`, or of its nearest existing ancestor with the missing names appended. */
+function lenientRealpath(p: string): string {
+  const abs = path.resolve(p);
+  try {
+    return fs.realpathSync(abs);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(abs) === abs) throw err;
+    return path.join(lenientRealpath(path.dirname(abs)), path.basename(abs));
   }
 }
 
@@ -88,14 +101,17 @@ export function ensureOwnDir(kind: PybpDirKind, dir: string, root: string): stri
   return dir;
 }
 
-/** Checks an existing `dir` (no directory is made); true when it is absent. Throws the coded error when it can't be trusted. */
+/**
+ * Checks `dir` without making anything: the directory, or while it does not exist the
+ * directories that would hold it. Returns true when it is absent. Throws the coded error when it can't be trusted.
+ */
 export function checkOwnDirIfPresent(kind: PybpDirKind, dir: string, root: string): boolean {
-  try {
-    fs.lstatSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
-  }
   const why = unsafeDirReason(dir, root);
   if (why !== null) throw unsafeDirError(kind, dir, why);
-  return false;
+  try {
+    fs.lstatSync(dir);
+    return false;
+  } catch {
+    return true;
+  }
 }
