@@ -5,12 +5,12 @@
 // stale uv.lock fails on a fresh machine. `--offline` downloads nothing.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { appendFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, makeUvApp } from '../support/apps.js';
+import { makePoetryApp, makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { UV_VERSION } from '../../src/engine/core/versions.js';
+import { POETRY_VERSION, UV_VERSION } from '../../src/engine/core/versions.js';
 import { UV_BINARY_SHA256 } from '../../src/engine/tools/pinned-hashes.js';
 import { runPybp } from './pybp.js';
 
@@ -60,4 +60,32 @@ describe("doctor installs pybp's own pinned uv when a check needs it", () => {
     expect(check?.fix).not.toContain('pybp build');
     expect(existsSync(join(cache, 'pybp', 'tools'))).toBe(false);
   });
+});
+
+describe("doctor installs pybp's own pinned Poetry when the lock check needs it", () => {
+  it('installs it hash-checked from the --config index, finds a stale poetry.lock, and never runs a copy changed since', async () => {
+    const root = await makeTempDir('pybp doctor-poetry-');
+    const app = await makePoetryApp(join(root, 'app'), { indexUrl: testInfra().indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'] });
+    const pyproject = readFileSync(join(app, 'pyproject.toml'), 'utf8');
+    await writeFile(join(app, 'pyproject.toml'), pyproject.replace('"tinyweb==1.0.0"', '"tinyweb==1.0.0", "tinydep"'));
+    const userConfig = join(root, 'user-config.json');
+    await writeFile(userConfig, JSON.stringify({ tools: { indexUrl: testInfra().indexUrl } }));
+    const cache = join(root, 'cache');
+    const env = { XDG_CACHE_HOME: cache, PATH: '/usr/bin:/bin' };
+    const r = await runPybp(['doctor', app, '--json', '--config', userConfig], { env });
+    expect(r.stderr).toContain(`pybp doctor: Installing Poetry ${POETRY_VERSION} into ${join(cache, 'pybp', 'tools', `poetry-${POETRY_VERSION}-py3.`)}`);
+    const check = (JSON.parse(r.stdout) as DoctorJson).checks.find((c) => c.id === 'lockfile-out-of-date');
+    expect(check?.status, check?.message).toBe('fail');
+    expect(check?.message).toContain('poetry.lock is out of date');
+
+    // A file of that copy changed afterwards (a restored or planted cache): --offline neither runs it nor reinstalls.
+    const [copy] = (await readdir(join(cache, 'pybp', 'tools'))).filter((n) => n.startsWith(`poetry-${POETRY_VERSION}-py3.`));
+    const marker = join(root, 'planted-ran');
+    await appendFile(join(cache, 'pybp', 'tools', copy, 'poetry', '__init__.py'), `\nopen(${JSON.stringify(marker)}, 'w').write('x')\n`);
+    const offline = await runPybp(['doctor', app, '--json', '--offline', '--config', userConfig], { env });
+    const unchecked = (JSON.parse(offline.stdout) as DoctorJson).checks.find((c) => c.id === 'lockfile-out-of-date');
+    expect(unchecked?.status).toBe('warn');
+    expect(unchecked?.message).toContain(`--offline: pybp does not download Poetry ${POETRY_VERSION}`);
+    expect(existsSync(marker)).toBe(false);
+  }, 600_000);
 });

@@ -47,16 +47,14 @@ export async function checkLockfileFresh(args: LockCheckArgs): Promise<DoctorChe
   const relock = uv ? 'uv lock' : 'poetry lock';
   const lookup: ToolLookup = uv
     ? await findPinnedUv(args.layersDir, args.appDir, args.hostEnv, args.install)
-    : await findPinnedPoetry(args.layersDir, args.appDir, args.hostEnv);
+    : await findPinnedPoetry(args.layersDir, args.appDir, args.hostEnv, args.install);
   if (!lookup.found) {
     return unchecked(
       ID,
       AREA,
       `Could not check whether ${lock} is up to date: the pinned ${toolName} is not available (looked in ${lookup.searched.join(' and ')}${lookup.why ? `; ${lookup.why}` : ''}). ` +
         `The build runs ${uv ? '`uv sync --locked`' : '`poetry sync`'}, which fails on an out-of-date lock.`,
-      uv
-        ? `Run pybp doctor without --offline (it installs its own ${toolName} from the package index), or run \`uv lock --check\` yourself.`
-        : `Run \`poetry check --lock\` with Poetry ${POETRY_VERSION} yourself.`,
+      `Run pybp doctor without --offline (it installs its own ${toolName} from the package index, checked against pybp's hashes), or run \`${uv ? 'uv lock --check' : 'poetry check --lock'}\` yourself.`,
       `the pinned ${toolName} is not available${lookup.why ? ` (${lookup.why})` : ''}`,
     );
   }

@@ -9,9 +9,9 @@ import { parseLayerToml } from '../../store/layer-toml.js';
 import { POETRY_VERSION, UV_VERSION } from '../../core/versions.js';
 import { runTool } from '../../io/tool-run.js';
 import { isFile } from '../../io/fs.js';
-import { checkCacheDirIfPresent, pinnedUvDir } from '../../io/cache-dir.js';
+import { checkCacheDirIfPresent, pinnedPoetryDir, pinnedUvDir } from '../../io/cache-dir.js';
 import { checkUvBinary } from '../../tools/verify-uv.js';
-import { installDoctorUv, type ToolInstallPolicy } from '../../tools/doctor-tools.js';
+import { doctorPoetry, installDoctorUv, type ToolInstallPolicy } from '../../tools/doctor-tools.js';
 
 export interface PinnedTool {
   /** argv prefix that runs the tool. */
@@ -97,7 +97,11 @@ export async function findPinnedUv(layersDir: string | null, appDir: string, hos
   return { found: false, searched };
 }
 
-export async function findPinnedPoetry(layersDir: string | null, appDir: string, hostEnv: NodeJS.ProcessEnv): Promise<ToolLookup> {
+/**
+ * The pinned Poetry: the last trusted build's layer, pybp's own copy (verified against the record of its
+ * install), Poetry on PATH when it says the pinned version; else, given `install`, pybp's own copy installed now.
+ */
+export async function findPinnedPoetry(layersDir: string | null, appDir: string, hostEnv: NodeJS.ProcessEnv, install?: ToolInstallPolicy): Promise<ToolLookup> {
   const userBase = layersDir === null ? null : path.join(layersDir, 'poetry');
   const python = layersDir === null ? null : path.join(layersDir, 'python', 'bin', 'python3');
   const meta = layersDir === null ? null : await layerMetadata(layersDir, 'poetry');
@@ -112,10 +116,18 @@ export async function findPinnedPoetry(layersDir: string | null, appDir: string,
       },
     };
   }
+  const own = await doctorPoetry(hostEnv, { offline: true, appDir, install: false });
+  if (own.ok) return { found: true, tool: { argv: own.argv, env: {}, where: own.where } };
   for (const candidate of await onPath('poetry', hostEnv, appDir)) {
     if ((await versionOf(candidate, hostEnv)).includes(`version ${POETRY_VERSION})`)) {
       return { found: true, tool: { argv: [candidate], env: {}, where: candidate } };
     }
   }
-  return { found: false, searched: [userBase === null ? 'the layers of a pybp build made here' : `${userBase} (after a pybp build)`, `Poetry ${POETRY_VERSION} on PATH`] };
+  const searched = [userBase === null ? 'the layers of a pybp build made here' : `${userBase} (after a pybp build)`, `pybp's own copy in ${pinnedPoetryDir(hostEnv)}-py3.*`, `Poetry ${POETRY_VERSION} on PATH`];
+  if (install !== undefined) {
+    const installed = await doctorPoetry(hostEnv, { ...install, appDir, install: true });
+    if (installed.ok) return { found: true, tool: { argv: installed.argv, env: {}, where: installed.where } };
+    return { found: false, searched, why: installed.why };
+  }
+  return { found: false, searched };
 }
