@@ -5,6 +5,7 @@ import { EXIT_CANNOT_TELL, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes
 import { applyColorFlags, type CommonFlags, planOptions, showReport } from './options.js';
 import { exitOnInterrupt } from './interrupt.js';
 import { printFatal } from './report-error.js';
+import { inert } from '../engine/core/inert-text.js';
 
 export async function doctorCommand(dir: string, flags: CommonFlags & { offline?: boolean }): Promise<number> {
   applyColorFlags(flags);
@@ -12,7 +13,7 @@ export async function doctorCommand(dir: string, flags: CommonFlags & { offline?
   let report: DoctorReport;
   try {
     // Progress (doctor installing its own pinned uv) goes to stderr, so --json's stdout stays one document.
-    const onProgress = (message: string) => process.stderr.write(`pybp doctor: ${message.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}\n`);
+    const onProgress = (message: string) => process.stderr.write(`pybp doctor: ${inert(message)}\n`);
     report = await runDoctor({ ...planOptions(dir, flags), offline: flags.offline === true, onProgress });
   } catch (err) {
     printFatal(err, flags);
