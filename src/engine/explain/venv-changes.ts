@@ -11,6 +11,7 @@ import { runTool } from '../io/tool-run.js';
 import { pairChanges, type PackageChanges } from '../plan/package-changes.js';
 import { plannedLayer, type ReadyPlan } from '../plan/plan.js';
 import { ownCacheDir } from '../io/cache-dir.js';
+import { checkUvBinary } from '../tools/verify-uv.js';
 import { contextBuildEnv } from '../project/project-context.js';
 
 const TIMEOUT_MS = 60_000;
@@ -35,7 +36,11 @@ export async function forecastVenv(plan: ReadyPlan, signal?: AbortSignal): Promi
     let argv: string[];
     if (pm === 'uv') {
       if (plannedLayer(plan.layers, 'uv').decision.action !== 'reuse') return { packages: null, note: 'uv itself is reinstalled first, so pybp did not ask it' };
-      argv = [path.join(layersDir, 'uv', 'bin', 'uv'), 'sync', '--dry-run', '--locked', '--no-default-groups', '--offline', '--no-install-project', '--color', 'never'];
+      const uv = path.join(layersDir, 'uv', 'bin', 'uv');
+      // The layer's uv runs only when it is uv's own binary (as before the build's uv sync).
+      const verdict = checkUvBinary(uv, plan.context.hostEnv);
+      if (!verdict.ok) return { packages: null, note: `the uv layer's uv was not run: ${verdict.why}` };
+      argv = [uv, 'sync', '--dry-run', '--locked', '--no-default-groups', '--offline', '--no-install-project', '--color', 'never'];
       Object.assign(env, {
         UV_PROJECT_ENVIRONMENT: venvDir,
         UV_PYTHON: path.join(venvDir, 'bin', 'python'),
