@@ -16,7 +16,9 @@ import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { codeCacheFile } from '../../src/code-cache.js';
 import { UV_VERSION } from '../../src/engine/core/versions.js';
-import { pybpBin, runPybp } from '../e2e/pybp.js';
+import { BUILD_ENV_FLAGS, pybpBin, runPybp } from '../e2e/pybp.js';
+import { makeUvApp } from '../support/apps.js';
+import { testInfra } from '../support/context.js';
 import { makeScratch, safetyEnv } from './support.js';
 
 const s = await makeScratch();
@@ -230,4 +232,23 @@ describe("a download host only the repo's config names (row 72)", () => {
     expect(own.source?.reason).toContain(`its download host ${host} can't be resolved`);
     expect(lookups()).toContain(host);
   });
+});
+
+describe('a uv layer whose binary was changed after pybp made it', () => {
+  it('the next build does not run it: pinned-tool-hash-mismatch', async () => {
+    const app = await makeUvApp(join(s.root, 'uv-layer', 'app'), { indexUrl: testInfra().indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'] });
+    const env = safetyEnv(s);
+    const args = ['build', app, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS];
+    const first = JSON.parse((await runPybp(args, { env })).stdout) as { status: string };
+    expect(first.status).toBe('succeeded');
+    const layerUv = join(app, '.pybp', 'layers', 'uv', 'bin', 'uv');
+    const marker = join(s.root, 'uv-layer', 'planted-ran');
+    await writeFile(layerUv, `#!/bin/sh\necho ran >> '${marker}'\nexit 0\n`);
+    const r = await runPybp(args, { env });
+    const report = JSON.parse(r.stdout) as { status: string; error: { code: string; message: string } };
+    expect(report.status).toBe('failed');
+    expect(report.error.code).toBe('pinned-tool-hash-mismatch');
+    expect(report.error.message).toContain(`${layerUv} should be uv ${UV_VERSION}`);
+    expect(existsSync(marker)).toBe(false);
+  }, 300_000);
 });
