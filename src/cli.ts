@@ -36,6 +36,9 @@ program
 
 commonOptions(program.command('build').argument('[dir]', 'app directory', '.').description('build the app\'s layers as the buildpack would'))
   .option('--clear-cache', 'delete every layer first and build from nothing')
+  .option('--cache-dir <dir>', 'restore from and save to a shared cache directory in lifecycle\'s volume format (a CI cache step keeps it)')
+  .option('--cache-image <ref>', 'restore from and save to a cache image in an OCI registry, as pack --cache-image')
+  .option('--insecure-registry <host>', 'talk plain HTTP to this registry (loopback ones always are) (repeatable)', collect, [])
   .action(async (dir: string, flags) => {
     const { buildCommand } = await import('./commands/build.js');
     process.exitCode = await buildCommand(dir, flags);
@@ -48,6 +51,9 @@ commonOptions(program.command('explain').argument('[dir]', 'app directory', '.')
   .addOption(new Option('--package-manager <pm>', 'what if the app used this package manager; no file is changed').choices(['pip', 'poetry', 'uv']))
   .option('--since <ref>', 'decide against the layers a build of this git ref would have left, not the local ones')
   .option('--exit-code', 'with --since: exit 1 when a layer the ref\'s build cached would be rebuilt, 0 when none would')
+  .option('--cache-dir <dir>', 'say what the next build would take from this shared cache directory (reads only its metadata)')
+  .option('--cache-image <ref>', 'say what the next build would take from this cache image (reads only its manifest and label)')
+  .option('--insecure-registry <host>', 'talk plain HTTP to this registry (loopback ones always are) (repeatable)', collect, [])
   .action(async (dir: string, flags) => {
     if (flags.last || flags.build !== undefined) {
       const { lastBuildCommand } = await import('./commands/history.js');

@@ -7,13 +7,17 @@ import { jsonText } from '../ui/json-text.js';
 
 export interface BuildFlags extends CommonFlags {
   clearCache?: boolean;
+  cacheDir?: string;
+  cacheImage?: string;
+  insecureRegistry?: string[];
 }
 
 export async function buildCommand(dir: string, flags: BuildFlags): Promise<number> {
   applyColorFlags(flags);
   let options;
   try {
-    options = { ...planOptions(dir, flags), clearCache: flags.clearCache, debug: flags.debug, hostEnv: process.env };
+    options = { ...planOptions(dir, flags), clearCache: flags.clearCache, debug: flags.debug, hostEnv: process.env,
+      cache: { cacheDir: flags.cacheDir, cacheImage: flags.cacheImage, insecureRegistries: flags.insecureRegistry } };
   } catch (err) {
     printFatal(err, flags);
     return EXIT_USAGE;

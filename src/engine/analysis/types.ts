@@ -45,7 +45,11 @@ export interface Warning {
     | 'history-unreadable'
     | 'history-unwritable'
     // a buildpack.config.js or similar in the app, never loaded (config.ts)
-    | 'config-code-ignored';
+    | 'config-code-ignored'
+    // the shared build cache (engine/cache/): never a failed build
+    | 'cache-restore-failed'
+    | 'cache-layer-refused'
+    | 'cache-save-failed';
   title: string;
   message: string;
 }

@@ -43,12 +43,16 @@ import { uvDependenciesStep, uvToolStep } from './uv-steps.js';
 import { recordBuild } from '../history/record.js';
 import { type BuildHome, makeBuildHome } from './build-home.js';
 import type { BuildEnvChoice } from '../project/build-env.js';
+import type { CacheFlags } from '../cache/choose.js';
+import { type CacheSession, type CacheSummary, startCacheSession } from '../cache/session.js';
 
 export interface BuildOptions extends ContextOptions {
   /** --clear-cache: plan from nothing (the old layers are set aside, so a failed build keeps them). */
   clearCache?: boolean;
   /** Put the stack of an unexpected error into its details (--debug). */
   debug?: boolean;
+  /** --cache-dir / --cache-image: a shared cache restored before the build and saved after it (engine/cache/). */
+  cache?: CacheFlags;
 }
 
 export interface BuildReport {
@@ -74,6 +78,8 @@ export interface BuildReport {
   warnings: Array<{ code: string; message: string }>;
   error: ErrorData | null;
   durationMs: number;
+  /** With a shared cache: what was restored and saved. */
+  cache?: CacheSummary;
 }
 
 /** What the build runs tools with; unit tests pass a fake runner. */
@@ -102,6 +108,8 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
   const steps = stepTracker(onWarning);
   // Set once the layers directory exists: from then on, its disappearance is the cause of any failure.
   let prepared: LayersDirIdentity | null = null;
+  let cache: CacheSession | null = null;
+  let committed = false;
   try {
     context = await resolveContext(options);
     const analysed = await analyse(context);
@@ -128,7 +136,16 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     // toml that cannot be read, so that must not stop it.
     const read = options.clearCache ? { ok: true as const, store: EMPTY_STORE } : await readStoreOrError(context.layersDir);
     if (!read.ok) throw new PybpError(read.error);
-    plan = await planLayers(context, analysis, read.store, { runsAppCode: true });
+    // The shared cache: its layers the rules would reuse are restored into this (owned) layers dir first.
+    const ownedNow = owned;
+    cache = await startCacheSession({
+      context, analysis, store: read.store, flags: options.cache ?? {}, clearCache: options.clearCache === true, emit: onWarning, signal,
+      recordEntries: async (names) => {
+        ownedNow.record = await recordEntries(ownedNow.layersDir, ownedNow.registry, ownedNow.record, layerEntries(names));
+      },
+    });
+    plan = await planLayers(context, analysis, cache?.store ?? read.store, { runsAppCode: true });
+    if (cache) plan = cache.annotate(plan);
     // Recovery has removed an unreadable journal by now; the warning about it still stands.
     if (journal?.unreadable) plan.warnings.unshift(journalUnreadableWarning(context.layersDir, journal.unreadable));
     if (!plan.ok) throw new PybpError(plan.error);
@@ -154,16 +171,21 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
       if (signal.aborted) throw interruptedError();
       venvChanges = diffInstalled(installedBefore, await installedPackages(venvDir));
       await txn.commit(new Set(ready.layers.map((l) => l.def.name)), sidecarFor(ready, ctx, started));
+      committed = true;
     } catch (err) {
       await txn.rollback();
       throw err;
     }
+    // After the commit only; a failed save is a warning, never a failed build.
+    await cache?.save(ready, signal);
     const succeeded = report('succeeded', plan, ctx, warnings, null, started, startedLayers);
+    if (cache) succeeded.cache = cache.summary();
     const venvReport = succeeded.layers.find((l) => l.name === 'venv');
     if (venvReport && venvChanges) venvReport.packages = venvChanges;
     return await withHistory(succeeded, plan, started, lock, emit, true);
   } catch (err) {
     steps.close(false);
+    if (!committed) await cache?.undo().catch(() => {});
     const error = failureCause(err, prepared);
     if (error.code === 'internal-error' && options.debug && err instanceof Error && err.stack) error.details = err.stack.split('\n');
     emit({ type: 'error', error });
@@ -172,7 +194,9 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     if (!plan && context) plan = blockedPlan(context, analysis, error);
     // Only into a layers directory that is pybp's: never into a refused one.
     const trusted = owned !== null || context?.layersAccess.trusted === true;
-    return await withHistory(report(status, plan, ctx, warnings, error, started, startedLayers), plan, started, lock, emit, trusted);
+    const failed = report(status, plan, ctx, warnings, error, started, startedLayers);
+    if (cache) failed.cache = cache.summary();
+    return await withHistory(failed, plan, started, lock, emit, trusted);
   } finally {
     // Forget recorded entries the build did not leave (dropped, rolled back).
     if (owned && lock) await recordEntries(owned.layersDir, owned.registry, owned.record, {}).catch(() => {});

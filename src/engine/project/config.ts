@@ -33,6 +33,13 @@ export interface PybpConfig {
     /** Build with the user's HOME and pip/uv/Poetry config instead of the Heroku-clean environment. */
     hostConfig: boolean;
   };
+  /** A shared build cache: a volume-format directory or a cache image (engine/cache/). */
+  cache: {
+    dir?: string;
+    image?: string;
+    /** Registries spoken to over plain HTTP (loopback ones always are). */
+    insecureRegistries: string[];
+  };
   tools: {
     /** A mirror for the pip/Poetry/uv bootstraps (a simple index URL). */
     indexUrl?: string;
@@ -57,6 +64,7 @@ export const DEFAULT_CONFIG: PybpConfig = {
   env: {},
   python: { source: 'auto', interpreters: [] },
   build: { hostConfig: false },
+  cache: { insecureRegistries: [] },
   tools: { uv: { source: 'pypi' } },
 };
 
@@ -253,7 +261,7 @@ export function validateConfig(raw: unknown, file: string): PybpConfig {
   };
 
   const root = table(raw, '(root)');
-  onlyKeys(root, '', ['layersDir', 'env', 'target', 'python', 'build', 'tools']);
+  onlyKeys(root, '', ['layersDir', 'env', 'target', 'python', 'build', 'cache', 'tools']);
   const config: PybpConfig = structuredClone(DEFAULT_CONFIG);
   if (root.layersDir !== undefined) config.layersDir = str(root.layersDir, 'layersDir');
   if (root.target !== undefined) config.target = str(root.target, 'target');
@@ -294,6 +302,16 @@ export function validateConfig(raw: unknown, file: string): PybpConfig {
     if (build.hostConfig !== undefined) {
       if (typeof build.hostConfig !== 'boolean') throw bad('build.hostConfig', 'must be true or false');
       config.build.hostConfig = build.hostConfig;
+    }
+  }
+  if (root.cache !== undefined) {
+    const cache = table(root.cache, 'cache');
+    onlyKeys(cache, 'cache.', ['dir', 'image', 'insecureRegistries']);
+    if (cache.dir !== undefined) config.cache.dir = filePath(cache.dir, 'cache.dir');
+    if (cache.image !== undefined) config.cache.image = str(cache.image, 'cache.image');
+    if (cache.insecureRegistries !== undefined) {
+      if (!Array.isArray(cache.insecureRegistries)) throw bad('cache.insecureRegistries', 'must be a list of host[:port]');
+      config.cache.insecureRegistries = cache.insecureRegistries.map((h, i) => str(h, `cache.insecureRegistries[${i}]`));
     }
   }
   if (root.tools !== undefined) {

@@ -56,6 +56,8 @@ const CONTROL_ENTRIES: Record<string, EntryKind> = {
   children: 'file',
   'history.json': 'file',
   backup: 'dir',
+  // A restore from a shared cache extracts here before renaming into place (engine/cache/restore.ts).
+  restore: 'dir',
 };
 /** Leftovers of pybp's atomic writes that a kill cut short (`.<name>.<pid>.tmp`). */
 const TEMP_FILE = /^\..+\.\d+\.tmp$/;

@@ -1,0 +1,189 @@
+// Restore before the build: the layers the build would reuse (decide.ts),
+// streamed from the cache with every digest checked on the way, extracted
+// into a staging dir inside pybp's own layers dir (`.pybp/restore/<name>`),
+// then renamed into place and given their toml last. Anything refused or
+// failing is a layer absent (the build makes it), never a failed build; an
+// interrupt removes what this restore added and stops the build.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { ProjectAnalysis, Warning } from '../analysis/types.js';
+import type { Emit } from '../core/events.js';
+import { interruptedError } from '../core/interrupted.js';
+import type { ProjectContext } from '../project/project-context.js';
+import { controlDir } from '../store/control-dir.js';
+import { readStore, type StoreState } from '../store/store-state.js';
+import { writeFileAtomic } from '../store/write-atomic.js';
+import type { CacheBackend } from './backend.js';
+import { type CacheVerdict, decideFromCache, mergeStores, restoredToml, restoredView } from './decide.js';
+import { DigestStream, MaybeGunzip } from './digest-stream.js';
+import { DEFAULT_EXTRACT_LIMITS, type ExtractLimits, layerExtractor, RefusedLayer } from './layer-tar.js';
+import type { PreviousLayer } from '../store/previous-state.js';
+
+export interface RestoreReport {
+  cache: string;
+  /** Layers taken from the cache, with the bytes moved. */
+  restored: Array<{ name: string; bytes: number; diffId: string }>;
+  /** Layers the cache had that the build does not take, and why (the rule's reasons, or a refusal). */
+  skipped: Array<{ name: string; reasons: string[] }>;
+  /** Why the cache as a whole was not used (absent: null and no layers). */
+  problem: string | null;
+}
+
+export interface RestoreResult {
+  report: RestoreReport;
+  /** The store the plan should see: re-read from disk, with the provenance's facts. */
+  store: StoreState;
+  /** Removes the restored layers (the build failed or was interrupted: the layers dir goes back to how it was). */
+  undo(): Promise<void>;
+  /** Names restored (and so still as the cache had them, unless the build changed them). */
+  names: ReadonlySet<string>;
+  /** What the cache's layers were judged (for the plan's reasons). */
+  verdicts: CacheVerdict[];
+}
+
+export async function restoreFromCache(args: {
+  context: ProjectContext;
+  analysis: ProjectAnalysis;
+  local: StoreState;
+  backend: CacheBackend;
+  /** Records the entries in pybp's ownership record before they are made. */
+  recordEntries: (names: string[]) => Promise<void>;
+  emit: Emit;
+  signal: AbortSignal;
+  limits?: ExtractLimits;
+}): Promise<RestoreResult> {
+  const { context, backend, emit, signal } = args;
+  const layersDir = context.layersDir;
+  const report: RestoreReport = { cache: backend.describe, restored: [], skipped: [], problem: null };
+  const made: string[] = [];
+  const undo = async () => {
+    for (const name of made.reverse()) {
+      await fs.rm(path.join(layersDir, `${name}.toml`), { force: true });
+      await fs.rm(path.join(layersDir, name), { recursive: true, force: true });
+    }
+    made.length = 0;
+  };
+  const nothing = (verdicts: CacheVerdict[] = []): RestoreResult => ({ report, store: args.local, undo, names: new Set(), verdicts });
+  const warn = (warning: Warning) => emit({ type: 'warning', warning });
+
+  let read;
+  try {
+    read = await backend.readIndex(signal);
+  } catch (err) {
+    if (signal.aborted) throw interruptedError();
+    read = { kind: 'unusable' as const, problem: (err as Error).message };
+  }
+  if (read.kind === 'absent') {
+    emit({ type: 'info', step: null, message: `No cache at ${backend.describe} yet: a cold build` });
+    return nothing();
+  }
+  if (read.kind === 'unusable') {
+    report.problem = read.problem;
+    warn(restoreWarning(`${backend.describe} is not used: ${read.problem}. Every layer counts as absent.`));
+    return nothing();
+  }
+  const index = read.index;
+  const { verdicts } = await decideFromCache(context, args.analysis, args.local, index, { runsAppCode: true });
+  const toRestore = verdicts.filter((v): v is Extract<CacheVerdict, { take: 'restore' }> => v.take === 'restore');
+  for (const v of verdicts) {
+    if (v.take === 'no') report.skipped.push({ name: v.name, reasons: v.reasons.map(reasonText) });
+  }
+  if (toRestore.length === 0) return nothing(verdicts);
+
+  const stagingRoot = path.join(controlDir(layersDir), 'restore');
+  await freshStagingRoot(stagingRoot);
+  await args.recordEntries(toRestore.map((v) => v.name));
+  const restored = new Map<string, PreviousLayer>();
+  try {
+    for (const v of toRestore) {
+      if (signal.aborted) throw interruptedError();
+      const staging = path.join(stagingRoot, v.name);
+      const finalDir = path.join(layersDir, v.name);
+      try {
+        const bytes = await extractLayer({ backend, index, verdict: v, staging, finalDir, layersDir, signal, limits: args.limits });
+        // Only into a slot that is still empty (decide.ts took only layers the dir did not have).
+        await fs.rename(staging, finalDir);
+        made.push(v.name);
+        // The toml last: a kill before it leaves a directory without metadata, which the rule discards.
+        await writeFileAtomic(path.join(layersDir, `${v.name}.toml`), restoredToml(v.layer));
+        restored.set(v.name, restoredView(layersDir, v.layer));
+        report.restored.push({ name: v.name, bytes, diffId: v.layer.diffId });
+        emit({ type: 'info', step: null, message: `Restored ${v.name} from ${backend.describe} (${formatBytes(bytes)})` });
+      } catch (err) {
+        await fs.rm(staging, { recursive: true, force: true }).catch(() => {});
+        if (signal.aborted) throw interruptedError();
+        const why = err instanceof RefusedLayer ? `refused: ${err.reason}` : `could not be read: ${(err as Error).message}`;
+        report.skipped.push({ name: v.name, reasons: [why] });
+        warn(restoreWarning(`The cached ${v.name} layer from ${backend.describe} ${why}. It is built instead.`, 'cache-layer-refused'));
+      }
+    }
+  } catch (err) {
+    await undo();
+    throw err;
+  } finally {
+    await fs.rm(stagingRoot, { recursive: true, force: true }).catch(() => {});
+  }
+  // What the build plans from: the layers dir as it is now, and the provenance where pybp has no sidecar.
+  const store = mergeStores(await readStore(layersDir), restored, index.provenance, layersDir);
+  // A refused layer is made by the build: its reason goes with it.
+  const judged = verdicts.map((v): CacheVerdict => {
+    const refused = v.take === 'restore' && !restored.has(v.name) ? report.skipped.find((s) => s.name === v.name) : undefined;
+    return refused ? { name: v.name, take: 'no', layer: v.layer, reasons: refused.reasons.map((message) => ({ field: 'cache', from: null, to: null, message, pybpOnly: true })) } : v;
+  });
+  return { report, store, undo, names: new Set(restored.keys()), verdicts: judged };
+}
+
+async function extractLayer(a: {
+  backend: CacheBackend;
+  index: import('./backend.js').CacheIndex;
+  verdict: Extract<CacheVerdict, { take: 'restore' }>;
+  staging: string;
+  finalDir: string;
+  layersDir: string;
+  signal: AbortSignal;
+  limits: ExtractLimits | undefined;
+}): Promise<number> {
+  const limits = a.limits ?? DEFAULT_EXTRACT_LIMITS;
+  const { body, blobDigest } = await a.backend.openLayer(a.index, a.verdict.layer, a.signal);
+  const raw = new DigestStream(limits.maxBytes * 2 + (1 << 20));
+  const diff = new DigestStream(limits.maxBytes * 2 + (1 << 20));
+  const { sink, done } = await layerExtractor({ layerName: a.verdict.name, stagingDir: a.staging, finalDir: a.finalDir, layersDir: a.layersDir, limits });
+  const piping = pipeline(body, raw, new MaybeGunzip(), diff, sink, { signal: a.signal });
+  const [p, d] = await Promise.allSettled([piping, done]);
+  if (d.status === 'rejected' && d.reason instanceof RefusedLayer) throw d.reason;
+  if (p.status === 'rejected') throw p.reason;
+  if (d.status === 'rejected') throw d.reason;
+  if (blobDigest && raw.digest() !== blobDigest) throw new RefusedLayer(`its blob's digest is ${raw.digest()}, not ${blobDigest} as the manifest says`);
+  if (diff.digest() !== a.verdict.layer.diffId) throw new RefusedLayer(`its diffID is ${diff.digest()}, not ${a.verdict.layer.diffId} as the cache metadata says`);
+  return raw.bytes;
+}
+
+/** `.pybp/restore/` must be a plain directory pybp makes (a symlink there would send the layers elsewhere). */
+async function freshStagingRoot(dir: string): Promise<void> {
+  try {
+    const st = await fs.lstat(dir);
+    if (!st.isDirectory()) throw new Error(`${dir} is not a directory pybp made`);
+    // Left by a killed restore: pybp's own.
+    await fs.rm(dir, { recursive: true, force: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await fs.mkdir(dir, { mode: 0o700 });
+}
+
+function restoreWarning(message: string, code: Warning['code'] = 'cache-restore-failed'): Warning {
+  return { code, title: code === 'cache-layer-refused' ? 'A cached layer was refused' : 'The shared cache was not used', message };
+}
+
+function reasonText(r: { field: string; from: string | null; to: string | null; message: string }): string {
+  if (r.field === 'layers path' && r.from && r.to) return `layers path: ${r.from} → ${r.to}`;
+  return r.message;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}

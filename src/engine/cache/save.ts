@@ -1,0 +1,88 @@
+// Save after a successful build: every cache = true layer the build left, as
+// lifecycle's tar, with lifecycle's metadata, plus pybp's provenance beside
+// it. Never the python layer of a local stand-in interpreter (its metadata
+// names Heroku's version, so a pack build would take it for Heroku's
+// runtime). A failure is a warning with a code: the build has succeeded.
+import os from 'node:os';
+import path from 'node:path';
+import type { Warning } from '../analysis/types.js';
+import type { Emit } from '../core/events.js';
+import type { ReadyPlan } from '../plan/plan.js';
+import { readAppText } from '../io/app-file.js';
+import { parseLayerToml } from '../store/layer-toml.js';
+import { readSidecar } from '../store/sidecar.js';
+import { isDir } from '../io/fs.js';
+import type { CacheBackend, LayerToSave, SaveStats } from './backend.js';
+import type { Provenance } from './metadata.js';
+import { formatBytes } from './restore.js';
+
+export interface SaveReport {
+  cache: string;
+  saved: string[];
+  /** Layers not saved, and why. */
+  notSaved: Array<{ name: string; reason: string }>;
+  stats: SaveStats | null;
+  problem: string | null;
+}
+
+export async function saveToCache(plan: ReadyPlan, backend: CacheBackend, emit: Emit, signal: AbortSignal, pybpVersion: string): Promise<SaveReport> {
+  const layersDir = plan.context.layersDir;
+  const report: SaveReport = { cache: backend.describe, saved: [], notSaved: [], stats: null, problem: null };
+  const sidecar = await readSidecar(layersDir);
+  const state = sidecar.ok ? sidecar.sidecar : null;
+  const layers: LayerToSave[] = [];
+  for (const { def } of plan.layers) {
+    if (def.kind !== 'cached') continue;
+    if (def.name === 'python' && state?.python?.source !== 'heroku' && state?.python?.source !== 'uv') {
+      report.notSaved.push({
+        name: 'python',
+        reason: `its interpreter is a local stand-in${state?.python ? ` (${state.python.version} at ${state.python.location})` : ''}; pybp never shares such a layer (it takes under a second to make again)`,
+      });
+      continue;
+    }
+    const dir = path.join(layersDir, def.name);
+    const tomlPath = path.join(layersDir, `${def.name}.toml`);
+    const text = (await isDir(dir)) ? await readAppText(tomlPath, 'layer-metadata').catch(() => undefined) : undefined;
+    const metadata = text ? parseLayerToml(text, tomlPath).metadata : undefined;
+    if (!metadata) {
+      report.notSaved.push({ name: def.name, reason: 'the build left it without metadata' });
+      continue;
+    }
+    layers.push({ name: def.name, dir, data: metadata, types: def.types });
+  }
+  const provenance: Provenance = {
+    version: 1,
+    pybp: pybpVersion,
+    layersDir,
+    python: layers.some((l) => l.name === 'python') ? (state?.python ?? null) : null,
+    host: {
+      platform: os.platform(),
+      arch: plan.context.target.arch,
+      distro: `${plan.context.target.distro_name}-${plan.context.target.distro_version}`,
+    },
+    layers: Object.fromEntries(
+      layers.map((l) => {
+        const r = state?.lastBuild?.layers[l.name];
+        return [l.name, { sizeBytes: r?.sizeBytes ?? null, madeMs: r?.madeMs ?? null }];
+      }),
+    ),
+  };
+  try {
+    report.stats = await backend.save(layers, provenance, signal);
+    report.saved = layers.map((l) => l.name);
+    emit({
+      type: 'info',
+      step: null,
+      message: `Saved ${report.saved.join(', ') || 'no layers'} to ${backend.describe} (${formatBytes(report.stats.bytesMoved)} moved, ${report.stats.blobsSkipped} blob${report.stats.blobsSkipped === 1 ? '' : 's'} already there)`,
+    });
+  } catch (err) {
+    report.problem = signal.aborted ? 'interrupted' : (err as Error).message;
+    const warning: Warning = {
+      code: 'cache-save-failed',
+      title: 'The build cache was not saved',
+      message: `Saving to ${backend.describe} failed: ${report.problem}. The build itself succeeded; the next build with this cache restores what it had before.`,
+    };
+    emit({ type: 'warning', warning });
+  }
+  return report;
+}
