@@ -5,22 +5,27 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, type CommonFlags, planOptions, showReport } from './options.js';
 import { exitOnInterrupt } from './interrupt.js';
 import { printFatal } from './report-error.js';
+import type { CacheFlags } from '../engine/cache/choose.js';
 
 export interface ExplainFlags extends CommonFlags {
   python?: string;
   packageManager?: string;
   since?: string;
   exitCode?: boolean;
+  cacheDir?: string;
+  cacheImage?: string;
+  insecureRegistry?: string[];
 }
 
-function question(flags: ExplainFlags): { assume: Assumptions; since?: string } {
+function question(flags: ExplainFlags): { assume: Assumptions; since?: string; cache: CacheFlags } {
   if (flags.exitCode && flags.since === undefined) {
     throw new PybpError({ code: 'usage', title: '--exit-code needs --since', message: '--exit-code says whether a build after <ref> would rebuild cached layers; it needs --since <ref>.', fix: 'Example: pybp explain --since main --exit-code' });
   }
   const assume: Assumptions = {};
   if (flags.python !== undefined) assume.pythonVersionFile = parsePythonAssumption(flags.python);
   if (flags.packageManager !== undefined) assume.packageManager = parsePackageManager(flags.packageManager);
-  return { assume, since: flags.since };
+  const cache = { cacheDir: flags.cacheDir, cacheImage: flags.cacheImage, insecureRegistries: flags.insecureRegistry };
+  return { assume, since: flags.since, cache };
 }
 
 export async function explainCommand(dir: string, flags: ExplainFlags): Promise<number> {

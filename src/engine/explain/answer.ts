@@ -9,8 +9,10 @@ import { resolveContext } from '../project/project-context.js';
 import { type HistoryRead, readOwnHistory } from '../store/history.js';
 import { planSince } from './since.js';
 import { forecastVenv } from './venv-changes.js';
+import type { CacheFlags } from '../cache/choose.js';
+import { explainCache } from '../cache/explain.js';
 
-export async function explainAnswer(options: PlanOptions, question: { assume?: Assumptions; since?: string } = {}): Promise<ExplainReport> {
+export async function explainAnswer(options: PlanOptions, question: { assume?: Assumptions; since?: string; cache?: CacheFlags } = {}): Promise<ExplainReport> {
   const assume = question.assume ?? {};
   const assumed = describeAssumptions(assume);
   if (options.target !== undefined) assumed.push(`the target is ${options.target}`);
@@ -19,7 +21,10 @@ export async function explainAnswer(options: PlanOptions, question: { assume?: A
     const [{ plan, since }, read] = await Promise.all([planSince(context, question.since, assume), readOwnHistory(context.layersDir, context.layersAccess.trusted)]);
     return withHistoryNote(explainReport(plan, { history: read.history, assumed, since }), read);
   }
-  const plan = await planBuild({ ...options, assume });
+  let plan = await planBuild({ ...options, assume });
+  // --cache-dir / --cache-image: the plan as it would be after the restore, and what the cache gives.
+  const shared = question.cache ? await explainCache(plan, question.cache, options.configFile !== undefined) : null;
+  if (shared) plan = shared.plan;
   // What a kept venv's sync will change: only for the real next build, not a
   // what-if. The tool runs while the history is read.
   const forecasting = plan.ok && assumed.length === 0 ? forecastVenv(plan) : null;
@@ -27,6 +32,7 @@ export async function explainAnswer(options: PlanOptions, question: { assume?: A
   forecasting?.catch(() => {});
   const read = await readOwnHistory(plan.context.layersDir, plan.context.layersAccess.trusted);
   const report = withHistoryNote(explainReport(plan, { history: read.history, assumed }), read);
+  if (shared?.cache) report.cache = shared.cache;
   if (forecasting) {
     const forecast = await forecasting;
     const venv = report.layers.find((l) => l.name === 'venv');

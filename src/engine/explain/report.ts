@@ -11,6 +11,7 @@ import type { History } from '../store/history.js';
 import { interruptedBuild } from '../store/store-state.js';
 import { allDecisions, type BuildPlan, planSummary } from '../plan/plan.js';
 import type { LayerAction, LayerTypes, Reason } from '../layers/types.js';
+import type { CacheExplain } from '../cache/explain.js';
 
 export interface ExplainLayer {
   name: string;
@@ -48,6 +49,8 @@ export interface ExplainReport {
   warnings: Array<{ code: string; message: string }>;
   notes: string[];
   error: ErrorData | null;
+  /** --cache-dir / --cache-image: what the next build would take from the shared cache, layer by layer. */
+  cache?: CacheExplain;
 }
 
 const MADE: ReadonlySet<LayerAction> = new Set(['create', 'discard', 'rebuild-always']);

@@ -1,7 +1,7 @@
 // `pybp explain` as plain lines (no TTY, CI, or piped).
 import chalk from 'chalk';
 import type { ExplainReport } from '../../engine/explain/report.js';
-import { ACTION_PLAN, costSummary, formatBuildEnv, formatEstimate, formatReason, sinceHeadline, sinceVerdict } from '../format.js';
+import { ACTION_PLAN, costSummary, formatBuildEnv, formatDuration, formatSize, formatEstimate, formatReason, sinceHeadline, sinceVerdict } from '../format.js';
 import { errorLines } from './error.js';
 import { forTerminal } from '../terminal-view.js';
 import { lineWriter } from './writer.js';
@@ -35,6 +35,14 @@ export function printExplain(untrusted: ExplainReport, out: NodeJS.WritableStrea
     w();
     w(costSummary(report));
     if (report.since) w(sinceVerdict(report.since, report));
+  }
+  if (report.cache) {
+    w();
+    w(chalk.bold(`from ${report.cache.cache}:`) + (report.cache.problem ? ` nothing (${report.cache.problem})` : ''));
+    for (const l of report.cache.layers) {
+      if (l.take === 'restore') w(`  ${l.name.padEnd(width)}  restore ${formatSize(l.bytes ?? null)}${l.savedMs != null ? `, saves about ${formatDuration(l.savedMs)}` : ''}`);
+      else w(`  ${l.name.padEnd(width)}  ${l.take === 'local' ? 'local' : 'not taken'}: ${(l.reasons ?? []).join('; ')}`);
+    }
   }
   for (const warning of report.warnings) w(chalk.yellow(`warning (${warning.code}): ${warning.message}`));
   for (const note of report.notes) w(chalk.dim(`note: ${note}`));

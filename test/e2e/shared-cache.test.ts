@@ -1,0 +1,164 @@
+// End-to-end: the shared build cache, through a real registry on loopback
+// (Debian's docker-registry, started and stopped by this file) and through a
+// cache dir. CI to CI (same checkout path) reuses uv and venv; CI to laptop
+// (another path) reuses uv and rebuilds venv with the layers-path reason; a
+// damaged blob and a dead registry still give a successful build, with the
+// reason shown; skopeo and umoci read what pybp wrote.
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, makeUvApp } from '../support/apps.js';
+import { testInfra } from '../support/context.js';
+import { type LoopbackRegistry, startRegistry } from '../support/registry.js';
+import { actionsOf, build, reasonsOf, runPybp, writeToolsConfig } from './pybp.js';
+
+interface CacheJson {
+  cache: string;
+  restore: { restored: Array<{ name: string; bytes: number }>; skipped: Array<{ name: string; reasons: string[] }>; problem: string | null } | null;
+  save: { saved: string[]; notSaved: Array<{ name: string; reason: string }>; stats: { bytesMoved: number; blobsSkipped: number } | null; problem: string | null } | null;
+}
+
+describe('a shared build cache', () => {
+  let root: string;
+  let registry: LoopbackRegistry;
+  /** The app's sources, as a fresh checkout has them (no .pybp). */
+  let sources: string;
+
+  beforeAll(async () => {
+    root = await makeTempDir('pybp cache-');
+    registry = await startRegistry(join(root, 'registry'));
+    const { indexUrl } = testInfra();
+    sources = join(root, 'sources');
+    await makeUvApp(sources, { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'] });
+    await writeToolsConfig(sources, indexUrl);
+  });
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  /** A fresh checkout of the app at `dir` (whatever was there is gone). */
+  async function checkout(dir: string): Promise<string> {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(join(dir, '..'), { recursive: true });
+    await cp(sources, dir, { recursive: true });
+    return dir;
+  }
+
+  const cacheOf = (report: unknown) => (report as { cache?: CacheJson }).cache!;
+
+  it('CI to CI through the registry: uv and venv are restored and reused; skopeo and umoci read the image', async () => {
+    const image = `${registry.host}/ci-cache:latest`;
+    const app = await checkout(join(root, 'ci', 'app'));
+    const first = await build(app, ['--cache-image', image]);
+    expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
+    const saved = cacheOf(first).save!;
+    expect(saved.saved).toEqual(['uv', 'venv']);
+    // The python layer of a local stand-in interpreter is never shared.
+    expect(saved.notSaved.map((n) => n.name)).toEqual(['python']);
+    expect(saved.notSaved[0]!.reason).toContain('local stand-in');
+
+    await checkout(app);
+    const second = await build(app, ['--cache-image', image]);
+    expect(second.status, JSON.stringify(second.error)).toBe('succeeded');
+    expect(actionsOf(second)).toEqual({ python: 'create', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
+    expect(cacheOf(second).restore!.restored.map((r) => r.name)).toEqual(['uv', 'venv']);
+    // A second save uploads no layer blob again.
+    expect(cacheOf(second).save!.stats!.blobsSkipped).toBeGreaterThanOrEqual(2);
+    expect(cacheOf(second).save!.stats!.bytesMoved).toBeLessThan(64 * 1024);
+    const r = await runPybp(['run', app, '--', 'tinyweb']);
+    expect(r.stdout).toContain('hello from tinyweb 1.0.0');
+
+    // Independent readers accept the image.
+    const inspect = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${image}`], { encoding: 'utf8' })) as { Labels: Record<string, string>; Layers: string[] };
+    const label = JSON.parse(inspect.Labels['io.buildpacks.lifecycle.cache.metadata']!) as { buildpacks: Array<{ key: string; layers: Record<string, { sha: string; cache: boolean }> }> };
+    expect(label.buildpacks[0]!.key).toBe('heroku/python');
+    expect(Object.keys(label.buildpacks[0]!.layers).sort()).toEqual(['uv', 'venv']);
+    expect(inspect.Layers).toHaveLength(2);
+    const layout = join(root, 'layout');
+    execFileSync('skopeo', ['copy', '--src-tls-verify=false', `docker://${image}`, `oci:${layout}:latest`], { stdio: 'ignore' });
+    const bundle = join(root, 'bundle');
+    execFileSync('umoci', ['unpack', '--rootless', '--image', `${layout}:latest`, bundle], { stdio: 'ignore' });
+    expect(readdirSync(join(bundle, 'rootfs', 'layers', 'heroku_python')).sort()).toEqual(['uv', 'venv']);
+    expect(existsSync(join(bundle, 'rootfs', 'layers', 'heroku_python', 'uv', 'bin', 'uv'))).toBe(true);
+  });
+
+  it('CI to laptop: uv is reused, venv is rebuilt with the layers path as the reason, in explain and build', async () => {
+    const image = `${registry.host}/laptop-cache:latest`;
+    const ci = await checkout(join(root, 'runner', 'app'));
+    expect((await build(ci, ['--cache-image', image])).status).toBe('succeeded');
+
+    const laptop = await checkout(join(root, 'home', 'dev', 'app'));
+    const explained = await runPybp(['explain', laptop, '--json', '--python-source', 'local', '--cache-image', image]);
+    const ex = JSON.parse(explained.stdout) as { cache: { layers: Array<{ name: string; take: string; bytes?: number; reasons?: string[] }> } };
+    const byName = Object.fromEntries(ex.cache.layers.map((l) => [l.name, l]));
+    expect(byName.uv!.take).toBe('restore');
+    expect(byName.uv!.bytes).toBeGreaterThan(0);
+    expect(byName.venv!.take).toBe('no');
+    expect(byName.venv!.reasons).toEqual([`layers path: ${join(ci, '.pybp', 'layers')} → ${join(laptop, '.pybp', 'layers')}`]);
+
+    const report = await build(laptop, ['--cache-image', image]);
+    expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
+    expect(actionsOf(report)).toEqual({ python: 'create', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'create' });
+    expect(reasonsOf(report, 'venv')).toEqual([['layers path', join(ci, '.pybp', 'layers'), join(laptop, '.pybp', 'layers')]]);
+    expect(cacheOf(report).restore!.skipped).toEqual([{ name: 'venv', reasons: [`layers path: ${join(ci, '.pybp', 'layers')} → ${join(laptop, '.pybp', 'layers')}`] }]);
+    const r = await runPybp(['run', laptop, '--', 'tinyweb']);
+    expect(r.stdout).toContain('hello from tinyweb 1.0.0');
+  });
+
+  it('a damaged blob is never extracted: the layer is rebuilt, the build succeeds and says why', async () => {
+    const image = `${registry.host}/damaged-cache:latest`;
+    const app = await checkout(join(root, 'damaged', 'app'));
+    expect((await build(app, ['--cache-image', image])).status).toBe('succeeded');
+    const manifest = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${image}`], { encoding: 'utf8' })) as { layers: Array<{ digest: string; size: number }> };
+    // The venv's blob (the second layer), same size, other bytes.
+    const blob = registry.blobFile(manifest.layers[1]!.digest);
+    const bytes = await readFile(blob);
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    await writeFile(blob, bytes);
+
+    await checkout(app);
+    const report = await build(app, ['--cache-image', image]);
+    expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
+    expect(actionsOf(report)).toEqual({ python: 'create', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'create' });
+    const refused = report.warnings.find((w) => w.code === 'cache-layer-refused');
+    expect(refused?.message).toMatch(/venv .*(digest|gzip|incorrect header|invalid)/i);
+    expect(existsSync(join(app, '.pybp', 'layers', '.pybp', 'restore'))).toBe(false);
+    expect((await runPybp(['run', app, '--', 'tinyweb'])).stdout).toContain('hello from tinyweb 1.0.0');
+  });
+
+  it('a dead registry: a cold build that succeeds, with the registry named in both warnings', async () => {
+    const dead = await startRegistry(join(root, 'dead'));
+    const host = dead.host;
+    await dead.stop();
+    const app = await checkout(join(root, 'dead', 'app'));
+    const report = await build(app, ['--cache-image', `${host}/x:latest`]);
+    expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
+    expect(actionsOf(report)).toEqual({ python: 'create', uv: 'create', 'uv-cache': 'rebuild-always', venv: 'create' });
+    const codes = report.warnings.map((w) => w.code);
+    expect(codes).toContain('cache-restore-failed');
+    expect(codes).toContain('cache-save-failed');
+    for (const w of report.warnings.filter((w) => w.code.startsWith('cache-'))) expect(w.message).toContain(host);
+  });
+
+  it('--cache-dir round trip reuses like the image, in lifecycle\'s volume layout', async () => {
+    const dir = join(root, 'ci-cache');
+    const app = await checkout(join(root, 'dirci', 'app'));
+    const first = await build(app, ['--cache-dir', dir]);
+    expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
+    const committed = readdirSync(join(dir, 'committed')).sort();
+    expect(committed.filter((f) => /^sha256:[0-9a-f]{64}\.tar$/.test(f))).toHaveLength(2);
+    expect(committed).toContain('io.buildpacks.lifecycle.cache.metadata');
+    expect(existsSync(join(dir, 'staging'))).toBe(false);
+    const tarList = execFileSync('tar', ['tvf', join(dir, 'committed', committed.find((f) => f.endsWith('.tar'))!)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n');
+    expect(tarList[0]).toMatch(/^d.* 0\/0 .* 1980-01-01 00:00 \/layers$/);
+    expect(tarList[2]).toMatch(/ 1002\/1000 .* 1980-01-01 00:00 \/layers\/heroku_python\/(uv|venv)$/);
+
+    await checkout(app);
+    const second = await build(app, ['--cache-dir', dir]);
+    expect(second.status, JSON.stringify(second.error)).toBe('succeeded');
+    expect(actionsOf(second)).toEqual({ python: 'create', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
+    expect((await runPybp(['run', app, '--', 'tinyweb'])).stdout).toContain('hello from tinyweb 1.0.0');
+  });
+});
