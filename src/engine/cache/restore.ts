@@ -134,10 +134,11 @@ export async function restoreFromCache(args: {
   return { report, store, undo, names: new Set(restored.keys()), verdicts: judged };
 }
 
-async function extractLayer(a: {
+/** Streams one cached layer into `staging`, its blob digest and diffID checked on the way; returns the bytes moved. */
+export async function extractLayer(a: {
   backend: CacheBackend;
   index: import('./backend.js').CacheIndex;
-  verdict: Extract<CacheVerdict, { take: 'restore' }>;
+  verdict: { name: string; layer: import('./metadata.js').CachedLayer };
   staging: string;
   finalDir: string;
   layersDir: string;
