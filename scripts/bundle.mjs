@@ -17,7 +17,8 @@
 //                       pep440), loaded by every command;
 //     chunks/ink-ui.js  the Ink views, loaded only when a terminal UI starts,
 //                       with ink, react and ink-spinner left as packages.
-// cosmiconfig stays a package: it is imported only for a YAML config file.
+// cosmiconfig stays a package: it is imported only for a YAML config file;
+// undici too: only the registry client behind a proxy imports it.
 import { chmod, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,7 @@ const dist = join(root, 'dist');
 const staging = join(dist, '.bundle');
 const inkUi = /[\\/]dist[\\/]ui[\\/]ink[\\/]/;
 const entry = /[\\/]dist[\\/]cli\.js$/;
-const packages = ['ink', 'react', /^react\//, 'ink-spinner', 'cosmiconfig'];
+const packages = ['ink', 'react', /^react\//, 'ink-spinner', 'cosmiconfig', 'undici'];
 
 await rm(staging, { recursive: true, force: true });
 
@@ -62,14 +63,15 @@ await build({
 // The CommonJS program, for any other output: one file, the Ink views left
 // out (the launcher never runs this bundle when Ink could be chosen). It is
 // compiled through vm.Script (code-cache.ts), where import() needs an
-// experimental flag: so it must not call import() at all. Its two external
-// dynamic imports become a require of cosmiconfig (a CommonJS package: the
+// experimental flag: so it must not call import() at all. Its external
+// dynamic imports become a require of cosmiconfig or undici (CommonJS packages: the
 // same exports either way) and, for the Ink views, a rejection.
 const noDynamicImport = {
   name: 'pybp-no-dynamic-import',
   renderChunk(code) {
     const out = code
       .replaceAll('import("cosmiconfig")', 'Promise.resolve().then(() => require("cosmiconfig"))')
+      .replaceAll('import("undici")', 'Promise.resolve().then(() => require("undici"))')
       .replaceAll('import("./ui/ink/render.js")', 'Promise.reject(new Error("pybp bug: the Ink UI was chosen in the bundle for output that is not a terminal"))');
     // JSDoc type imports (`@typedef { import("x") }`) are comments; any other import( is a call.
     const left = out.split('\n').filter((line) => /\bimport\(/.test(line) && !/^\s*\*/.test(line));

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -221,6 +221,38 @@ describe('the registry client against a fake registry', () => {
     expect(String((err as Error).message)).toMatch(/digest|incorrect|invalid|unexpected end/i);
     if (err instanceof RefusedLayer) expect(err.reason).toMatch(/digest/);
     await expect(import('node:fs/promises').then((f) => f.access(path.join(layersDir, 'uv')))).rejects.toThrow();
+  });
+
+  it('HTTP_PROXY is honoured for a registry that is not loopback, and NO_PROXY is too', async () => {
+    const fake = await fakeRegistry({ kind: 'none' });
+    const port = Number(fake.host.split(':')[1]);
+    const tunnels: string[] = [];
+    const proxy = createServer((_req, res) => res.writeHead(502).end());
+    proxy.on('connect', (req, client: Socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      // Whatever host was asked for, the tunnel leads to the fake registry.
+      const upstream = connect(port, '127.0.0.1', () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    servers.push(proxy);
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const env = { ...(await dockerEnv('x')), HTTP_PROXY: proxyUrl };
+    const signal = new AbortController().signal;
+    const cache = imageCache('registry.invalid:5000/app:cache', { insecure: ['registry.invalid:5000'], env });
+    const saved = await cache.save([{ name: 'uv', dir: await layerDir(), data: { arch: 'amd64', uv_version: '0.11.33' }, types: { build: true, launch: false, cache: true } }], PROVENANCE, signal);
+    expect(saved.layers).toBe(1);
+    expect(tunnels.length).toBeGreaterThan(0);
+    expect(tunnels.every((t) => t === 'registry.invalid:5000')).toBe(true);
+    const direct = await imageCache('registry.invalid:5000/app:cache', { insecure: ['registry.invalid:5000'], env: { ...env, NO_PROXY: 'registry.invalid' } }).readIndex(signal);
+    expect(direct.kind).toBe('unusable');
+    expect(direct.kind === 'unusable' && direct.problem).toMatch(/cannot be reached/);
   });
 
   it('plain HTTP only for loopback or --insecure-registry hosts', () => {

@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { type Credentials, findCredentials } from './credentials.js';
 import { formatRef, type ImageRef } from './reference.js';
+import { fetchFor } from './proxy.js';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -36,7 +37,7 @@ export class RegistryClient {
   private authDone = false;
   private credentials: Credentials | null | undefined;
   private readonly base: string;
-  private readonly fetchImpl: typeof fetch;
+  private fetchImpl: typeof fetch | null;
 
   constructor(
     readonly ref: ImageRef,
@@ -44,7 +45,12 @@ export class RegistryClient {
   ) {
     const http = ref.loopback || options.insecure.includes(ref.registry) || options.insecure.includes(ref.authHost);
     this.base = `${http ? 'http' : 'https'}://${ref.registry}/v2/${ref.repository}`;
-    this.fetchImpl = options.fetch ?? fetch;
+    this.fetchImpl = options.fetch ?? null;
+  }
+
+  private async doFetch(url: string | URL, init: RequestInit): Promise<Response> {
+    this.fetchImpl ??= await fetchFor(this.options.env, this.ref.loopback);
+    return this.fetchImpl(url, init);
   }
 
   get name(): string {
@@ -139,7 +145,7 @@ export class RegistryClient {
       const headers: Record<string, string> = { ...(init.headers ?? {}) };
       if (this.authorization) headers.authorization = this.authorization;
       const body = init.body instanceof Readable ? (Readable.toWeb(init.body) as unknown as BodyInit) : init.body;
-      return this.fetchImpl(url, { method, headers, body, signal: init.signal, redirect: 'follow', ...(init.body instanceof Readable ? { duplex: 'half' } : {}) } as RequestInit);
+      return this.doFetch(url, { method, headers, body, signal: init.signal, redirect: 'follow', ...(init.body instanceof Readable ? { duplex: 'half' } : {}) } as RequestInit);
     };
     let res: Response;
     try {
@@ -171,7 +177,7 @@ export class RegistryClient {
     const root = this.base.slice(0, this.base.indexOf('/v2/') + 4);
     let res: Response;
     try {
-      res = await this.fetchImpl(root, { method: 'GET', signal });
+      res = await this.doFetch(root, { method: 'GET', signal });
     } catch (err) {
       if (signal.aborted) throw err;
       this.authDone = false;
@@ -208,7 +214,7 @@ export class RegistryClient {
     if (realmHttp && !this.base.startsWith('http:')) throw new RegistryError('protocol', `${this.ref.registry} sends its token requests to plain HTTP (${url.host}); pybp does not`);
     let res: Response;
     try {
-      res = await this.fetchImpl(url, { headers: basic ? { authorization: basic } : {}, signal });
+      res = await this.doFetch(url, { headers: basic ? { authorization: basic } : {}, signal });
     } catch (err) {
       if (signal.aborted) throw err;
       throw new RegistryError('unreachable', `the token service ${url.host} cannot be reached: ${causeOf(err)}`);
