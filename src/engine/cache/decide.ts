@@ -12,6 +12,7 @@ import type { ProjectContext } from '../project/project-context.js';
 import { type BuildPlan, planLayers } from '../plan/plan.js';
 import type { PreviousLayer } from '../store/previous-state.js';
 import type { StoreState } from '../store/store-state.js';
+import type { LayerRecord } from '../store/sidecar.js';
 import type { Reason } from '../layers/types.js';
 import type { CacheIndex } from './backend.js';
 import type { CachedLayer, Provenance } from './metadata.js';
@@ -112,7 +113,14 @@ export function mergeStores(local: StoreState, restored: ReadonlyMap<string, Pre
   let sidecar = local.sidecar;
   if (sidecar.ok && sidecar.sidecar === null) {
     // A fresh layers dir: the restored layers were built at this path (path-bound ones are restored only then).
-    sidecar = { ok: true, sidecar: { version: 1, python, layersDir, lastBuild: null } };
+    // What making them cost where they were made (provenance) stays their rebuild cost, as for a local layer.
+    const layers: Record<string, LayerRecord> = {};
+    for (const name of restored.keys()) {
+      const p = provenance?.layers[name];
+      if (p) layers[name] = { action: 'reuse', durationMs: 0, sizeBytes: p.sizeBytes, madeMs: p.madeMs };
+    }
+    const lastBuild = Object.keys(layers).length > 0 ? { finishedAt: '', packageManager: '', durationMs: 0, layers } : null;
+    sidecar = { ok: true, sidecar: { version: 1, python, layersDir, lastBuild } };
   } else if (sidecar.ok && sidecar.sidecar && restored.has('python')) {
     sidecar = { ok: true, sidecar: { ...sidecar.sidecar, python } };
   }

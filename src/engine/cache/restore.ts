@@ -101,6 +101,7 @@ export async function restoreFromCache(args: {
       const staging = path.join(stagingRoot, v.name);
       const finalDir = path.join(layersDir, v.name);
       try {
+        const began = Date.now();
         const bytes = await extractLayer({ backend, index, verdict: v, staging, finalDir, layersDir, signal, limits: args.limits });
         // Only into a slot that is still empty (decide.ts took only layers the dir did not have).
         await fs.rename(staging, finalDir);
@@ -109,7 +110,7 @@ export async function restoreFromCache(args: {
         await writeFileAtomic(path.join(layersDir, `${v.name}.toml`), restoredToml(v.layer));
         restored.set(v.name, restoredView(layersDir, v.layer));
         report.restored.push({ name: v.name, bytes, diffId: v.layer.diffId });
-        emit({ type: 'info', step: null, message: `Restored ${v.name} from ${backend.describe} (${formatBytes(bytes)})` });
+        emit({ type: 'info', step: null, message: `Restored ${v.name} from ${backend.describe} (${formatBytes(bytes)} in ${rate(bytes, Date.now() - began)})` });
       } catch (err) {
         await fs.rm(staging, { recursive: true, force: true }).catch(() => {});
         if (signal.aborted) throw interruptedError();
@@ -180,6 +181,12 @@ function restoreWarning(message: string, code: Warning['code'] = 'cache-restore-
 function reasonText(r: { field: string; from: string | null; to: string | null; message: string }): string {
   if (r.field === 'layers path' && r.from && r.to) return `layers path: ${r.from} → ${r.to}`;
   return r.message;
+}
+
+/** `0.8 s, 25.1 MiB/s`. */
+export function rate(bytes: number, ms: number): string {
+  const s = Math.max(ms, 1) / 1000;
+  return `${s.toFixed(1)} s, ${formatBytes(Math.round(bytes / s))}/s`;
 }
 
 export function formatBytes(n: number): string {

@@ -14,7 +14,7 @@ import { readSidecar } from '../store/sidecar.js';
 import { isDir } from '../io/fs.js';
 import type { CacheBackend, LayerToSave, SaveStats } from './backend.js';
 import type { Provenance } from './metadata.js';
-import { formatBytes } from './restore.js';
+import { formatBytes, rate } from './restore.js';
 
 export interface SaveReport {
   cache: string;
@@ -68,12 +68,14 @@ export async function saveToCache(plan: ReadyPlan, backend: CacheBackend, emit: 
     ),
   };
   try {
+    const began = Date.now();
     report.stats = await backend.save(layers, provenance, signal);
+    const took = rate(report.stats.bytesMoved, Date.now() - began);
     report.saved = layers.map((l) => l.name);
     emit({
       type: 'info',
       step: null,
-      message: `Saved ${report.saved.join(', ') || 'no layers'} to ${backend.describe} (${formatBytes(report.stats.bytesMoved)} moved, ${report.stats.blobsSkipped} blob${report.stats.blobsSkipped === 1 ? '' : 's'} already there)`,
+      message: `Saved ${report.saved.join(', ') || 'no layers'} to ${backend.describe} (${formatBytes(report.stats.bytesMoved)} moved in ${took}, ${report.stats.blobsSkipped} blob${report.stats.blobsSkipped === 1 ? '' : 's'} already there)`,
     });
   } catch (err) {
     report.problem = signal.aborted ? 'interrupted' : (err as Error).message;
