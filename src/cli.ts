@@ -77,6 +77,27 @@ program
     process.exitCode = await historyCommand(dir, flags);
   });
 
+const cache = program.command('cache').description('the layers directories pybp owns on this machine, across apps');
+cache
+  .command('ls')
+  .description('list every layers directory this user\'s pybp owns: app, size, last build, whether the app still exists')
+  .option('--json', 'print one JSON document')
+  .action(async (flags) => {
+    const { cacheLsCommand } = await import('./commands/cache.js');
+    process.exitCode = await cacheLsCommand(flags);
+  });
+cache
+  .command('prune')
+  .description('remove layers directories pybp owns whose app is gone or whose last build is old (it says which first)')
+  .option('--older-than <age>', 'last build longer ago than this: 30d, 12h, 90m')
+  .option('--missing-apps', 'the app (or the layers directory) no longer exists')
+  .option('--dry-run', 'say what would be removed, remove nothing')
+  .option('--json', 'print one JSON document')
+  .action(async (flags) => {
+    const { cachePruneCommand } = await import('./commands/cache.js');
+    process.exitCode = await cachePruneCommand(flags);
+  });
+
 commonOptions(program.command('doctor').argument('[dir]', 'app directory', '.').description('check the app for everything that would fail or warn on Heroku'))
   .option('--offline', "download nothing: a check that needs pybp's pinned uv, when it is not installed yet, says it could not check")
   .action(async (dir: string, flags) => {
