@@ -196,6 +196,31 @@ describe('the registry client against a fake registry', () => {
     expect(fake.log.some((l) => l.startsWith('GET /token'))).toBe(false);
   });
 
+  it('credentials from a credential helper (credHelpers, then credsStore) run as docker-credential-<name> get', async () => {
+    const fake = await fakeRegistry({ kind: 'basic', user: 'helper-user', pass: 'helper-secret' });
+    const home = await temp();
+    const bin = path.join(home, 'bin');
+    await mkdir(path.join(home, '.docker'), { recursive: true });
+    await mkdir(bin);
+    // The helper answers only for the host it is asked about (on stdin).
+    await writeFile(
+      path.join(bin, 'docker-credential-fake'),
+      `#!/bin/sh\nread host\n[ "$1" = get ] && [ "$host" = "${fake.host}" ] && echo '{"Username":"helper-user","Secret":"helper-secret"}' && exit 0\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    const env = { HOME: home, PATH: `${bin}:${process.env.PATH}` };
+    const signal = new AbortController().signal;
+    for (const config of [{ credHelpers: { [fake.host]: 'fake' } }, { credsStore: 'fake' }]) {
+      await writeFile(path.join(home, '.docker', 'config.json'), JSON.stringify(config));
+      const read = await imageCache(`${fake.host}/app:none`, { insecure: [], env }).readIndex(signal);
+      expect(read).toEqual({ kind: 'absent' });
+    }
+    // Without it: 401, named as such.
+    await writeFile(path.join(home, '.docker', 'config.json'), '{}');
+    const denied = await imageCache(`${fake.host}/app:none`, { insecure: [], env }).readIndex(signal);
+    expect(denied.kind === 'unusable' && denied.problem).toMatch(/401 unauthorized/);
+  });
+
   it('no cache yet (404 on the manifest) is absent, not an error', async () => {
     const fake = await fakeRegistry({ kind: 'none' });
     const read = await imageCache(`${fake.host}/app:none`, { insecure: [], env: await dockerEnv('x') }).readIndex(new AbortController().signal);
