@@ -154,7 +154,12 @@ export async function extractLayer(a: {
   const piping = pipeline(body, raw, new MaybeGunzip(), diff, sink, { signal: a.signal });
   const [p, d] = await Promise.allSettled([piping, done]);
   if (d.status === 'rejected' && d.reason instanceof RefusedLayer) throw d.reason;
-  if (p.status === 'rejected') throw p.reason;
+  if (p.status === 'rejected') {
+    // gunzip notices damage before the digest can be compared: still a damaged blob, said as such.
+    const code = String((p.reason as NodeJS.ErrnoException).code ?? '');
+    if (code.startsWith('Z_')) throw new RefusedLayer(`its blob is damaged (gzip: ${(p.reason as Error).message}), so it cannot be ${blobDigest ?? a.verdict.layer.diffId}`);
+    throw p.reason;
+  }
   if (d.status === 'rejected') throw d.reason;
   if (blobDigest && raw.digest() !== blobDigest) throw new RefusedLayer(`its blob's digest is ${raw.digest()}, not ${blobDigest} as the manifest says`);
   if (diff.digest() !== a.verdict.layer.diffId) throw new RefusedLayer(`its diffID is ${diff.digest()}, not ${a.verdict.layer.diffId} as the cache metadata says`);
