@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { type Credentials, findCredentials } from './credentials.js';
 import { formatRef, type ImageRef } from './reference.js';
 import { fetchFor } from './proxy.js';
+import { inert } from '../../core/inert-text.js';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -244,7 +245,8 @@ export class RegistryClient {
   private async expect(res: Response, ok: number[], doing: string): Promise<void> {
     if (ok.includes(res.status)) return;
     const detail = await readSmall(res, 4096).catch(() => '');
-    const short = detail.replace(/\s+/g, ' ').slice(0, 200);
+    // The registry's words, inert: they never drive the terminal.
+    const short = inert(detail.replace(/\s+/g, ' ').slice(0, 200));
     const where = `${this.name} (${doing})`;
     if (res.status === 401) {
       const creds = await this.creds();
