@@ -159,6 +159,8 @@ describe('a shared build cache', () => {
     const second = await build(app, ['--cache-dir', dir]);
     expect(second.status, JSON.stringify(second.error)).toBe('succeeded');
     expect(actionsOf(second)).toEqual({ python: 'create', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
+    // uv was left as restored: its committed tar is kept (linked), not packed again.
+    expect(cacheOf(second).save!.stats!.blobsSkipped).toBeGreaterThanOrEqual(1);
     expect((await runPybp(['run', app, '--', 'tinyweb'])).stdout).toContain('hello from tinyweb 1.0.0');
   });
 });

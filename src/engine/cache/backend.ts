@@ -35,6 +35,8 @@ export interface LayerToSave {
   dir: string;
   data: Record<string, unknown>;
   types: CachedLayer['types'];
+  /** Restored by this build and left exactly as restored: the cache's own tar (and blob) can be reused. */
+  unchanged?: { diffId: string; blob: { digest: string; size: number } | null };
 }
 
 export interface SaveStats {

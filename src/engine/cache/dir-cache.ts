@@ -71,8 +71,19 @@ export function dirCache(dir: string): CacheBackend {
       await fs.mkdir(staging);
       let bytesMoved = 0;
       const saved: CachedLayer[] = [];
+      let blobsSkipped = 0;
       for (const layer of layers) {
         if (signal.aborted) throw new Error('interrupted');
+        // Left as restored: the committed tar is this layer's tar (a hard link, no copy, no packing).
+        if (layer.unchanged) {
+          const old = await existingTar([committed, backup], layer.unchanged.diffId);
+          if (old) {
+            await fs.link(old, path.join(staging, `${layer.unchanged.diffId}.tar`)).catch(async () => fs.copyFile(old, path.join(staging, `${layer.unchanged!.diffId}.tar`)));
+            saved.push({ name: layer.name, diffId: layer.unchanged.diffId, data: layer.data, types: layer.types });
+            blobsSkipped += 1;
+            continue;
+          }
+        }
         const tmp = path.join(staging, `.${layer.name}.tmp`);
         const diff = new DigestStream();
         await pipeline(await packLayer(layer.dir, layer.name, signal), diff, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }), { signal });
@@ -89,9 +100,17 @@ export function dirCache(dir: string): CacheBackend {
       if ((await kindOf(committed)) === 'dir') await fs.rename(committed, backup);
       await fs.rename(staging, committed);
       await clearOwn(backup);
-      return { layers: saved.length, bytesMoved, blobsSkipped: 0 };
+      return { layers: saved.length, bytesMoved, blobsSkipped };
     },
   };
+}
+
+async function existingTar(dirs: string[], diffId: string): Promise<string | null> {
+  for (const d of dirs) {
+    const p = path.join(d, `${diffId}.tar`);
+    if ((await kindOf(p)) === 'file') return p;
+  }
+  return null;
 }
 
 type Kind = 'absent' | 'dir' | 'file' | 'other';

@@ -57,9 +57,15 @@ export function imageCache(refText: string, opts: { insecure: string[]; env: Nod
       const c = need();
       const work = await fs.mkdtemp(path.join(os.tmpdir(), 'pybp-cache-save-'));
       try {
-        const blobs: Array<{ name: string; diffId: string; digest: string; size: number; file: string | null; bytes?: Buffer }> = [];
+        const blobs: Array<{ name: string; diffId: string; digest: string; size: number; file: string | null; bytes?: Buffer; known?: boolean }> = [];
         for (const layer of layers) {
           if (signal.aborted) throw new Error('interrupted');
+          // Left as restored, and the registry still has its blob: nothing to pack or send.
+          const known = layer.unchanged?.blob;
+          if (layer.unchanged && known && (await c.hasBlob(known.digest, signal))) {
+            blobs.push({ name: layer.name, diffId: layer.unchanged.diffId, digest: known.digest, size: known.size, file: null, known: true });
+            continue;
+          }
           const file = path.join(work, `${layer.name}.tar.gz`);
           const diff = new DigestStream();
           const blob = new DigestStream();
@@ -75,7 +81,7 @@ export function imageCache(refText: string, opts: { insecure: string[]; env: Nod
         let bytesMoved = 0;
         let blobsSkipped = 0;
         for (const b of blobs) {
-          if (await c.hasBlob(b.digest, signal)) {
+          if (b.known || (await c.hasBlob(b.digest, signal))) {
             blobsSkipped += 1;
             continue;
           }

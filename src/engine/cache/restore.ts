@@ -19,6 +19,7 @@ import { type CacheVerdict, decideFromCache, mergeStores, restoredToml, restored
 import { DigestStream, MaybeGunzip } from './digest-stream.js';
 import { DEFAULT_EXTRACT_LIMITS, type ExtractLimits, layerExtractor, RefusedLayer } from './layer-tar.js';
 import type { PreviousLayer } from '../store/previous-state.js';
+import { layerFingerprint } from './fingerprint.js';
 
 export interface RestoreReport {
   cache: string;
@@ -40,6 +41,8 @@ export interface RestoreResult {
   names: ReadonlySet<string>;
   /** What the cache's layers were judged (for the plan's reasons). */
   verdicts: CacheVerdict[];
+  /** Each restored layer's fingerprint right after the restore, and what the cache had it as. */
+  restoredAs: Map<string, { fingerprint: string; diffId: string; blob: { digest: string; size: number } | null }>;
 }
 
 export async function restoreFromCache(args: {
@@ -64,7 +67,7 @@ export async function restoreFromCache(args: {
     }
     made.length = 0;
   };
-  const nothing = (verdicts: CacheVerdict[] = []): RestoreResult => ({ report, store: args.local, undo, names: new Set(), verdicts });
+  const nothing = (verdicts: CacheVerdict[] = []): RestoreResult => ({ report, store: args.local, undo, names: new Set(), verdicts, restoredAs: new Map() });
   const warn = (warning: Warning) => emit({ type: 'warning', warning });
 
   let read;
@@ -95,6 +98,7 @@ export async function restoreFromCache(args: {
   await freshStagingRoot(stagingRoot);
   await args.recordEntries(toRestore.map((v) => v.name));
   const restored = new Map<string, PreviousLayer>();
+  const restoredAs: RestoreResult['restoredAs'] = new Map();
   try {
     for (const v of toRestore) {
       if (signal.aborted) throw interruptedError();
@@ -109,6 +113,8 @@ export async function restoreFromCache(args: {
         // The toml last: a kill before it leaves a directory without metadata, which the rule discards.
         await writeFileAtomic(path.join(layersDir, `${v.name}.toml`), restoredToml(v.layer));
         restored.set(v.name, restoredView(layersDir, v.layer));
+        const blob = index.blobs.get(v.layer.diffId);
+        restoredAs.set(v.name, { fingerprint: await layerFingerprint(finalDir), diffId: v.layer.diffId, blob: blob ? { digest: blob.digest, size: blob.size } : null });
         report.restored.push({ name: v.name, bytes, diffId: v.layer.diffId });
         emit({ type: 'info', step: null, message: `Restored ${v.name} from ${backend.describe} (${formatBytes(bytes)} in ${rate(bytes, Date.now() - began)})` });
       } catch (err) {
@@ -132,7 +138,7 @@ export async function restoreFromCache(args: {
     const refused = v.take === 'restore' && !restored.has(v.name) ? report.skipped.find((s) => s.name === v.name) : undefined;
     return refused ? { name: v.name, take: 'no', layer: v.layer, reasons: refused.reasons.map((message) => ({ field: 'cache', from: null, to: null, message, pybpOnly: true })) } : v;
   });
-  return { report, store, undo, names: new Set(restored.keys()), verdicts: judged };
+  return { report, store, undo, names: new Set(restored.keys()), verdicts: judged, restoredAs };
 }
 
 /** Streams one cached layer into `staging`, its blob digest and diffID checked on the way; returns the bytes moved. */
@@ -147,10 +153,21 @@ export async function extractLayer(a: {
   limits: ExtractLimits | undefined;
 }): Promise<number> {
   const limits = a.limits ?? DEFAULT_EXTRACT_LIMITS;
-  const { body, blobDigest } = await a.backend.openLayer(a.index, a.verdict.layer, a.signal);
+  // The extractor first: once the body is open, nothing may come between it and the pipeline's error handling.
+  const { sink, done } = await layerExtractor({ layerName: a.verdict.name, stagingDir: a.staging, finalDir: a.finalDir, layersDir: a.layersDir, limits });
+  done.catch(() => {});
+  let opened;
+  try {
+    opened = await a.backend.openLayer(a.index, a.verdict.layer, a.signal);
+  } catch (err) {
+    sink.destroy();
+    throw err;
+  }
+  const { body, blobDigest } = opened;
+  // An abort can error the body before pipeline() listens: never an unhandled 'error'.
+  body.on('error', () => {});
   const raw = new DigestStream(limits.maxBytes * 2 + (1 << 20));
   const diff = new DigestStream(limits.maxBytes * 2 + (1 << 20));
-  const { sink, done } = await layerExtractor({ layerName: a.verdict.name, stagingDir: a.staging, finalDir: a.finalDir, layersDir: a.layersDir, limits });
   const piping = pipeline(body, raw, new MaybeGunzip(), diff, sink, { signal: a.signal });
   const [p, d] = await Promise.allSettled([piping, done]);
   if (d.status === 'rejected' && d.reason instanceof RefusedLayer) throw d.reason;

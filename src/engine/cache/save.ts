@@ -15,6 +15,7 @@ import { isDir } from '../io/fs.js';
 import type { CacheBackend, LayerToSave, SaveStats } from './backend.js';
 import type { Provenance } from './metadata.js';
 import { formatBytes, rate } from './restore.js';
+import { layerFingerprint } from './fingerprint.js';
 
 export interface SaveReport {
   cache: string;
@@ -25,7 +26,14 @@ export interface SaveReport {
   problem: string | null;
 }
 
-export async function saveToCache(plan: ReadyPlan, backend: CacheBackend, emit: Emit, signal: AbortSignal, pybpVersion: string): Promise<SaveReport> {
+export async function saveToCache(
+  plan: ReadyPlan,
+  backend: CacheBackend,
+  emit: Emit,
+  signal: AbortSignal,
+  pybpVersion: string,
+  restoredAs: ReadonlyMap<string, { fingerprint: string; diffId: string; blob: { digest: string; size: number } | null }> = new Map(),
+): Promise<SaveReport> {
   const layersDir = plan.context.layersDir;
   const report: SaveReport = { cache: backend.describe, saved: [], notSaved: [], stats: null, problem: null };
   const sidecar = await readSidecar(layersDir);
@@ -48,7 +56,10 @@ export async function saveToCache(plan: ReadyPlan, backend: CacheBackend, emit: 
       report.notSaved.push({ name: def.name, reason: 'the build left it without metadata' });
       continue;
     }
-    layers.push({ name: def.name, dir, data: metadata, types: def.types });
+    // Untouched since the restore (a tool layer, a venv the sync left alone): the cache's tar is this layer's tar.
+    const was = restoredAs.get(def.name);
+    const unchanged = was && was.fingerprint === (await layerFingerprint(dir).catch(() => null)) ? { diffId: was.diffId, blob: was.blob } : undefined;
+    layers.push({ name: def.name, dir, data: metadata, types: def.types, ...(unchanged ? { unchanged } : {}) });
   }
   const provenance: Provenance = {
     version: 1,

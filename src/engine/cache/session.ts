@@ -10,7 +10,7 @@ import { type CacheVerdict, withCacheReasons } from './decide.js';
 import type { ProjectContext } from '../project/project-context.js';
 import type { StoreState } from '../store/store-state.js';
 import { cacheBackend, type CacheFlags, chooseCache } from './choose.js';
-import { type RestoreReport, restoreFromCache } from './restore.js';
+import { type RestoreReport, type RestoreResult, restoreFromCache } from './restore.js';
 import { type SaveReport, saveToCache } from './save.js';
 
 /** What build --json says about the shared cache. */
@@ -49,6 +49,7 @@ export async function startCacheSession(args: {
   let store = args.store;
   let undo = async () => {};
   let verdicts: CacheVerdict[] = [];
+  let restoredAs: RestoreResult['restoredAs'] = new Map();
   if (!args.clearCache) {
     const restored = await restoreFromCache({
       context: args.context,
@@ -63,12 +64,13 @@ export async function startCacheSession(args: {
     store = restored.store;
     undo = restored.undo;
     verdicts = restored.verdicts;
+    restoredAs = restored.restoredAs;
   }
   return {
     store,
     undo: () => undo(),
     async save(plan, signal) {
-      summary.save = await saveToCache(plan, backend, args.emit, signal, `${BUILDPACK_ID} ${BUILDPACK_VERSION}`);
+      summary.save = await saveToCache(plan, backend, args.emit, signal, `${BUILDPACK_ID} ${BUILDPACK_VERSION}`, restoredAs);
     },
     annotate: (plan) => withCacheReasons(plan, verdicts, backend.describe),
     summary: () => summary,
