@@ -1,5 +1,6 @@
 import { runBuild } from '../engine/executor/build.js';
 import type { EngineEvent } from '../engine/core/events.js';
+import { onStopAgain, watchStops } from '../engine/io/stop-signal.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, chooseRenderer, type CommonFlags, planOptions } from './options.js';
 import { printFatal } from './report-error.js';
@@ -23,16 +24,11 @@ export async function buildCommand(dir: string, flags: BuildFlags): Promise<numb
     return EXIT_USAGE;
   }
   const renderer = chooseRenderer(flags);
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = () => {
-    interrupts += 1;
-    // A second Ctrl-C while the rollback runs means "now".
-    if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // Every way pybp is stopped (SIGINT, SIGTERM, SIGHUP, SIGQUIT, a closed stdout or stderr) aborts this one
+  // signal: the running tool's group is stopped, the build rolled back and recorded, the build HOME removed.
+  const signal = watchStops();
+  // A second signal while the rollback runs means "now" (the next build's recovery finishes the rollback).
+  const offAgain = onStopAgain(() => process.exit(EXIT_INTERRUPTED));
 
   let onEvent: (e: EngineEvent) => void = () => {};
   let finish: (report: Awaited<ReturnType<typeof runBuild>>) => Promise<void> = async () => {};
@@ -53,10 +49,9 @@ export async function buildCommand(dir: string, flags: BuildFlags): Promise<numb
     onEvent = (e) => printer.onEvent(e);
     finish = async (report) => printer.finish(report);
   }
-  const report = await runBuild(options, onEvent, controller.signal);
+  const report = await runBuild(options, onEvent, signal);
   await finish(report);
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  offAgain();
   if (report.status === 'succeeded') return EXIT_OK;
   if (report.status === 'interrupted') return EXIT_INTERRUPTED;
   return report.error?.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;

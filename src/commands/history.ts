@@ -7,6 +7,7 @@ import { resolveContext } from '../engine/project/project-context.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, type CommonFlags, showReport } from './options.js';
 import { printFatal } from './report-error.js';
+import { exitOnInterrupt } from './interrupt.js';
 
 async function locate(dir: string, flags: CommonFlags): Promise<{ appDir: string; layersDir: string; trusted: boolean }> {
   const { appDir, layersDir, layersAccess } = await resolveContext({ appDir: dir, layersDir: flags.layersDir, configFile: flags.config });
@@ -16,6 +17,7 @@ async function locate(dir: string, flags: CommonFlags): Promise<{ appDir: string
 }
 
 export async function historyCommand(dir: string, flags: CommonFlags): Promise<number> {
+  exitOnInterrupt('history', flags);
   applyColorFlags(flags);
   let report;
   try {

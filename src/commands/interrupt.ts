@@ -1,27 +1,30 @@
-// Ctrl-C / SIGTERM for the commands that change nothing (explain, doctor,
-// history): they stop at once with exit 130. process.exit runs the 'exit'
-// listeners, which is where the engine stops what it started (git, uv,
-// Poetry), so no child outlives pybp. A build handles signals itself: it
-// has a transaction to roll back first.
+// Stopping the commands that change nothing (explain, doctor, history): any
+// stop (SIGINT, SIGTERM, SIGHUP, SIGQUIT, a closed stdout or stderr) ends them
+// at once with exit 130. The process runner stops the children it started on
+// the same signal (and SIGKILLs any still there from its 'exit' hook), and the
+// scratch directories go in the 'exit' hook of io/scratch-dir.ts, so nothing
+// outlives pybp. A build handles the stop itself: it has a transaction to
+// roll back first.
 import { PybpError } from '../engine/core/errors.js';
+import { describeStop, stopReason, watchStops } from '../engine/io/stop-signal.js';
 import { EXIT_INTERRUPTED } from './exit-codes.js';
 import { printFatal } from './report-error.js';
 
 export function exitOnInterrupt(command: string, flags: { json?: boolean }): () => void {
-  const onSignal = (signal: NodeJS.Signals) => {
+  const signal = watchStops();
+  const onStop = () => {
+    const why = stopReason();
+    // With stdout gone there is no one to tell on stdout (--json); stderr may still be read.
     const error = new PybpError({
       code: 'interrupted',
       title: `pybp ${command} was interrupted`,
-      message: `pybp ${command} was stopped (${signal}) before it finished. It changes nothing, so there is nothing to undo.`,
+      message: `pybp ${command} was stopped (${describeStop(why)}) before it finished. It changes nothing, so there is nothing to undo.`,
       fix: `Run pybp ${command} again when you are ready.`,
     });
-    printFatal(error, flags);
+    printFatal(error, { json: flags.json && !(why?.kind === 'output-closed' && why.stream === 'stdout') });
     process.exit(EXIT_INTERRUPTED);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
+  if (signal.aborted) onStop();
+  else signal.addEventListener('abort', onStop, { once: true });
+  return () => signal.removeEventListener('abort', onStop);
 }

@@ -1,7 +1,6 @@
 // Build steps for a uv app (spec §7.8–§7.10): the uv layer, then the uv-cache
 // and venv layers and `uv sync --locked`.
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ArchiveDownloadError, downloadArchive } from '../io/archive-download.js';
 import { PybpError } from '../core/errors.js';
@@ -14,6 +13,7 @@ import { locateBundledPip, pipBootstrap } from './bundled-pip.js';
 import { toolByName } from './tool-by-name.js';
 import { verifyUvBinary } from '../tools/verify-uv.js';
 import { createVenv } from './venv.js';
+import { makeScratchDir, removeScratchDir } from '../io/scratch-dir.js';
 
 export async function uvToolStep(ctx: BuildContext): Promise<void> {
   ctx.emit({ type: 'step-started', step: 'uv', title: 'Installing uv' });
@@ -38,7 +38,7 @@ export async function uvToolStep(ctx: BuildContext): Promise<void> {
  * reachable), installed with `wheel` (a bundled pip) by the `python` on `bootstrap.env`'s PATH.
  */
 export async function uvFromWheel(ctx: BuildContext, step: StepId, binDir: string, bootstrap: { wheel: string; env: Env }): Promise<void> {
-  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pybp-uv-'));
+  const tmp = await makeScratchDir('pybp-uv-');
   try {
     await pipBootstrap(ctx, step, { wheel: bootstrap.wheel, requirement: `uv==${UV_VERSION}`, env: bootstrap.env, target: tmp, code: 'uv-install-failed', toolName: 'uv' });
     for (const name of ['uv', 'uvx']) {
@@ -58,7 +58,7 @@ export async function uvFromWheel(ctx: BuildContext, step: StepId, binDir: strin
       }
     }
   } finally {
-    await fs.rm(tmp, { recursive: true, force: true });
+    await removeScratchDir(tmp);
   }
 }
 

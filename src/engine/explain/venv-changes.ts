@@ -4,8 +4,7 @@
 // limit). For pip the venv is always made anew: the build report says what
 // differs from the last build.
 import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { runTool } from '../io/tool-run.js';
 import { pairChanges, type PackageChanges } from '../plan/package-changes.js';
@@ -13,6 +12,7 @@ import { plannedLayer, type ReadyPlan } from '../plan/plan.js';
 import { ownCacheDir } from '../io/cache-dir.js';
 import { checkUvBinary } from '../tools/verify-uv.js';
 import { contextBuildEnv } from '../project/project-context.js';
+import { makeScratchDir, removeScratchDir } from '../io/scratch-dir.js';
 
 const TIMEOUT_MS = 60_000;
 
@@ -26,7 +26,7 @@ export async function forecastVenv(plan: ReadyPlan, signal?: AbortSignal): Promi
   if (pm === 'pip') return null;
   const layersDir = plan.context.layersDir;
   const venvDir = path.join(layersDir, 'venv');
-  const scratch = await mkdtemp(path.join(os.tmpdir(), 'pybp-explain-'));
+  const scratch = await makeScratchDir('pybp-explain-');
   try {
     // The build's environment, with a HOME of its own in the scratch directory (Heroku-clean) or the user's (host config).
     const home = path.join(scratch, 'home');
@@ -63,7 +63,7 @@ export async function forecastVenv(plan: ReadyPlan, signal?: AbortSignal): Promi
     if (result.code !== 0) return { packages: null, note: `${tool} failed: ${lastLine(result.output)}` };
     return { packages: pm === 'uv' ? parseUvDryRun(result.output) : parsePoetryDryRun(result.output), note: null };
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await removeScratchDir(scratch);
   }
 }
 

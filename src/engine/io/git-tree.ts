@@ -10,11 +10,11 @@
 // An object the clone does not have (a partial or shallow clone) is never
 // fetched: what the ref held is then unknown, and said so (`git-object-missing`).
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PybpError } from '../core/errors.js';
 import { hasUnsafe, inert } from '../core/inert-text.js';
 import { type AppRepo, type GitBytesResult, openAppRepo } from './git.js';
+import { makeScratchDir, removeScratchDir } from './scratch-dir.js';
 
 /** Largest file taken over from the ref, and all of them together (the files analysed are tiny). */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -110,8 +110,8 @@ async function readRefTree(repo: AppRepo, ref: string, shown: string): Promise<R
   const missing = [...unreadable, ...wanted.filter((e) => !blobs.has(e.oid)).map((e) => e.name)];
   if (missing.length > 0) throw objectMissing(shown, missing);
 
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pybp-since-'));
-  const remove = () => fs.rm(dir, { recursive: true, force: true });
+  const dir = await makeScratchDir('pybp-since-');
+  const remove = () => removeScratchDir(dir);
   // One entry: what to write for it, and a note when it is not taken over as it is.
   const takeOver = async (e: TreeEntry): Promise<string | null> => {
     const target = path.join(dir, e.name);

@@ -3,8 +3,7 @@
 // pinned uv (`uv lock --check`) or Poetry (`poetry check --lock`), offline,
 // without building anything and without plugins, within a time limit. When
 // the pinned tool isn't available, or can't answer offline, the check says so.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { PackageManager } from '../../analysis/types.js';
 import { POETRY_VERSION, UV_VERSION } from '../../core/versions.js';
@@ -12,6 +11,7 @@ import { fail, pass, unchecked } from '../check.js';
 import { findPinnedPoetry, findPinnedUv, type ToolLookup } from './pinned-tools.js';
 import { runTool, type ToolRun } from '../../io/tool-run.js';
 import type { DoctorCheck } from '../types.js';
+import { makeScratchDir, removeScratchDir } from '../../io/scratch-dir.js';
 import type { ToolInstallPolicy } from '../../tools/doctor-tools.js';
 
 const ID = 'lockfile-out-of-date';
@@ -72,7 +72,7 @@ export async function checkLockfileFresh(args: LockCheckArgs): Promise<DoctorChe
     );
   }
 
-  const scratch = await mkdtemp(path.join(os.tmpdir(), 'pybp-doctor-'));
+  const scratch = await makeScratchDir('pybp-doctor-');
   let result: ToolRun;
   try {
     const tool = lookup.tool;
@@ -94,7 +94,7 @@ export async function checkLockfileFresh(args: LockCheckArgs): Promise<DoctorChe
     }
     result = await runTool(argv, { cwd: args.appDir, env, timeoutMs: TIMEOUT_MS, signal: args.signal });
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await removeScratchDir(scratch);
   }
 
   const couldNot = (why: string) =>

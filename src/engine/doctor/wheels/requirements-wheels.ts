@@ -6,8 +6,7 @@
 //
 // uv stops at the first package it cannot use; that package is recorded and
 // excluded (`--excludes`), and uv asked again, until the rest resolves.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UV_VERSION } from '../../core/versions.js';
 import type { PinnedTool } from './pinned-tools.js';
@@ -15,6 +14,7 @@ import type { ResolverRequirements } from './resolver-requirements.js';
 import { normalizeName } from './locked-packages.js';
 import { runTool, type ToolRun } from '../../io/tool-run.js';
 import { missingWheels, resolvedPins, uvFailureReason, type MissingWheel } from './uv-no-wheel.js';
+import { makeScratchDir, removeScratchDir } from '../../io/scratch-dir.js';
 
 /** Each uv run; a cold resolution of a large app takes a few seconds, a slow index more. */
 const RUN_TIMEOUT_MS = 120_000;
@@ -71,7 +71,7 @@ export interface WheelResolutionArgs {
 }
 
 export async function resolveWheels(args: WheelResolutionArgs): Promise<WheelResolution> {
-  const scratch = await mkdtemp(path.join(os.tmpdir(), 'pybp-doctor-wheels-'));
+  const scratch = await makeScratchDir('pybp-doctor-wheels-');
   try {
     const requirementsFile = path.join(scratch, 'requirements.txt');
     const excludesFile = path.join(scratch, 'excludes.txt');
@@ -182,7 +182,7 @@ export async function resolveWheels(args: WheelResolutionArgs): Promise<WheelRes
     const unprobed = picks.filter((_, i) => outcome[i] === 'unprobed').map((p) => p.name);
     return { kind: 'resolved', resolved, missing, newer, unprobed };
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await removeScratchDir(scratch);
   }
 }
 
