@@ -111,6 +111,19 @@ export function isOurGroup(r: ProcessRecord): boolean {
   return member;
 }
 
+/**
+ * Whether the process `r` names is still running as that same process: same
+ * boot, and the PID's start time is the recorded one (a reused PID has another).
+ * null where that cannot be known (no /proc): the caller decides what a bare PID is worth.
+ */
+export function isSameProcess(r: ProcessRecord): boolean | null {
+  const boot = bootId();
+  if (!boot) return null;
+  if (r.bootId !== boot) return false;
+  const stat = readStat(r.pid);
+  return stat !== null && stat.start === r.start;
+}
+
 /** Signals the group only if it is verified to be ours; false when not sent. */
 export function signalOurGroup(r: ProcessRecord, signal: NodeJS.Signals): boolean {
   if (!isOurGroup(r)) return false;

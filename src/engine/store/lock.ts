@@ -1,17 +1,26 @@
-// One writer per layers directory. The lock file holds the holder's PID; a lock
-// whose process is gone is stale and taken over.
+// One writer per layers directory. The lock file holds the holder's identity:
+// PID + start time + boot id (io/process-identity.ts). A lock whose process is
+// gone is stale and taken over, and so is one whose PID now belongs to another
+// process (reused, or planted: a PID alone names whoever holds that number now),
+// so a lock naming a live unrelated process never blocks builds forever, and
+// the `kill <pid>` pybp suggests only ever names the pybp that took the lock.
+// Where /proc does not exist (macOS) a live PID is all there is to go on.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PybpError } from '../core/errors.js';
 import { controlDir, lockPath } from './control-dir.js';
 import { readControlFile } from './control-file.js';
+import { identifyProcess, isSameProcess } from '../io/process-identity.js';
 
 interface LockInfo {
   pid: number;
   host: string;
   command: string;
   startedAt: string;
+  /** The holder's start time (clock ticks after boot) and boot id; absent where /proc does not exist. */
+  start?: number;
+  bootId?: string;
 }
 
 export interface LayersLock {
@@ -21,7 +30,8 @@ export interface LayersLock {
 export async function acquireLayersLock(layersDir: string, command: string): Promise<LayersLock> {
   await fs.mkdir(controlDir(layersDir), { recursive: true });
   const file = lockPath(layersDir);
-  const info: LockInfo = { pid: process.pid, host: os.hostname(), command, startedAt: new Date().toISOString() };
+  const self = identifyProcess(process.pid);
+  const info: LockInfo = { pid: process.pid, host: os.hostname(), command, startedAt: new Date().toISOString(), ...(self ? { start: self.start, bootId: self.bootId } : {}) };
   const content = JSON.stringify(info);
   for (let attempt = 0; attempt < 20; attempt++) {
     if (await createExclusive(file, content)) {
@@ -34,12 +44,15 @@ export async function acquireLayersLock(layersDir: string, command: string): Pro
     const raw = await readRaw(file);
     if (raw === null) continue; // released in the meantime
     const holder = parseLock(raw);
-    if (holder && holder.host === os.hostname() && isAlive(holder.pid) && holder.pid !== process.pid) {
+    if (holder && holder.host === os.hostname() && holderRuns(holder) && holder.pid !== process.pid) {
       throw new PybpError({
         code: 'layers-locked',
         title: 'Another pybp build is using these layers',
         message: `The layers directory ${layersDir} is locked by process ${holder.pid} (${holder.command}, started ${holder.startedAt}).`,
-        fix: `Wait for that build to finish, or stop it (kill ${holder.pid}). Two builds must not write the same layers at once.`,
+        fix:
+          holder.start !== undefined
+            ? `Wait for that build to finish, or stop it (kill ${holder.pid}: that is the pybp process that took the lock, checked by its start time). Two builds must not write the same layers at once.`
+            : `Wait for that build to finish, or stop it (kill ${holder.pid}, once you have checked that process ${holder.pid} is that pybp build). Two builds must not write the same layers at once.`,
       });
     }
     // Stale (dead process, unreadable, or our own leftover): take it over.
@@ -94,7 +107,7 @@ async function removeStale(file: string, raw: string, content: string): Promise<
     // Another process is taking over. A guard whose process died (mid-takeover) is cleared.
     const guardRaw = await readRaw(guard);
     const owner = guardRaw === null ? null : parseLock(guardRaw);
-    if (guardRaw !== null && (!owner || !isAlive(owner.pid))) await fs.rm(guard, { force: true });
+    if (guardRaw !== null && (!owner || !holderRuns(owner))) await fs.rm(guard, { force: true });
     return false;
   }
   try {
@@ -119,6 +132,22 @@ function parseLock(raw: string): LockInfo | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Whether the lock's holder still runs: the same process (PID and start time)
+ * where /proc can tell. A lock without an identity on such a system was not
+ * written by a running pybp of this version: stale.
+ */
+function holderRuns(holder: LockInfo): boolean {
+  if (!Number.isSafeInteger(holder.pid) || holder.pid <= 0) return false;
+  if (typeof holder.start === 'number' && typeof holder.bootId === 'string') {
+    const same = isSameProcess({ pid: holder.pid, start: holder.start, bootId: holder.bootId });
+    if (same !== null) return same;
+    return isAlive(holder.pid);
+  }
+  // No identity recorded: only where nothing better exists (no /proc) does a live PID count.
+  return identifyProcess(process.pid) === null && isAlive(holder.pid);
 }
 
 function isAlive(pid: number): boolean {

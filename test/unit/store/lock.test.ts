@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { lockPath } from '../../../src/engine/store/control-dir.js';
 import { acquireLayersLock } from '../../../src/engine/store/lock.js';
 import { PybpError } from '../../../src/engine/core/errors.js';
+import { identifyProcess } from '../../../src/engine/io/process-identity.js';
 import { spawnChild } from '../../support/children.js';
 import { useSandboxes } from '../layers/previous-build.js';
 
@@ -23,9 +24,18 @@ async function deadPid(): Promise<number> {
   return child.pid;
 }
 
-async function writeLock(layers: string, pid: number, host = os.hostname()): Promise<void> {
+/**
+ * A lock as a pybp holding it writes one: its PID with its identity (start time, boot id).
+ * `identity: 'none'` leaves the identity out; a number replaces the start time.
+ */
+async function writeLock(layers: string, pid: number, opts: { host?: string; identity?: 'own' | 'none' | number } = {}): Promise<void> {
   await mkdir(path.dirname(lockPath(layers)), { recursive: true });
-  await writeFile(lockPath(layers), JSON.stringify({ pid, host, command: 'pybp build', startedAt: '2026-01-01T00:00:00.000Z' }));
+  const record = identifyProcess(pid);
+  const identity =
+    opts.identity === 'none' || record === null
+      ? {}
+      : { start: typeof opts.identity === 'number' ? opts.identity : record.start, bootId: record.bootId };
+  await writeFile(lockPath(layers), JSON.stringify({ pid, host: opts.host ?? os.hostname(), command: 'pybp build', startedAt: '2026-01-01T00:00:00.000Z', ...identity }));
 }
 
 /** The PID the lock file names, or null without a lock file. */
@@ -68,6 +78,21 @@ describe('acquireLayersLock', () => {
     expect(error.fix).toContain(`kill ${pid}`);
     // The holder's lock is left alone.
     expect(JSON.parse(await readFile(lockPath(box.layers), 'utf8')).pid).toBe(pid);
+  });
+
+  it.each([
+    ['with no identity (a bare PID, as a planted or hand-written lock has)', 'none' as const],
+    ['whose start time is not the recorded one (the PID was reused)', -1],
+  ])('a lock naming a live process that is not its holder, %s, is stale and taken over', async (_label, identity) => {
+    const box = await sandbox();
+    const pid = liveProcess();
+    const record = identifyProcess(pid);
+    expect(record).not.toBeNull();
+    await writeLock(box.layers, pid, { identity: identity === -1 ? record!.start + 1 : identity });
+    const lock = await acquireLayersLock(box.layers, 'pybp build');
+    expect(await lockFilePid(box.layers)).toBe(process.pid);
+    await lock.release();
+    expect(await exists(lockPath(box.layers))).toBe(false);
   });
 
   it('a lock whose process has exited is taken over', async () => {
