@@ -1,0 +1,295 @@
+// Every way pybp can be stopped takes one path (issue 17, item 3), tried with
+// the real CLI: SIGTERM, SIGHUP, SIGQUIT and a closed stdout (EPIPE) stop the
+// children as a group, grandchildren included, roll a build back, record it in
+// history, remove the build HOME and every scratch directory, and exit 130.
+// `pybp run` ends with its process group, not when the last pipe closes.
+//
+// "Gone" is checked on the processes themselves: a grandchild's PID (written
+// by the process that started it) must not be running afterwards, and no
+// process may be left whose command line names the app. Every run has a
+// generous kill timer so a regression fails instead of hanging; no test
+// asserts on time.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makePipApp, makeTempDir } from '../support/apps.js';
+import { cliEnv, pybpBin, type RunningCli, runPybp, startPybp } from '../support/cli.js';
+import { spawnChild } from '../support/children.js';
+import { testInfra } from '../support/context.js';
+import { adoptLayersDir } from '../support/owned-layers.js';
+import { BUILD_ENV_FLAGS, writeToolsConfig } from '../e2e/pybp.js';
+import { UV_VERSION } from '../../src/engine/core/versions.js';
+
+/** A command still running after this is killed and its test fails: a safety net, not a timing assertion. */
+const HANG_LIMIT_MS = 120_000;
+type Env = Record<string, string | undefined>;
+const start = (args: string[], env: Env = {}): RunningCli => startPybp(args, { env, timeoutMs: HANG_LIMIT_MS });
+
+async function until(what: string, condition: () => boolean | Promise<boolean>, cli?: RunningCli): Promise<void> {
+  while (!(await condition())) {
+    if (cli && !cli.running) throw new Error(`pybp ended before ${what}:\n${cli.stdout}\n${cli.stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Running (a zombie not yet reaped is not). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Live processes whose command line names `text` (an app's path): what pybp started for that app. */
+function processesNaming(text: string): string[] {
+  const found: string[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ');
+      if (cmdline.includes(text) && alive(Number(name))) found.push(`${name}: ${cmdline}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** A PID a test's process wrote to `file`, once it is there. */
+async function pidFrom(file: string, cli?: RunningCli): Promise<number> {
+  await until(`${file} was written`, () => existsSync(file) && /^\d+\s*$/.test(readFileSync(file, 'utf8')), cli);
+  return Number(readFileSync(file, 'utf8').trim());
+}
+
+/** pybp's scratch directories (and build HOMEs) in the TMPDIR every run of this file gets. */
+function scratchLeft(): string[] {
+  const tmp = cliEnv().TMPDIR;
+  return readdirSync(tmp).filter((n) => /^pybp-(home|since|doctor|explain|uv)-/.test(n));
+}
+
+/** Every layer toml's text and every entry name at the top of the layers dir and its control dir (history aside). */
+async function snapshot(layersDir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of (await readdir(layersDir)).sort()) {
+    out[name] = name.endsWith('.toml') ? await readFile(join(layersDir, name), 'utf8') : 'entry';
+  }
+  for (const name of (await readdir(join(layersDir, '.pybp'))).sort()) if (name !== 'history.json') out[`.pybp/${name}`] = 'entry';
+  return out;
+}
+
+async function lastBuildStatus(app: string): Promise<string | undefined> {
+  const r = await runPybp(['history', app, '--json'], { timeoutMs: HANG_LIMIT_MS });
+  const builds = (JSON.parse(r.stdout) as { builds: Array<{ id: number; status: string }> }).builds;
+  return [...builds].sort((a, b) => b.id - a.id)[0]?.status;
+}
+
+describe('pybp run stops the whole process group', () => {
+  let root: string;
+  let layers: string;
+  let count = 0;
+  beforeAll(async () => {
+    root = await makeTempDir('pybp stops-run-');
+    layers = join(root, 'layers');
+    await mkdir(join(layers, 'venv', 'bin'), { recursive: true });
+    await writeFile(join(layers, 'venv.toml'), '[types]\nlaunch = true\n');
+    await adoptLayersDir(layers, cliEnv());
+  });
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  async function app(procfile?: string): Promise<string> {
+    const dir = join(root, `app-${++count}`);
+    await mkdir(dir);
+    await writeFile(join(dir, 'requirements.txt'), '');
+    if (procfile) await writeFile(join(dir, 'Procfile'), procfile);
+    return dir;
+  }
+
+  it.each([
+    ['a command: sh -c "sleep & wait"', 'command'],
+    ['a Procfile process: web: sleep & sleep', 'procfile'],
+  ])('SIGTERM during %s stops pybp and the grandchild with it', async (_label, kind) => {
+    const marker = join(root, `grandchild-${kind}.pid`);
+    const line = `sleep 300 & echo $! > '${marker}'; `;
+    const dir = kind === 'procfile' ? await app(`web: ${line}sleep 301\n`) : await app();
+    const args = kind === 'procfile' ? ['run', dir, '--layers-dir', layers] : ['run', dir, '--layers-dir', layers, '--', 'sh', '-c', `${line}wait`];
+    const running = start(args);
+    const grandchild = await pidFrom(marker, running);
+    expect(alive(grandchild)).toBe(true);
+    running.signal('SIGTERM');
+    const r = await running.done;
+    // The shell died of the SIGTERM pybp passed on to its group: 128 + 15.
+    expect(r.code).toBe(143);
+    await until('the grandchild is gone', () => !alive(grandchild));
+  });
+
+  it('a process that exits while a grandchild still holds its stderr ends the run; the grandchild goes too', async () => {
+    const marker = join(root, 'holder.pid');
+    // The Procfile's shell exits at once; its background sleep inherits the stderr pipe pybp reads.
+    const dir = await app(`web: sleep 300 & echo $! > '${marker}'; exit 3\n`);
+    const r = await runPybp(['run', dir, '--layers-dir', layers], { timeoutMs: HANG_LIMIT_MS });
+    expect(r.code).toBe(3);
+    const grandchild = await pidFrom(marker);
+    await until('the grandchild is gone', () => !alive(grandchild));
+  });
+});
+
+describe('a build stopped by a signal or a closed stdout rolls back and says so in history', () => {
+  let root: string;
+  let app: string;
+  let layersDir: string;
+  let before: Record<string, string>;
+  let count = 0;
+  beforeAll(async () => {
+    root = await makeTempDir('pybp stops-build-');
+    const { indexUrl } = testInfra();
+    app = join(root, 'app');
+    await makePipApp(app, { indexUrl, python: '3.12', requirements: [] });
+    await writeToolsConfig(app, indexUrl);
+    const first = await runPybp(['build', app, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS], { timeoutMs: 600_000 });
+    expect(JSON.parse(first.stdout).status).toBe('succeeded');
+    layersDir = join(app, '.pybp', 'layers');
+    before = await snapshot(layersDir);
+  }, 600_000);
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  /**
+   * requirements.txt names a local project whose in-tree build backend starts a
+   * grandchild of pip (`sleep`, holding pip's stdout), writes its PID, and
+   * hangs: pip is then busy for as long as the test likes, with a grandchild.
+   */
+  async function hangingRequirement(): Promise<string> {
+    const marker = join(root, `backend-${++count}.pid`);
+    const pkg = join(app, `hang${count}`);
+    await mkdir(pkg, { recursive: true });
+    await writeFile(join(pkg, 'pyproject.toml'), '[build-system]\nrequires = []\nbuild-backend = "hang_backend"\nbackend-path = ["."]\n');
+    await writeFile(
+      join(pkg, 'hang_backend.py'),
+      [
+        'import subprocess, time',
+        'def _hang(*args, **kwargs):',
+        "    child = subprocess.Popen(['sleep', '300'])",
+        `    open(${JSON.stringify(marker)} + '.tmp', 'w').write(str(child.pid))`,
+        '    import os',
+        `    os.rename(${JSON.stringify(marker)} + '.tmp', ${JSON.stringify(marker)})`,
+        '    time.sleep(300)',
+        'get_requires_for_build_wheel = _hang',
+        'prepare_metadata_for_build_wheel = _hang',
+        'build_wheel = _hang',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(join(app, 'requirements.txt'), `./hang${count}\n`);
+    return marker;
+  }
+
+  async function expectRolledBackAndClean(): Promise<void> {
+    expect(await snapshot(layersDir)).toEqual(before);
+    expect(await lastBuildStatus(app)).toBe('interrupted');
+    expect(scratchLeft()).toEqual([]);
+    await until('nothing pybp started for the app runs', () => processesNaming(app).length === 0);
+  }
+
+  it.each(['SIGHUP', 'SIGQUIT', 'SIGTERM'] as const)('%s while pip runs a build backend with a grandchild', async (signal) => {
+    const marker = await hangingRequirement();
+    const build = start(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS]);
+    const grandchild = await pidFrom(marker, build);
+    expect(alive(grandchild)).toBe(true);
+    build.signal(signal);
+    const outcome = await build.done;
+    expect(outcome.code).toBe(130);
+    expect(outcome.stdout + outcome.stderr).toContain('interrupted');
+    await until('the grandchild is gone', () => !alive(grandchild));
+    await expectRolledBackAndClean();
+  }, 300_000);
+
+  it('`pybp build | sed …q`: the reader goes away while pip runs, and the next write (EPIPE) stops the build', async () => {
+    const marker = await hangingRequirement();
+    const status = join(root, 'epipe.status');
+    // A real pipeline: sed prints up to the line that names pip install and quits, closing the pipe.
+    const node = process.execPath;
+    const script = `'${node}' -- '${pybpBin}' build '${app}' --python-source local ${BUILD_ENV_FLAGS.map((f) => `'${f}'`).join(' ')} | sed '/pip install/q'; echo \${PIPESTATUS[0]} > '${status}'`;
+    const shell = spawnChild('bash', ['-c', script], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    shell.child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    shell.child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const exit = await shell.exited;
+    expect(exit.code, `${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toContain('pip install');
+    // pybp did not die of the EPIPE: it stopped, rolled back and exited as interrupted.
+    expect(readFileSync(status, 'utf8').trim(), stderr).toBe('130');
+    expect(stderr).toContain('interrupted');
+    expect(stderr).not.toContain('EPIPE\n');
+    // If pip got as far as the backend, its grandchild went with it.
+    if (existsSync(marker)) {
+      const grandchild = Number(readFileSync(marker, 'utf8'));
+      await until('the grandchild is gone', () => !alive(grandchild));
+    }
+    await expectRolledBackAndClean();
+  }, 300_000);
+});
+
+describe('explain --since and doctor remove their scratch dirs and stop their children, whatever stops them', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await makeTempDir('pybp stops-inspect-');
+  });
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it.each(['SIGTERM', 'SIGHUP'] as const)('explain --since, %s while the ref is copied out', async (signal) => {
+    const app = join(root, `since-${signal}`);
+    await makePipApp(app, { indexUrl: 'http://127.0.0.1:9/simple', python: '3.12', requirements: [] });
+    await writeFile(join(app, '.env'), 'SECRET=in-the-ref\n');
+    // Enough files that copying the ref out takes a while (one git cat-file each).
+    for (let i = 0; i < 400; i++) await writeFile(join(app, `f${i}.txt`), `${i}\n`);
+    const git = (args: string[]) => runGit(app, args);
+    await git(['init', '-q']);
+    await git(['add', '-A']);
+    await git(['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'ref']);
+    const explain = start(['explain', app, '--since', 'HEAD', '--json', '--python-source', 'local']);
+    await until('the ref is being copied out', () => scratchLeft().some((n) => n.startsWith('pybp-since-')), explain);
+    explain.signal(signal);
+    const outcome = await explain.done;
+    expect(outcome.code).toBe(130);
+    expect((JSON.parse(outcome.stdout) as { error: { code: string } }).error.code).toBe('interrupted');
+    expect(scratchLeft()).toEqual([]);
+    await until('no git is left', () => processesNaming(app).length === 0);
+  });
+
+  it.each(['SIGTERM', 'SIGHUP'] as const)("doctor, %s while the pinned uv checks requirements.txt's wheels", async (signal) => {
+    const app = join(root, `doctor-${signal}`);
+    await mkdir(app, { recursive: true });
+    await writeFile(join(app, '.python-version'), '3.12\n');
+    await writeFile(join(app, 'requirements.txt'), 'tinyweb==1.0.0\n');
+    // A stand-in for the pinned uv (in an empty pybp cache, so it is the one found): says the pinned version, then hangs.
+    const bin = join(root, `fake-uv-${signal}`);
+    const started = join(root, `uv-${signal}.pid`);
+    await mkdir(bin, { recursive: true });
+    await writeFile(join(bin, 'uv'), `#!/bin/sh\nif [ "$1" = --version ]; then echo "uv ${UV_VERSION}"; exit 0; fi\necho $$ > '${started}'\nexec sleep 300\n`);
+    await chmod(join(bin, 'uv'), 0o755);
+    const doctor = start(['doctor', app], { PATH: `${bin}:${process.env.PATH}`, XDG_CACHE_HOME: join(root, `empty-cache-${signal}`) });
+    const uv = await pidFrom(started, doctor);
+    expect(scratchLeft().some((n) => n.startsWith('pybp-doctor-wheels-'))).toBe(true);
+    doctor.signal(signal);
+    const outcome = await doctor.done;
+    expect(outcome.code).toBe(130);
+    expect(outcome.stderr).toContain('interrupted');
+    expect(scratchLeft()).toEqual([]);
+    await until('uv is gone', () => !alive(uv));
+  });
+});
+
+async function runGit(cwd: string, args: string[]): Promise<void> {
+  const tracked = spawnChild('git', args, { cwd, stdio: 'ignore', env: cliEnv() });
+  const exit = await tracked.exited;
+  if (exit.code !== 0) throw new Error(`git ${args.join(' ')} exited ${exit.code}`);
+}
