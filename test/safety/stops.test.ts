@@ -127,6 +127,27 @@ describe('pybp run stops the whole process group', () => {
     await until('the grandchild is gone', () => !alive(grandchild));
   });
 
+  it('an interactive command (stdin a terminal) keeps the terminal, and SIGTERM still stops it and its descendants', async () => {
+    const dir = await app();
+    const pybpPid = join(root, 'tty-pybp.pid');
+    const marker = join(root, 'tty-grandchild.pid');
+    const readsTerminal = join(root, 'tty-read.ok');
+    // script(1) gives pybp a terminal; the command reads it (a background group could not: SIGTTIN), reports
+    // pybp's PID (its parent), starts a background job and waits. The terminal stays open after pybp ends
+    // (`; sleep 30`), so no hangup from it stops the job: only pybp can.
+    const inner = `read -t 1 x < /dev/tty; [ $? -gt 128 ] && touch '${readsTerminal}'; echo $PPID > '${pybpPid}'; sleep 300 & echo $! > '${marker}'; wait`;
+    const command = [process.execPath, '--', pybpBin, 'run', dir, '--layers-dir', layers, '--', 'bash', '-c', inner].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const tty = spawnChild('script', ['-qec', `${command}; sleep 30`, '/dev/null'], { env: cliEnv(), stdio: ['pipe', 'ignore', 'ignore'] });
+    const grandchild = await pidFrom(marker);
+    const pid = await pidFrom(pybpPid);
+    // `read -t 1` timed out (status > 128) rather than being stopped by SIGTTIN: the command had the terminal.
+    expect(existsSync(readsTerminal)).toBe(true);
+    process.kill(pid, 'SIGTERM');
+    await until('pybp is gone', () => !alive(pid));
+    await until('the grandchild is gone', () => !alive(grandchild));
+    await tty.killTree();
+  });
+
   it('a process that exits while a grandchild still holds its stderr ends the run; the grandchild goes too', async () => {
     const marker = join(root, 'holder.pid');
     // The Procfile's shell exits at once; its background sleep inherits the stderr pipe pybp reads.

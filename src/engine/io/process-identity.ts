@@ -17,6 +17,7 @@ export interface ProcessRecord {
 
 interface ProcStat {
   pid: number;
+  ppid: number;
   pgrp: number;
   start: number;
 }
@@ -38,8 +39,8 @@ function readStat(pid: number): ProcStat | null {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is field 3 (state): pgrp is field 5, starttime field 22.
-    return { pid, pgrp: Number(fields[2]), start: Number(fields[19]) };
+    // fields[0] is field 3 (state): ppid is field 4, pgrp field 5, starttime field 22.
+    return { pid, ppid: Number(fields[1]), pgrp: Number(fields[2]), start: Number(fields[19]) };
   } catch {
     return null;
   }
@@ -122,6 +123,46 @@ export function isSameProcess(r: ProcessRecord): boolean | null {
   if (r.bootId !== boot) return false;
   const stat = readStat(r.pid);
   return stat !== null && stat.start === r.start;
+}
+
+/**
+ * Signals `r` (verified to be that same process) and every descendant it has
+ * now, by parent links, each one only if it runs as this user: for a child
+ * that shares pybp's process group (a terminal program), which cannot be
+ * signalled as a group. Descendants are found first, so a shell and the
+ * background job it started are both reached before the shell dies.
+ */
+export function signalTree(r: ProcessRecord, signal: NodeJS.Signals): void {
+  if (isSameProcess(r) !== true) return;
+  const uid = process.getuid?.();
+  let stats: ProcStat[];
+  try {
+    stats = readdirSync('/proc')
+      .filter((n) => /^\d+$/.test(n))
+      .map((n) => readStat(Number(n)))
+      .filter((s): s is ProcStat => s !== null);
+  } catch {
+    stats = [];
+  }
+  const children = new Map<number, ProcStat[]>();
+  for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
+  const tree: ProcStat[] = [];
+  const queue = [r.pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      // Started after its parent, of this user: never PID 1, never pybp itself.
+      if (child.pid <= 1 || child.pid === process.pid || child.start < r.start || ownerUid(child.pid) !== uid) continue;
+      tree.push(child);
+      queue.push(child.pid);
+    }
+  }
+  for (const target of [r.pid, ...tree.map((t) => t.pid)]) {
+    try {
+      process.kill(target, signal);
+    } catch {
+      // gone meanwhile
+    }
+  }
 }
 
 /** Signals the group only if it is verified to be ours; false when not sent. */

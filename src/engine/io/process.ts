@@ -4,8 +4,8 @@
 // - No shell: argv is an array, so paths and requirement lines reach the
 //   program as data.
 // - A process group of its own (unless `group: 'foreground'`, for a program
-//   that must read the terminal), signalled as a group: stopping a tool stops
-//   what it started. Once the child is reaped its PID is no longer ours, so the
+//   that must read the terminal: then it and its descendants, by parent
+//   links), signalled as a group: stopping a tool stops what it started. Once the child is reaped its PID is no longer ours, so the
 //   group is signalled only after its identity (PID + start time + boot id,
 //   process-identity.ts) is verified.
 // - A run ends when the child exits, not when its pipes close: a grandchild
@@ -21,7 +21,7 @@
 //   SIGKILLed from the 'exit' hook, group and all.
 import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { identifyProcess, type ProcessRecord, signalOurGroup } from './process-identity.js';
+import { identifyProcess, type ProcessRecord, signalOurGroup, signalTree } from './process-identity.js';
 import { stopSignal } from './stop-signal.js';
 
 export interface ProcessSpec {
@@ -127,7 +127,11 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
   const send = (sig: NodeJS.Signals) => {
     if (pid === undefined) return;
     if (!own) {
-      if (!reaped) tryKill(pid, sig);
+      // Sharing pybp's group, it cannot be signalled as a group: the child and its descendants, by parent links.
+      if (!reaped) {
+        if (record) signalTree(record, sig);
+        else tryKill(pid, sig);
+      }
       return;
     }
     if (!reaped) tryKill(-pid, sig);
