@@ -186,7 +186,8 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
   } catch (err) {
     steps.close(false);
     if (!committed) await cache?.undo().catch(() => {});
-    const error = failureCause(err, prepared);
+    // Once stopped, whatever failed next (a version probe the stop killed, a tool cut short) is the interrupt.
+    const error = failureCause(signal.aborted && !(isPybpError(err) && err.code === 'interrupted') ? interruptedError(undefined, err) : err, prepared);
     if (error.code === 'internal-error' && options.debug && err instanceof Error && err.stack) error.details = err.stack.split('\n');
     emit({ type: 'error', error });
     const status = error.code === 'interrupted' ? 'interrupted' : 'failed';

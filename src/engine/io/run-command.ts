@@ -26,6 +26,9 @@ export interface CommandResult {
 /** How many of a tool's last output lines a failure carries. */
 export const TAIL_LINES = 20;
 
+/** The longest output line passed on as one; longer ones are cut. */
+const MAX_LINE = 64 * 1024;
+
 /** What a build may capture of one tool's output (a `pip --version`, a `uv python find`). */
 const MAX_CAPTURE = 16 * 1024 * 1024;
 
@@ -61,6 +64,13 @@ export async function runCommand(argv: string[], opts: RunOptions): Promise<Comm
           tail.push(line);
           opts.onLine?.(line);
           rest = rest.slice(nl + 1);
+        }
+        // A tool that prints without newlines (a progress bar, a runaway) is cut into lines: bounded memory.
+        while (rest.length > MAX_LINE) {
+          const line = rest.slice(0, MAX_LINE);
+          tail.push(line);
+          opts.onLine?.(line);
+          rest = rest.slice(MAX_LINE);
         }
       },
       flush() {
