@@ -64,10 +64,10 @@ async function pidFrom(file: string, cli?: RunningCli): Promise<number> {
   return Number(readFileSync(file, 'utf8').trim());
 }
 
-/** pybp's scratch directories (and build HOMEs) in the TMPDIR every run of this file gets. */
+/** pybp's scratch directories and build HOMEs (pybp-*) in the TMPDIR every run of this file gets (the tools' own are theirs). */
 function scratchLeft(): string[] {
   const tmp = cliEnv().TMPDIR;
-  return readdirSync(tmp).filter((n) => /^pybp-(home|since|doctor|explain|uv)-/.test(n));
+  return readdirSync(tmp).filter((n) => n.startsWith('pybp-'));
 }
 
 /** Every layer toml's text and every entry name at the top of the layers dir and its control dir (history aside). */
