@@ -10,7 +10,7 @@
 // generous kill timer so a regression fails instead of hanging; no test
 // asserts on time.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir } from '../support/apps.js';
@@ -18,6 +18,7 @@ import { cliEnv, pybpBin, type RunningCli, runPybp, startPybp } from '../support
 import { spawnChild } from '../support/children.js';
 import { testInfra } from '../support/context.js';
 import { adoptLayersDir } from '../support/owned-layers.js';
+import { serveStalling } from '../support/file-server.js';
 import { BUILD_ENV_FLAGS, writeToolsConfig } from '../e2e/pybp.js';
 import { UV_VERSION } from '../../src/engine/core/versions.js';
 
@@ -290,24 +291,45 @@ describe('explain --since and doctor remove their scratch dirs and stop their ch
     const app = join(root, `doctor-${signal}`);
     await mkdir(app, { recursive: true });
     await writeFile(join(app, '.python-version'), '3.12\n');
-    await writeFile(join(app, 'requirements.txt'), 'tinyweb==1.0.0\n');
-    // A stand-in for the pinned uv (in an empty pybp cache, so it is the one found): says the pinned version, then hangs.
-    const bin = join(root, `fake-uv-${signal}`);
-    const started = join(root, `uv-${signal}.pid`);
-    await mkdir(bin, { recursive: true });
-    await writeFile(join(bin, 'uv'), `#!/bin/sh\nif [ "$1" = --version ]; then echo "uv ${UV_VERSION}"; exit 0; fi\necho $$ > '${started}'\nexec sleep 300\n`);
-    await chmod(join(bin, 'uv'), 0o755);
-    const doctor = start(['doctor', app], { PATH: `${bin}:${process.env.PATH}`, XDG_CACHE_HOME: join(root, `empty-cache-${signal}`) });
-    const uv = await pidFrom(started, doctor);
-    expect(scratchLeft().some((n) => n.startsWith('pybp-doctor-wheels-'))).toBe(true);
-    doctor.signal(signal);
-    const outcome = await doctor.done;
-    expect(outcome.code).toBe(130);
-    expect(outcome.stderr).toContain('interrupted');
-    expect(scratchLeft()).toEqual([]);
-    await until('uv is gone', () => !alive(uv));
+    const stalling = await serveStalling();
+    try {
+      // The real pinned uv in pybp's tool cache (only uv's own binary runs); its `uv pip compile` waits on an index that never finishes answering.
+      await writeFile(join(app, 'requirements.txt'), `--index-url ${stalling.url}/simple\ntinyweb==1.0.0\n`);
+      const cache = join(root, `uv-cache-${signal}`);
+      await mkdir(join(cache, 'pybp', 'tools', `uv-${UV_VERSION}`, 'bin'), { recursive: true });
+      await copyFile(testInfra().uvPath, join(cache, 'pybp', 'tools', `uv-${UV_VERSION}`, 'bin', 'uv'));
+      const doctor = start(['doctor', app], { XDG_CACHE_HOME: cache });
+      await Promise.race([stalling.requested, doctor.done]);
+      expect(doctor.running).toBe(true);
+      const children = childPids(doctor.pid);
+      expect(children.length).toBeGreaterThan(0);
+      expect(scratchLeft().some((n) => n.startsWith('pybp-doctor-wheels-'))).toBe(true);
+      doctor.signal(signal);
+      const outcome = await doctor.done;
+      expect(outcome.code).toBe(130);
+      expect(outcome.stderr).toContain('interrupted');
+      expect(scratchLeft()).toEqual([]);
+      for (const pid of children) await until(`child ${pid} is gone`, () => !alive(pid));
+    } finally {
+      await stalling.close();
+    }
   });
 });
+
+/** The PIDs whose parent is `pid` (from /proc). */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
 
 async function runGit(cwd: string, args: string[]): Promise<void> {
   const tracked = spawnChild('git', args, { cwd, stdio: 'ignore', env: cliEnv() });
