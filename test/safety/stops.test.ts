@@ -18,7 +18,7 @@ import { cliEnv, pybpBin, type RunningCli, runPybp, startPybp } from '../support
 import { spawnChild } from '../support/children.js';
 import { testInfra } from '../support/context.js';
 import { adoptLayersDir } from '../support/owned-layers.js';
-import { serveStalling } from '../support/file-server.js';
+import net from 'node:net';
 import { BUILD_ENV_FLAGS, writeToolsConfig } from '../e2e/pybp.js';
 import { UV_VERSION } from '../../src/engine/core/versions.js';
 
@@ -291,9 +291,9 @@ describe('explain --since and doctor remove their scratch dirs and stop their ch
     const app = join(root, `doctor-${signal}`);
     await mkdir(app, { recursive: true });
     await writeFile(join(app, '.python-version'), '3.12\n');
-    const stalling = await serveStalling();
+    const stalling = await blackhole();
     try {
-      // The real pinned uv in pybp's tool cache (only uv's own binary runs); its `uv pip compile` waits on an index that never finishes answering.
+      // The real pinned uv in pybp's tool cache (only uv's own binary runs); its `uv pip compile` waits on an index that never answers.
       await writeFile(join(app, 'requirements.txt'), `--index-url ${stalling.url}/simple\ntinyweb==1.0.0\n`);
       const cache = join(root, `uv-cache-${signal}`);
       await mkdir(join(cache, 'pybp', 'tools', `uv-${UV_VERSION}`, 'bin'), { recursive: true });
@@ -315,6 +315,31 @@ describe('explain --since and doctor remove their scratch dirs and stop their ch
     }
   });
 });
+
+/**
+ * An index that accepts connections and never answers (not even headers: uv
+ * gives up at once on a wrong content type, so a half answer is not a hang).
+ */
+async function blackhole(): Promise<{ url: string; requested: Promise<void>; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let connected: () => void = () => {};
+  const requested = new Promise<void>((resolve) => (connected = resolve));
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.resume();
+    socket.on('close', () => sockets.delete(socket));
+    connected();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    requested,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 /** The PIDs whose parent is `pid` (from /proc). */
 function childPids(pid: number): number[] {
