@@ -3,10 +3,10 @@
 // credential helper (`credHelpers[host]`, else `credsStore`) run as
 // `docker-credential-<name> get` with the host on stdin. Bounded: a config
 // over 1 MiB, or a helper that talks too much or too long, gives no credentials.
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runProcess } from '../process.js';
 
 export interface Credentials {
   username: string;
@@ -71,47 +71,25 @@ function hostKeys(authHost: string): string[] {
 async function runHelper(name: string, host: string, env: NodeJS.ProcessEnv): Promise<Credentials | null> {
   if (!/^[A-Za-z0-9._-]+$/.test(name)) return null;
   const program = `docker-credential-${name}`;
-  return new Promise((resolve) => {
-    let out = '';
-    let done = false;
-    const finish = (value: Credentials | null) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      resolve(value);
-    };
-    let child;
-    try {
-      child = spawn(program, ['get'], { stdio: ['pipe', 'pipe', 'ignore'], env: { PATH: env.PATH ?? '', HOME: env.HOME ?? '' } });
-    } catch {
-      return finish(null);
-    }
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      finish(null);
-    }, HELPER_TIMEOUT_MS);
-    child.on('error', () => finish(null));
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString('utf8');
-      if (out.length > 64 * 1024) {
-        child.kill('SIGKILL');
-        finish(null);
-      }
-    });
-    child.on('close', (code) => {
-      if (code !== 0) return finish(null);
-      try {
-        const parsed = JSON.parse(out) as { Username?: unknown; Secret?: unknown };
-        if (typeof parsed.Username === 'string' && typeof parsed.Secret === 'string') {
-          finish({ username: parsed.Username, password: parsed.Secret, from: program });
-        } else finish(null);
-      } catch {
-        finish(null);
-      }
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(host);
+  // Through the one process runner (its own group, killed on timeout, on a stop and at exit; output bounded).
+  const end = await runProcess({
+    argv: [program, 'get'],
+    env: { PATH: env.PATH ?? '', HOME: env.HOME ?? '' },
+    stdin: { data: host },
+    stderr: 'ignore',
+    maxOutputBytes: 64 * 1024,
+    overflow: 'stop',
+    timeoutMs: HELPER_TIMEOUT_MS,
+    graceMs: 0,
   });
+  if (end.kind !== 'ended' || end.stoppedBy !== null || end.code !== 0) return null;
+  try {
+    const parsed = JSON.parse(end.stdout.toString('utf8')) as { Username?: unknown; Secret?: unknown };
+    if (typeof parsed.Username === 'string' && typeof parsed.Secret === 'string') return { username: parsed.Username, password: parsed.Secret, from: program };
+    return null;
+  } catch {
+    return null;
+  }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
