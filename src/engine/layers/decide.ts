@@ -2,13 +2,14 @@
 // functions: restored state in, decision out. `build` applies the decision,
 // `explain` prints it; neither has its own copy of these rules.
 import type { LayerDefinition } from './definition.js';
-import { compareMetadata, parseStrictMetadata } from './definition.js';
+import { compareMetadata, INTACT, type LayerContents, parseStrictMetadata } from './definition.js';
 import { guessWriter } from './metadata.js';
 import { parseLayerToml } from '../store/layer-toml.js';
 import type { PreviousLayer } from '../store/previous-state.js';
 import type { LayerDecision, Reason } from './types.js';
 
-export function decideLayer(def: LayerDefinition, prev: PreviousLayer | undefined): LayerDecision {
+/** `contents`: what the restored layer's directory lacks (an input, found by the caller, so this stays pure). */
+export function decideLayer(def: LayerDefinition, prev: PreviousLayer | undefined, contents: LayerContents = INTACT): LayerDecision {
   const base = { name: def.name, types: def.types };
   const restored = prev && prev.restored ? prev : undefined;
 
@@ -63,7 +64,7 @@ export function decideLayer(def: LayerDefinition, prev: PreviousLayer | undefine
   const parsed = parseStrictMetadata(def.name, def.fields, toml.metadata);
   if (!parsed.ok) return { ...base, action: 'discard', cause: 'unparseable', reasons: parsed.reasons };
 
-  const reasons = compareMetadata(def, parsed.metadata);
+  const reasons = compareMetadata(def, parsed.metadata, contents);
   if (reasons.length === 0) {
     return {
       ...base,

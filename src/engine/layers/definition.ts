@@ -24,6 +24,13 @@ export interface CachedLayerDefinition {
    * directory makes it be rebuilt (see layers-path.ts).
    */
   embedsLayersPath?: string;
+  /**
+   * Paths inside the layer (relative, `/`-separated) that a usable layer
+   * holds, checked before the layer is kept (store/layer-contents.ts): a
+   * layer whose metadata matches but whose interpreter or tool was removed
+   * is made again, in build and explain alike.
+   */
+  entries?: readonly string[];
   /** How the layer says "kept" / "new" in the log, for humans. */
   describe: (metadata: LayerMetadata) => string;
   /** The env files the layer writes (spec §7), given its directory. */
@@ -92,9 +99,26 @@ export function parseStrictMetadata(
  * count when the buildpack's metadata alone would keep the layer: otherwise
  * they would repeat the real reason in other words.
  */
-export function compareMetadata(def: CachedLayerDefinition, old: LayerMetadata): Reason[] {
+export function compareMetadata(def: CachedLayerDefinition, old: LayerMetadata, contents: LayerContents = INTACT): Reason[] {
   const reasons = diffMetadata(def.fields, old, def.metadata);
-  return reasons.length > 0 ? reasons : [...(def.pybpReasons ?? [])];
+  return reasons.length > 0 ? reasons : [...(def.pybpReasons ?? []), ...contents.missing.map((entry) => missingEntryReason(entry))];
+}
+
+/** What a restored layer's directory lacks of its definition's `entries` (store/layer-contents.ts finds out). */
+export interface LayerContents {
+  missing: readonly string[];
+}
+
+export const INTACT: LayerContents = { missing: [] };
+
+function missingEntryReason(entry: string): Reason {
+  return {
+    field: 'contents',
+    from: entry,
+    to: null,
+    message: `${entry} is missing from the layer (removed, or a link to nothing), so the layer is made again (pybp only: Heroku restores a cached layer whole)`,
+    pybpOnly: true,
+  };
 }
 
 function typeName(value: unknown): string {

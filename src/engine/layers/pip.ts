@@ -15,6 +15,7 @@ export function pipLayer(args: { pythonVersion: string }): CachedLayerDefinition
     fields: PIP_LAYER_FIELDS,
     metadata: inFieldOrder(PIP_LAYER_FIELDS, { python_version: args.pythonVersion, pip_version: PIP_VERSION }),
     describe: (m) => `pip ${m.pip_version}`,
+    entries: ['bin/pip'],
     embedsLayersPath: "pip's bin/ scripts start with the python layer's absolute path",
     // pip reads its version-check switch and, with --user, where to install from these.
     env: (dir) => [

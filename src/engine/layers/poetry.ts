@@ -14,6 +14,7 @@ export function poetryLayer(args: { pythonVersion: string; target: TargetFields 
     fields: POETRY_LAYER_FIELDS,
     metadata: inFieldOrder(POETRY_LAYER_FIELDS, { ...targetMetadata(args.target), python_version: args.pythonVersion, poetry_version: POETRY_VERSION }),
     describe: (m) => `Poetry ${m.poetry_version}`,
+    entries: ['bin/poetry'],
     embedsLayersPath: "Poetry's bin/ scripts start with the python layer's absolute path",
     env: (dir) => [{ scope: 'build', name: 'PYTHONUSERBASE', modifier: 'override', value: dir }],
   };

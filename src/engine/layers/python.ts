@@ -23,9 +23,16 @@ export function pythonLayer(args: {
     fields: PYTHON_LAYER_FIELDS,
     metadata: inFieldOrder(PYTHON_LAYER_FIELDS, { ...targetMetadata(args.target), python_version: args.pythonVersion }),
     pybpReasons: interpreterReasons(args.previousInterpreter, args.interpreter),
+    // What every python layer holds (spec §7.2), whatever the source; the venv's bin/python links to bin/python.
+    entries: pythonLayerEntries(args.pythonVersion),
     describe: (m) => `Python ${m.python_version} (${m.distro_name} ${m.distro_version}, ${m.arch})`,
     env: (dir) => pythonLayerEnv(dir, args.pythonVersion),
   };
+}
+
+export function pythonLayerEntries(pythonVersion: string): string[] {
+  const [major, minor] = pythonVersion.split('.');
+  return ['bin/python', `bin/python${major}`, `bin/python${major}.${minor}`];
 }
 
 /**

@@ -14,6 +14,7 @@ export function uvLayer(args: { target: Pick<TargetFields, 'arch'> }): CachedLay
     fields: UV_LAYER_FIELDS,
     metadata: inFieldOrder(UV_LAYER_FIELDS, { arch: args.target.arch, uv_version: UV_VERSION }),
     describe: (m) => `uv ${m.uv_version}`,
+    entries: ['bin/uv'],
     // uv must use the python layer, never fetch or manage its own Python; hardlinks
     // because reflinks can be slow.
     env: () => [

@@ -16,6 +16,9 @@ export const UV_VENV_FIELDS = [...TARGET_FIELDS, 'python_version', 'uv_version']
 /** Why a moved venv can't be kept (uv itself would remove and recreate it). */
 const VENV_PATHS = "a venv's pyvenv.cfg, bin/python link and script shebangs hold the python layer's and its own absolute paths";
 
+/** What `python -m venv` makes and every tool run in the venv needs (bin/python links into the python layer). */
+export const VENV_ENTRIES = ['pyvenv.cfg', 'bin/python'] as const;
+
 export function pipVenvLayer(): UncachedLayerDefinition {
   return {
     kind: 'uncached',
@@ -40,6 +43,7 @@ export function poetryVenvLayer(args: { pythonVersion: string; target: TargetFie
     // Only the metadata is compared: `poetry sync` still brings the packages to poetry.lock.
     describe: () => 'metadata of the virtual environment (Poetry)',
     embedsLayersPath: VENV_PATHS,
+    entries: VENV_ENTRIES,
     // Poetry installs into the active venv named by VIRTUAL_ENV.
     env: (dir) => [{ scope: 'all', name: 'VIRTUAL_ENV', modifier: 'override', value: dir }],
   };
@@ -55,6 +59,7 @@ export function uvVenvLayer(args: { pythonVersion: string; target: TargetFields 
     // Only the metadata is compared: `uv sync` still brings the packages to uv.lock.
     describe: () => 'metadata of the virtual environment (uv)',
     embedsLayersPath: VENV_PATHS,
+    entries: VENV_ENTRIES,
     // uv manages this venv instead of .venv in the app.
     env: (dir) => [
       { scope: 'all', name: 'VIRTUAL_ENV', modifier: 'override', value: dir },

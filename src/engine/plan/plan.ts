@@ -23,6 +23,7 @@ import { checkConfigNamedFile } from '../io/config-named-file.js';
 import { describeInterpreterRecord, type InterpreterRecord, interpreterRecord } from '../python-source/interpreter-record.js';
 import { journalPath } from '../store/control-dir.js';
 import { EMPTY_STORE, readStore, type StoreState } from '../store/store-state.js';
+import { layerContents } from '../store/layer-contents.js';
 import { hostTarget, isBuildpackTarget } from '../core/target.js';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -198,8 +199,12 @@ export async function planLayers(
     interpreter,
     layersPath: { previous: store.sidecar.ok ? (store.sidecar.sidecar?.layersDir ?? null) : null, current: context.layersDir },
   });
+  // Whether each restored layer still holds its interpreter or tool: an input of its rule.
+  const pythonDef = defs.find((d) => d.name === 'python');
+  const contentsCtx = { layersDir: context.layersDir, pythonEntries: pythonDef?.kind === 'cached' ? (pythonDef.entries ?? []) : [] };
+  const contents = await Promise.all(defs.map((def) => layerContents(def, store.previous.get(def.name), contentsCtx)));
   try {
-    fields.layers = defs.map((def) => ({ def, decision: decideLayer(def, store.previous.get(def.name)) }));
+    fields.layers = defs.map((def, i) => ({ def, decision: decideLayer(def, store.previous.get(def.name), contents[i]) }));
     fields.drops = decideDrops(new Set(defs.map((d) => d.name)), store.previous);
   } catch (err) {
     // A layer toml libcnb could not read: its framework error.
