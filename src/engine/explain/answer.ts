@@ -26,7 +26,7 @@ export async function explainAnswer(options: PlanOptions, question: { assume?: A
   const shared = question.cache ? await explainCache(plan, question.cache, options.configFile !== undefined) : null;
   if (shared) plan = shared.plan;
   // What a kept venv's sync will change: only for the real next build, not a
-  // what-if. The tool runs while the history is read.
+  // what-if. Read (lock and dist-info) while the history is read.
   const forecasting = plan.ok && assumed.length === 0 ? forecastVenv(plan) : null;
   // Its failure is awaited below; marked handled meanwhile, so it is never reported as unhandled first.
   forecasting?.catch(() => {});

@@ -42,6 +42,8 @@ export const APP_FILE_LIMITS = {
   'layer-metadata': { maxBytes: 1 * MiB, what: "a layer's metadata or env file" },
   /** python.uvDownloadsJsonUrl as a file: uv's own list of Python downloads is about 3 MB. */
   'downloads-list': { maxBytes: 32 * MiB, what: 'a Python download list (python.uvDownloadsJsonUrl)' },
+  /** A file of an installed distribution's `*.dist-info` (METADATA with its long description, direct_url.json). */
+  'dist-info': { maxBytes: 16 * MiB, what: "an installed package's metadata" },
   /** An interpreter's include/pythonX.Y/patchlevel.h (about 1 KB). */
   'patchlevel-header': { maxBytes: 1 * MiB, what: "a Python installation's patchlevel.h" },
   /** A small file of a repository's git directory (`.git` as a file, HEAD, commondir, config), read as data. */

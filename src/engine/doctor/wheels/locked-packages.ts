@@ -71,7 +71,8 @@ export function lockedOnlyIn(kind: 'uv' | 'poetry', text: string, name: string):
   return `the extra${found.length === 1 ? '' : 's'} ${found.join(', ')}`;
 }
 
-export function uvInstalledPackages(text: string, env: MarkerEnv): LockedPackage[] {
+/** `unknown`, when given, collects the markers that could not be evaluated (their packages count as installed). */
+export function uvInstalledPackages(text: string, env: MarkerEnv, unknown?: Set<string>): LockedPackage[] {
   const doc = parse(text) as Table;
   const packages = tables(doc.package);
   const key = (p: Table) => `${normalizeName(str(p.name) ?? '')}@${str(p.version) ?? ''}`;
@@ -104,7 +105,9 @@ export function uvInstalledPackages(text: string, env: MarkerEnv): LockedPackage
     }
     for (const edge of edges) {
       const marker = str(edge.marker);
-      if (marker !== null && evaluateMarker(marker, env) === false) continue;
+      const holds = marker === null ? true : evaluateMarker(marker, env);
+      if (holds === false) continue;
+      if (holds === null) unknown?.add(marker!);
       const name = normalizeName(str(edge.name) ?? '');
       const candidates = byName.get(name) ?? [];
       const version = str(edge.version);
@@ -151,16 +154,20 @@ function poetryFiles(doc: Table, p: Table): string[] | null {
   return [];
 }
 
-export function poetryInstalledPackages(text: string, env: MarkerEnv): LockedPackage[] {
+export function poetryInstalledPackages(text: string, env: MarkerEnv, unknown?: Set<string>): LockedPackage[] {
   const doc = parse(text) as Table;
   const out: LockedPackage[] = [];
   for (const p of tables(doc.package)) {
     // Poetry 2 locks name each package's groups; Poetry 1 locks have `category`.
     const groups = Array.isArray(p.groups) ? p.groups.filter((g): g is string => typeof g === 'string') : [str(p.category) ?? 'main'];
     if (!groups.includes('main')) continue;
+    // Needed only by an extra: `poetry sync` without --extras leaves it out.
+    if (p.optional === true) continue;
     const markers = p.markers;
     const marker = typeof markers === 'string' ? markers : isTable(markers) ? str(markers.main) : null;
-    if (marker !== null && evaluateMarker(marker, env) === false) continue;
+    const holds = marker === null ? true : evaluateMarker(marker, env);
+    if (holds === false) continue;
+    if (holds === null) unknown?.add(marker!);
     const sourceTable = isTable(p.source) ? p.source : null;
     const type = sourceTable ? str(sourceTable.type) : null;
     const source: PackageSource =
