@@ -8,6 +8,7 @@ import path from 'node:path';
 import { readAppText } from '../io/app-file.js';
 import { runProcess } from '../io/process.js';
 import { isFile } from '../io/fs.js';
+import { withScratchDir } from '../io/scratch-dir.js';
 import {
   compareNewestFirst,
   minorName,
@@ -244,16 +245,23 @@ async function readPatchlevelVersion(file: string): Promise<string | undefined> 
   }
 }
 
-/** Runs the interpreter isolated (-I) and without site (-S) so nothing but the core starts. */
+/**
+ * Runs the interpreter isolated (-I) and without site (-S) so nothing but the
+ * core starts, in a scratch directory of pybp's (never the directory pybp was
+ * started in, which may be the app).
+ */
 export async function askInterpreterVersion(executable: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const end = await runProcess({
-    argv: [executable, '-I', '-S', '-c', 'import sys; sys.stdout.write(sys.version.split()[0])'],
-    env,
-    timeoutMs: 10_000,
-    maxOutputBytes: 64 * 1024,
-    overflow: 'stop',
-    graceMs: 0,
-  });
+  const end = await withScratchDir('probe', (cwd) =>
+    runProcess({
+      argv: [executable, '-I', '-S', '-c', 'import sys; sys.stdout.write(sys.version.split()[0])'],
+      cwd,
+      env,
+      timeoutMs: 10_000,
+      maxOutputBytes: 64 * 1024,
+      overflow: 'stop',
+      graceMs: 0,
+    }),
+  );
   if (end.kind !== 'ended' || end.stoppedBy !== null || end.code !== 0) return undefined;
   return end.stdout.toString('utf8').trim() || undefined;
 }

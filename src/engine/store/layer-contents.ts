@@ -23,7 +23,23 @@ export async function layerContents(def: LayerDefinition, prev: PreviousLayer | 
   for (const entry of def.entries) {
     if (!(await present(path.join(dir, ...entry.split('/')), def.name, ctx))) missing.push(entry);
   }
-  return missing.length === 0 ? INTACT : { missing };
+  if (missing.length === 0) return INTACT;
+  // Name the cause once: bin/python -> python3 -> python3.12 are all gone when python3.12 is.
+  const targets = await Promise.all(missing.map((entry) => linkTarget(dir, entry)));
+  const causes = missing.filter((_, i) => targets[i] === null || !missing.includes(targets[i]!));
+  return { missing: causes.length > 0 ? causes : missing };
+}
+
+/** The entry (relative to the layer) a link points at, when it is a link within the layer. */
+async function linkTarget(dir: string, entry: string): Promise<string | null> {
+  const file = path.join(dir, ...entry.split('/'));
+  try {
+    const target = path.resolve(path.dirname(file), await fs.readlink(file));
+    const rel = path.relative(dir, target);
+    return rel.startsWith('..') || path.isAbsolute(rel) ? null : rel.split(path.sep).join('/');
+  } catch {
+    return null;
+  }
 }
 
 async function present(file: string, layer: string, ctx: ContentsContext): Promise<boolean> {

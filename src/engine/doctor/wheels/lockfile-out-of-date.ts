@@ -10,8 +10,9 @@ import { POETRY_VERSION, UV_VERSION } from '../../core/versions.js';
 import { fail, pass, unchecked } from '../check.js';
 import { findPinnedPoetry, findPinnedUv, type ToolLookup } from './pinned-tools.js';
 import { runTool, type ToolRun } from '../../io/tool-run.js';
+import { withScratchDir } from '../../io/scratch-dir.js';
+import { copyLockCheckInputs, type Copied } from './lock-check-inputs.js';
 import type { DoctorCheck } from '../types.js';
-import { makeScratchDir, removeScratchDir } from '../../io/scratch-dir.js';
 import type { ToolInstallPolicy } from '../../tools/doctor-tools.js';
 
 const ID = 'lockfile-out-of-date';
@@ -72,10 +73,19 @@ export async function checkLockfileFresh(args: LockCheckArgs): Promise<DoctorChe
     );
   }
 
-  const scratch = await makeScratchDir('pybp-doctor-');
-  let result: ToolRun;
-  try {
-    const tool = lookup.tool;
+  const tool = lookup.tool;
+  // In a scratch directory of pybp's holding copies of the files the check
+  // reads, never in the app: Poetry is Python, which would import an
+  // app-root poetry.py or json.py and write __pycache__ there.
+  const ran = await withScratchDir('doctor', async (scratch): Promise<ToolRun | { kind: 'no-inputs'; why: string }> => {
+    const project = path.join(scratch, 'app');
+    let copied: Copied;
+    try {
+      copied = await copyLockCheckInputs(args.appDir, project, uv ? 'uv' : 'poetry');
+    } catch (err) {
+      copied = { ok: false, why: (err as Error).message };
+    }
+    if (!copied.ok) return { kind: 'no-inputs', why: copied.why };
     const argv = uv
       ? [...tool.argv, 'lock', '--check', '--offline', '--no-build', '--color', 'never', '-v']
       : [...tool.argv, '--no-plugins', '--no-interaction', '--no-ansi', 'check', '--lock'];
@@ -86,16 +96,14 @@ export async function checkLockfileFresh(args: LockCheckArgs): Promise<DoctorChe
     if (uv) {
       env.UV_PYTHON_DOWNLOADS = 'never';
       env.UV_PYTHON = args.interpreter!;
-      // Never look at (or run) a .venv inside the app.
+      // Never look at (or run) a .venv of the project.
       env.UV_PROJECT_ENVIRONMENT = path.join(scratch, 'venv');
     } else {
       env.POETRY_VIRTUALENVS_CREATE = 'false';
       env.POETRY_CACHE_DIR = path.join(scratch, 'cache');
     }
-    result = await runTool(argv, { cwd: args.appDir, env, timeoutMs: TIMEOUT_MS, signal: args.signal });
-  } finally {
-    await removeScratchDir(scratch);
-  }
+    return runTool(argv, { cwd: project, env, timeoutMs: TIMEOUT_MS, signal: args.signal });
+  });
 
   const couldNot = (why: string) =>
     unchecked(
@@ -105,6 +113,8 @@ export async function checkLockfileFresh(args: LockCheckArgs): Promise<DoctorChe
       `Run \`${uv ? 'uv lock --check' : 'poetry check --lock'}\` yourself; if it says the lock is out of date, run \`${relock}\` and commit ${lock}.`,
       `${toolName} ${why}`,
     );
+  if (ran.kind === 'no-inputs') return couldNot(`was not asked: ${ran.why}`);
+  const result = ran;
   switch (result.kind) {
     case 'aborted':
       return couldNot('was stopped');

@@ -12,11 +12,12 @@ import { isFile } from '../../io/fs.js';
 import { checkCacheDirIfPresent, pinnedPoetryDir, pinnedUvDir } from '../../io/cache-dir.js';
 import { checkUvBinary } from '../../tools/verify-uv.js';
 import { doctorPoetry, installDoctorUv, type ToolInstallPolicy } from '../../tools/doctor-tools.js';
+import { withScratchDir } from '../../io/scratch-dir.js';
 
 export interface PinnedTool {
   /** argv prefix that runs the tool. */
   argv: string[];
-  /** Extra environment the tool needs (Poetry's PYTHONUSERBASE). */
+  /** Extra environment the tool needs (the python layer's lib for Poetry's interpreter). */
   env: Record<string, string>;
   /** Where it was found, for messages. */
   where: string;
@@ -52,9 +53,27 @@ async function onPath(program: string, env: NodeJS.ProcessEnv, appDir: string): 
 }
 
 async function versionOf(program: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const result = await runTool([program, '--version'], { cwd: '/', env: stringEnv(env), timeoutMs: 10_000 });
+  // In a scratch directory of pybp's: a `poetry` script is Python, and Python looks in its working directory.
+  const result = await withScratchDir('version', (cwd) => runTool([program, '--version'], { cwd, env: stringEnv(env), timeoutMs: 10_000 }));
   return result.kind === 'exited' && result.code === 0 ? result.output.trim() : '';
 }
+
+/**
+ * Runs the Poetry in a layer's user site with the python layer's interpreter,
+ * isolated (-I: no PYTHON* variables, no working directory or script
+ * directory on sys.path, no user site of the environment's) and writing no
+ * bytecode into the layer (-B); the layer's user site is put where Python
+ * would put a user site, before the interpreter's own site-packages.
+ */
+export const POETRY_ISOLATED_MAIN = [
+  'import os, site, sys, sysconfig',
+  "user_site = sysconfig.get_path('purelib', f'{os.name}_user', vars={'userbase': sys.argv.pop(1)})",
+  "at = next((i for i, p in enumerate(sys.path) if p.endswith('site-packages')), len(sys.path))",
+  'sys.path.insert(at, user_site)',
+  'site.addsitedir(user_site)',
+  'from poetry.console.application import main',
+  'sys.exit(main())',
+].join('\n');
 
 export function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
@@ -106,12 +125,12 @@ export async function findPinnedPoetry(layersDir: string | null, appDir: string,
   const python = layersDir === null ? null : path.join(layersDir, 'python', 'bin', 'python3');
   const meta = layersDir === null ? null : await layerMetadata(layersDir, 'poetry');
   if (layersDir !== null && userBase !== null && python !== null && meta?.poetry_version === POETRY_VERSION && (await isFile(python))) {
-    // Poetry lives in the layer's user site (PYTHONUSERBASE), run by the python layer's interpreter.
+    // Poetry lives in the layer's user site, run isolated by the python layer's interpreter (POETRY_ISOLATED_MAIN).
     return {
       found: true,
       tool: {
-        argv: [python, '-m', 'poetry'],
-        env: { PYTHONUSERBASE: userBase, LD_LIBRARY_PATH: path.join(layersDir, 'python', 'lib') },
+        argv: [python, '-I', '-B', '-c', POETRY_ISOLATED_MAIN, userBase],
+        env: { LD_LIBRARY_PATH: path.join(layersDir, 'python', 'lib') },
         where: `${userBase} (installed by the last pybp build)`,
       },
     };
