@@ -73,8 +73,9 @@ export function previousDefinitions(prev: PreviousBuild): LayerDefinition[] {
 
 /**
  * Writes `<name>.toml` (as the build writes it at the end: [types] plus
- * metadata for cached layers) and a layer directory with one file in it, for
- * every layer of the previous build's package manager.
+ * metadata for cached layers) and a layer directory with one file in it and
+ * the entries a whole layer holds, for every layer of the previous build's
+ * package manager.
  */
 export async function writePreviousBuild(layersDir: string, prev: PreviousBuild): Promise<void> {
   await mkdir(layersDir, { recursive: true });
@@ -83,6 +84,11 @@ export async function writePreviousBuild(layersDir: string, prev: PreviousBuild)
     await writeFile(path.join(layersDir, `${def.name}.toml`), renderLayerToml(def.types, metadata));
     await mkdir(path.join(layersDir, def.name), { recursive: true });
     await writeFile(path.join(layersDir, def.name, 'contents'), `${def.name} of a ${prev.packageManager} build\n`);
+    // What a whole layer holds (its interpreter or tool): a layer without it is made again.
+    for (const entry of def.kind === 'cached' ? (def.entries ?? []) : []) {
+      await mkdir(path.dirname(path.join(layersDir, def.name, entry)), { recursive: true });
+      await writeFile(path.join(layersDir, def.name, entry), `${entry} of a ${prev.packageManager} build\n`);
+    }
   }
 }
 

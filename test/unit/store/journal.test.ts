@@ -4,7 +4,7 @@
 // simulated by making the n-th fs.rename / fs.rm throw and never calling the
 // transaction again, as if the process had died there.
 import { promises as fsp } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backupDir, journalPath, sidecarPath } from '../../../src/engine/store/control-dir.js';
@@ -54,6 +54,7 @@ async function previousPipBuild(box: Sandbox): Promise<void> {
   await writePreviousBuild(box.layers, { packageManager: 'pip', pythonVersion: '3.12.13' });
   await mkdir(path.join(box.layers, 'python', 'bin'), { recursive: true });
   await writeFile(path.join(box.layers, 'python', 'bin', 'python3.12'), 'old interpreter');
+  await rm(path.join(box.layers, 'python', 'bin', 'python3'));
   await symlink('python3.12', path.join(box.layers, 'python', 'bin', 'python3'));
   await mkdir(path.join(box.layers, 'pip-cache', 'http'), { recursive: true });
   await writeFile(path.join(box.layers, 'pip-cache', 'http', 'entry'), 'cached wheel');
