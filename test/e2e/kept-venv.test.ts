@@ -1,6 +1,7 @@
 // End-to-end: a kept venv says what its sync will change. After the lock adds
-// a package (and moves another), explain reports the tool's dry run on the
-// venv layer, and the build reports what it really changed; for pip (a new
+// a package (and moves another), explain reports its forecast (from the lock
+// and the venv's dist-info) on the venv layer, and the build reports what it
+// really changed; for pip (a new
 // venv every build), the build reports the difference from the last build.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

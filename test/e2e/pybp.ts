@@ -16,7 +16,7 @@ export interface LayerReport {
   sizeBytes: number | null;
   /** Only in build reports: done, rolled-back or not-reached. */
   outcome?: string;
-  /** A kept venv (explain: the tool's dry run) or a built one (build: what changed since the last build). */
+  /** A kept venv (explain: read from the lock and the venv's dist-info) or a built one (build: what changed since the last build). */
   packages?: PackageChangesJson;
 }
 
