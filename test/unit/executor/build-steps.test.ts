@@ -70,6 +70,7 @@ function fakeTools(label: string, opts: { fail?: (argv: string[]) => boolean; on
     };
     if (argv[1] === '-I' && argv[2] === '-m' && argv[3] === 'venv') {
       await script(path.join(argv[argv.length - 1], 'bin', 'python'));
+      await writeFile(path.join(argv[argv.length - 1], 'pyvenv.cfg'), `version = 3.12.13\n`);
     } else if (argv.includes('--user')) {
       // bundled pip: `python <wheel>/pip install ... --user <tool>==<version>` (or, hash-checked,
       // `--require-hashes --requirement <dir>/<tool>-requirements.txt`) into PYTHONUSERBASE
