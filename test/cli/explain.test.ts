@@ -159,6 +159,8 @@ describe('pybp explain is read-only', () => {
       }),
       '.pybp/layers/.pybp/backup/python.toml': oldPython,
       '.pybp/layers/.pybp/backup/python/bin/python3': 'old',
+      '.pybp/layers/.pybp/backup/python/bin/python3.12': 'old',
+      '.pybp/layers/.pybp/backup/python/bin/python': 'old',
       '.pybp/layers/python.toml': '[types]\nlaunch = true\nbuild = true\ncache = true\n',
       '.pybp/layers/python/bin/python3': 'half-made',
     });
