@@ -23,7 +23,8 @@ export async function forecastVenv(plan: ReadyPlan): Promise<VenvForecast | null
   // The interpreter the kept venv runs: pyvenv.cfg says, else the one the last build copied, else the resolved version.
   const python = version ?? (plan.store.sidecar.ok ? plan.store.sidecar.sidecar?.python?.version : undefined) ?? plan.analysis.python.resolved;
   const target = await syncTarget(plan.context.appDir, pm, localMarkerEnv(python));
-  if (!target.ok) return { packages: null, note: `pybp cannot tell what the sync changes: ${target.why}` };
+  // Shown as "packages: not known (<why>)".
+  if (!target.ok) return { packages: null, note: target.why };
   return { packages: forecastChanges(installed, target.target), note: null };
 }
 
