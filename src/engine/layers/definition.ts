@@ -96,12 +96,17 @@ export function parseStrictMetadata(
 
 /**
  * Restored metadata → reasons to delete (empty: keep). pybp's own reasons only
- * count when the buildpack's metadata alone would keep the layer: otherwise
- * they would repeat the real reason in other words.
+ * count when the buildpack's metadata alone would keep the layer, and missing
+ * contents only when nothing else would remake it: otherwise they would
+ * repeat the real reason in other words.
  */
 export function compareMetadata(def: CachedLayerDefinition, old: LayerMetadata, contents: LayerContents = INTACT): Reason[] {
   const reasons = diffMetadata(def.fields, old, def.metadata);
-  return reasons.length > 0 ? reasons : [...(def.pybpReasons ?? []), ...contents.missing.map((entry) => missingEntryReason(entry))];
+  if (reasons.length > 0) return reasons;
+  // Missing contents count last, when nothing else remakes the layer (a moved
+  // venv's bin/python links into the old path: the move is the reason).
+  const pybp = def.pybpReasons ?? [];
+  return pybp.length > 0 ? [...pybp] : contents.missing.map((entry) => missingEntryReason(entry));
 }
 
 /** What a restored layer's directory lacks of its definition's `entries` (store/layer-contents.ts finds out). */

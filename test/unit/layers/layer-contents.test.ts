@@ -93,3 +93,20 @@ describe('layer contents', () => {
     expect(await layerContents(def('python'), { ...restored(layers, 'python'), dirPath: null }, ctx(layers))).toEqual({ missing: [] });
   });
 });
+
+describe('missing contents with another pybp reason', () => {
+  it('a moved venv is remade for the move; its link into the old path is not named as well', () => {
+    const moved: CachedLayerDefinition = { ...def('venv'), pybpReasons: [{ field: 'layers path', from: '/old', to: '/new', message: 'moved', pybpOnly: true }] };
+    const prev: PreviousLayer = {
+      name: 'venv',
+      hasDir: true,
+      dirPath: '/new/venv',
+      tomlText: renderLayerToml(moved.types, moved.metadata),
+      tomlPath: '/new/venv.toml',
+      types: moved.types,
+      restored: true,
+      metadataKeys: Object.keys(moved.metadata),
+    };
+    expect(decideLayer(moved, prev, { missing: ['bin/python'] }).reasons.map((r) => r.field)).toEqual(['layers path']);
+  });
+});
