@@ -24,7 +24,7 @@ export interface ExplainLayer {
   estimatedMs: number | null;
   /** What the estimate rests on; null for a layer that is reused or dropped (nothing to make). */
   estimate: { lastMs: number | null; basis: CostBasis; fromBuild: number | null; note: string } | null;
-  /** For a kept venv: what `uv sync` / `poetry sync` will change in it (their dry run). */
+  /** For a kept venv: what `uv sync` / `poetry sync` will change in it (read from the lock and the venv's dist-info). */
   packages?: PackageChanges;
   /** For a kept venv whose changes could not be asked: why. */
   packagesNote?: string;
