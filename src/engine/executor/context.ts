@@ -13,6 +13,7 @@ import { type CommandResult, type CommandRunner, runCommand } from '../io/run-co
 import { childLedger } from '../store/children.js';
 import { toolFailure } from './tool-failure.js';
 import { LayerHandle } from './layer-handle.js';
+import type { LayerHost } from './layer-host.js';
 
 /** `pip`, `python -m venv`: how an error names the program it ran. */
 function toolName(argv: string[]): string {
@@ -22,7 +23,7 @@ function toolName(argv: string[]): string {
   return m !== -1 && argv[m + 1] && argv.slice(1, m).every((a) => a.startsWith('-')) ? `${program} -m ${argv[m + 1]}` : program;
 }
 
-export class BuildContext {
+export class BuildContext implements LayerHost {
   readonly records: Record<string, LayerRecord> = {};
   readonly env: Env;
 
@@ -53,6 +54,11 @@ export class BuildContext {
   /** A layer of this build's plan, to make or reuse as planned. */
   layer(name: LayerName): LayerHandle {
     return new LayerHandle(this, plannedLayer(this.plan.layers, name));
+  }
+
+  previousRecord(name: string): LayerRecord | undefined {
+    const sidecar = this.plan.store.sidecar;
+    return sidecar.ok ? sidecar.sidecar?.lastBuild?.layers[name] : undefined;
   }
 
   /** The python layer's directory (filled by the first step; tools bootstrap from its bundled pip). */

@@ -22,7 +22,7 @@ import { layerSizeBytes } from '../python-source/tree.js';
 import { parseLayerToml, writeLayerToml } from '../store/layer-toml.js';
 import type { LayerRecord } from '../store/sidecar.js';
 import type { LayerTransaction } from '../store/transaction.js';
-import type { BuildContext } from './context.js';
+import type { LayerHost } from './layer-host.js';
 
 /** Fills a new layer's directory; returns the layer's size when it already counted it (saves walking it again). */
 export type LayerFill = (dir: string) => Promise<void | number>;
@@ -37,7 +37,7 @@ export class LayerHandle {
   private knownSize: number | undefined;
 
   constructor(
-    private readonly ctx: BuildContext,
+    private readonly ctx: LayerHost,
     planned: PlannedLayer,
   ) {
     this.def = planned.def;
@@ -105,8 +105,7 @@ export class LayerHandle {
 
   /** This layer in pybp's record of the last successful build. */
   private previousRecord(): LayerRecord | undefined {
-    const sidecar = this.ctx.plan.store.sidecar;
-    return sidecar.ok ? sidecar.sidecar?.lastBuild?.layers[this.name] : undefined;
+    return this.ctx.previousRecord(this.name);
   }
 
   /**
