@@ -2,7 +2,7 @@
 // out as one transaction over the layers directory.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { type ErrorData, isPybpError, PybpError, readOnlyFilesystem } from '../core/errors.js';
+import { isPybpError, PybpError, readOnlyFilesystem } from '../core/errors.js';
 import { failureCause, layersDirIdentity, type LayersDirIdentity } from './failure-cause.js';
 import type { Emit, StepId } from '../core/events.js';
 import { faultPoint } from '../core/fault.js';
@@ -10,27 +10,22 @@ import { interruptedError } from '../core/interrupted.js';
 import { readJournal, recoverLayers } from '../store/journal.js';
 import { EMPTY_STORE } from '../store/store-state.js';
 import { acquireLayersLock, type LayersLock } from '../store/lock.js';
-import type { Sidecar } from '../store/sidecar.js';
 import { LayerTransaction } from '../store/transaction.js';
 import { checkLayersDir, secureLayersDir } from '../store/layers-dir.js';
 import { layerEntries, type OwnerRecord, recordEntries } from '../store/ownership.js';
-import type { LayerAction, Reason } from '../layers/types.js';
 import {
   allDecisions,
   analyse,
   blockedPlan,
   type BuildPlan,
   journalUnreadableWarning,
-  plannedLayer,
   planLayers,
   planSummary,
-  type ReadyPlan,
   readStoreOrError,
 } from '../plan/plan.js';
 import type { PackageManager, ProjectAnalysis, Warning } from '../analysis/types.js';
 import { PYTHON_VERSION_ERRORS, PYTHON_VERSION_SECTION } from '../analysis/python-version.js';
 import { type ContextOptions, type ProjectContext, resolveContext } from '../project/project-context.js';
-import { layerOutcome, type LayerOutcome } from '../core/layer-outcome.js';
 import { diffInstalled, installedPackages, type PackageChanges } from '../plan/package-changes.js';
 import { BuildContext } from './context.js';
 import { djangoStep } from './django-step.js';
@@ -42,9 +37,11 @@ import { stopOrphans } from '../store/children.js';
 import { uvDependenciesStep, uvToolStep } from './uv-steps.js';
 import { recordBuild } from '../history/record.js';
 import { type BuildHome, makeBuildHome } from './build-home.js';
-import type { BuildEnvChoice } from '../project/build-env.js';
 import type { CacheFlags } from '../cache/choose.js';
-import { type CacheSession, type CacheSummary, startCacheSession } from '../cache/session.js';
+import { type CacheSession, startCacheSession } from '../cache/session.js';
+import { type BuildReport, report, sidecarFor } from './build-report.js';
+
+export type { BuildReport } from './build-report.js';
 
 export interface BuildOptions extends ContextOptions {
   /** --clear-cache: plan from nothing (the old layers are set aside, so a failed build keeps them). */
@@ -53,33 +50,6 @@ export interface BuildOptions extends ContextOptions {
   debug?: boolean;
   /** --cache-dir / --cache-image: a shared cache restored before the build and saved after it (engine/cache/). */
   cache?: CacheFlags;
-}
-
-export interface BuildReport {
-  status: 'succeeded' | 'failed' | 'interrupted';
-  app: string;
-  layersDir: string | null;
-  packageManager: string | null;
-  python: { requested: string; resolved: string; origin: string; source: string | null; interpreter: string | null } | null;
-  target: { arch: string; distro_name: string; distro_version: string; origin: string } | null;
-  /** The environment the build ran tools in; null when it stopped before reading its config. */
-  environment: BuildEnvChoice | null;
-  layers: Array<{
-    name: string;
-    action: LayerAction;
-    reasons: Reason[];
-    durationMs: number | null;
-    sizeBytes: number | null;
-    /** done (succeeded), rolled-back (started by a build that failed), not-reached (never started). */
-    outcome: LayerOutcome;
-    /** venv of a successful build: what it changed in the installed packages since the last build. */
-    packages?: PackageChanges;
-  }>;
-  warnings: Array<{ code: string; message: string }>;
-  error: ErrorData | null;
-  durationMs: number;
-  /** With a shared cache: what was restored and saved. */
-  cache?: CacheSummary;
 }
 
 /** What the build runs tools with; unit tests pass a fake runner. */
@@ -252,22 +222,6 @@ const PACKAGE_MANAGER_STEPS: Record<PackageManager, Array<(ctx: BuildContext) =>
   uv: [uvToolStep, uvDependenciesStep],
 };
 
-function sidecarFor(plan: ReadyPlan, ctx: BuildContext, started: number): Sidecar {
-  const pythonReused = plannedLayer(plan.layers, 'python').decision.action === 'reuse';
-  const previous = plan.store.sidecar.ok ? plan.store.sidecar.sidecar : null;
-  return {
-    version: 1,
-    python: pythonReused ? (previous?.python ?? null) : plan.interpreter,
-    layersDir: plan.context.layersDir,
-    lastBuild: {
-      finishedAt: new Date().toISOString(),
-      packageManager: plan.analysis.packageManager,
-      durationMs: Date.now() - started,
-      layers: ctx.records,
-    },
-  };
-}
-
 /**
  * Makes sure the layers directory is pybp's before anything is written (the
  * lock included): claimed now if absent or empty (with `.pybp/.gitignore` when
@@ -296,41 +250,4 @@ interface OwnedLayers {
   layersDir: string;
   registry: string;
   record: OwnerRecord;
-}
-
-function report(
-  status: BuildReport['status'],
-  plan: BuildPlan | null,
-  ctx: BuildContext | null,
-  warnings: Warning[],
-  error: ErrorData | null,
-  started: number,
-  startedLayers: ReadonlySet<string>,
-): BuildReport {
-  const a = plan?.analysis ?? null;
-  const summary = plan ? planSummary(plan) : null;
-  return {
-    status,
-    app: plan?.context.appDir ?? '',
-    layersDir: plan?.context.layersDir ?? null,
-    packageManager: a?.packageManager ?? null,
-    python: a && summary
-      ? { ...summary.python, source: plan?.source?.kind ?? null, interpreter: summary.source?.interpreter ?? null }
-      : null,
-    target: plan ? { ...plan.context.target } : null,
-    environment: plan ? { ...plan.context.buildEnv } : null,
-    layers: plan
-      ? allDecisions(plan).map((d) => ({
-          name: String(d.name),
-          action: d.action,
-          reasons: d.reasons,
-          durationMs: ctx?.records[String(d.name)]?.durationMs ?? null,
-          sizeBytes: ctx?.records[String(d.name)]?.sizeBytes ?? null,
-          outcome: layerOutcome(status, startedLayers.has(String(d.name)) || ctx?.records[String(d.name)] !== undefined),
-        }))
-      : [],
-    warnings: warnings.map((w) => ({ code: w.code, message: w.message })),
-    error,
-    durationMs: Date.now() - started,
-  };
 }

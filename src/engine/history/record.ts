@@ -3,7 +3,7 @@
 // build's own records).
 import { promises as fs } from 'node:fs';
 import type { Warning } from '../analysis/types.js';
-import type { BuildReport } from '../executor/build.js';
+import type { BuildReport } from '../executor/build-report.js';
 import type { BuildPlan } from '../plan/plan.js';
 import { controlDir } from '../store/control-dir.js';
 import { appendHistory, type HistoryBuild } from '../store/history.js';
