@@ -11,7 +11,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readAppText } from '../io/app-file.js';
-import { applyLayerEnv, type EnvFile, writeLayerEnv } from '../store/layer-env.js';
+import { applyLayerEnvFiles, type EnvFile, layerEnvIs, writeLayerEnv } from '../store/layer-env.js';
 import type { StepId } from '../core/events.js';
 import { faultPoint } from '../core/fault.js';
 import { buildpackDecisionLines } from '../layers/buildpack-log.js';
@@ -19,7 +19,7 @@ import type { LayerDefinition } from '../layers/definition.js';
 import type { LayerDecision } from '../layers/types.js';
 import type { PlannedLayer } from '../plan/plan.js';
 import { layerSizeBytes } from '../python-source/tree.js';
-import { parseLayerToml, writeLayerToml } from '../store/layer-toml.js';
+import { parseLayerToml, renderLayerToml, writeLayerToml } from '../store/layer-toml.js';
 import type { LayerRecord } from '../store/sidecar.js';
 import type { LayerTransaction } from '../store/transaction.js';
 import type { LayerHost } from './layer-host.js';
@@ -35,6 +35,8 @@ export class LayerHandle {
   private started = 0;
   private stoppedAt: number | null = null;
   private knownSize: number | undefined;
+  /** A reused layer's toml already says what writeMetadata() would write. */
+  private tomlFinal = false;
 
   constructor(
     private readonly ctx: LayerHost,
@@ -70,9 +72,12 @@ export class LayerHandle {
       const size = await fill(this.dir);
       if (typeof size === 'number') this.knownSize = size;
     }
-    await writeLayerEnv(this.dir, this.envFiles());
+    const files = this.envFiles();
+    // A reused layer usually holds these very files: checking them is cheaper than writing them again.
+    if (!(this.reused && (await layerEnvIs(this.dir, files)))) await writeLayerEnv(this.dir, files);
     await this.writeMetadata(this.ctx.txn);
-    await applyLayerEnv(this.ctx.env, this.dir, 'build');
+    // The files on disk are now exactly `files`: applied without reading them back.
+    await applyLayerEnvFiles(this.ctx.env, this.dir, files, 'build');
     return this;
   }
 
@@ -117,7 +122,13 @@ export class LayerHandle {
     const { name, types } = this.def;
     if (this.reused) {
       const tomlPath = path.join(txn.layersDir, `${name}.toml`);
-      const parsed = parseLayerToml((await readAppText(tomlPath, 'layer-metadata')) ?? '', tomlPath);
+      const text = (await readAppText(tomlPath, 'layer-metadata')) ?? '';
+      const parsed = parseLayerToml(text, tomlPath);
+      // Already [types] and the metadata the layer ends with (a rebuild with nothing changed): nothing to write.
+      if (this.def.kind === 'cached' && text === renderLayerToml(types, this.def.metadata)) {
+        this.tomlFinal = true;
+        return;
+      }
       // Lifecycle strips [types] on restore; the buildpack writes them again.
       await writeLayerToml(txn.layersDir, name, types, parsed.metadata as Record<string, string>);
       return;
@@ -130,7 +141,7 @@ export class LayerHandle {
   /** The metadata says the layer is complete, so it is written last. */
   private async writeMetadata(txn: LayerTransaction): Promise<void> {
     faultPoint(`metadata:${this.name}:before`);
-    if (this.def.kind === 'cached') await writeLayerToml(txn.layersDir, this.name, this.def.types, this.def.metadata);
+    if (this.def.kind === 'cached' && !this.tomlFinal) await writeLayerToml(txn.layersDir, this.name, this.def.types, this.def.metadata);
     faultPoint(`metadata:${this.name}:after`);
   }
 }

@@ -1,5 +1,5 @@
 // CNB layer environment files (spec §8.1, §8.5) and how libcnb applies them.
-import { promises as fs } from 'node:fs';
+import { type Dirent, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readAppText } from '../io/app-file.js';
 import { isDir } from '../io/fs.js';
@@ -101,17 +101,75 @@ function prependPath(env: Env, name: string, value: string): void {
 
 /** Re-reads a layer from disk and applies it to `env` for the given scope (spec §8.5). */
 export async function applyLayerEnv(env: Env, layerDir: string, scope: 'build' | 'launch'): Promise<void> {
-  if (await isDir(path.join(layerDir, 'bin'))) prependPath(env, 'PATH', path.join(layerDir, 'bin'));
-  if (await isDir(path.join(layerDir, 'lib'))) {
+  await applyLayerDirs(env, layerDir, scope);
+  applyEnvFiles(env, await readEnvDir(path.join(layerDir, 'env')));
+  applyEnvFiles(env, await readEnvDir(path.join(layerDir, scope === 'build' ? 'env.build' : 'env.launch')));
+}
+
+/**
+ * The same as applyLayerEnv for a layer whose env files are known to be
+ * exactly `files` (a build has just written or checked them): only the
+ * directories are looked at.
+ */
+export async function applyLayerEnvFiles(env: Env, layerDir: string, files: EnvFile[], scope: 'build' | 'launch'): Promise<void> {
+  await applyLayerDirs(env, layerDir, scope);
+  applyInMemory(env, files, scope);
+}
+
+/** The layer's bin/, lib/, include/ and pkgconfig/ (a directory, after symlinks) on the search paths. */
+async function applyLayerDirs(env: Env, layerDir: string, scope: 'build' | 'launch'): Promise<void> {
+  const dirs = await subdirectories(layerDir, ['bin', 'lib', 'include', 'pkgconfig']);
+  if (dirs.has('bin')) prependPath(env, 'PATH', path.join(layerDir, 'bin'));
+  if (dirs.has('lib')) {
     if (scope === 'build') prependPath(env, 'LIBRARY_PATH', path.join(layerDir, 'lib'));
     prependPath(env, 'LD_LIBRARY_PATH', path.join(layerDir, 'lib'));
   }
   if (scope === 'build') {
-    if (await isDir(path.join(layerDir, 'include'))) prependPath(env, 'CPATH', path.join(layerDir, 'include'));
-    if (await isDir(path.join(layerDir, 'pkgconfig'))) prependPath(env, 'PKG_CONFIG_PATH', path.join(layerDir, 'pkgconfig'));
+    if (dirs.has('include')) prependPath(env, 'CPATH', path.join(layerDir, 'include'));
+    if (dirs.has('pkgconfig')) prependPath(env, 'PKG_CONFIG_PATH', path.join(layerDir, 'pkgconfig'));
   }
-  applyEnvFiles(env, await readEnvDir(path.join(layerDir, 'env')));
-  applyEnvFiles(env, await readEnvDir(path.join(layerDir, scope === 'build' ? 'env.build' : 'env.launch')));
+}
+
+/** Which of `names` are directories in `dir` (symlinks followed): one listing instead of a stat per name. */
+async function subdirectories(dir: string, names: string[]): Promise<Set<string>> {
+  let entries: Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    return new Set();
+  }
+  const found = new Set<string>();
+  for (const e of entries) {
+    if (!names.includes(e.name)) continue;
+    if (e.isDirectory() || (!e.isFile() && (await isDir(path.join(dir, e.name))))) found.add(e.name);
+  }
+  return found;
+}
+
+/**
+ * Whether a layer's env dirs hold exactly `files` (the same names, the same
+ * values, nothing else), so that a reused layer need not write them again.
+ * Anything unexpected (an unreadable or odd entry) counts as different.
+ */
+export async function layerEnvIs(layerDir: string, files: EnvFile[]): Promise<boolean> {
+  try {
+    const checks = await Promise.all((Object.entries(SCOPE_DIR) as Array<[EnvScope, string]>).map(async ([scope, dirName]) => {
+      const wanted = new Map(files.filter((f) => f.scope === scope).map((f) => [`${f.name}.${f.modifier}`, f.value]));
+      let names: string[];
+      try {
+        names = await fs.readdir(path.join(layerDir, dirName));
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code === 'ENOENT' && wanted.size === 0;
+      }
+      // writeLayerEnv makes no empty dir: one that stands there is not its.
+      if (wanted.size === 0 || names.length !== wanted.size || !names.every((n) => wanted.has(n))) return false;
+      const values = await eachAtOnce(names, (n) => readAppText(path.join(layerDir, dirName, n), 'layer-metadata'));
+      return names.every((n, i) => values[i] === wanted.get(n));
+    }));
+    return checks.every(Boolean);
+  } catch {
+    return false;
+  }
 }
 
 /** In-memory application of env files that are not on disk yet (tool bootstraps, spec §7.3). */

@@ -1,13 +1,15 @@
 // Layer env files (spec §8.1) and how libcnb applies them (spec §8.5).
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   applyEnvFiles,
   applyInMemory,
   applyLayerEnv,
+  applyLayerEnvFiles,
   type Env,
   type EnvFile,
+  layerEnvIs,
   readEnvDir,
   writeLayerEnv,
 } from '../../../src/engine/store/layer-env.js';
@@ -232,5 +234,62 @@ describe('applyInMemory', () => {
     const env: Env = {};
     applyInMemory(env, files, 'build');
     expect(env).toEqual({ PYTHONUSERBASE: '/layers/pip' });
+  });
+});
+
+describe('applyLayerEnvFiles (a build that has just written or checked the files)', () => {
+  it('gives the same env as reading them back with applyLayerEnv, in both scopes, a symlinked bin/ included', async () => {
+    const dir = await layerDir();
+    for (const d of ['lib/pkgconfig', 'include/python3.12', 'real-bin']) await mkdir(path.join(dir, d), { recursive: true });
+    await symlink(path.join(dir, 'real-bin'), path.join(dir, 'bin'));
+    await writeFile(path.join(dir, 'pkgconfig'), 'a file, not a dir');
+    const files = [...pythonLayerEnv(dir, '3.12.13'), { scope: 'launch' as const, name: 'ONLY_LAUNCH', modifier: 'override' as const, value: 'l' }];
+    await writeLayerEnv(dir, files);
+    for (const scope of ['build', 'launch'] as const) {
+      const fromDisk: Env = { PATH: '/usr/bin', CPATH: '/base/include' };
+      const fromFiles: Env = { ...fromDisk };
+      await applyLayerEnv(fromDisk, dir, scope);
+      await applyLayerEnvFiles(fromFiles, dir, files, scope);
+      expect(fromFiles).toEqual(fromDisk);
+      expect(fromFiles.PATH).toBe(`${dir}/bin:/usr/bin`);
+    }
+  });
+});
+
+describe('layerEnvIs', () => {
+  const files: EnvFile[] = [
+    { scope: 'all', name: 'VIRTUAL_ENV', modifier: 'override', value: '/layers/venv' },
+    { scope: 'build', name: 'CPATH', modifier: 'prepend', value: '/layers/python/include' },
+    { scope: 'build', name: 'CPATH', modifier: 'delim', value: ':' },
+  ];
+
+  it('is true for exactly the files writeLayerEnv wrote, and for no files where there are no env dirs', async () => {
+    const dir = await layerDir();
+    expect(await layerEnvIs(dir, [])).toBe(true);
+    await writeLayerEnv(dir, files);
+    expect(await layerEnvIs(dir, files)).toBe(true);
+    expect(await layerEnvIs(dir, [...files].reverse())).toBe(true);
+  });
+
+  it('is false for a changed value, a missing or extra file, another scope, or an empty env dir', async () => {
+    const dir = await layerDir();
+    await writeLayerEnv(dir, files);
+    expect(await layerEnvIs(dir, files.map((f) => (f.name === 'VIRTUAL_ENV' ? { ...f, value: '/elsewhere' } : f)))).toBe(false);
+    expect(await layerEnvIs(dir, files.slice(1))).toBe(false);
+    expect(await layerEnvIs(dir, [...files, { scope: 'launch', name: 'X', modifier: 'default', value: '1' }])).toBe(false);
+    expect(await layerEnvIs(dir, files.map((f) => (f.scope === 'all' ? { ...f, scope: 'launch' as const } : f)))).toBe(false);
+    await writeFile(path.join(dir, 'env', 'EXTRA.override'), 'x');
+    expect(await layerEnvIs(dir, files)).toBe(false);
+    await writeLayerEnv(dir, files);
+    await mkdir(path.join(dir, 'env.launch'));
+    expect(await layerEnvIs(dir, files)).toBe(false);
+  });
+
+  it('is false when an env file is not a regular file (writeLayerEnv then replaces it)', async () => {
+    const dir = await layerDir();
+    await writeLayerEnv(dir, files);
+    await rm(path.join(dir, 'env', 'VIRTUAL_ENV.override'));
+    await mkdir(path.join(dir, 'env', 'VIRTUAL_ENV.override'));
+    expect(await layerEnvIs(dir, files)).toBe(false);
   });
 });
