@@ -97,6 +97,8 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     // Under the lock, look again: nothing unknown may have appeared since.
     const underLock = await checkLayersDir(context.appDir, context.layersAccess.location, context.hostEnv);
     if (underLock.problem) throw new PybpError(underLock.problem);
+    // The record as it stands under the lock: a build that held it before may have added entries.
+    if (underLock.status?.kind === 'owned') owned.record = underLock.status.record;
     await stopOrphans(context.layersDir);
     const journal = await readJournal(context.layersDir);
     const recovered = await recoverLayers(context.layersDir, journal);
@@ -231,7 +233,7 @@ const PACKAGE_MANAGER_STEPS: Record<PackageManager, Array<(ctx: BuildContext) =>
 async function secureLayers(context: ProjectContext): Promise<OwnedLayers> {
   let owned;
   try {
-    owned = await secureLayersDir(context.appDir, context.layersAccess.location, context.hostEnv);
+    owned = await secureLayersDir(context.appDir, context.layersAccess.location, context.hostEnv, context.layersAccess);
     await fs.access(context.layersDir, fs.constants.W_OK);
   } catch (err) {
     if (isPybpError(err)) throw err;

@@ -195,10 +195,18 @@ export async function checkLayersDir(appDir: string, loc: LayersDirLocation, env
  * Before a build writes anything: the layers directory is pybp's (claimed now
  * if absent or empty) and holds nothing pybp did not make; else the coded
  * error. Returns the owned status. `.pybp/.gitignore` is written only when this
- * claim created the app's `.pybp/` itself.
+ * claim created the app's `.pybp/` itself. A build passes the check its context
+ * made moments before and looks again once it holds the lock, so the directory
+ * is inspected twice, not three times.
  */
-export async function secureLayersDir(appDir: string, loc: LayersDirLocation, env: NodeJS.ProcessEnv): Promise<Extract<LayersDirStatus, { kind: 'owned' }> & { registry: string }> {
-  const access = await checkLayersDir(appDir, loc, env);
+export async function secureLayersDir(
+  appDir: string,
+  loc: LayersDirLocation,
+  env: NodeJS.ProcessEnv,
+  /** The check the caller has just made of the same location (the resolved context's): not made again. */
+  checked?: LayersDirAccess,
+): Promise<Extract<LayersDirStatus, { kind: 'owned' }> & { registry: string }> {
+  const access = checked && checked.location.path === loc.path ? checked : await checkLayersDir(appDir, loc, env);
   if (access.problem) throw new PybpError(access.problem);
   let status = access.status!;
   if (status.kind === 'absent' || status.kind === 'empty') {

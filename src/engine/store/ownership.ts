@@ -226,13 +226,22 @@ export async function recordEntries(
   adding: Record<string, EntryKind>,
 ): Promise<OwnerRecord> {
   const entries: Record<string, EntryKind> = { [CONTROL_DIR_NAME]: 'dir' };
-  for (const [name, kind] of Object.entries(record.entries)) {
-    if ((await entryKind(path.join(layersDir, name))) !== 'absent') entries[name] = kind;
-  }
+  const recorded = Object.entries(record.entries);
+  const [kinds, realPath] = await Promise.all([Promise.all(recorded.map(([name]) => entryKind(path.join(layersDir, name)))), fs.realpath(layersDir)]);
+  recorded.forEach(([name, kind], i) => {
+    if (kinds[i] !== 'absent') entries[name] = kind;
+  });
   Object.assign(entries, adding);
-  const updated: OwnerRecord = { ...record, path: await fs.realpath(layersDir), entries };
+  const updated: OwnerRecord = { ...record, path: realPath, entries };
+  // A rebuild that makes the same layers again changes nothing here: the record need not be written again.
+  if (sameRecord(record, updated)) return record;
   await writeRecord(registry, updated);
   return updated;
+}
+
+function sameRecord(a: OwnerRecord, b: OwnerRecord): boolean {
+  const names = (r: OwnerRecord) => Object.keys(r.entries).sort();
+  return a.path === b.path && names(a).join('\0') === names(b).join('\0') && names(a).every((n) => a.entries[n] === b.entries[n]);
 }
 
 /** The entries a build of these layers makes: each layer's directory and toml. */

@@ -1,5 +1,5 @@
 // Ownership of layers directories: what counts as pybp's, and what never does.
-import { cp, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -100,6 +100,25 @@ describe('entries pybp did not make', () => {
     expect(status.kind).toBe('owned');
     if (status.kind !== 'owned') return;
     expect(status.unknown.map((u) => u.name)).toEqual(['photos', 'venv', '.pybp/backup']);
+  });
+
+  it('recording what the record already says (a rebuild of the same layers) leaves the record file as it was', async () => {
+    const b = await box();
+    const claimed = await claimLayersDir(b.layers, b.registry);
+    if (claimed.kind !== 'owned') throw new Error('not claimed');
+    const file = path.join(b.registry, `${claimed.record.token}.json`);
+    const record = await recordEntries(b.layers, b.registry, claimed.record, layerEntries(['uv']));
+    await mkdir(path.join(b.layers, 'uv'));
+    await writeFile(path.join(b.layers, 'uv.toml'), '');
+    const before = await stat(file);
+    const again = await recordEntries(b.layers, b.registry, record, layerEntries(['uv']));
+    expect(again).toEqual(record);
+    expect((await stat(file)).ino).toBe(before.ino);
+    // Something new to record is written (an atomic write: a new file).
+    const more = await recordEntries(b.layers, b.registry, again, layerEntries(['venv']));
+    expect(Object.keys(more.entries).sort()).toEqual(['.pybp', 'uv', 'uv.toml', 'venv', 'venv.toml']);
+    expect((await stat(file)).ino).not.toBe(before.ino);
+    expect(JSON.parse(await readFile(file, 'utf8')).entries).toEqual(more.entries);
   });
 
   it('recording forgets entries that are gone, so a later entry of that name is unknown again', async () => {
