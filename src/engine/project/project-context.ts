@@ -1,6 +1,7 @@
 // Where a command works and with what settings: the app directory, its config,
 // the layers directory, the config vars, the target. Resolved once, the same
 // way, by build, explain, doctor and run, before any of them looks at the app.
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type BuildEnvChoice, buildEnvFor, chooseBuildEnv, configVarsTotalProblem } from './build-env.js';
 import { PybpError } from '../core/errors.js';
@@ -53,12 +54,18 @@ export async function resolveContext(options: ContextOptions): Promise<ProjectCo
       fix: 'Give it a directory (e.g. --layers-dir /tmp/my-layers), or leave it out for the default <app>/.pybp/layers.',
     });
   }
-  const appDir = path.resolve(options.appDir);
+  // By its real path: the same app reached through a symlink is the same app
+  // (the same default layers path, so no "moved" rebuild, and the same app in
+  // the sidecar).
+  const appDir = await realPathOf(path.resolve(options.appDir));
   const config = await loadConfig(appDir, options.configFile);
   // A relative layersDir in the config is relative to the config file. Where
   // the layers are, and whether pybp may use that place (never throws: the
-  // app's own problems are reported first).
-  const layersAccess = await checkLayersDir(appDir, locateLayersDir(appDir, options.layersDir, config), hostEnv);
+  // app's own problems are reported first). A --layers-dir reached through a
+  // symlink is taken by its real path too.
+  const located = locateLayersDir(appDir, options.layersDir, config);
+  const location = located.source === 'flag' ? { ...located, path: await realPathOf(located.path) } : located;
+  const layersAccess = await checkLayersDir(appDir, location, hostEnv);
   const layersDir = layersAccess.location.path;
   const configVars = { ...config.config.env, ...(options.envFlags ?? {}) };
   // Each var was checked where it came in; together they must still fit what a program can be given.
@@ -81,6 +88,26 @@ export async function resolveContext(options: ContextOptions): Promise<ProjectCo
     pythonSource: options.pythonSource ?? config.config.python.source,
     hostEnv,
   };
+}
+
+/**
+ * `p` with every symlink on the way resolved, as far as it exists (the rest,
+ * not made yet, is kept as written); `p` itself when even that fails.
+ */
+async function realPathOf(p: string): Promise<string> {
+  let existing = p;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return path.join(await fs.realpath(existing), ...rest);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const parent = path.dirname(existing);
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === existing) return p;
+      rest.unshift(path.basename(existing));
+      existing = parent;
+    }
+  }
 }
 
 /**
