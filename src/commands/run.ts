@@ -12,6 +12,8 @@ import { runDynoProcess } from '../engine/dyno/run-process.js';
 import { watchStops } from '../engine/io/stop-signal.js';
 import { missingProcessReason, PROCFILE, processCommand, readProcfile } from '../engine/dyno/procfile.js';
 import { resolveContext } from '../engine/project/project-context.js';
+import { otherAppProblem } from '../engine/plan/other-app.js';
+import { readSidecar } from '../engine/store/sidecar.js';
 import { EXIT_FAILED, EXIT_USAGE } from './exit-codes.js';
 import { printFatal } from './report-error.js';
 import { inert } from '../engine/core/inert-text.js';
@@ -94,6 +96,9 @@ export async function runCommand(dir: string, target: RunTarget, flags: RunFlags
     // Only layers pybp made here, holding nothing it did not make, are run.
     const problem = layersAccess.problem;
     if (problem) throw new PybpError({ ...problem, fix: `${problem.fix.replace(/\.?$/, '.')} Then run \`pybp build\`.` });
+    // Another app's layers (a shared --layers-dir) are not this app's to run in.
+    const otherApp = otherAppProblem(appDir, layersDir, await readSidecar(layersDir));
+    if (otherApp) throw new PybpError(otherApp);
     // heroku local's order: the .env file, under the config vars (config file `env`, then --env).
     const choice: EnvFileChoice =
       flags.envFileRead === false ? { kind: 'none' } : flags.envFile !== undefined ? { kind: 'named', file: flags.envFile } : { kind: 'app-default' };

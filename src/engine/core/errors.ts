@@ -68,6 +68,7 @@ export type ErrorCode =
   | 'layers-dir-outside-app'
   | 'layers-dir-not-owned'
   | 'layers-dir-unknown-entry'
+  | 'layers-dir-other-app'
   // pybp's own cache and state directories and what it keeps there (io/own-dir.ts, io/pinned-files.ts)
   | 'pybp-cache-dir-unsafe'
   | 'pybp-state-dir-unsafe'

@@ -47,6 +47,7 @@ export function sidecarFor(plan: ReadyPlan, ctx: BuildContext, started: number):
     version: 1,
     python: pythonReused ? (previous?.python ?? null) : plan.interpreter,
     layersDir: plan.context.layersDir,
+    app: plan.context.appDir,
     lastBuild: {
       finishedAt: new Date().toISOString(),
       packageManager: plan.analysis.packageManager,

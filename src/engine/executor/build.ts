@@ -166,7 +166,8 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     // A build stopped before its plan reports what it knew by then.
     if (!plan && context) plan = blockedPlan(context, analysis, error);
     // Only into a layers directory that is pybp's: never into a refused one.
-    const trusted = owned !== null || context?.layersAccess.trusted === true;
+    // Nor into another app's (its history is that app's).
+    const trusted = error.code !== 'layers-dir-other-app' && (owned !== null || context?.layersAccess.trusted === true);
     const failed = report(status, plan, ctx, warnings, error, started, startedLayers);
     if (cache) failed.cache = cache.summary();
     return await withHistory(failed, plan, started, lock, emit, trusted);

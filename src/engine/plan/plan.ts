@@ -24,6 +24,7 @@ import { describeInterpreterRecord, type InterpreterRecord, interpreterRecord } 
 import { journalPath } from '../store/control-dir.js';
 import { EMPTY_STORE, readStore, type StoreState } from '../store/store-state.js';
 import { layerContents } from '../store/layer-contents.js';
+import { otherAppProblem } from './other-app.js';
 import { hostTarget, isBuildpackTarget } from '../core/target.js';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -211,6 +212,9 @@ export async function planLayers(
     if (!isPybpError(err)) throw err;
     return { ...fields, layers: [], drops: [], ok: false, analysis, error: err.toData() };
   }
+
+  const otherApp = otherAppProblem(context.appDir, context.layersDir, store.sidecar);
+  if (otherApp) return { ...fields, ok: false, analysis, error: otherApp };
 
   const pythonMade = plannedLayer(fields.layers, 'python').decision.action !== 'reuse';
   if (sourceError && pythonMade) return { ...fields, ok: false, analysis, error: sourceError };

@@ -24,6 +24,8 @@ export interface Sidecar {
   python: InterpreterRecord | null;
   /** Where the layers were when this was written: a moved app's layers holding absolute paths are rebuilt. Absent in older sidecars. */
   layersDir?: string;
+  /** The app (its real path) these layers were built for: another app is refused them. Absent in older sidecars. */
+  app?: string;
   lastBuild: {
     finishedAt: string;
     packageManager: string;
@@ -72,7 +74,8 @@ export async function readSidecar(layersDir: string, journal?: Journal | null): 
         Object.values(last.layers).every((r) => typeof r === 'object' && r !== null));
     if (!lastOk) return { ok: false, problem: 'the record of the last build is malformed' };
     const layersDir = typeof parsed.layersDir === 'string' ? { layersDir: parsed.layersDir } : {};
-    return { ok: true, sidecar: { version: 1, python: python ?? null, ...layersDir, lastBuild: last ?? null } };
+    const app = typeof parsed.app === 'string' ? { app: parsed.app } : {};
+    return { ok: true, sidecar: { version: 1, python: python ?? null, ...layersDir, ...app, lastBuild: last ?? null } };
   } catch (err) {
     return { ok: false, problem: `not valid JSON (${(err as Error).message})` };
   }
