@@ -13,7 +13,7 @@ import type { ExplainReport } from '../src/engine/explain/report.js';
 import { pythonPrefixFor } from '../test/support/pythons.js';
 import { buildConfigVars, importDist, type Infra, pybpArgv, pybpEnv, repoRoot, setUpInfra } from './lib/infra.js';
 import { alternate, fmtMs, median, timeCall, timeCommand } from './lib/measure.js';
-import { type BenchResult, describeMachine, met, renderResults, writeResults } from './lib/report.js';
+import { type BenchResult, describeMachine, met, renderResults, type SplitRow, writeResults } from './lib/report.js';
 
 const PIP_VERSION = '26.1.2';
 /**
@@ -25,17 +25,20 @@ const PYENV_PYTHON = pythonPrefixFor('3.12');
 interface Options {
   only: Set<string> | null;
   rounds: number | null;
+  /** --before <checkout>: another built checkout of pybp, run in bench 2a's rounds too (before/after side by side). */
+  before: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { only: null, rounds: null };
+  const opts: Options = { only: null, rounds: null, before: null };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--only') opts.only = new Set(argv[++i].split(','));
     else if (argv[i] === '--rounds') {
       opts.rounds = Number(argv[++i]);
       if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error('--rounds takes a whole number >= 1');
     }
-    else throw new Error(`unknown argument ${argv[i]} (known: --only 1,2a,2b,3,4 and --rounds N)`);
+    else if (argv[i] === '--before') opts.before = argv[++i];
+    else throw new Error(`unknown argument ${argv[i]} (known: --only 1,2a,2b,3,4, --rounds N and --before <checkout>)`);
   }
   return opts;
 }
@@ -56,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     // The first build of the uv app is bench 1's "built app" and bench 2a's starting point.
     if (wanted('1') || wanted('2a')) await firstBuild(infra.apps.uv, 'uv');
     if (wanted('1')) results.push(await benchExplain(infra, rounds(11)));
-    if (wanted('2a')) results.push(await benchUvRebuild(infra, rounds(11)));
+    if (wanted('2a')) results.push(await benchUvRebuild(infra, rounds(11), opts.before));
     if (wanted('2b')) {
       await firstBuild(infra.apps.poetry, 'Poetry');
       results.push(await benchPoetryRebuild(infra, rounds(9)));
@@ -71,13 +74,14 @@ export async function main(argv: string[]): Promise<number> {
   const wallMs = performance.now() - started;
   const text = renderResults(results, { date, machine: describeMachine(), wallMs, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}` });
   // A partial or shortened run must not replace the full run's record.
-  const partial = opts.only !== null || opts.rounds !== null;
+  const partial = opts.only !== null || opts.rounds !== null || opts.before !== null;
   const file = partial ? join(repoRoot, 'bench', '.build', 'RESULTS.partial.md') : join(repoRoot, 'bench', 'RESULTS.md');
   await mkdir(join(repoRoot, 'bench', '.build'), { recursive: true });
   await writeResults(file, text);
   log('');
   for (const r of results) {
     log(`${r.id}. ${r.title}: A ${fmtMs(r.result.medianA)}, B ${fmtMs(r.result.medianB)}, ratio ${r.result.ratio.toFixed(2)} (target <= ${r.target}) ${met(r) ? 'met' : 'MISSED'}`);
+    for (const row of r.split ?? []) log(`   ${row.label}: ${fmtMs(row.wall)} wall - ${fmtMs(row.tool)} ${row.toolName} - ${fmtMs(row.node)} node -e 0 = ${fmtMs(row.own)} pybp's own (target < ${fmtMs(row.target)}) ${row.own < row.target ? 'met' : 'MISSED'}`);
   }
   log(`bench: wall time ${fmtMs(wallMs)}; results in ${file.slice(repoRoot.length + 1)}`);
   return 0;
@@ -105,8 +109,8 @@ async function firstBuild(app: string, what: string): Promise<void> {
   if (report.status !== 'succeeded') throw new Error(`the first build of the ${what} app failed: ${JSON.stringify(report.error)}`);
 }
 
-async function pybpBuild(app: string, extra: string[] = []): Promise<BuildReport & { wallMs: number }> {
-  const { ms, stdout } = await timeCommand({ argv: pybpArgv('build', app, extra), env: pybpEnv() });
+async function pybpBuild(app: string, extra: string[] = [], cli?: string): Promise<BuildReport & { wallMs: number }> {
+  const { ms, stdout } = await timeCommand({ argv: pybpArgv('build', app, extra, cli), env: pybpEnv() });
   return { ...(JSON.parse(stdout) as BuildReport), wallMs: ms };
 }
 
@@ -188,9 +192,12 @@ function expectEnv(env: Record<string, string>, expected: Record<string, string 
   }
 }
 
+/** Issue 17: pybp's own time on a warm uv rebuild (wall − uv sync − node -e 0, medians of one run). */
+const OWN_TARGET_MS = 25;
+
 // 2a. A rebuild of a built uv app with nothing changed, against the one command
 // such a rebuild has to run.
-async function benchUvRebuild(infra: Infra, rounds: number): Promise<BenchResult> {
+async function benchUvRebuild(infra: Infra, rounds: number, before: string | null): Promise<BenchResult> {
   log('2a. warm rebuild of the uv app vs uv sync by hand');
   const app = infra.apps.uv;
   const layers = join(app, '.pybp', 'layers');
@@ -221,10 +228,32 @@ async function benchUvRebuild(infra: Infra, rounds: number): Promise<BenchResult
       prepare: () => emptyDir(join(layers, 'uv-cache')),
       run: async () => (await timeCommand({ argv, cwd: app, env })).ms,
     },
-    { warmups: 2, rounds, log },
+    {
+      warmups: 2,
+      rounds,
+      log,
+      // In the same rounds: Node's bare start, and (--before) the other checkout's build of the same app.
+      also: [
+        { label: 'node -e 0', run: async () => (await timeCommand({ argv: [process.execPath, '-e', '0'], env: pybpEnv() })).ms },
+        ...(before
+          ? [{
+              label: 'pybp build (--before)',
+              run: async () => {
+                const report = await pybpBuild(app, [], join(before, 'dist', 'cli.js'));
+                expectWarm(report, 'uv-cache');
+                return report.wallMs;
+              },
+            }]
+          : []),
+      ],
+    },
   );
+  const node = result.also[0].median;
+  const own = (label: string, wall: number): SplitRow => ({ label, wall, tool: result.medianB, toolName: 'uv sync', node, own: wall - result.medianB - node, target: OWN_TARGET_MS });
+  const split = [...(before ? [own(`before (${before})`, result.also[1].median)] : []), own(before ? 'this checkout' : 'pybp build', result.medianA)];
   return {
     id: '2a',
+    split,
     title: 'warm rebuild, uv app: pybp build vs uv sync',
     a: '`pybp build <uv app> --json --python-source local` with every layer in place and nothing changed',
     b: '`uv sync --locked --no-default-groups --compile-bytecode --no-progress` in the app, with the environment pybp gives it ' +

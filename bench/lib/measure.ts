@@ -58,11 +58,22 @@ export interface PairResult {
   medianA: number;
   medianB: number;
   ratio: number;
+  /** The rounds of each extra side (`also`), in its order. */
+  also: Array<{ label: string; rounds: number[]; median: number }>;
 }
 
-/** Warm-ups (A, B each, discarded) then `rounds` measured rounds of A then B. */
-export async function alternate(a: Side, b: Side, opts: { warmups: number; rounds: number; log?: (line: string) => void }): Promise<PairResult> {
+/**
+ * Warm-ups (A, B each, discarded) then `rounds` measured rounds of A then B.
+ * `also`: more sides run in every round after B (not in the ratio), for a
+ * split measured in the same run.
+ */
+export async function alternate(
+  a: Side,
+  b: Side,
+  opts: { warmups: number; rounds: number; log?: (line: string) => void; also?: Side[] },
+): Promise<PairResult> {
   const samples = { a: [] as number[], b: [] as number[] };
+  const also = (opts.also ?? []).map((side) => ({ side, rounds: [] as number[] }));
   const once = async (side: Side, warmUp: boolean): Promise<number> => {
     await side.prepare?.();
     try {
@@ -75,15 +86,19 @@ export async function alternate(a: Side, b: Side, opts: { warmups: number; round
     const warm = i < opts.warmups;
     const msA = await once(a, warm);
     const msB = await once(b, warm);
+    const msAlso: number[] = [];
+    for (const x of also) msAlso.push(await once(x.side, warm));
     if (!warm) {
       samples.a.push(msA);
       samples.b.push(msB);
+      also.forEach((x, j) => x.rounds.push(msAlso[j]));
     }
-    opts.log?.(`  ${warm ? 'warm-up' : `round ${i - opts.warmups + 1}/${opts.rounds}`}: A ${fmtMs(msA)}, B ${fmtMs(msB)}`);
+    const extra = also.map((x, j) => `, ${x.side.label} ${fmtMs(msAlso[j])}`).join('');
+    opts.log?.(`  ${warm ? 'warm-up' : `round ${i - opts.warmups + 1}/${opts.rounds}`}: A ${fmtMs(msA)}, B ${fmtMs(msB)}${extra}`);
   }
   const medianA = median(samples.a);
   const medianB = median(samples.b);
-  return { ...samples, medianA, medianB, ratio: medianA / medianB };
+  return { ...samples, medianA, medianB, ratio: medianA / medianB, also: also.map((x) => ({ label: x.side.label, rounds: x.rounds, median: median(x.rounds) })) };
 }
 
 export function median(values: number[]): number {

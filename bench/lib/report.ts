@@ -40,6 +40,29 @@ export interface BenchResult {
   warmups: number;
   /** Extra lines under the table (e.g. pybp's phase times). */
   notes?: string[];
+  /** pybp's own time: its wall time minus the tool's and Node's bare start, all from the same rounds. */
+  split?: SplitRow[];
+}
+
+export interface SplitRow {
+  label: string;
+  wall: number;
+  tool: number;
+  toolName: string;
+  node: number;
+  own: number;
+  target: number;
+}
+
+function splitTable(rows: SplitRow[]): string[] {
+  return [
+    "pybp's own time (medians of the same rounds: pybp's wall time minus the tool's minus Node's bare start):",
+    '',
+    `| build | pybp build (wall) | ${rows[0].toolName} | node -e 0 | pybp's own | target | met? |`,
+    '|---|---:|---:|---:|---:|---:|:---:|',
+    ...rows.map((r) => `| ${r.label} | ${fmtMs(r.wall)} | ${fmtMs(r.tool)} | ${fmtMs(r.node)} | ${fmtMs(r.own)} | < ${fmtMs(r.target)} | ${r.own < r.target ? 'yes' : '**no**'} |`),
+    '',
+  ];
 }
 
 export function met(r: BenchResult): boolean {
@@ -84,6 +107,8 @@ export function renderResults(results: BenchResult[], meta: { date: Date; machin
       '',
       `Rounds (ms), B: ${r.result.b.map((x) => x.toFixed(0)).join(', ')}`,
       '',
+      ...(r.split?.length ? splitTable(r.split) : []),
+      ...(r.result.also.length ? r.result.also.map((x) => `Rounds (ms), ${x.label}: ${x.rounds.map((v) => v.toFixed(0)).join(', ')}`).flatMap((l) => [l, '']) : []),
       ...(r.notes?.length ? [...r.notes, ''] : []),
     );
   }
