@@ -36,6 +36,7 @@ import type { CommandRunner } from '../io/run-command.js';
 import { stopOrphans } from '../store/children.js';
 import { uvDependenciesStep, uvToolStep } from './uv-steps.js';
 import { recordBuild } from '../history/record.js';
+import { type HistoryRead, readHistory } from '../store/history.js';
 import { type BuildHome, makeBuildHome } from './build-home.js';
 import type { CacheFlags } from '../cache/choose.js';
 import { type CacheSession, startCacheSession } from '../cache/session.js';
@@ -66,7 +67,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
   let lock: LayersLock | null = null;
   let owned: OwnedLayers | null = null;
   // The build's own HOME (Heroku-clean environment), removed in `finally` whatever the end.
-  let home: BuildHome | null = null;
+  let home = null as BuildHome | null;
   const warnings: Warning[] = [];
   // Layers the build started (it announced their decision): a rollback undoes them.
   const startedLayers = new Set<string>();
@@ -130,12 +131,19 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
 
     // The last build's installed packages, to report what this build changed in the venv.
     const venvDir = path.join(context.layersDir, 'venv');
-    const installedBefore = await installedPackages(venvDir);
     let venvChanges: PackageChanges | null = null;
-    if (context.buildEnv.kind === 'heroku-clean') home = await makeBuildHome();
-    const txn = await LayerTransaction.begin(context.layersDir);
-    // Recorded before they are made, so a killed build leaves nothing pybp would not recognise.
-    owned.record = await recordEntries(owned.layersDir, owned.registry, owned.record, layerEntries(ready.layers.map((l) => l.def.name)));
+    // Four independent preparations at once (each a few file operations). The
+    // entries are recorded before any layer is made, so a killed build leaves
+    // nothing pybp would not recognise; each result is kept as it settles, so
+    // a failure of one still lets `finally` undo the others.
+    const [installedBefore, txn] = await allSettledOrThrow([
+      installedPackages(venvDir),
+      LayerTransaction.begin(context.layersDir),
+      context.buildEnv.kind === 'heroku-clean' ? makeBuildHome().then((h) => void (home = h)) : null,
+      recordEntries(ownedNow.layersDir, ownedNow.registry, ownedNow.record, layerEntries(ready.layers.map((l) => l.def.name))).then((r) => void (ownedNow.record = r)),
+    ] as const);
+    // The history, read while the tools run (nobody else writes it: the lock is held).
+    const historyRead = readHistory(context.layersDir);
     ctx = new BuildContext(ready, txn, steps.emit, signal, home?.dir ?? null, deps.runCommand);
     try {
       await runSteps(ctx);
@@ -154,7 +162,7 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
     if (cache) succeeded.cache = cache.summary();
     const venvReport = succeeded.layers.find((l) => l.name === 'venv');
     if (venvReport && venvChanges) venvReport.packages = venvChanges;
-    return await withHistory(succeeded, plan, started, lock, emit, true);
+    return await withHistory(succeeded, plan, started, lock, emit, true, historyRead);
   } catch (err) {
     steps.close(false);
     if (!committed) await cache?.undo().catch(() => {});
@@ -180,14 +188,30 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
 }
 
 /** Every build, whatever its end, goes into the history (before the lock is released). */
-async function withHistory(result: BuildReport, plan: BuildPlan | null, started: number, lock: LayersLock | null, emit: Emit, trusted: boolean): Promise<BuildReport> {
+async function withHistory(
+  result: BuildReport,
+  plan: BuildPlan | null,
+  started: number,
+  lock: LayersLock | null,
+  emit: Emit,
+  trusted: boolean,
+  historyRead?: Promise<HistoryRead>,
+): Promise<BuildReport> {
   if (!trusted) return result;
-  const warning = await recordBuild(result, plan, new Date(started), lock);
+  const warning = await recordBuild(result, plan, new Date(started), lock, historyRead);
   if (warning) {
     emit({ type: 'warning', warning });
     result.warnings.push({ code: warning.code, message: warning.message });
   }
   return result;
+}
+
+/** Awaits every promise (null: nothing to do) and throws the first failure, in order, once all have settled. */
+async function allSettledOrThrow<T extends readonly unknown[]>(work: T): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { [K in keyof T]: Awaited<T[K]> };
 }
 
 /** Closes each step (step-finished, with its time) when the next starts or the build ends. */

@@ -6,7 +6,7 @@ import type { Warning } from '../analysis/types.js';
 import type { BuildReport } from '../executor/build-report.js';
 import type { BuildPlan } from '../plan/plan.js';
 import { controlDir } from '../store/control-dir.js';
-import { appendHistory, type HistoryBuild } from '../store/history.js';
+import { appendHistory, type HistoryBuild, type HistoryRead } from '../store/history.js';
 import { acquireLayersLock, type LayersLock } from '../store/lock.js';
 import { layerInputs } from './inputs.js';
 
@@ -53,6 +53,8 @@ export async function recordBuild(
   plan: BuildPlan | null,
   startedAt: Date,
   lock: LayersLock | null,
+  /** The history as read earlier under this same lock (while the tools ran). */
+  historyRead?: Promise<HistoryRead>,
 ): Promise<Warning | null> {
   const layersDir = plan?.context.layersDir ?? report.layersDir;
   if (!layersDir) return null;
@@ -65,7 +67,7 @@ export async function recordBuild(
       ownLock = await acquireLayersLock(layersDir, 'pybp build (history)').catch(() => null);
       if (!ownLock) return null;
     }
-    const { startedFresh } = await appendHistory(layersDir, historyEntry(report, plan, startedAt));
+    const { startedFresh } = await appendHistory(layersDir, historyEntry(report, plan, startedAt), lock ? historyRead : undefined);
     if (startedFresh === null) return null;
     return {
       code: 'history-unreadable',

@@ -255,8 +255,13 @@ function checkHistory(value: unknown): History | string {
  * layers lock (two writers would lose an entry, never corrupt the file).
  * Returns the problem with the old file when it had to start fresh.
  */
-export async function appendHistory(layersDir: string, build: Omit<HistoryBuild, 'id'>): Promise<{ id: number; startedFresh: string | null }> {
-  const read = await readHistory(layersDir);
+export async function appendHistory(
+  layersDir: string,
+  build: Omit<HistoryBuild, 'id'>,
+  /** The history as already read while holding the same lock. */
+  alreadyRead?: Promise<HistoryRead>,
+): Promise<{ id: number; startedFresh: string | null }> {
+  const read = await (alreadyRead ?? readHistory(layersDir));
   const builds = read.history.builds;
   const id = builds.reduce((max, b) => Math.max(max, b.id), 0) + 1;
   const next: History = { version: 1, builds: [...builds, { id, ...build }].slice(-HISTORY_LIMIT) };
