@@ -145,8 +145,14 @@ export async function inspectLayersDir(layersDir: string, registry: string): Pro
  */
 async function unknownEntries(layersDir: string, names: string[], record: OwnerRecord): Promise<UnknownEntry[]> {
   const unknown: UnknownEntry[] = [];
-  for (const name of names.sort()) {
-    const kind = await entryKind(path.join(layersDir, name));
+  // Looked at all at once (one round trip instead of one per entry), judged in name order.
+  const sorted = [...names].sort();
+  const control = path.join(layersDir, CONTROL_DIR_NAME);
+  const [kinds, controlNames] = await Promise.all([Promise.all(sorted.map((name) => entryKind(path.join(layersDir, name)))), fs.readdir(control)]);
+  const controlSorted = controlNames.sort();
+  const controlKinds = await Promise.all(controlSorted.map((name) => entryKind(path.join(control, name))));
+  for (const [i, name] of sorted.entries()) {
+    const kind = kinds[i];
     if (kind === 'absent') continue;
     if (name === CONTROL_DIR_NAME || record.entries[name] !== undefined || (TEMP_FILE.test(name) && name.includes('.toml.'))) {
       if (kind === 'other') unknown.push({ name, why: 'a symlink or special file where pybp keeps its own entry' });
@@ -154,16 +160,17 @@ async function unknownEntries(layersDir: string, names: string[], record: OwnerR
       unknown.push({ name, why: 'pybp did not make it' });
     }
   }
-  const control = path.join(layersDir, CONTROL_DIR_NAME);
-  for (const name of (await fs.readdir(control)).sort()) {
-    const kind = await entryKind(path.join(control, name));
+  for (const [i, name] of controlSorted.entries()) {
+    const kind = controlKinds[i];
     const known = CONTROL_ENTRIES[name] !== undefined || TEMP_FILE.test(name);
     if (known && kind === 'other') unknown.push({ name: `${CONTROL_DIR_NAME}/${name}`, why: 'a symlink or special file where pybp keeps a control file' });
   }
   const backup = path.join(control, 'backup');
-  if ((await entryKind(backup)) === 'dir') {
-    for (const name of (await fs.readdir(backup)).sort()) {
-      const kind = await entryKind(path.join(backup, name));
+  if (controlKinds[controlSorted.indexOf('backup')] === 'dir') {
+    const backupNames = (await fs.readdir(backup)).sort();
+    const backupKinds = await Promise.all(backupNames.map((name) => entryKind(path.join(backup, name))));
+    for (const [i, name] of backupNames.entries()) {
+      const kind = backupKinds[i];
       const layer = isLayerName(name.endsWith('.toml') ? name.slice(0, -5) : name);
       if (!layer || kind === 'other') unknown.push({ name: `${CONTROL_DIR_NAME}/backup/${name}`, why: 'not a layer pybp set aside' });
     }
