@@ -250,7 +250,7 @@ async function benchUvRebuild(infra: Infra, rounds: number, before: string | nul
   );
   const node = result.also[0].median;
   const own = (label: string, wall: number): SplitRow => ({ label, wall, tool: result.medianB, toolName: 'uv sync', node, own: wall - result.medianB - node, target: OWN_TARGET_MS });
-  const split = [...(before ? [own(`before (${before})`, result.also[1].median)] : []), own(before ? 'this checkout' : 'pybp build', result.medianA)];
+  const split = [...(before ? [own(`before: ${checkoutName(before)}`, result.also[1].median)] : []), own(before ? `after: ${checkoutName(repoRoot)}` : 'pybp build', result.medianA)];
   return {
     id: '2a',
     split,
@@ -470,6 +470,12 @@ async function benchPythonLayer(infra: Infra, rounds: number): Promise<BenchResu
       `The first layer of an interpreter also fills pybp's read-only copy of it: ${fmtMs(coldMs)}, once (one run, before the rounds).`,
     ],
   };
+}
+
+/** `<dir> at <short commit>` (the commit only when git can say). */
+function checkoutName(dir: string): string {
+  const r = spawnSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  return r.status === 0 ? `${dir} at ${r.stdout.trim()}` : dir;
 }
 
 async function emptyDir(dir: string): Promise<void> {
