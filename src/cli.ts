@@ -77,22 +77,27 @@ program
     process.exitCode = await historyCommand(dir, flags);
   });
 
-const cache = program.command('cache').description('the layers directories pybp owns on this machine, across apps');
+const cache = program.command('cache').description("what pybp keeps on this machine across apps: its layers directories and its own tool and interpreter caches");
 cache
   .command('ls')
-  .description('list every layers directory this user\'s pybp owns: app, size, last build, whether the app still exists')
+  .description('list every layers directory this user\'s pybp made (app, size, last build, whether the app still exists) and pybp\'s caches with their sizes')
   .option('--json', 'print one JSON document')
+  .option('--no-color', 'no colours')
+  .option('--debug', 'show stack traces of unexpected errors')
   .action(async (flags) => {
     const { cacheLsCommand } = await import('./commands/cache.js');
     process.exitCode = await cacheLsCommand(flags);
   });
 cache
   .command('prune')
-  .description('remove layers directories pybp owns whose app is gone or whose last build is old (it says which first)')
-  .option('--older-than <age>', 'last build longer ago than this: 30d, 12h, 90m')
-  .option('--missing-apps', 'the app (or the layers directory) no longer exists')
-  .option('--dry-run', 'say what would be removed, remove nothing')
+  .description('remove layers directories pybp made (by age or a missing app) and the cache entries none of the rest needs; says what first')
+  .option('--older-than <age>', 'layers directories last built longer ago than this (30d, 2w, 12h, 90m); cache entries untouched as long')
+  .option('--missing-apps', 'layers directories whose app directory no longer exists')
+  .option('--yes', 'remove without asking (needed when there is no terminal to ask in)')
+  .option('--dry-run', 'only say what would be removed')
   .option('--json', 'print one JSON document')
+  .option('--no-color', 'no colours')
+  .option('--debug', 'show stack traces of unexpected errors')
   .action(async (flags) => {
     const { cachePruneCommand } = await import('./commands/cache.js');
     process.exitCode = await cachePruneCommand(flags);

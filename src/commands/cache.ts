@@ -1,72 +1,118 @@
-// `pybp cache ls` and `pybp cache prune`: the layers directories this user's
-// pybp owns, across apps. prune says what it removes before it removes it,
-// and removes only directories pybp made (store/owned-dirs.ts).
-import { listOwnedDirs, type OwnedDir, removeOwnedDir } from '../engine/store/owned-dirs.js';
-import { PybpError } from '../engine/core/errors.js';
-import { formatSize } from '../ui/format.js';
+// `pybp cache ls` and `pybp cache prune`: what pybp keeps on this machine
+// across apps (layers directories from its ownership records, and its own
+// cache directory). prune shows its plan first and removes only after a yes
+// (--yes, or an answer in a terminal); output is plain lines or --json, never
+// Ink.
+import readline from 'node:readline/promises';
+import { type ErrorData, PybpError } from '../engine/core/errors.js';
+import { takeInventory } from '../engine/store/inventory.js';
+import { executePrune, parseAge, planPrune, type PruneResult } from '../engine/store/prune.js';
+import { jsonText } from '../ui/json-text.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { applyColorFlags } from './options.js';
 import { printFatal } from './report-error.js';
 
-export async function cacheLsCommand(flags: { json?: boolean }): Promise<number> {
-  const dirs = await listOwnedDirs(process.env);
-  if (flags.json) {
-    process.stdout.write(JSON.stringify({ layersDirs: dirs.map(({ token: _t, ...d }) => d) }, null, 2) + '\n');
-    return EXIT_OK;
+interface LsFlags {
+  json?: boolean;
+  color?: boolean;
+  debug?: boolean;
+}
+
+interface PruneFlags extends LsFlags {
+  olderThan?: string;
+  missingApps?: boolean;
+  yes?: boolean;
+  dryRun?: boolean;
+}
+
+export async function cacheLsCommand(flags: LsFlags): Promise<number> {
+  applyColorFlags(flags);
+  let inv;
+  try {
+    inv = await takeInventory(process.env);
+  } catch (err) {
+    printFatal(err, flags);
+    return EXIT_FAILED;
   }
-  if (dirs.length === 0) process.stdout.write('pybp owns no layers directories on this machine.\n');
-  for (const d of dirs) process.stdout.write(`${line(d)}\n`);
+  if (flags.json) {
+    process.stdout.write(jsonText(lsJson(inv)));
+  } else {
+    (await import('../ui/plain/cache.js')).printCacheList(inv, process.stdout);
+  }
   return EXIT_OK;
 }
 
-export async function cachePruneCommand(flags: { json?: boolean; olderThan?: string; missingApps?: boolean; dryRun?: boolean }): Promise<number> {
-  let maxAgeMs: number | null = null;
-  try {
-    if (flags.olderThan !== undefined) maxAgeMs = parseAge(flags.olderThan);
-    if (maxAgeMs === null && !flags.missingApps) {
-      throw new PybpError({ code: 'usage', title: 'Nothing to prune by', message: 'pybp cache prune removes layers directories by age or by a missing app: give --older-than or --missing-apps.', fix: 'Example: pybp cache prune --older-than 30d --missing-apps' });
+function lsJson(inv: Awaited<ReturnType<typeof takeInventory>>) {
+  return {
+    registry: inv.registry,
+    cacheDir: inv.cacheDir,
+    // The token stays out: it is what makes a directory pybp's, and nothing a reader needs.
+    layersDirs: inv.layersDirs.map(({ token: _token, ...d }) => d),
+    badRecords: inv.badRecords.map(({ token: _token, ...b }) => b),
+    caches: inv.caches,
+  };
+}
+
+export async function cachePruneCommand(flags: PruneFlags): Promise<number> {
+  applyColorFlags(flags);
+  let olderThanMs: number | null = null;
+  if (flags.olderThan !== undefined) {
+    olderThanMs = parseAge(flags.olderThan);
+    if (olderThanMs === null) {
+      printFatal(
+        new PybpError({
+          code: 'usage',
+          title: 'Bad --older-than',
+          message: `--older-than takes a whole number and a unit (w, d, h or m), not "${flags.olderThan}".`,
+          fix: 'Example: pybp cache prune --older-than 30d',
+        }),
+        flags,
+      );
+      return EXIT_USAGE;
     }
+  }
+  let inv;
+  try {
+    inv = await takeInventory(process.env);
   } catch (err) {
     printFatal(err, flags);
-    return EXIT_USAGE;
+    return EXIT_FAILED;
   }
-  const now = Date.now();
-  const chosen = (await listOwnedDirs(process.env)).filter((d) => {
-    const missing = !d.present || d.appExists === false;
-    const old = maxAgeMs !== null && d.lastBuild !== null && now - Date.parse(d.lastBuild) > maxAgeMs;
-    return (flags.missingApps === true && missing) || old;
-  });
-  const removed: string[] = [];
-  /** Gone already, or no longer pybp's (a copy): only pybp's record of it is dropped. */
-  const forgotten: string[] = [];
-  const failed: Array<{ layersDir: string; problem: string }> = [];
-  if (!flags.json) process.stdout.write(chosen.length === 0 ? 'Nothing to prune.\n' : `${flags.dryRun ? 'Would remove' : 'Removing'} ${chosen.length} layers director${chosen.length === 1 ? 'y' : 'ies'}:\n`);
-  for (const d of chosen) {
-    if (!flags.json) process.stdout.write(`  ${line(d)}\n`);
-    if (flags.dryRun) continue;
-    try {
-      if (await removeOwnedDir(d, process.env)) removed.push(d.layersDir);
-      else {
-        forgotten.push(d.layersDir);
-        if (!flags.json && d.present === false) process.stdout.write(`    (not there, or not pybp's: only pybp's record of it is dropped)\n`);
-      }
-    } catch (err) {
-      failed.push({ layersDir: d.layersDir, problem: (err as Error).message });
-      if (!flags.json) process.stdout.write(`    not removed: ${(err as Error).message}\n`);
+  const criteria = { olderThanMs, missingApps: flags.missingApps === true, now: Date.now() };
+  const plan = planPrune(inv, criteria);
+  const plain = flags.json ? null : await import('../ui/plain/cache.js');
+  plain?.printPrunePlan(plan, { dryRun: flags.dryRun === true, cacheDir: inv.cacheDir }, process.stdout);
+  const json = (results: PruneResult[] | null, error: ErrorData | null) =>
+    process.stdout.write(jsonText({ dryRun: flags.dryRun === true, criteria: { olderThan: flags.olderThan ?? null, missingApps: criteria.missingApps }, plan, results, error }));
+  const refusedCode = plan.refused.length > 0 ? EXIT_FAILED : EXIT_OK;
+
+  if (flags.dryRun || plan.actions.length === 0) {
+    if (flags.json) json(null, null);
+    return refusedCode;
+  }
+  if (!flags.yes) {
+    const interactive = !flags.json && process.stdin.isTTY === true && process.stdout.isTTY === true;
+    if (!interactive) {
+      const error = new PybpError({
+        code: 'confirmation-required',
+        title: 'pybp cache prune removes nothing without a yes',
+        message: `It would remove what is listed${flags.json ? ' in the plan' : ' above'}, and there is no terminal to ask in. Nothing was removed.`,
+        fix: 'Pass --yes to remove it (or --dry-run to only see the list).',
+      });
+      if (flags.json) json(null, error.toData());
+      else printFatal(error, flags);
+      return EXIT_FAILED;
+    }
+    const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+    const answer = await rl.question('Remove these? [y/N] ').finally(() => rl.close());
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      process.stdout.write('Nothing was removed.\n');
+      return EXIT_OK;
     }
   }
-  if (flags.json) process.stdout.write(JSON.stringify({ chosen: chosen.map((d) => d.layersDir), removed, forgotten, failed, dryRun: flags.dryRun === true }, null, 2) + '\n');
-  return failed.length > 0 ? EXIT_FAILED : EXIT_OK;
-}
-
-function line(d: OwnedDir): string {
-  const app = d.app === null ? 'app: (layers outside an app)' : `app: ${d.app}${d.appExists ? '' : ' (gone)'}`;
-  const state = d.present ? formatSize(d.sizeBytes) : 'gone';
-  return `${d.layersDir}  ${state}  ${app}  last build: ${d.lastBuild ?? 'never'}`;
-}
-
-/** `30d`, `12h`, `90m`. */
-export function parseAge(text: string): number {
-  const m = /^(\d+)([dhm])$/.exec(text);
-  if (!m) throw new PybpError({ code: 'usage', title: 'Bad --older-than', message: `--older-than takes a number and d, h or m (30d, 12h), not "${text}".`, fix: 'Example: --older-than 30d' });
-  return Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm'];
+  const results = await executePrune(plan, inv, (r) => plain?.printPruneResult(r, process.stdout));
+  if (flags.json) json(results, null);
+  else plain?.printPruneSummary(results, process.stdout);
+  const failed = results.some((r) => r.outcome === 'failed' || r.outcome === 'refused');
+  return failed ? EXIT_FAILED : refusedCode;
 }

@@ -98,6 +98,9 @@ export type ErrorCode =
   | 'git-unavailable'
   | 'git-ref-unknown'
   | 'git-object-missing'
+  // pybp cache ls / prune
+  | 'confirmation-required'
+  | 'cache-entry-not-owned'
   | 'internal-error';
 
 export interface ErrorData {

@@ -191,6 +191,10 @@ export async function checkLayersDir(appDir: string, loc: LayersDirLocation, env
   return { location: loc, registry, status, problem, trusted: status.kind === 'owned' && problem === null };
 }
 
+async function realApp(appDir: string): Promise<string | undefined> {
+  return fs.realpath(appDir).catch(() => undefined);
+}
+
 /**
  * Before a build writes anything: the layers directory is pybp's (claimed now
  * if absent or empty) and holds nothing pybp did not make; else the coded
@@ -212,7 +216,7 @@ export async function secureLayersDir(
   if (status.kind === 'absent' || status.kind === 'empty') {
     const appDotPybp = path.dirname(defaultLayersDir(appDir));
     const makesDotPybp = loc.source === 'default' && (await entryKind(appDotPybp)) === 'absent';
-    status = await claimLayersDir(loc.path, access.registry);
+    status = await claimLayersDir(loc.path, access.registry, await realApp(appDir));
     if (makesDotPybp) {
       // Keep pybp's default layers out of git without touching the app's .gitignore.
       await fs.writeFile(path.join(appDotPybp, '.gitignore'), '*\n', { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
@@ -223,5 +227,9 @@ export async function secureLayersDir(
     if (problem) throw new PybpError(problem);
   }
   if (status.kind !== 'owned') throw new Error(`pybp bug: layers dir status ${status.kind} after the checks`);
-  return { ...status, registry: access.registry };
+  // Which app these layers are for (`pybp cache ls`): only in memory here; the build writes the
+  // record under the layers lock (recordEntries), never before it, so two builds cannot race on it.
+  const app = await realApp(appDir);
+  const record = app === undefined || status.record.app === app ? status.record : { ...status.record, app };
+  return { ...status, record, registry: access.registry };
 }

@@ -23,6 +23,11 @@ export interface OwnerRecord {
   dev: string;
   ino: string;
   createdAt: string;
+  /**
+   * The app the last build into it was for (its real path), for `pybp cache ls`; absent in records
+   * an older pybp wrote, and not a fact about identity (the app may have moved or gone since).
+   */
+  app?: string;
   /** Top-level entries pybp made, or is about to make, in the layers directory. */
   entries: Record<string, EntryKind>;
 }
@@ -62,6 +67,11 @@ const CONTROL_ENTRIES: Record<string, EntryKind> = {
 /** Leftovers of pybp's atomic writes that a kill cut short (`.<name>.<pid>.tmp`). */
 const TEMP_FILE = /^\..+\.\d+\.tmp$/;
 
+/** A name pybp keeps in `<layers>/.pybp/` (a control file, or a temporary file of one); anything else there is not pybp's. */
+export function isControlEntryName(name: string): boolean {
+  return CONTROL_ENTRIES[name] !== undefined || TEMP_FILE.test(name);
+}
+
 /** `$XDG_STATE_HOME/pybp/layers-dirs`, or `~/.local/state/pybp/layers-dirs`. */
 export function registryDir(env: NodeJS.ProcessEnv): string {
   return path.join(pybpStateDir(env), 'layers-dirs');
@@ -89,7 +99,29 @@ async function identity(dir: string): Promise<{ dev: string; ino: string }> {
   return { dev: String(st.dev), ino: String(st.ino) };
 }
 
-async function readRecord(registry: string, token: string): Promise<OwnerRecord | null> {
+/** The tokens of every record in the registry (file names pybp writes; anything else there is not read). */
+export async function recordTokens(registry: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(registry);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw err;
+  }
+  return names.flatMap((n) => {
+    const m = /^([0-9a-f]{32})\.json$/.exec(n);
+    return m ? [m[1]!] : [];
+  }).sort();
+}
+
+/** Forgets a layers directory (its record only; the directory is the caller's business). */
+export async function removeRecord(registry: string, token: string): Promise<void> {
+  if (!TOKEN.test(token)) throw new Error(`pybp bug: not a token: ${token}`);
+  await fs.rm(recordFile(registry, token), { force: true });
+}
+
+export async function readRecord(registry: string, token: string): Promise<OwnerRecord | null> {
   const read = await readControlFile(recordFile(registry, token), 1 << 20);
   if (read.kind !== 'text') return null;
   try {
@@ -98,6 +130,7 @@ async function readRecord(registry: string, token: string): Promise<OwnerRecord 
       typeof r.entries === 'object' && r.entries !== null &&
       Object.values(r.entries).every((k) => k === 'dir' || k === 'file');
     if (r.version !== 1 || r.token !== token || typeof r.dev !== 'string' || typeof r.ino !== 'string' || !entriesOk) return null;
+    if (r.app !== undefined && typeof r.app !== 'string') return null;
     return r;
   } catch {
     return null;
@@ -184,7 +217,7 @@ async function unknownEntries(layersDir: string, names: string[], record: OwnerR
  * claims it at the same moment, that one's claim stands. Returns the status
  * after the attempt (owned, or why not).
  */
-export async function claimLayersDir(layersDir: string, registry: string): Promise<LayersDirStatus> {
+export async function claimLayersDir(layersDir: string, registry: string, app?: string): Promise<LayersDirStatus> {
   await makeDirectory(layersDir);
   const before = await inspectLayersDir(layersDir, registry);
   if (before.kind !== 'empty') return before;
@@ -201,6 +234,7 @@ export async function claimLayersDir(layersDir: string, registry: string): Promi
     path: await fs.realpath(layersDir),
     ...id,
     createdAt: new Date().toISOString(),
+    ...(app === undefined ? {} : { app }),
     entries: { [CONTROL_DIR_NAME]: 'dir' },
   };
   // The record first: a kill between the two leaves an unused record, never a token without one.
