@@ -178,8 +178,11 @@ describe('pybp cache', () => {
   });
 
   it('a copy standing where pybp\'s layers directory was is refused with a code and never removed', async () => {
-    // The copy is made while the original still exists (so it cannot get the original's inode), then takes its place.
-    cpSync(layers.c, `${layers.c}.copy`, { recursive: true });
+    // The copy (its token and a layer: a whole copy takes long and proves nothing more) is made while
+    // the original still exists, so it cannot get the original's inode, then takes its place.
+    cpSync(join(layers.c, '.pybp'), join(`${layers.c}.copy`, '.pybp'), { recursive: true });
+    await mkdir(join(`${layers.c}.copy`, 'venv'), { recursive: true });
+    cpSync(join(layers.c, 'venv', 'pyvenv.cfg'), join(`${layers.c}.copy`, 'venv', 'pyvenv.cfg'));
     renameSync(layers.c, `${layers.c}.orig`);
     renameSync(`${layers.c}.copy`, layers.c);
     rmSync(`${layers.c}.orig`, { recursive: true });
@@ -191,7 +194,8 @@ describe('pybp cache', () => {
     expect(r.exitCode).toBe(1);
     expect(r.plan.refused).toEqual([expect.objectContaining({ layersDir: layers.c, code: 'layers-dir-not-owned' })]);
     expect(r.plan.actions.filter((a) => a.kind !== 'remove-cache-entry')).toEqual([]);
-    expect(existsSync(join(layers.c, 'venv'))).toBe(true);
+    expect(existsSync(join(layers.c, 'venv', 'pyvenv.cfg'))).toBe(true);
+    expect(existsSync(join(layers.c, '.pybp', 'owner'))).toBe(true);
     expect(records()).toHaveLength(2);
   });
 

