@@ -36,7 +36,7 @@ interface PruneJson {
     refused: Array<{ layersDir: string; code: string }>;
     notes: string[];
   };
-  results: Array<{ action: { kind: string; layersDir?: string; name?: string }; outcome: string; code?: string; message?: string }> | null;
+  results: Array<{ action: { kind: string; layersDir?: string; name?: string }; outcome: string; code?: string; reason?: string }> | null;
   error: { code: string; fix: string } | null;
 }
 

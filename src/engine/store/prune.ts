@@ -38,7 +38,8 @@ export interface PruneRefusal {
   layersDir: string;
   app: string | null;
   code: ErrorCode;
-  message: string;
+  /** One line (a path in it stays one line on screen). */
+  reason: string;
 }
 
 export interface PrunePlan {
@@ -92,7 +93,7 @@ export function planPrune(inv: Inventory, c: PruneCriteria): PrunePlan {
             layersDir: item.layersDir,
             app: item.app,
             code: 'layers-dir-unknown-entry',
-            message: `${item.layersDir} is pybp's, but it holds what pybp did not make (${item.state.unknown.map(inert).join(', ')}): pybp removes none of it.`,
+            reason: `${item.layersDir} is pybp's, but it holds what pybp did not make (${item.state.unknown.map(inert).join(', ')}): pybp removes none of it.`,
           });
         } else {
           actions.push({ kind: 'remove-layers-dir', token: item.token, layersDir: item.layersDir, app: item.app, why: hit.why, bytes: item.size?.bytes ?? null });
@@ -105,7 +106,7 @@ export function planPrune(inv: Inventory, c: PruneCriteria): PrunePlan {
             layersDir: item.layersDir,
             app: item.app,
             code: 'layers-dir-not-owned',
-            message: `${item.layersDir} is not the directory pybp made (${item.state.why}): pybp never removes it.`,
+            reason: `${item.layersDir} is not the directory pybp made (${item.state.why}): pybp never removes it.`,
           });
         }
         break;
@@ -157,7 +158,8 @@ export interface PruneResult {
   action: PruneAction;
   outcome: PruneOutcome;
   code?: ErrorCode | 'io-error';
-  message?: string;
+  /** Why it was not done: one line. */
+  reason?: string;
 }
 
 /**
@@ -180,7 +182,7 @@ export async function executePrune(plan: PrunePlan, inv: Inventory, onResult: (r
   const removing = new Set(plan.actions.flatMap((a) => (a.kind === 'remove-layers-dir' ? [a.token] : [])));
   const busy = await runningBuild(inv.layersDirs.filter((d) => d.state.kind === 'owned' && !removing.has(d.token)));
   for (const action of cacheActions) {
-    if (busy) report({ action, outcome: 'skipped', code: 'layers-locked', message: `a pybp build is running in ${busy}: pybp's caches are left alone until it ends` });
+    if (busy) report({ action, outcome: 'skipped', code: 'layers-locked', reason: `a pybp build is running in ${busy}: pybp's caches are left alone until it ends` });
     else report(await removeCacheEntry(action));
   }
   return results;
@@ -188,23 +190,23 @@ export async function executePrune(plan: PrunePlan, inv: Inventory, onResult: (r
 
 async function removeLayersDir(registry: string, action: Extract<PruneAction, { kind: 'remove-layers-dir' }>): Promise<PruneResult> {
   const record = await readRecord(registry, action.token);
-  if (!record) return { action, outcome: 'skipped', message: 'pybp\'s record of it is gone (another prune?)' };
+  if (!record) return { action, outcome: 'skipped', reason: 'pybp\'s record of it is gone (another prune?)' };
   let lock: LayersLock;
   try {
     lock = await acquireLayersLock(record.path, 'pybp cache prune');
   } catch (err) {
-    if (isPybpError(err) && err.code === 'layers-locked') return { action, outcome: 'skipped', code: 'layers-locked', message: `in use: ${err.message}` };
-    return { action, outcome: 'failed', code: 'io-error', message: inert((err as Error).message) };
+    if (isPybpError(err) && err.code === 'layers-locked') return { action, outcome: 'skipped', code: 'layers-locked', reason: `in use by a running build: ${inert(err.message)}` };
+    return { action, outcome: 'failed', code: 'io-error', reason: inert((err as Error).message) };
   }
   let released = false;
   try {
     // Under the lock: still the directory pybp made, holding only what pybp made.
     const state = await layersDirState(registry, record);
-    if (state.kind !== 'owned') return { action, outcome: 'refused', code: 'layers-dir-not-owned', message: `no longer pybp's own directory: ${'why' in state ? state.why : 'it is gone'}` };
-    if (state.unknown.length > 0) return { action, outcome: 'refused', code: 'layers-dir-unknown-entry', message: `it now holds what pybp did not make: ${state.unknown.map(inert).join(', ')}` };
+    if (state.kind !== 'owned') return { action, outcome: 'refused', code: 'layers-dir-not-owned', reason: `no longer pybp's own directory: ${'why' in state ? state.why : 'it is gone'}` };
+    if (state.unknown.length > 0) return { action, outcome: 'refused', code: 'layers-dir-unknown-entry', reason: `it now holds what pybp did not make: ${state.unknown.map(inert).join(', ')}` };
     const control = path.join(record.path, CONTROL_DIR_NAME);
     const foreign = (await fs.readdir(control)).filter((n) => !isControlEntryName(n));
-    if (foreign.length > 0) return { action, outcome: 'refused', code: 'layers-dir-unknown-entry', message: `its ${CONTROL_DIR_NAME}/ holds what pybp did not make: ${foreign.map(inert).join(', ')}` };
+    if (foreign.length > 0) return { action, outcome: 'refused', code: 'layers-dir-unknown-entry', reason: `its ${CONTROL_DIR_NAME}/ holds what pybp did not make: ${foreign.map(inert).join(', ')}` };
     await removeOwnedContents(record);
     released = true; // the lock went with the control directory
     // A build may claim the now empty directory this very moment: then it is that build's.
@@ -212,7 +214,7 @@ async function removeLayersDir(registry: string, action: Extract<PruneAction, { 
     await removeRecord(registry, record.token);
     return { action, outcome: 'done' };
   } catch (err) {
-    return { action, outcome: 'failed', code: 'io-error', message: inert((err as Error).message) };
+    return { action, outcome: 'failed', code: 'io-error', reason: inert((err as Error).message) };
   } finally {
     if (!released) await lock.release().catch(() => undefined);
   }
@@ -229,9 +231,9 @@ async function removeOwnedContents(record: OwnerRecord): Promise<void> {
 
 async function forgetRecord(registry: string, action: Extract<PruneAction, { kind: 'forget-record' }>): Promise<PruneResult> {
   const record = await readRecord(registry, action.token);
-  if (!record) return { action, outcome: 'skipped', message: 'already forgotten' };
+  if (!record) return { action, outcome: 'skipped', reason: 'already forgotten' };
   const state = await layersDirState(registry, record);
-  if (state.kind !== 'gone') return { action, outcome: 'skipped', message: 'something is at its path again' };
+  if (state.kind !== 'gone') return { action, outcome: 'skipped', reason: 'something is at its path again' };
   await removeRecord(registry, action.token);
   return { action, outcome: 'done' };
 }
@@ -255,8 +257,8 @@ async function removeCacheEntry(action: Extract<PruneAction, { kind: 'remove-cac
   try {
     st = await fs.lstat(action.path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { action, outcome: 'skipped', message: 'already gone' };
-    return { action, outcome: 'failed', code: 'io-error', message: inert((err as Error).message) };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { action, outcome: 'skipped', reason: 'already gone' };
+    return { action, outcome: 'failed', code: 'io-error', reason: inert((err as Error).message) };
   }
   const uid = process.getuid?.();
   if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
@@ -264,14 +266,14 @@ async function removeCacheEntry(action: Extract<PruneAction, { kind: 'remove-cac
       action,
       outcome: 'refused',
       code: 'cache-entry-not-owned',
-      message: `${inert(action.path)} is ${st.isDirectory() ? `a directory of another user (uid ${st.uid})` : 'not a directory (a symlink or a file)'}, not what pybp keeps there: left as it is`,
+      reason: `${inert(action.path)} is ${st.isDirectory() ? `a directory of another user (uid ${st.uid})` : 'not a directory (a symlink or a file)'}, not what pybp keeps there: left as it is`,
     };
   }
   try {
     await removeTree(action.path);
     return { action, outcome: 'done' };
   } catch (err) {
-    return { action, outcome: 'failed', code: 'io-error', message: inert((err as Error).message) };
+    return { action, outcome: 'failed', code: 'io-error', reason: inert((err as Error).message) };
   }
 }
 

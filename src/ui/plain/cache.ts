@@ -87,7 +87,7 @@ export function printPrunePlan(untrusted: PrunePlan, opts: { dryRun: boolean; ca
   }
   if (plan.refused.length > 0) {
     w("Refused (not pybp's to remove, left as they are):");
-    for (const r of plan.refused) w(`  ${r.layersDir}  (${r.code}) ${r.message}`);
+    for (const r of plan.refused) w(`  ${r.layersDir}  (${r.code}) ${r.reason}`);
   }
   for (const note of plan.notes) w(chalk.dim(`note: ${note}`));
   if (opts.dryRun && plan.actions.length > 0) w('Dry run: nothing was removed.');
@@ -98,7 +98,7 @@ export function printPruneResult(untrusted: PruneResult, out: NodeJS.WritableStr
   const w = lineWriter(out);
   const what = r.action.kind === 'remove-cache-entry' ? `${r.action.area}/${r.action.name}` : r.action.layersDir;
   if (r.outcome === 'done') w(`${r.action.kind === 'forget-record' ? 'forgot' : 'removed'} ${what}`);
-  else w(`${r.outcome} ${what}${r.code ? ` (${r.code})` : ''}: ${r.message ?? ''}`);
+  else w(`${r.outcome} ${what}${r.code ? ` (${r.code})` : ''}: ${r.reason ?? ''}`);
 }
 
 export function printPruneSummary(untrusted: PruneResult[], out: NodeJS.WritableStream): void {
