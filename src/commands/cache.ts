@@ -50,6 +50,7 @@ function lsJson(inv: Awaited<ReturnType<typeof takeInventory>>) {
     layersDirs: inv.layersDirs.map(({ token: _token, ...d }) => d),
     badRecords: inv.badRecords.map(({ token: _token, ...b }) => b),
     caches: inv.caches,
+    cacheProblems: inv.cacheProblems,
   };
 }
 

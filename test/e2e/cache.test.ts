@@ -4,7 +4,7 @@
 // is replaced by a copy of itself, one is locked as a running build holds it.
 // prune removes only what pybp made and says so first; the cache runs use a
 // pybp cache directory of their own (seeded here), never the run's shared one.
-import { cpSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -155,7 +155,6 @@ describe('pybp cache', () => {
       await writeFile(join(cache, 'pybp', p, 'bin', 'x'), 'x'.repeat(1000));
     }
     // Older than "in use now".
-    const { utimesSync } = await import('node:fs');
     const old = new Date(Date.now() - 3600_000);
     for (const p of seeded) utimesSync(join(cache, 'pybp', p), old, old);
     const listed = await ls();
@@ -211,6 +210,35 @@ describe('pybp cache', () => {
     const gone = r.results!.filter((x) => x.action.kind === 'remove-cache-entry' && x.outcome === 'done').map((x) => x.action.name);
     expect(gone.some((n) => n!.startsWith('3.12.'))).toBe(true);
     expect(existsSync(join(cache, 'pybp', 'tools', `uv-${UV_VERSION}`))).toBe(true);
+  });
+
+  it('records in a state directory another user could write are not believed; a cache area others could write is neither listed nor pruned', async () => {
+    const registry = join(state, 'pybp', 'layers-dirs');
+    chmodSync(registry, 0o777);
+    try {
+      for (const args of [['ls'], ['prune', '--missing-apps', '--yes']]) {
+        const r = await cacheJson<{ error: { code: string } }>(args);
+        expect(r.exitCode, args.join(' ')).toBe(1);
+        expect(r.error.code).toBe('pybp-state-dir-unsafe');
+      }
+      expect(existsSync(join(layers.c, 'venv', 'pyvenv.cfg'))).toBe(true);
+    } finally {
+      chmodSync(registry, 0o700);
+    }
+    const tools = join(cache, 'pybp', 'tools');
+    await mkdir(join(tools, 'uv-0.0.2'), { recursive: true });
+    const old = new Date(Date.now() - 3600_000);
+    utimesSync(join(tools, 'uv-0.0.2'), old, old);
+    chmodSync(tools, 0o777);
+    try {
+      const listed = await cacheJson<LsJson & { cacheProblems: Array<{ area: string; code: string }> }>(['ls']);
+      expect(listed.cacheProblems).toEqual([expect.objectContaining({ area: 'tools', code: 'pybp-cache-dir-unsafe' })]);
+      expect(listed.caches.filter((c) => c.area === 'tools')).toEqual([]);
+      await cacheJson<PruneJson>(['prune', '--yes']);
+      expect(existsSync(join(tools, 'uv-0.0.2'))).toBe(true);
+    } finally {
+      chmodSync(tools, 0o700);
+    }
   });
 
   it('--older-than takes a number and a unit; anything else is bad usage', async () => {

@@ -13,7 +13,9 @@ import { pybpCacheDir } from '../io/cache-dir.js';
 import type { InterpreterRecord } from '../python-source/interpreter-record.js';
 import { pristineDirFor } from '../python-source/pristine.js';
 import { type BuildStatus, readHistory } from './history.js';
-import { inspectLayersDir, type OwnerRecord, readRecord, recordTokens, registryDir } from './ownership.js';
+import { checkOwnDirIfPresent } from '../io/own-dir.js';
+import { isPybpError } from '../core/errors.js';
+import { checkRegistryDir, inspectLayersDir, type OwnerRecord, readRecord, recordTokens, registryDir } from './ownership.js';
 import { readSidecar, type Sidecar } from './sidecar.js';
 import { CONTROL_DIR_NAME } from './control-dir.js';
 
@@ -103,11 +105,16 @@ export interface Inventory {
   layersDirs: LayersDirItem[];
   badRecords: BadRecord[];
   caches: CacheItem[];
+  /** Cache areas pybp does not trust (another user could have written them): not listed, never pruned. */
+  cacheProblems: Array<{ area: CacheArea; code: string; message: string }>;
 }
 
 /** Everything pybp keeps: its layers directories (from its records) and its cache entries. */
 export async function takeInventory(env: NodeJS.ProcessEnv): Promise<Inventory> {
   const registry = registryDir(env);
+  // A record planted by another user would make any directory "pybp's" (and prune would remove it):
+  // records are read only from a state directory nobody else can write (pybp-state-dir-unsafe).
+  checkRegistryDir(registry);
   const cacheDir = pybpCacheDir(env);
   const layersDirs: LayersDirItem[] = [];
   const badRecords: BadRecord[] = [];
@@ -119,11 +126,11 @@ export async function takeInventory(env: NodeJS.ProcessEnv): Promise<Inventory> 
     }
     layersDirs.push(await describeLayersDir(registry, record));
   }
-  const caches = await listCaches(cacheDir);
+  const { caches, problems: cacheProblems } = await listCaches(cacheDir);
   for (const c of caches) {
     c.usedBy = layersDirs.filter((d) => d.state.kind === 'owned' && d.python && pythonUses(c, d.python, cacheDir)).map((d) => d.layersDir);
   }
-  return { registry, cacheDir, layersDirs, badRecords, caches };
+  return { registry, cacheDir, layersDirs, badRecords, caches, cacheProblems };
 }
 
 /** The state of the directory a record names, looked at now. */
@@ -204,9 +211,19 @@ async function isDirectory(p: string): Promise<boolean> {
 }
 
 /** What pybp's cache holds, entry by entry (a missing area is simply empty). Symlinks and files where pybp keeps directories are not listed: not pybp's. */
-async function listCaches(cacheDir: string): Promise<CacheItem[]> {
+async function listCaches(cacheDir: string): Promise<{ caches: CacheItem[]; problems: Inventory['cacheProblems'] }> {
   const items: CacheItem[] = [];
+  const problems: Inventory['cacheProblems'] = [];
+  const untrusted = new Set<CacheArea>();
+  for (const area of ['tools', 'interpreters', 'uv-python', 'code-cache', 'explain-uv-cache'] as const) {
+    const why = cacheAreaProblem(cacheDir, area);
+    if (why) {
+      untrusted.add(area);
+      problems.push({ area, ...why });
+    }
+  }
   const add = async (area: CacheArea, name: string, p: string, keptBecause: string | null, python: CacheItem['python'] = null) => {
+    if (untrusted.has(area)) return;
     const st = await fs.lstat(p).catch(() => null);
     if (!st || !st.isDirectory()) return;
     items.push({ area, name, path: p, size: await treeSize(p), modifiedAt: st.mtime.toISOString(), keptBecause, python, usedBy: [] });
@@ -235,7 +252,18 @@ async function listCaches(cacheDir: string): Promise<CacheItem[]> {
   await add('uv-python', 'cache', path.join(uvPython, 'cache'), null);
   await add('code-cache', 'code-cache', path.join(cacheDir, 'code-cache'), 'pybp keeps its code cache small itself');
   await add('explain-uv-cache', 'explain-uv-cache', path.join(cacheDir, 'explain-uv-cache'), null);
-  return items;
+  return { caches: items, problems };
+}
+
+/** Why pybp must not trust (list or prune) what `dir` holds, or null: it, and what is above it up to the cache root, only this user could have written (io/own-dir.ts). */
+export function cacheAreaProblem(cacheDir: string, area: string): { code: string; message: string } | null {
+  try {
+    checkOwnDirIfPresent('cache', path.join(cacheDir, area), cacheDir);
+    return null;
+  } catch (err) {
+    if (isPybpError(err)) return { code: err.code, message: err.message };
+    throw err;
+  }
 }
 
 /**

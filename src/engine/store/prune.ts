@@ -12,7 +12,7 @@ import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type ErrorCode, isPybpError } from '../core/errors.js';
 import { inert } from '../core/inert-text.js';
-import { type CacheArea, type CacheItem, type Inventory, type LayersDirItem, layersDirState, pythonUses } from './inventory.js';
+import { type CacheArea, type CacheItem, cacheAreaProblem, type Inventory, type LayersDirItem, layersDirState, pythonUses } from './inventory.js';
 import { acquireLayersLock, type LayersLock } from './lock.js';
 import { CONTROL_DIR_NAME } from './control-dir.js';
 import { isControlEntryName, type OwnerRecord, readRecord, removeRecord } from './ownership.js';
@@ -183,7 +183,7 @@ export async function executePrune(plan: PrunePlan, inv: Inventory, onResult: (r
   const busy = await runningBuild(inv.layersDirs.filter((d) => d.state.kind === 'owned' && !removing.has(d.token)));
   for (const action of cacheActions) {
     if (busy) report({ action, outcome: 'skipped', code: 'layers-locked', reason: `a pybp build is running in ${busy}: pybp's caches are left alone until it ends` });
-    else report(await removeCacheEntry(action));
+    else report(await removeCacheEntry(action, inv.cacheDir));
   }
   return results;
 }
@@ -252,7 +252,11 @@ async function runningBuild(dirs: LayersDirItem[]): Promise<string | null> {
   return null;
 }
 
-async function removeCacheEntry(action: Extract<PruneAction, { kind: 'remove-cache-entry' }>): Promise<PruneResult> {
+async function removeCacheEntry(action: Extract<PruneAction, { kind: 'remove-cache-entry' }>, cacheDir: string): Promise<PruneResult> {
+  // The directory holding it, checked again now: still pybp's own, not linked out of the cache.
+  const holder = path.relative(cacheDir, path.dirname(action.path));
+  const problem = holder.startsWith('..') || path.isAbsolute(holder) ? { code: 'cache-entry-not-owned', message: 'it is outside pybp\'s cache' } : cacheAreaProblem(cacheDir, holder);
+  if (problem) return { action, outcome: 'refused', code: 'cache-entry-not-owned', reason: `${inert(action.path)} is not in a directory pybp can trust: ${inert(problem.message)}` };
   let st;
   try {
     st = await fs.lstat(action.path);

@@ -55,7 +55,8 @@ export function printCacheList(untrusted: Inventory, out: NodeJS.WritableStream)
   if (inv.layersDirs.length > 0) w(`  total: ${formatSize(total)}`);
   w();
   w(`pybp's cache (${inv.cacheDir}):`);
-  if (inv.caches.length === 0) w('  (empty)');
+  for (const p of inv.cacheProblems) w(`  ${p.area}/: not listed, never pruned (${p.code}): ${p.message.split('\n')[0]}`);
+  if (inv.caches.length === 0 && inv.cacheProblems.length === 0) w('  (empty)');
   const width = Math.max(0, ...inv.caches.map((c) => c.area.length + c.name.length + 1));
   for (const c of inv.caches) {
     const label = c.area === c.name ? c.name : `${c.area}/${c.name}`;

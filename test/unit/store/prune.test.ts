@@ -49,7 +49,7 @@ function entry(area: CacheItem['area'], name: string, over: Partial<CacheItem> =
 const usedCopy = path.basename(pristineDirFor(path.join(CACHE, 'interpreters'), PREFIX, '3.12.13'));
 
 function inventory(layersDirs: LayersDirItem[], caches: CacheItem[] = []): Inventory {
-  return { registry: '/s/pybp/layers-dirs', cacheDir: CACHE, layersDirs, badRecords: [], caches };
+  return { registry: '/s/pybp/layers-dirs', cacheDir: CACHE, layersDirs, badRecords: [], caches, cacheProblems: [] };
 }
 
 const none = { olderThanMs: null, missingApps: false, now: NOW };
