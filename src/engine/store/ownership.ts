@@ -282,7 +282,7 @@ export async function recordEntries(
 
 function sameRecord(a: OwnerRecord, b: OwnerRecord): boolean {
   const names = (r: OwnerRecord) => Object.keys(r.entries).sort();
-  return a.path === b.path && names(a).join('\0') === names(b).join('\0') && names(a).every((n) => a.entries[n] === b.entries[n]);
+  return a.path === b.path && a.app === b.app && names(a).join('\0') === names(b).join('\0') && names(a).every((n) => a.entries[n] === b.entries[n]);
 }
 
 /** The entries a build of these layers makes: each layer's directory and toml. */
