@@ -22,6 +22,7 @@ function commonOptions(cmd: Command): Command {
     .option('--config <file>', 'read this config file instead of searching the app dir')
     .addOption(new Option('--python-source <source>', 'where the interpreter comes from').choices(['auto', 'local', 'heroku', 'uv']))
     .option('--host-config', 'build with your HOME and pip/uv/Poetry config, not the Heroku-clean environment')
+    .addOption(new Option('--paths <paths>', "the paths the build's tools see: heroku (/layers/heroku_python, /workspace; Linux with bubblewrap, the default there) or host").choices(['heroku', 'host']))
     .option('--no-color', 'no colours')
     .option('--debug', 'show stack traces of unexpected errors');
 }

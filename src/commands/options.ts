@@ -4,6 +4,7 @@ import { parseEnvFlags } from '../engine/project/build-env.js';
 import { PybpError } from '../engine/core/errors.js';
 import type { PlanOptions } from '../engine/plan/plan.js';
 import { parseTarget } from '../engine/core/target.js';
+import { parsePathsMode } from '../engine/project/paths-choice.js';
 import { applyColourChoice } from '../ui/colour.js';
 import { jsonText } from '../ui/json-text.js';
 
@@ -15,6 +16,7 @@ export interface CommonFlags {
   config?: string;
   pythonSource?: string;
   hostConfig?: boolean;
+  paths?: string;
   debug?: boolean;
   color?: boolean;
 }
@@ -42,6 +44,7 @@ export function planOptions(dir: string | undefined, flags: CommonFlags): PlanOp
     configFile: flags.config,
     pythonSource,
     hostConfig: flags.hostConfig,
+    paths: parsePathsMode(flags.paths),
   };
 }
 

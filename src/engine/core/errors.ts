@@ -66,6 +66,7 @@ export type ErrorCode =
   | 'layers-dir-unwritable'
   // ownership and trust (store/ownership.ts, store/layers-dir.ts)
   | 'layers-dir-outside-app'
+  | 'paths-heroku-unavailable'
   | 'layers-dir-not-owned'
   | 'layers-dir-unknown-entry'
   | 'layers-dir-other-app'

@@ -46,7 +46,8 @@ export function sidecarFor(plan: ReadyPlan, ctx: BuildContext, started: number):
   return {
     version: 1,
     python: pythonReused ? (previous?.python ?? null) : plan.interpreter,
-    layersDir: plan.context.layersDir,
+    // As the tools saw it (what the path-bound layers hold): /layers/heroku_python in heroku mode.
+    layersDir: plan.context.view.layers.view,
     app: plan.context.appDir,
     lastBuild: {
       finishedAt: new Date().toISOString(),

@@ -9,6 +9,7 @@ import type { BuildContext } from './context.js';
 import { toolFailure } from './tool-failure.js';
 import type { StepId } from '../core/events.js';
 import { applyInMemory, type Env } from '../store/layer-env.js';
+import { type PathView, toHost } from '../io/sandbox.js';
 
 export async function locateBundledPip(pythonLayerDir: string, pythonVersion: string): Promise<string> {
   const [major, minor] = pythonVersion.split('.');
@@ -44,21 +45,33 @@ function notFound(dir: string, detail: string): PybpError {
 export async function pipBootstrap(
   ctx: BuildContext,
   step: StepId,
-  args: { wheel: string; requirement: string; env: Env; target?: string; code: 'pip-install-failed' | 'poetry-install-failed' | 'uv-install-failed'; toolName: string },
+  args: {
+    wheel: string;
+    requirement: string;
+    env: Env;
+    target?: string;
+    code: 'pip-install-failed' | 'poetry-install-failed' | 'uv-install-failed';
+    toolName: string;
+    /** pybp's own tool (its pinned uv), outside the layers: host paths, no sandbox. */
+    pybp?: boolean;
+  },
 ): Promise<void> {
   const hashed: HashedTool | null = args.requirement.startsWith('uv==') ? 'uv' : args.requirement.startsWith('poetry==') ? 'poetry' : null;
   const scratch = hashed === null ? null : await fs.mkdtemp(path.join(os.tmpdir(), 'pybp-hashes-'));
+  // The tool sees the wheel and the target where the build's tools see the layers.
+  const seen = (p: string) => (args.pybp ? p : ctx.toolPath(p));
   try {
     const requirementArgs = hashed === null || scratch === null ? [args.requirement] : await hashedRequirementArgs(hashed, scratch);
     // `python` is looked up on the build env's PATH: the python layer's.
     const argv = pipInstallArgv({
-      python: resolveOnPath('python', args.env),
-      wheel: args.wheel,
-      target: args.target,
+      python: resolveOnPath('python', args.env, args.pybp ? undefined : ctx.view),
+      wheel: seen(args.wheel),
+      target: args.target === undefined ? undefined : seen(args.target),
       indexUrl: ctx.plan.context.config.config.tools.indexUrl,
       requirementArgs,
     });
-    const result = await ctx.run(step, argv, { env: args.env });
+    // The hashes file is pybp's scratch, outside the layers: shown to a sandboxed pip at its own path.
+    const result = await ctx.run(step, argv, { env: args.env, pybp: args.pybp, shared: scratch === null ? [] : [scratch] });
     if (result.code !== 0) {
       throw toolFailure('pip', result, {
         code: args.code,
@@ -72,15 +85,20 @@ export async function pipBootstrap(
   }
 }
 
-/** Resolves a program on the env's PATH, as execvp would for a child: the first executable regular file. */
-export function resolveOnPath(program: string, env: Env): string {
+/**
+ * Resolves a program on the env's PATH, as execvp would for a child: the first
+ * executable regular file. With a view, PATH holds the tools' paths: each is
+ * looked at on the host, and the tool's path is returned.
+ */
+export function resolveOnPath(program: string, env: Env, view?: PathView): string {
   for (const dir of (env.PATH ?? '').split(':')) {
     if (!dir) continue;
     const candidate = path.join(dir, program);
+    const onHost = view ? toHost(view, candidate) : candidate;
     try {
       // Synchronous on purpose: a handful of stats before a long-running tool.
-      if (statSync(candidate).isFile()) {
-        accessSync(candidate, constants.X_OK);
+      if (statSync(onHost).isFile()) {
+        accessSync(onHost, constants.X_OK);
         return candidate;
       }
     } catch {

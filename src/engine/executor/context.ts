@@ -14,6 +14,7 @@ import { childLedger } from '../store/children.js';
 import { toolFailure } from './tool-failure.js';
 import { LayerHandle } from './layer-handle.js';
 import type { LayerHost } from './layer-host.js';
+import { type PathView, type SandboxSpec, toHost, toView } from '../io/sandbox.js';
 
 /** `pip`, `python -m venv`: how an error names the program it ran. */
 function toolName(argv: string[]): string {
@@ -37,6 +38,26 @@ export class BuildContext implements LayerHost {
     private readonly runner: CommandRunner = runCommand,
   ) {
     this.env = contextBuildEnv(plan.context, home);
+  }
+
+  /**
+   * The layers and the app as the tools see them (Heroku's paths, or the
+   * host's). pybp's own file work uses host paths (layersDir, appDir,
+   * layerPath); what a tool is given (argv, cwd, env values, env files) is
+   * the view side: `toolPath()`.
+   */
+  get view(): PathView {
+    return this.plan.context.view;
+  }
+
+  /** A host path inside the layers or the app, as the build's tools see it. */
+  toolPath(hostPath: string): string {
+    return toView(this.view, hostPath);
+  }
+
+  /** A path a tool sees, on the host. */
+  hostPath(toolPath: string): string {
+    return toHost(this.view, toolPath);
   }
 
   get layersDir(): string {
@@ -70,16 +91,37 @@ export class BuildContext implements LayerHost {
     this.emit({ type: 'info', step, message });
   }
 
-  async run(step: StepId, argv: string[], opts: { env?: Env; capture?: boolean; cwd?: string } = {}): Promise<CommandResult> {
+  /**
+   * Runs a tool of the build: argv and cwd as the tool sees them (in heroku
+   * mode inside the sandbox, io/sandbox.ts). `pybp: true` is pybp's own work
+   * outside the layers (its pinned uv, `uv python install` into its cache):
+   * host paths, no sandbox.
+   */
+  async run(
+    step: StepId,
+    argv: string[],
+    /** `shared`: pybp's own scratch dirs a sandboxed tool must see, at their host paths. */
+    opts: { env?: Env; capture?: boolean; cwd?: string; pybp?: boolean; shared?: string[] } = {},
+  ): Promise<CommandResult> {
     if (!opts.capture) this.emit({ type: 'command', step, argv });
+    const env = opts.env ?? this.env;
+    const sandbox = opts.pybp ? undefined : this.sandbox(env, opts.shared ?? []);
     return this.runner(argv, {
-      cwd: opts.cwd ?? this.appDir,
-      env: opts.env ?? this.env,
+      cwd: opts.cwd ?? (sandbox ? this.view.app.view : this.appDir),
+      sandbox,
+      env,
       signal: this.signal,
       capture: opts.capture,
       children: childLedger(this.layersDir),
       onLine: (line) => this.emit({ type: 'output', step, line }),
     });
+  }
+
+  private sandbox(env: Env, shared: string[]): SandboxSpec | undefined {
+    const tools = this.plan.context.sandboxTools;
+    if (this.view.mode !== 'heroku' || !tools) return undefined;
+    // The build's HOME (and a host-config TMPDIR) stay writable where they are.
+    return { tools, view: this.view, writable: [env.HOME, env.TMPDIR, ...shared].filter((d): d is string => !!d) };
   }
 
   /** Runs a tool and turns a non-zero exit into the given error. */

@@ -18,7 +18,7 @@ export async function djangoStep(ctx: BuildContext): Promise<void> {
   // python would block on a FIFO manage.py, or read a device forever: refused
   // like any app file. (A directory goes to python, which fails as on Heroku.)
   await checkAppFile(managePy, 'python-script', { directoryIsAbsent: true });
-  const python = resolveOnPath('python', ctx.env);
+  const python = resolveOnPath('python', ctx.env, ctx.view);
   const probe = await ctx.run('django', [python, 'manage.py', 'help', 'collectstatic'], { capture: true });
   if (probe.code !== 0) {
     if (probe.stderr.includes('Unknown command')) {

@@ -57,7 +57,8 @@ export class LayerHandle {
 
   /** The env files this layer writes (spec §7), e.g. for a bootstrap that needs them before they are on disk. */
   envFiles(): EnvFile[] {
-    return this.def.env(this.dir);
+    // What the tools read: the layer's path as they see it.
+    return this.def.env(this.ctx.toolPath(this.dir));
   }
 
   /** Makes the layer as planned (runs `fill` unless it is reused) and adds its env to the build env. */
@@ -77,7 +78,7 @@ export class LayerHandle {
     if (!(this.reused && (await layerEnvIs(this.dir, files)))) await writeLayerEnv(this.dir, files);
     await this.writeMetadata(this.ctx.txn);
     // The files on disk are now exactly `files`: applied without reading them back.
-    await applyLayerEnvFiles(this.ctx.env, this.dir, files, 'build');
+    await applyLayerEnvFiles(this.ctx.env, this.dir, files, 'build', this.ctx.toolPath(this.dir));
     return this;
   }
 

@@ -20,4 +20,6 @@ export interface LayerHost {
   info(step: StepId | null, message: string): void;
   /** A layer in pybp's record of the last successful build (its size and cost when it is reused). */
   previousRecord(name: string): LayerRecord | undefined;
+  /** A host path as the build's tools see it (/layers/heroku_python/... with Heroku's paths): what env files name. */
+  toolPath(hostPath: string): string;
 }

@@ -55,7 +55,7 @@ export async function ensurePinnedUv(ctx: BuildContext, step: StepId): Promise<s
       await fs.mkdir(shim);
       await fs.symlink(bootstrap.executable, path.join(shim, 'python'));
       const env: Env = { ...ctx.env, PATH: `${shim}${ctx.env.PATH ? `:${ctx.env.PATH}` : ''}` };
-      await uvFromWheel(ctx, step, binDir, { wheel, env });
+      await uvFromWheel(ctx, step, binDir, { wheel, env, pybp: true });
       await fs.rm(shim, { recursive: true, force: true });
     }
     verifyUvBinary(path.join(binDir, 'uv'), hostEnv);

@@ -18,7 +18,7 @@ export async function pipDependenciesStep(ctx: BuildContext): Promise<void> {
   const venv = await ctx.layer('venv').ensure('pip-deps', (dir) => createVenv(ctx, 'pip-deps', dir));
 
   ctx.info('pip-deps', "Running 'pip install -r requirements.txt'");
-  const pip = resolveOnPath('pip', ctx.env);
+  const pip = resolveOnPath('pip', ctx.env, ctx.view);
   await ctx.runOrFail('pip-deps', [pip, 'install', '--no-input', '--progress-bar', 'off', '--requirement', 'requirements.txt'], (status) => ({
     code: 'pip-dependencies-failed',
     title: 'Dependencies could not be installed with pip',

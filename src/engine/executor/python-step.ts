@@ -35,7 +35,7 @@ export async function pythonStep(ctx: BuildContext): Promise<void> {
       uv: {
         binary: () => ensurePinnedUv(ctx, 'python'),
         // Through the build's runner: its own process group, stopped by Ctrl-C, its PID recorded.
-        run: (argv, env) => ctx.run('python', argv, { env }),
+        run: (argv, env) => ctx.run('python', argv, { env, pybp: true }),
         settings: { mirror: pythonConfig.uvMirror, downloadsJsonUrl: pythonConfig.uvDownloadsJsonUrl },
         hostEnv: ctx.plan.context.hostEnv,
       },

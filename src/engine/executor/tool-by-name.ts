@@ -16,10 +16,10 @@ import { resolveOnPath } from './bundled-pip.js';
  * the spawn). Says so in the build output when it is not the one in `layerBin`.
  */
 export function toolByName(ctx: BuildContext, step: StepId, name: 'uv' | 'poetry', layerBin: string, env: Env = ctx.env): string {
-  const found = resolveOnPath(name, env);
-  const layers = path.join(layerBin, name);
+  const found = resolveOnPath(name, env, ctx.view);
+  const layers = ctx.toolPath(path.join(layerBin, name));
   if (found === layers) return found;
-  const venvBin = path.join(ctx.layerPath('venv'), 'bin');
+  const venvBin = ctx.toolPath(path.join(ctx.layerPath('venv'), 'bin'));
   ctx.info(
     step,
     path.dirname(found) === venvBin

@@ -37,10 +37,19 @@ export async function uvToolStep(ctx: BuildContext): Promise<void> {
  * The same uv binary as Astral's archive, taken from PyPI's `uv` wheel (works where only a package index is
  * reachable), installed with `wheel` (a bundled pip) by the `python` on `bootstrap.env`'s PATH.
  */
-export async function uvFromWheel(ctx: BuildContext, step: StepId, binDir: string, bootstrap: { wheel: string; env: Env }): Promise<void> {
-  const tmp = await makeScratchDir('pybp-uv-');
+export async function uvFromWheel(ctx: BuildContext, step: StepId, binDir: string, bootstrap: { wheel: string; env: Env; pybp?: boolean }): Promise<void> {
+  // Beside binDir (in the layer, or in pybp's own temporary tool dir), not in /tmp: a sandboxed pip has a private /tmp.
+  const tmp = await makeScratchDir('.pybp-uv-wheel-', path.dirname(binDir));
   try {
-    await pipBootstrap(ctx, step, { wheel: bootstrap.wheel, requirement: `uv==${UV_VERSION}`, env: bootstrap.env, target: tmp, code: 'uv-install-failed', toolName: 'uv' });
+    await pipBootstrap(ctx, step, {
+      wheel: bootstrap.wheel,
+      requirement: `uv==${UV_VERSION}`,
+      env: bootstrap.env,
+      target: tmp,
+      code: 'uv-install-failed',
+      toolName: 'uv',
+      pybp: bootstrap.pybp,
+    });
     for (const name of ['uv', 'uvx']) {
       const src = path.join(tmp, 'bin', name);
       try {
@@ -117,7 +126,7 @@ export async function uvDependenciesStep(ctx: BuildContext): Promise<void> {
   const env = { ...ctx.env };
   const source = ctx.plan.source;
   if (ctx.plan.analysis.python.patchPinned && source?.kind === 'local' && source.substituted) {
-    env.UV_PYTHON = path.join(venv.dir, 'bin', 'python');
+    env.UV_PYTHON = ctx.toolPath(path.join(venv.dir, 'bin', 'python'));
     ctx.emit({
       type: 'warning',
       warning: {

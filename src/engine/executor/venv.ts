@@ -8,7 +8,7 @@ export async function createVenv(ctx: BuildContext, step: StepId, venvDir: strin
   ctx.info(step, 'Creating virtual environment');
   // -I (isolated): the cwd is the app dir, and `-m` would put it first on
   // sys.path, so an app's own venv.py would stand in for the stdlib's.
-  await ctx.runOrFail(step, [path.join(ctx.pythonDir, 'bin', 'python'), '-I', '-m', 'venv', '--without-pip', venvDir], (status) => ({
+  await ctx.runOrFail(step, [ctx.toolPath(path.join(ctx.pythonDir, 'bin', 'python')), '-I', '-m', 'venv', '--without-pip', ctx.toolPath(venvDir)], (status) => ({
     code: 'venv-create-failed',
     title: 'The virtual environment could not be created',
     message: `\`python -m venv\` failed (${status}). Its output (last lines below) says why.`,

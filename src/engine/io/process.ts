@@ -23,11 +23,14 @@ import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process'
 import type { Writable } from 'node:stream';
 import { identifyProcess, type ProcessRecord, signalOurGroup, signalTree } from './process-identity.js';
 import { stopSignal } from './stop-signal.js';
+import { sandboxArgv, type SandboxSpec } from './sandbox.js';
 
 export interface ProcessSpec {
   argv: readonly string[];
-  /** Default: pybp's own. */
+  /** Default: pybp's own. In a sandbox: a path as the process sees it (default: the app's view). */
   cwd?: string;
+  /** Run inside bubblewrap with Heroku's paths (sandbox.ts): argv, cwd and env values are view paths. */
+  sandbox?: SandboxSpec;
   env: NodeJS.ProcessEnv;
   /** Nothing (default), pybp's own stdin, these bytes, or a stream the caller writes (`RunningProcess.stdin`). */
   stdin?: 'ignore' | 'inherit' | 'pipe' | { data: string | Buffer };
@@ -109,10 +112,10 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
   const own = (spec.group ?? 'own') === 'own';
   const stdinMode = spec.stdin === undefined ? 'ignore' : typeof spec.stdin === 'object' ? 'pipe' : spec.stdin;
   const stdio: StdioOptions = [stdinMode, spec.stdout ?? 'pipe', spec.stderr ?? 'pipe'];
-  const [program, ...args] = spec.argv;
+  const [program, ...args] = spec.sandbox ? sandboxArgv(spec.sandbox, spec.argv, spec.cwd ?? spec.sandbox.view.app.view) : spec.argv;
   let child: ChildProcess;
   try {
-    child = spawn(program, args, { cwd: spec.cwd, env: spec.env, stdio, detached: own });
+    child = spawn(program, args, { cwd: spec.sandbox ? '/' : spec.cwd, env: spec.env, stdio, detached: own });
   } catch (error) {
     // Thrown, not emitted: a NUL in an argument or a variable, a bad cwd type.
     return { pid: undefined, stdin: null, done: Promise.resolve({ kind: 'not-started', error: error as NodeJS.ErrnoException }), stop: () => {} };

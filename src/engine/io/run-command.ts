@@ -10,6 +10,7 @@ import { describeExit, PybpError } from '../core/errors.js';
 import { interruptedError } from '../core/interrupted.js';
 import type { ProcessRecord } from './process-identity.js';
 import { runProcess } from './process.js';
+import type { SandboxSpec } from './sandbox.js';
 
 export interface CommandResult {
   code: number | null;
@@ -33,7 +34,10 @@ const MAX_LINE = 64 * 1024;
 const MAX_CAPTURE = 16 * 1024 * 1024;
 
 export interface RunOptions {
+  /** In a sandbox, as the tool sees it. */
   cwd: string;
+  /** Heroku's paths (io/sandbox.ts); absent: the host's. */
+  sandbox?: SandboxSpec;
   env: Record<string, string>;
   signal?: AbortSignal;
   /** Called for every output line (stderr merged), unless capture is set. */
@@ -88,6 +92,7 @@ export async function runCommand(argv: string[], opts: RunOptions): Promise<Comm
   const end = await runProcess({
     argv,
     cwd: opts.cwd,
+    sandbox: opts.sandbox,
     env: opts.env,
     signal: opts.signal,
     keep: opts.capture === true,

@@ -5,6 +5,7 @@
 // rebuilt. Layers without such paths (python, uv, the caches) are kept.
 import type { CachedLayerDefinition, LayerDefinition } from './definition.js';
 import type { Reason } from './types.js';
+import { HEROKU_LAYERS_PATH } from '../core/heroku-paths.js';
 
 export function layersPathReason(def: CachedLayerDefinition, previous: string | null, current: string): Reason | null {
   if (!def.embedsLayersPath || previous === null || previous === current) return null;
@@ -12,7 +13,9 @@ export function layersPathReason(def: CachedLayerDefinition, previous: string | 
     field: 'layers path',
     from: previous,
     to: current,
-    message: `the layers moved from ${previous} to ${current}, and ${def.embedsLayersPath} (pybp only: Heroku's layers path never changes)`,
+    message: [previous, current].includes(HEROKU_LAYERS_PATH)
+      ? `the build's tools saw the layers at ${previous} and now see them at ${current} (--paths ${current === HEROKU_LAYERS_PATH ? 'heroku' : 'host'}), and ${def.embedsLayersPath} (pybp only: Heroku's layers path never changes)`
+      : `the layers moved from ${previous} to ${current}, and ${def.embedsLayersPath} (pybp only: Heroku's layers path never changes)`,
     pybpOnly: true,
   };
 }

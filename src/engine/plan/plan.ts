@@ -198,7 +198,8 @@ export async function planLayers(
     target: context.target,
     previousInterpreter,
     interpreter,
-    layersPath: { previous: store.sidecar.ok ? (store.sidecar.sidecar?.layersDir ?? null) : null, current: context.layersDir },
+    // The layers path the tools saw: /layers/heroku_python in heroku mode, wherever the layers are on disk.
+    layersPath: { previous: store.sidecar.ok ? (store.sidecar.sidecar?.layersDir ?? null) : null, current: context.view.layers.view },
   });
   // Whether each restored layer still holds its interpreter or tool: an input of its rule.
   const pythonDef = defs.find((d) => d.name === 'python');

@@ -32,6 +32,8 @@ export interface PybpConfig {
   build: {
     /** Build with the user's HOME and pip/uv/Poetry config instead of the Heroku-clean environment. */
     hostConfig: boolean;
+    /** Which paths the build's tools see: Heroku's (/layers/heroku_python, /workspace; Linux with bubblewrap) or the host's. Default: heroku where it can. */
+    paths?: 'heroku' | 'host';
   };
   /** A shared build cache: a volume-format directory or a cache image (engine/cache/). */
   cache: {
@@ -298,7 +300,8 @@ export function validateConfig(raw: unknown, file: string): PybpConfig {
   }
   if (root.build !== undefined) {
     const build = table(root.build, 'build');
-    onlyKeys(build, 'build.', ['hostConfig']);
+    onlyKeys(build, 'build.', ['hostConfig', 'paths']);
+    if (build.paths !== undefined) config.build.paths = oneOf(build.paths, 'build.paths', ['heroku', 'host'] as const);
     if (build.hostConfig !== undefined) {
       if (typeof build.hostConfig !== 'boolean') throw bad('build.hostConfig', 'must be true or false');
       config.build.hostConfig = build.hostConfig;

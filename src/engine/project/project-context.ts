@@ -8,6 +8,8 @@ import { PybpError } from '../core/errors.js';
 import { type LoadedConfig, loadConfig, type PythonSource } from './config.js';
 import { hostTarget, parseTarget, type Target } from '../core/target.js';
 import { checkLayersDir, defaultLayersDir, type LayersDirAccess, locateLayersDir } from '../store/layers-dir.js';
+import { pathView, type PathsMode, type PathView, type SandboxTools } from '../io/sandbox.js';
+import { choosePaths, type PathsChoice } from './paths-choice.js';
 
 export interface ContextOptions {
   appDir: string;
@@ -20,6 +22,8 @@ export interface ContextOptions {
   hostEnv?: NodeJS.ProcessEnv;
   /** `--host-config`: build with the user's HOME and tool config, not the Heroku-clean environment. */
   hostConfig?: boolean;
+  /** `--paths heroku|host`: which paths the build's tools see. */
+  paths?: PathsMode;
 }
 
 export interface ProjectContext {
@@ -38,6 +42,12 @@ export interface ProjectContext {
   pythonSource: PythonSource;
   /** The machine's environment (interpreter search, git); never passed into a build as a whole. */
   hostEnv: NodeJS.ProcessEnv;
+  /** Which paths the build's tools see (Heroku's or the host's), what chose it, and why not Heroku's when it fell back. */
+  paths: PathsChoice;
+  /** The layers and the app, host and view side. */
+  view: PathView;
+  /** bwrap and env, in heroku mode. */
+  sandboxTools: SandboxTools | null;
 }
 
 export { defaultLayersDir };
@@ -76,6 +86,7 @@ export async function resolveContext(options: ContextOptions): Promise<ProjectCo
     : config.config.target
       ? parseTarget(config.config.target, 'config')
       : hostTarget();
+  const chosen = await choosePaths(options.paths, config.config.build.paths, hostEnv);
   return {
     appDir,
     layersDir,
@@ -87,6 +98,9 @@ export async function resolveContext(options: ContextOptions): Promise<ProjectCo
     target,
     pythonSource: options.pythonSource ?? config.config.python.source,
     hostEnv,
+    paths: chosen.choice,
+    view: pathView(chosen.choice.mode, appDir, layersDir),
+    sandboxTools: chosen.tools,
   };
 }
 

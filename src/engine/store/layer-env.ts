@@ -99,9 +99,9 @@ function prependPath(env: Env, name: string, value: string): void {
 }
 
 
-/** Re-reads a layer from disk and applies it to `env` for the given scope (spec §8.5). */
-export async function applyLayerEnv(env: Env, layerDir: string, scope: 'build' | 'launch'): Promise<void> {
-  await applyLayerDirs(env, layerDir, scope);
+/** Re-reads a layer from disk (`layerDir`) and applies it to `env` for the given scope (spec §8.5); `toolDir`: the layer as the tools see it. */
+export async function applyLayerEnv(env: Env, layerDir: string, scope: 'build' | 'launch', toolDir: string = layerDir): Promise<void> {
+  await applyLayerDirs(env, layerDir, scope, toolDir);
   applyEnvFiles(env, await readEnvDir(path.join(layerDir, 'env')));
   applyEnvFiles(env, await readEnvDir(path.join(layerDir, scope === 'build' ? 'env.build' : 'env.launch')));
 }
@@ -111,22 +111,26 @@ export async function applyLayerEnv(env: Env, layerDir: string, scope: 'build' |
  * exactly `files` (a build has just written or checked them): only the
  * directories are looked at.
  */
-export async function applyLayerEnvFiles(env: Env, layerDir: string, files: EnvFile[], scope: 'build' | 'launch'): Promise<void> {
-  await applyLayerDirs(env, layerDir, scope);
+export async function applyLayerEnvFiles(env: Env, layerDir: string, files: EnvFile[], scope: 'build' | 'launch', toolDir: string = layerDir): Promise<void> {
+  await applyLayerDirs(env, layerDir, scope, toolDir);
   applyInMemory(env, files, scope);
 }
 
-/** The layer's bin/, lib/, include/ and pkgconfig/ (a directory, after symlinks) on the search paths. */
-async function applyLayerDirs(env: Env, layerDir: string, scope: 'build' | 'launch'): Promise<void> {
+/**
+ * The layer's bin/, lib/, include/ and pkgconfig/ (a directory, after symlinks, looked at on the host in
+ * `layerDir`) on the search paths, named as the tools see the layer (`toolDir`: /layers/heroku_python/<layer>
+ * with Heroku's paths).
+ */
+async function applyLayerDirs(env: Env, layerDir: string, scope: 'build' | 'launch', toolDir: string = layerDir): Promise<void> {
   const dirs = await subdirectories(layerDir, ['bin', 'lib', 'include', 'pkgconfig']);
-  if (dirs.has('bin')) prependPath(env, 'PATH', path.join(layerDir, 'bin'));
+  if (dirs.has('bin')) prependPath(env, 'PATH', path.join(toolDir, 'bin'));
   if (dirs.has('lib')) {
-    if (scope === 'build') prependPath(env, 'LIBRARY_PATH', path.join(layerDir, 'lib'));
-    prependPath(env, 'LD_LIBRARY_PATH', path.join(layerDir, 'lib'));
+    if (scope === 'build') prependPath(env, 'LIBRARY_PATH', path.join(toolDir, 'lib'));
+    prependPath(env, 'LD_LIBRARY_PATH', path.join(toolDir, 'lib'));
   }
   if (scope === 'build') {
-    if (dirs.has('include')) prependPath(env, 'CPATH', path.join(layerDir, 'include'));
-    if (dirs.has('pkgconfig')) prependPath(env, 'PKG_CONFIG_PATH', path.join(layerDir, 'pkgconfig'));
+    if (dirs.has('include')) prependPath(env, 'CPATH', path.join(toolDir, 'include'));
+    if (dirs.has('pkgconfig')) prependPath(env, 'PKG_CONFIG_PATH', path.join(toolDir, 'pkgconfig'));
   }
 }
 
