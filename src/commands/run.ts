@@ -19,6 +19,10 @@ import { printFatal } from './report-error.js';
 import { inert } from '../engine/core/inert-text.js';
 import { writeGuarded } from '../ui/plain/writer.js';
 import { parseRunArgs, type RunTarget } from './run-target.js';
+import { HEROKU_LAYERS_PATH, pathView, type SandboxSpec } from '../engine/io/sandbox.js';
+import { sandboxAvailability } from '../engine/io/sandbox-probe.js';
+import { pathsUnavailable } from '../engine/project/paths-choice.js';
+import { readSidecar } from '../engine/store/sidecar.js';
 
 export interface RunFlags {
   layersDir?: string;
@@ -103,7 +107,10 @@ export async function runCommand(dir: string, target: RunTarget, flags: RunFlags
     const choice: EnvFileChoice =
       flags.envFileRead === false ? { kind: 'none' } : flags.envFile !== undefined ? { kind: 'named', file: flags.envFile } : { kind: 'app-default' };
     const envFile = await readEnvFile(appDir, choice);
-    const env = await launchEnv(layersDir, process.env, { ...envFile.vars, ...configVars });
+    // The paths the last build's tools saw are the ones its venv names: run in the same view.
+    const sandbox = await sandboxForBuild(appDir, layersDir);
+    const env = await launchEnv(layersDir, process.env, { ...envFile.vars, ...configVars }, sandbox?.view.layers.view);
+    if (sandbox) sandbox.writable = [env.HOME, env.TMPDIR].filter((d): d is string => !!d);
 
     let argv: string[];
     if (target.kind === 'process') {
@@ -120,11 +127,24 @@ export async function runCommand(dir: string, target: RunTarget, flags: RunFlags
     const scanStderr = target.kind === 'process' || !process.stdin.isTTY;
     const tooLarge = execSizeProblem(argv, env);
     if (tooLarge) throw tooLarge;
-    return await runChild(argv, appDir, env, scanStderr, flags);
+    return await runChild(argv, appDir, env, scanStderr, flags, sandbox);
   } catch (err) {
     printFatal(err, flags);
     return isPybpError(err) && err.code === 'usage' ? EXIT_USAGE : EXIT_FAILED;
   }
+}
+
+/**
+ * The sandbox of a build made with Heroku's paths (its recorded layers path is
+ * /layers/heroku_python), or null for a build with the host's. A heroku build
+ * where bubblewrap no longer works is a coded error: its venv can't run outside.
+ */
+async function sandboxForBuild(appDir: string, layersDir: string): Promise<{ tools: SandboxSpec['tools']; view: SandboxSpec['view']; writable?: string[] } | null> {
+  const read = await readSidecar(layersDir);
+  if (!read.ok || read.sidecar?.layersDir !== HEROKU_LAYERS_PATH) return null;
+  const available = await sandboxAvailability(process.env);
+  if (!available.usable) throw pathsUnavailable(available.why, 'The last build (with --paths heroku)');
+  return { tools: available.tools, view: pathView('heroku', appDir, layersDir) };
 }
 
 /** The Procfile's command for process type `name` (a shell command line, as on Heroku), or a coded error. */
@@ -150,11 +170,19 @@ async function procfileCommand(appDir: string, name: string): Promise<string> {
 }
 
 /** Runs the process (engine/dyno/run-process.ts) and says how it ended: its exit code, and the missing-config-var hint. */
-async function runChild(argv: string[], appDir: string, env: Record<string, string>, scanStderr: boolean, flags: RunFlags): Promise<number> {
+async function runChild(
+  argv: string[],
+  appDir: string,
+  env: Record<string, string>,
+  scanStderr: boolean,
+  flags: RunFlags,
+  sandbox: { tools: SandboxSpec['tools']; view: SandboxSpec['view']; writable?: string[] } | null,
+): Promise<number> {
   watchStops();
   const end = await runDynoProcess({
     argv,
-    cwd: appDir,
+    cwd: sandbox ? sandbox.view.app.view : appDir,
+    sandbox: sandbox ?? undefined,
     env,
     scanStderr,
     interactive: process.stdin.isTTY === true,

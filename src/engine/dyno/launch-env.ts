@@ -36,7 +36,8 @@ export function execSizeProblem(argv: readonly string[], env: Readonly<Record<st
   });
 }
 
-export async function launchEnv(layersDir: string, host: NodeJS.ProcessEnv, configVars: Record<string, string>): Promise<Env> {
+/** `toolLayersDir`: the layers as the process sees them (/layers/heroku_python when the build used Heroku's paths). */
+export async function launchEnv(layersDir: string, host: NodeJS.ProcessEnv, configVars: Record<string, string>, toolLayersDir: string = layersDir): Promise<Env> {
   const env = baseBuildEnv(host, configVars);
   let entries: string[] = [];
   try {
@@ -53,7 +54,7 @@ export async function launchEnv(layersDir: string, host: NodeJS.ProcessEnv, conf
     const parsed = parseLayerToml((await readAppText(tomlPath, 'layer-metadata')) ?? '', tomlPath);
     if (!parsed.types?.launch) continue;
     launchLayers += 1;
-    await applyLayerEnv(env, path.join(layersDir, name), 'launch');
+    await applyLayerEnv(env, path.join(layersDir, name), 'launch', path.join(toolLayersDir, name));
   }
   if (launchLayers === 0 || !entries.includes('venv.toml') || journal) {
     throw new PybpError({

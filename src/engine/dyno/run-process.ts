@@ -14,6 +14,7 @@
 // shell; pybp waits for it. Other stops are passed on as above.
 import os from 'node:os';
 import { startProcess } from '../io/process.js';
+import type { SandboxSpec } from '../io/sandbox.js';
 import { onStopAgain, stopReason, stopSignal } from '../io/stop-signal.js';
 import { findMissingConfigVars, type MissingConfigVar, TailBuffer } from './missing-config-vars.js';
 
@@ -22,7 +23,10 @@ export const STOP_GRACE_MS = 1500;
 
 export interface DynoProcess {
   argv: string[];
+  /** In a sandbox, as the process sees it (/workspace). */
   cwd: string;
+  /** Heroku's paths, when the last build used them (the venv's absolute paths name them). */
+  sandbox?: SandboxSpec;
   env: Record<string, string>;
   /** Pipe stderr through pybp (kept for the missing-config-var hint); else stderr is pybp's. */
   scanStderr: boolean;
@@ -64,6 +68,7 @@ export async function runDynoProcess(p: DynoProcess): Promise<DynoEnd> {
     const end = await startProcess({
       argv: p.argv,
       cwd: p.cwd,
+      sandbox: p.sandbox,
       env: p.env,
       stdin: 'inherit',
       stdout: 'inherit',
