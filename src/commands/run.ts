@@ -22,7 +22,6 @@ import { parseRunArgs, type RunTarget } from './run-target.js';
 import { HEROKU_LAYERS_PATH, pathView, type SandboxSpec } from '../engine/io/sandbox.js';
 import { sandboxAvailability } from '../engine/io/sandbox-probe.js';
 import { pathsUnavailable } from '../engine/project/paths-choice.js';
-import { readSidecar } from '../engine/store/sidecar.js';
 
 export interface RunFlags {
   layersDir?: string;

@@ -64,6 +64,12 @@ export function formatBuildEnv(env: { kind: 'heroku-clean' | 'host-config'; orig
   return `your HOME and pip/uv/Poetry config (${env.origin === 'flag' ? '--host-config' : 'build.hostConfig in the config'}); Heroku's build sees none of it`;
 }
 
+/** Which paths the build's tools see, for the header lines. */
+export function formatPaths(p: { mode: 'heroku' | 'host'; origin: 'default' | 'config' | 'flag'; layers: string; app: string }): string {
+  const why = p.origin === 'flag' ? ' (--paths)' : p.origin === 'config' ? ' (build.paths in the config)' : '';
+  return p.mode === 'heroku' ? `Heroku's: layers at ${p.layers}, app at ${p.app} (bubblewrap)${why}` : `this machine's${why}`;
+}
+
 export function formatTarget(t: { arch: string; distro_name: string; distro_version: string }): string {
   return `${t.distro_name} ${t.distro_version} ${t.arch}`;
 }

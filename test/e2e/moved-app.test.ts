@@ -9,6 +9,8 @@ import { makePipApp, makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
 import { actionsOf, build, explainThenBuild, reasonsOf, runPybp, writeToolsConfig } from './pybp.js';
 
+const HOST = ['--paths', 'host'];
+
 describe('a moved app', () => {
   let root: string;
   beforeAll(async () => {
@@ -20,11 +22,12 @@ describe('a moved app', () => {
     const before = join(root, 'pip before');
     await makePipApp(before, { indexUrl, python: '3.12', requirements: ['tinyweb==1.0.0'] });
     await writeToolsConfig(before, indexUrl);
-    expect((await build(before)).status).toBe('succeeded');
+    // The host's paths: the tools saw the layers where they were (heroku-paths.test.ts: Heroku's paths don't move).
+    expect((await build(before, HOST)).status).toBe('succeeded');
 
     const after = join(root, 'pip after');
     await rename(before, after);
-    const report = await explainThenBuild(after);
+    const report = await explainThenBuild(after, HOST);
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
     expect(actionsOf(report)).toEqual({ python: 'reuse', pip: 'discard', 'pip-cache': 'reuse', venv: 'rebuild-always' });
     expect(reasonsOf(report, 'pip')).toEqual([['layers path', join(before, '.pybp', 'layers'), join(after, '.pybp', 'layers')]]);
@@ -39,11 +42,11 @@ describe('a moved app', () => {
     const before = join(root, 'uv before');
     await makeUvApp(before, { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'] });
     await writeToolsConfig(before, indexUrl);
-    expect((await build(before)).status).toBe('succeeded');
+    expect((await build(before, HOST)).status).toBe('succeeded');
 
     const after = join(root, 'uv after');
     await rename(before, after);
-    const report = await explainThenBuild(after);
+    const report = await explainThenBuild(after, HOST);
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
     expect(actionsOf(report)).toEqual({ python: 'reuse', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'discard' });
     expect(reasonsOf(report, 'venv')).toEqual([['layers path', join(before, '.pybp', 'layers'), join(after, '.pybp', 'layers')]]);
@@ -51,7 +54,7 @@ describe('a moved app', () => {
     expect(r.stdout).toContain('hello from tinyweb 1.0.0');
 
     // Built in place again: nothing moved, everything cached is kept.
-    expect(actionsOf(await explainThenBuild(after))).toEqual({ python: 'reuse', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
+    expect(actionsOf(await explainThenBuild(after, HOST))).toEqual({ python: 'reuse', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
   });
 
   it("a failed build's layers are rolled back, in build --json", async () => {

@@ -33,9 +33,11 @@ describe('pip app', () => {
     expect(venvToml).toContain('cache = false');
     expect(venvToml).not.toContain('[metadata]');
     expect(readFileSync(join(layers, 'python', 'env', 'PYTHONUNBUFFERED.override'), 'utf8')).toBe('1');
-    expect(readFileSync(join(layers, 'pip', 'env.build', 'PYTHONUSERBASE.override'), 'utf8')).toBe(join(layers, 'pip'));
-    expect(readFileSync(join(layers, 'venv', 'env.build', 'PIP_PYTHON.override'), 'utf8')).toBe(join(layers, 'venv'));
-    expect(readFileSync(join(layers, 'pip-cache', 'env.build', 'PIP_CACHE_DIR.override'), 'utf8')).toBe(join(layers, 'pip-cache'));
+    // The env files name the layers where the tools see them (/layers/heroku_python in the default heroku mode).
+    const seen = report.paths!.layers;
+    expect(readFileSync(join(layers, 'pip', 'env.build', 'PYTHONUSERBASE.override'), 'utf8')).toBe(join(seen, 'pip'));
+    expect(readFileSync(join(layers, 'venv', 'env.build', 'PIP_PYTHON.override'), 'utf8')).toBe(join(seen, 'venv'));
+    expect(readFileSync(join(layers, 'pip-cache', 'env.build', 'PIP_CACHE_DIR.override'), 'utf8')).toBe(join(seen, 'pip-cache'));
     // The pip layer holds the pinned pip, installed with --user into PYTHONUSERBASE.
     expect(readdirSync(join(layers, 'pip', 'lib', 'python3.12', 'site-packages')).some((e) => e.startsWith('pip-26.1.2'))).toBe(true);
     // The python layer has no pip of its own on PATH (Heroku's has none).
@@ -55,11 +57,12 @@ describe('pip app', () => {
     const r = await runPybp(['run', app, '--', 'python', '-c', 'import tinyweb, sys; print(tinyweb.hello()); print(sys.prefix)']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('hello from tinyweb 1.0.0 (tinydep 0.1.0)');
-    expect(r.stdout).toContain(join(layers, 'venv'));
+    const seen = (await explain(app)).paths.layers;
+    expect(r.stdout).toContain(join(seen, 'venv'));
     // pip is a build-only layer: not on the launch PATH.
     const pip = await runPybp(['run', app, '--', 'python', '-c', 'import shutil; print(shutil.which("pip"))']);
     expect(pip.code).toBe(0);
-    expect(pip.stdout).not.toContain(layers);
+    expect(pip.stdout).not.toContain(seen);
   });
 
   it('runs the Procfile web process with PORT set', async () => {

@@ -33,15 +33,27 @@ export interface BuildJson {
   layers: LayerReport[];
   warnings: Array<{ code: string; message: string }>;
   error: { code: string; title: string; message: string; fix: string } | null;
+  /** Which paths the build's tools saw: `layers` is where they saw the layers (/layers/heroku_python, or the host path). */
+  paths: PathsJson | null;
+}
+
+export interface PathsJson {
+  mode: 'heroku' | 'host';
+  origin: string;
+  note: string | null;
+  layers: string;
+  app: string;
 }
 
 export interface ExplainJson {
   layers: Array<{ name: string; action: string; reasons: LayerReport['reasons']; packages?: PackageChangesJson; packagesNote?: string }>;
   error: { code: string } | null;
+  paths: PathsJson;
+  warnings: Array<{ code: string; message: string }>;
 }
 
-export async function explain(appDir: string): Promise<ExplainJson> {
-  const r = await runPybp(['explain', appDir, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS]);
+export async function explain(appDir: string, extra: string[] = []): Promise<ExplainJson> {
+  const r = await runPybp(['explain', appDir, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS, ...extra]);
   try {
     return JSON.parse(r.stdout) as ExplainJson;
   } catch {
@@ -65,7 +77,9 @@ export async function build(appDir: string, extra: string[] = []): Promise<Build
  * predicted just before it. Returns the build's report.
  */
 export async function explainThenBuild(appDir: string, extra: string[] = []): Promise<BuildJson & { exitCode: number | null; stderr: string; predicted: ExplainJson }> {
-  const predicted = await explain(appDir);
+  // explain is asked about the same paths mode as the build.
+  const at = extra.indexOf('--paths');
+  const predicted = await explain(appDir, at === -1 ? [] : extra.slice(at, at + 2));
   const report = await build(appDir, extra);
   const actions = (layers: Array<{ name: string; action: string; reasons: unknown }>) => layers.map((l) => ({ name: l.name, action: l.action, reasons: l.reasons }));
   if (JSON.stringify(actions(predicted.layers)) !== JSON.stringify(actions(report.layers))) {

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { formatCommand } from '../../src/ui/format.js';
 import { makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { actionsOf, BUILD_ENV_FLAGS, explainThenBuild, reasonsOf, runPybp, writeToolsConfig } from './pybp.js';
+import { actionsOf, BUILD_ENV_FLAGS, explain, explainThenBuild, reasonsOf, runPybp, writeToolsConfig } from './pybp.js';
 
 /** A test wheel on the loopback index, by its file name's start. */
 function testWheelPath(prefix: string): string {
@@ -34,7 +34,7 @@ describe('uv app', () => {
     expect(actionsOf(report)).toEqual({ python: 'create', uv: 'create', 'uv-cache': 'rebuild-always', venv: 'create' });
     expect(readFileSync(join(layers, 'uv.toml'), 'utf8')).toMatch(/arch = "\w+"\s*\nuv_version = "0\.11\.33"|uv_version = "0\.11\.33"/);
     expect(readFileSync(join(layers, 'uv', 'env.build', 'UV_PYTHON_DOWNLOADS.override'), 'utf8')).toBe('never');
-    expect(readFileSync(join(layers, 'venv', 'env.build', 'UV_PROJECT_ENVIRONMENT.override'), 'utf8')).toBe(join(layers, 'venv'));
+    expect(readFileSync(join(layers, 'venv', 'env.build', 'UV_PROJECT_ENVIRONMENT.override'), 'utf8')).toBe(join(report.paths!.layers, 'venv'));
     // The uv-cache size is measured after uv sync filled it: what is on disk now, the downloaded wheels included.
     const cacheSize = report.layers.find((l) => l.name === 'uv-cache')?.sizeBytes ?? 0;
     expect(cacheSize).toBe(await layerSizeBytes(join(layers, 'uv-cache')));
@@ -74,12 +74,13 @@ describe('uv app that depends on the uv package', () => {
   });
 
   it("first build: the uv layer's uv runs; the next build (venv kept) runs the venv's own uv, and says so", async () => {
-    const layers = join(app, '.pybp', 'layers');
+    // Where the tools see the layers (/layers/heroku_python in the default heroku mode): what the build prints.
+    const layers = (await explain(app)).paths.layers;
     const first = await runPybp(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain(`$ ${formatCommand([join(layers, 'uv', 'bin', 'uv'), 'sync', '--locked', '--no-default-groups'])}`);
     expect(first.stdout).not.toContain('has its own uv');
-    expect(existsSync(join(layers, 'venv', 'bin', 'uv'))).toBe(true);
+    expect(existsSync(join(app, '.pybp', 'layers', 'venv', 'bin', 'uv'))).toBe(true);
 
     const second = await runPybp(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS]);
     expect(second.code, second.stderr).toBe(0);

@@ -15,6 +15,7 @@ export const plan: PlanSummary = {
   source: { kind: 'local', interpreter: 'local 3.12.1 at /py/3.12.1', substituted: true, reason: 'stands in' },
   target: { arch: 'amd64', distro_name: 'ubuntu', distro_version: '24.04', origin: 'host' },
   environment: { kind: 'heroku-clean', origin: 'default' },
+  paths: { mode: 'heroku', origin: 'default', note: null, layers: '/layers/heroku_python', app: '/workspace' },
 };
 
 const types = { build: true, launch: true, cache: true };
@@ -182,6 +183,7 @@ export function report(s: Scenario, status: BuildReport['status'], error: ErrorD
     python: { ...plan.python, source: 'local', interpreter: plan.source!.interpreter },
     target: { ...plan.target },
     environment: { ...plan.environment },
+    paths: { ...plan.paths },
     layers,
     warnings: s.python.action === 'reuse' ? [] : [{ code: substituted.code, message: substituted.message }],
     error,

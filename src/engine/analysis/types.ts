@@ -40,6 +40,7 @@ export interface Warning {
     | 'python-source-fallback'
     // pyproject.toml's Python range excludes the version the build installs (uv/Poetry stop mid-build)
     | 'requires-python-excludes'
+    | 'paths-host-fallback'
     // pybp's own state (not the buildpack's)
     | 'journal-unreadable'
     | 'history-unreadable'

@@ -27,6 +27,8 @@ export interface PlanSummary {
   target: { arch: string; distro_name: string; distro_version: string; origin: string };
   /** The environment the build runs tools in: Heroku-clean, or the user's HOME and config (--host-config). */
   environment: BuildEnvChoice;
+  /** Which paths the build's tools see (heroku: /layers/heroku_python and /workspace, through bubblewrap), what chose it, and the fallback note. */
+  paths: { mode: 'heroku' | 'host'; origin: 'default' | 'config' | 'flag'; note: string | null; layers: string; app: string };
 }
 
 export type EngineEvent =

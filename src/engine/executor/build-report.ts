@@ -1,3 +1,4 @@
+import type { PlanSummary } from '../core/events.js';
 // What a build reports (the --json output, the views' input, the history
 // entry's source) and the record of the last successful build it leaves in the
 // sidecar. Apart from build.ts so that what reads a report (history, the UI)
@@ -22,6 +23,8 @@ export interface BuildReport {
   target: { arch: string; distro_name: string; distro_version: string; origin: string } | null;
   /** The environment the build ran tools in; null when it stopped before reading its config. */
   environment: BuildEnvChoice | null;
+  /** Which paths the build's tools saw (heroku: /layers/heroku_python, /workspace); null when it stopped before reading its config. */
+  paths: PlanSummary['paths'] | null;
   layers: Array<{
     name: string;
     action: LayerAction;
@@ -79,6 +82,7 @@ export function report(
       : null,
     target: plan ? { ...plan.context.target } : null,
     environment: plan ? { ...plan.context.buildEnv } : null,
+    paths: plan ? { ...plan.context.paths, layers: plan.context.view.layers.view, app: plan.context.view.app.view } : null,
     layers: plan
       ? allDecisions(plan).map((d) => ({
           name: String(d.name),

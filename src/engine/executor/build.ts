@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { isPybpError, PybpError, readOnlyFilesystem } from '../core/errors.js';
 import { failureCause, layersDirIdentity, type LayersDirIdentity } from './failure-cause.js';
-import type { Emit, StepId } from '../core/events.js';
+import type { Emit, PlanSummary, StepId } from '../core/events.js';
 import { faultPoint } from '../core/fault.js';
 import { interruptedError } from '../core/interrupted.js';
 import { readJournal, recoverLayers } from '../store/journal.js';

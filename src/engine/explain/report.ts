@@ -1,3 +1,4 @@
+import type { PlanSummary } from '../core/events.js';
 // The data `pybp explain` prints: the plan, as a report. No rules here; they
 // live in the layer modules and run in planBuild(). What each rebuild would
 // cost comes from the build history (history/estimate.ts).
@@ -39,6 +40,8 @@ export interface ExplainReport {
   target: { arch: string; distro_name: string; distro_version: string; origin: string };
   /** The environment a build would run tools in (the plan does not depend on it). */
   environment: BuildEnvChoice;
+  /** Which paths the next build's tools would see (the same decision the build makes: project/paths-choice.ts). */
+  paths?: PlanSummary['paths'];
   /** What-if: what was assumed in place of the app's files (empty for a plain explain). */
   assumed: string[];
   /** --since: the ref whose build's layers the decisions compare with. */
@@ -91,6 +94,7 @@ export function explainReport(
     source: summary?.source ?? null,
     target: { ...plan.context.target },
     environment: { ...plan.context.buildEnv },
+    paths: { ...plan.context.paths, layers: plan.context.view.layers.view, app: plan.context.view.app.view },
     assumed: extra.assumed ?? [],
     since: extra.since ?? null,
     layers,

@@ -9,12 +9,17 @@ import type { ErrorData } from '../core/errors.js';
 import { inert } from '../core/inert-text.js';
 import { shellQuote } from '../core/shell-quote.js';
 import type { SidecarRead } from '../store/sidecar.js';
+import { HEROKU_LAYERS_PATH } from '../core/heroku-paths.js';
 
 export function otherAppProblem(appDir: string, layersDir: string, read: SidecarRead): ErrorData | null {
   const sidecar = read.ok ? read.sidecar : null;
   if (!sidecar?.app || sidecar.app === appDir) return null;
-  // Older sidecars name no layers path: the app alone decides.
-  if (sidecar.layersDir !== undefined && sidecar.layersDir !== layersDir) return null;
+  // Older sidecars name no layers path: the app alone decides. With Heroku's paths the recorded path is
+  // the tools' view (/layers/heroku_python), the same for every app: a layers dir that moved with its app
+  // is then the one inside the app.
+  if (sidecar.layersDir === HEROKU_LAYERS_PATH) {
+    if (layersDir.startsWith(`${appDir}/`)) return null;
+  } else if (sidecar.layersDir !== undefined && sidecar.layersDir !== layersDir) return null;
   // The paths are the file system's names: shown inert (a newline in a directory name stays on its line).
   const other = inert(sidecar.app);
   const here = inert(appDir);

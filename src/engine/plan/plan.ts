@@ -151,7 +151,7 @@ export async function planLayers(
   store: StoreState,
   mode: { runsAppCode?: boolean } = {},
 ): Promise<BuildPlan> {
-  const warnings: Warning[] = [...configWarnings(context.config), ...analysis.warnings];
+  const warnings: Warning[] = [...configWarnings(context.config), ...pathsWarnings(context), ...analysis.warnings];
   if (store.journal?.unreadable) warnings.push(journalUnreadableWarning(context.layersDir, store.journal.unreadable));
   warnings.push(...(await requiresPythonWarnings(context.appDir, analysis)));
   const resolved = analysis.python.resolved;
@@ -259,6 +259,12 @@ function standInWarning(resolved: string, interpreter: InterpreterRecord | null)
   };
 }
 
+/** The default fell back to the host's paths: said on every build and explain while it holds. */
+function pathsWarnings(context: ProjectContext): Warning[] {
+  const note = context.paths.note;
+  return note ? [{ code: 'paths-host-fallback', title: "Built with this machine's paths, not Heroku's", message: note }] : [];
+}
+
 function configWarnings(config: LoadedConfig): Warning[] {
   if (config.ignoredCodeFiles.length === 0) return [];
   const { title, message } = ignoredCodeConfigMessage(config.ignoredCodeFiles);
@@ -298,5 +304,6 @@ export function planSummary(plan: BuildPlan): PlanSummary | null {
       : null,
     target: { ...plan.context.target },
     environment: { ...plan.context.buildEnv },
+    paths: { ...plan.context.paths, layers: plan.context.view.layers.view, app: plan.context.view.app.view },
   };
 }

@@ -80,6 +80,7 @@ function DoneBlock({ item, debug, pybp }: { item: DoneItem; debug: boolean; pybp
             target={p.target}
             layersDir={p.layersDir}
             environment={p.environment}
+            paths={p.paths}
           />
           {item.drops.length > 0 ? (
             <Box flexDirection="column" marginTop={1}>

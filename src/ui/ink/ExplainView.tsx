@@ -24,6 +24,7 @@ export function ExplainView({ report, debug = false }: { report: ExplainReport; 
         target={report.target}
         layersDir={report.layersDir}
         environment={report.environment}
+        paths={report.paths}
       />
       {report.assumed.length > 0 ? (
         <Box paddingLeft={2}>

@@ -2,7 +2,7 @@
 // the one it resolves to (and where the interpreter comes from), the target.
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import { formatBuildEnv, formatTarget } from '../format.js';
+import { formatBuildEnv, formatPaths, formatTarget } from '../format.js';
 
 export interface HeaderProps {
   command: 'build' | 'explain';
@@ -14,9 +14,11 @@ export interface HeaderProps {
   layersDir: string | null;
   /** The environment a build runs tools in; shown when it is the user's config. Absent where it is not known (a past build's record). */
   environment?: { kind: 'heroku-clean' | 'host-config'; origin: 'default' | 'config' | 'flag' };
+  /** Which paths the build's tools see; absent where it is not known. */
+  paths?: { mode: 'heroku' | 'host'; origin: 'default' | 'config' | 'flag'; layers: string; app: string };
 }
 
-export function Header({ command, app, packageManager, python, source, target, layersDir, environment }: HeaderProps) {
+export function Header({ command, app, packageManager, python, source, target, layersDir, environment, paths }: HeaderProps) {
   return (
     <Box flexDirection="column">
       <Text>
@@ -51,6 +53,12 @@ export function Header({ command, app, packageManager, python, source, target, l
           <Text>
             <Text dimColor>layers: </Text>
             {layersDir}
+          </Text>
+        ) : null}
+        {paths ? (
+          <Text>
+            <Text dimColor>paths: </Text>
+            {formatPaths(paths)}
           </Text>
         ) : null}
         {/* The Heroku-clean environment is the default and goes unsaid here (plain and JSON always say it); the user's config is a difference from Heroku. */}

@@ -4,7 +4,7 @@ import { stripVTControlCharacters } from 'node:util';
 import chalk from 'chalk';
 import type { BuildReport } from '../../engine/executor/build.js';
 import type { EngineEvent } from '../../engine/core/events.js';
-import { ACTION_LABEL, formatBuildEnv, formatCommand, formatDuration, formatReason, formatSize, nextRunCommand } from '../format.js';
+import { ACTION_LABEL, formatBuildEnv, formatPaths, formatCommand, formatDuration, formatReason, formatSize, nextRunCommand } from '../format.js';
 import { OUTCOME_LABEL } from '../../engine/core/layer-outcome.js';
 import { summarizeChanges } from '../../engine/plan/package-changes.js';
 import { errorLines } from './error.js';
@@ -33,6 +33,7 @@ export class PlainBuildPrinter {
         if (p.source) this.line(`interpreter: ${p.source.interpreter ?? p.source.kind}`);
         this.line(`target: ${p.target.distro_name} ${p.target.distro_version} ${p.target.arch}; layers: ${p.layersDir}`);
         this.line(`environment: ${formatBuildEnv(p.environment)}`);
+        if (p.paths) this.line(`paths: ${formatPaths(p.paths)}`);
         break;
       }
       case 'recovered':

@@ -1,7 +1,7 @@
 // `pybp explain` as plain lines (no TTY, CI, or piped).
 import chalk from 'chalk';
 import type { ExplainReport } from '../../engine/explain/report.js';
-import { ACTION_PLAN, costSummary, formatBuildEnv, formatDuration, formatSize, formatEstimate, formatReason, sinceHeadline, sinceVerdict } from '../format.js';
+import { ACTION_PLAN, costSummary, formatBuildEnv, formatPaths, formatDuration, formatSize, formatEstimate, formatReason, sinceHeadline, sinceVerdict } from '../format.js';
 import { errorLines } from './error.js';
 import { forTerminal } from '../terminal-view.js';
 import { lineWriter } from './writer.js';
@@ -20,6 +20,7 @@ export function printExplain(untrusted: ExplainReport, out: NodeJS.WritableStrea
   w(`target: ${report.target.distro_name} ${report.target.distro_version} ${report.target.arch} (${report.target.origin})`);
   w(`layers: ${report.layersDir}`);
   w(`environment: ${formatBuildEnv(report.environment)}`);
+  if (report.paths) w(`paths: ${formatPaths(report.paths)}`);
   w();
   const width = Math.max(8, ...report.layers.map((l) => l.name.length));
   for (const layer of report.layers) {

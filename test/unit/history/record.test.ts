@@ -32,6 +32,7 @@ function report(layers: string, status: BuildReport['status'], errorCode: string
     python: { requested: '3.13', resolved: '3.13.15', origin: '.python-version', source: 'local', interpreter: 'local 3.13.0 at /py' },
     target: { arch: 'amd64', distro_name: 'ubuntu', distro_version: '24.04', origin: 'flag' },
     environment: { kind: 'heroku-clean', origin: 'default' },
+    paths: null,
     layers: [{ name: 'venv', action: 'discard', reasons: [], durationMs: status === 'succeeded' ? 800 : null, sizeBytes: null, outcome: status === 'succeeded' ? 'done' : 'not-reached' }],
     warnings: [],
     error: errorCode ? ({ code: errorCode, title: errorCode, message: '', fix: '' } as BuildReport['error']) : null,
