@@ -38,7 +38,7 @@ function parseArgs(argv: string[]): Options {
       if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error('--rounds takes a whole number >= 1');
     }
     else if (argv[i] === '--before') opts.before = argv[++i];
-    else throw new Error(`unknown argument ${argv[i]} (known: --only 1,2a,2b,3,4, --rounds N and --before <checkout>)`);
+    else throw new Error(`unknown argument ${argv[i]} (known: --only 1,2a,2b,3,4,5, --rounds N and --before <checkout>)`);
   }
   return opts;
 }
@@ -66,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (wanted('3')) results.push(await benchPipCold(infra, rounds(7)));
     if (wanted('4')) results.push(await benchPythonLayer(infra, rounds(11)));
+    if (wanted('5')) results.push(await benchSandbox(infra, rounds(9)));
   } finally {
     await infra.close();
   }
@@ -109,8 +110,15 @@ async function firstBuild(app: string, what: string): Promise<void> {
   if (report.status !== 'succeeded') throw new Error(`the first build of the ${what} app failed: ${JSON.stringify(report.error)}`);
 }
 
+/**
+ * Benches 1-4 compare pybp with the same tools run by hand on this machine's
+ * paths, so pybp builds with the host's paths there too (`--paths host`; not
+ * given to a --before checkout, which may predate the flag); bench 5 sets the
+ * paths itself.
+ */
 async function pybpBuild(app: string, extra: string[] = [], cli?: string): Promise<BuildReport & { wallMs: number }> {
-  const { ms, stdout } = await timeCommand({ argv: pybpArgv('build', app, extra, cli), env: pybpEnv() });
+  const paths = cli !== undefined || extra.includes('--paths') ? [] : ['--paths', 'host'];
+  const { ms, stdout } = await timeCommand({ argv: pybpArgv('build', app, [...paths, ...extra], cli), env: pybpEnv() });
   return { ...(JSON.parse(stdout) as BuildReport), wallMs: ms };
 }
 
@@ -265,6 +273,37 @@ async function benchUvRebuild(infra: Infra, rounds: number, before: string | nul
     result,
     warmups: 2,
     notes: phases.notes(),
+  };
+}
+
+// 5. What Heroku's paths cost: the same warm rebuild of the uv app with the
+// tools in bubblewrap (--paths heroku) and without (--paths host), each side
+// with its own layers dir, alternately in one run.
+async function benchSandbox(infra: Infra, rounds: number): Promise<BenchResult> {
+  log("5. warm rebuild of the uv app: Heroku's paths (bubblewrap) vs the host's");
+  const app = infra.apps.uv;
+  const scratch = join(infra.root, 'paths');
+  await mkdir(scratch, { recursive: true });
+  const side = (mode: 'heroku' | 'host') => ['--paths', mode, '--layers-dir', join(scratch, mode)];
+  for (const mode of ['heroku', 'host'] as const) {
+    const first = await pybpBuild(app, side(mode));
+    if (first.status !== 'succeeded') throw new Error(`the first --paths ${mode} build failed: ${JSON.stringify(first.error)}`);
+  }
+  const run = (mode: 'heroku' | 'host') => async () => {
+    const report = await pybpBuild(app, side(mode));
+    expectWarm(report, 'uv-cache');
+    return report.wallMs;
+  };
+  const result = await alternate({ label: 'pybp build --paths heroku', run: run('heroku') }, { label: 'pybp build --paths host', run: run('host') }, { warmups: 2, rounds, log });
+  return {
+    id: '5',
+    title: "warm rebuild, uv app: Heroku's paths (bubblewrap) vs the host's",
+    a: '`pybp build <uv app> --json --python-source local --paths heroku --layers-dir <own dir>`, every layer in place and nothing changed',
+    b: 'the same with `--paths host` and a layers dir of its own',
+    // Each tool run costs one bwrap start (a few ms) and pybp probes bwrap once per command.
+    target: 1.15,
+    result,
+    warmups: 2,
   };
 }
 
