@@ -55,7 +55,8 @@ export function Header({ command, app, packageManager, python, source, target, l
             {layersDir}
           </Text>
         ) : null}
-        {paths ? (
+        {/* As the environment: Heroku's paths go unsaid, the host's are a difference from Heroku (explain's plain lines and JSON always say). */}
+        {paths?.mode === 'host' ? (
           <Text>
             <Text dimColor>paths: </Text>
             {formatPaths(paths)}

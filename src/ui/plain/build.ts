@@ -33,7 +33,8 @@ export class PlainBuildPrinter {
         if (p.source) this.line(`interpreter: ${p.source.interpreter ?? p.source.kind}`);
         this.line(`target: ${p.target.distro_name} ${p.target.distro_version} ${p.target.arch}; layers: ${p.layersDir}`);
         this.line(`environment: ${formatBuildEnv(p.environment)}`);
-        if (p.paths) this.line(`paths: ${formatPaths(p.paths)}`);
+        // Heroku's paths are what Heroku does and go unsaid (the JSON always says); the host's are a difference.
+        if (p.paths?.mode === 'host') this.line(`paths: ${formatPaths(p.paths)}`);
         break;
       }
       case 'recovered':
