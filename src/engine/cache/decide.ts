@@ -85,7 +85,7 @@ export async function decideFromCache(
     }
   }
   verdicts.sort((a, b) => order(index, a.name) - order(index, b.name));
-  return { verdicts, merged: mergeStores(local, restoring, provenance, context.layersDir) };
+  return { verdicts, merged: mergeStores(local, restoring, provenance, context.view.layers.view) };
 }
 
 /**

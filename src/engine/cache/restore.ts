@@ -132,7 +132,7 @@ export async function restoreFromCache(args: {
     await fs.rm(stagingRoot, { recursive: true, force: true }).catch(() => {});
   }
   // What the build plans from: the layers dir as it is now, and the provenance where pybp has no sidecar.
-  const store = mergeStores(await readStore(layersDir), restored, index.provenance, layersDir);
+  const store = mergeStores(await readStore(layersDir), restored, index.provenance, context.view.layers.view);
   // A refused layer is made by the build: its reason goes with it.
   const judged = verdicts.map((v): CacheVerdict => {
     const refused = v.take === 'restore' && !restored.has(v.name) ? report.skipped.find((s) => s.name === v.name) : undefined;

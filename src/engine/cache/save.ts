@@ -64,7 +64,8 @@ export async function saveToCache(
   const provenance: Provenance = {
     version: 1,
     pybp: pybpVersion,
-    layersDir,
+    // The layers path the tools saw (/layers/heroku_python with Heroku's paths): what path-bound layers hold.
+    layersDir: plan.context.view.layers.view,
     python: layers.some((l) => l.name === 'python') ? (state?.python ?? null) : null,
     host: {
       platform: os.platform(),
