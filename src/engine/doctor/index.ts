@@ -25,6 +25,7 @@ import { checkLocalInterpreter } from './python-interpreter.js';
 import { doctorTarget } from './doctor-target.js';
 import { checkConfigVars, checkProcfile } from './heroku.js';
 import { checkHostToolConfig } from './host-tool-config.js';
+import { checkPaths } from './paths.js';
 // no-linux-wheel's uv run takes the network variables and config vars from the host base; it sets its own HOME and reads no tool config.
 import { baseBuildEnv } from '../project/build-env.js';
 import { checkMisspelledRequirements, checkPackageManager, checkPyprojectPresent } from './package-manager.js';
@@ -156,6 +157,7 @@ async function doctorChecks(context: ProjectContext, git: OpenResult, options: D
 
   checks.push(checkConfigVars(configVars));
   checks.push(...(await guard('host-tool-config', 'heroku readiness', () => checkHostToolConfig({ hostEnv: env, buildEnv: context.buildEnv }))));
+  checks.push(...(await guard('paths', 'heroku readiness', () => checkPaths(context, layersDir))));
   checks.push(await checkProcfile(appDir, listing));
   checks.push(...(await guard('setuptools-at-runtime', 'heroku readiness', () => checkSetuptoolsAtRuntime(layersDir))));
   const target = doctorTarget(options.target ?? config.config.target);
