@@ -203,7 +203,7 @@ export async function planLayers(
   });
   // Whether each restored layer still holds its interpreter or tool: an input of its rule.
   const pythonDef = defs.find((d) => d.name === 'python');
-  const contentsCtx = { layersDir: context.layersDir, pythonEntries: pythonDef?.kind === 'cached' ? (pythonDef.entries ?? []) : [] };
+  const contentsCtx = { layersDir: context.layersDir, toolLayersDir: context.view.layers.view, pythonEntries: pythonDef?.kind === 'cached' ? (pythonDef.entries ?? []) : [] };
   const contents = await Promise.all(defs.map((def) => layerContents(def, store.previous.get(def.name), contentsCtx)));
   try {
     fields.layers = defs.map((def, i) => ({ def, decision: decideLayer(def, store.previous.get(def.name), contents[i]) }));

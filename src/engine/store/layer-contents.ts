@@ -11,6 +11,8 @@ import type { PreviousLayer } from './previous-state.js';
 
 export interface ContentsContext {
   layersDir: string;
+  /** The layers as the build's tools saw them (/layers/heroku_python with Heroku's paths): where the venv's links point. */
+  toolLayersDir?: string;
   /** The python layer's own entries: a link into the python layer counts as present when it names one of them (that layer's check covers it). */
   pythonEntries: readonly string[];
 }
@@ -54,8 +56,10 @@ async function present(file: string, layer: string, ctx: ContentsContext): Promi
   if (layer !== 'python') {
     // The venv's bin/python links to the python layer's bin/python: whether that
     // is there is the python layer's question (made again, it is there again).
-    const rel = path.relative(path.join(ctx.layersDir, 'python'), target);
-    if (ctx.pythonEntries.includes(rel.split(path.sep).join('/'))) return true;
+    for (const layers of new Set([ctx.layersDir, ctx.toolLayersDir ?? ctx.layersDir])) {
+      const rel = path.relative(path.join(layers, 'python'), target);
+      if (ctx.pythonEntries.includes(rel.split(path.sep).join('/'))) return true;
+    }
   }
   try {
     await fs.stat(file);
