@@ -1,6 +1,6 @@
-import { runBuild } from '../engine/executor/build.js';
-import type { EngineEvent } from '../engine/core/events.js';
-import { onStopAgain, watchStops } from '../engine/io/stop-signal.js';
+import { runBuild } from '../engine/index.js';
+import type { EngineEvent } from '../engine/index.js';
+import { onStopAgain, watchStops } from '../engine/index.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, chooseRenderer, type CommonFlags, planOptions } from './options.js';
 import { printFatal } from './report-error.js';

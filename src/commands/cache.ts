@@ -4,9 +4,9 @@
 // (--yes, or an answer in a terminal); output is plain lines or --json, never
 // Ink.
 import readline from 'node:readline/promises';
-import { type ErrorData, PybpError } from '../engine/core/errors.js';
-import { takeInventory } from '../engine/store/inventory.js';
-import { executePrune, parseAge, planPrune, type PruneResult } from '../engine/store/prune.js';
+import { type ErrorData, PybpError } from '../engine/index.js';
+import { takeInventory } from '../engine/index.js';
+import { executePrune, parseAge, planPrune, type PruneResult } from '../engine/index.js';
 import { jsonText } from '../ui/json-text.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags } from './options.js';

@@ -1,11 +1,11 @@
-import { runDoctor } from '../engine/doctor/index.js';
-import type { DoctorReport } from '../engine/doctor/index.js';
-import { isPybpError } from '../engine/core/errors.js';
+import { runDoctor } from '../engine/index.js';
+import type { DoctorReport } from '../engine/index.js';
+import { isPybpError } from '../engine/index.js';
 import { EXIT_CANNOT_TELL, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, type CommonFlags, planOptions, showReport } from './options.js';
 import { exitOnInterrupt } from './interrupt.js';
 import { printFatal } from './report-error.js';
-import { inert } from '../engine/core/inert-text.js';
+import { inert } from '../engine/index.js';
 
 export async function doctorCommand(dir: string, flags: CommonFlags & { offline?: boolean }): Promise<number> {
   applyColorFlags(flags);

@@ -1,11 +1,11 @@
-import { type Assumptions, parsePackageManager, parsePythonAssumption } from '../engine/analysis/assumptions.js';
-import { explainAnswer } from '../engine/explain/answer.js';
-import { isPybpError, PybpError } from '../engine/core/errors.js';
+import { type Assumptions, parsePackageManager, parsePythonAssumption } from '../engine/index.js';
+import { explainAnswer } from '../engine/index.js';
+import { isPybpError, PybpError } from '../engine/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, type CommonFlags, planOptions, showReport } from './options.js';
 import { exitOnInterrupt } from './interrupt.js';
 import { printFatal } from './report-error.js';
-import type { CacheFlags } from '../engine/cache/choose.js';
+import type { CacheFlags } from '../engine/index.js';
 
 export interface ExplainFlags extends CommonFlags {
   python?: string;

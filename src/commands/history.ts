@@ -1,9 +1,9 @@
 // `pybp history` and `pybp explain --last` / `--build N`: builds as the history
 // recorded them. Reads pybp's own file only; runs nothing.
-import { isPybpError, PybpError } from '../engine/core/errors.js';
-import { readAppDir } from '../engine/analysis/app-dir.js';
-import { historyReport, lastBuildReport } from '../engine/history/report.js';
-import { resolveContext } from '../engine/project/project-context.js';
+import { isPybpError, PybpError } from '../engine/index.js';
+import { readAppDir } from '../engine/index.js';
+import { historyReport, lastBuildReport } from '../engine/index.js';
+import { resolveContext } from '../engine/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { applyColorFlags, type CommonFlags, showReport } from './options.js';
 import { printFatal } from './report-error.js';

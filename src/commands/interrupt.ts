@@ -5,8 +5,8 @@
 // scratch directories go in the 'exit' hook of io/scratch-dir.ts, so nothing
 // outlives pybp. A build handles the stop itself: it has a transaction to
 // roll back first.
-import { PybpError } from '../engine/core/errors.js';
-import { describeStop, stopReason, watchStops } from '../engine/io/stop-signal.js';
+import { PybpError } from '../engine/index.js';
+import { describeStop, stopReason, watchStops } from '../engine/index.js';
 import { EXIT_INTERRUPTED } from './exit-codes.js';
 import { printFatal } from './report-error.js';
 

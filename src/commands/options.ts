@@ -1,10 +1,10 @@
 // Options shared by build, explain and doctor, and the choice of renderer.
-import type { PythonSource } from '../engine/project/config.js';
-import { parseEnvFlags } from '../engine/project/build-env.js';
-import { PybpError } from '../engine/core/errors.js';
-import type { PlanOptions } from '../engine/plan/plan.js';
-import { parseTarget } from '../engine/core/target.js';
-import { parsePathsMode } from '../engine/project/paths-choice.js';
+import type { PythonSource } from '../engine/index.js';
+import { parseEnvFlags } from '../engine/index.js';
+import { PybpError } from '../engine/index.js';
+import type { PlanOptions } from '../engine/index.js';
+import { parseTarget } from '../engine/index.js';
+import { parsePathsMode } from '../engine/index.js';
 import { applyColourChoice } from '../ui/colour.js';
 import { jsonText } from '../ui/json-text.js';
 

@@ -1,5 +1,5 @@
 // Last-resort error printing for commands (the renderers print errors they get as events).
-import { toErrorData } from '../engine/core/errors.js';
+import { toErrorData } from '../engine/index.js';
 import { jsonText } from '../ui/json-text.js';
 import { forTerminal } from '../ui/terminal-view.js';
 import { writeGuarded } from '../ui/plain/writer.js';

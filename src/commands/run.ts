@@ -2,26 +2,26 @@
 // `heroku local`: the launch layers' environment, the app's `.env` under its
 // config vars, PORT 5006 and no DYNO as heroku local (--dyno sets it), a Procfile process by name (or a command).
 import path from 'node:path';
-import { parseEnvFlags } from '../engine/project/build-env.js';
-import { readEnvFile, type EnvFileChoice } from '../engine/dyno/dotenv.js';
-import { isPybpError, PybpError } from '../engine/core/errors.js';
-import { isDir } from '../engine/io/fs.js';
-import { execSizeProblem, launchEnv } from '../engine/dyno/launch-env.js';
-import type { MissingConfigVar } from '../engine/dyno/missing-config-vars.js';
-import { runDynoProcess } from '../engine/dyno/run-process.js';
-import { watchStops } from '../engine/io/stop-signal.js';
-import { missingProcessReason, PROCFILE, processCommand, readProcfile } from '../engine/dyno/procfile.js';
-import { resolveContext } from '../engine/project/project-context.js';
-import { otherAppProblem } from '../engine/plan/other-app.js';
-import { readSidecar } from '../engine/store/sidecar.js';
+import { parseEnvFlags } from '../engine/index.js';
+import { readEnvFile, type EnvFileChoice } from '../engine/index.js';
+import { isPybpError, PybpError } from '../engine/index.js';
+import { isDir } from '../engine/index.js';
+import { execSizeProblem, launchEnv } from '../engine/index.js';
+import type { MissingConfigVar } from '../engine/index.js';
+import { runDynoProcess } from '../engine/index.js';
+import { watchStops } from '../engine/index.js';
+import { missingProcessReason, PROCFILE, processCommand, readProcfile } from '../engine/index.js';
+import { resolveContext } from '../engine/index.js';
+import { otherAppProblem } from '../engine/index.js';
+import { readSidecar } from '../engine/index.js';
 import { EXIT_FAILED, EXIT_USAGE } from './exit-codes.js';
 import { printFatal } from './report-error.js';
-import { inert } from '../engine/core/inert-text.js';
+import { inert } from '../engine/index.js';
 import { writeGuarded } from '../ui/plain/writer.js';
 import { parseRunArgs, type RunTarget } from './run-target.js';
-import { HEROKU_LAYERS_PATH, pathView, type SandboxSpec } from '../engine/io/sandbox.js';
-import { sandboxAvailability } from '../engine/io/sandbox-probe.js';
-import { pathsUnavailable } from '../engine/project/paths-choice.js';
+import { HEROKU_LAYERS_PATH, pathView, type SandboxSpec } from '../engine/index.js';
+import { sandboxAvailability } from '../engine/index.js';
+import { pathsUnavailable } from '../engine/index.js';
 
 export interface RunFlags {
   layersDir?: string;

@@ -1,11 +1,11 @@
 // Small formatting helpers shared by the plain and Ink renderers.
 import path from 'node:path';
-import { shellCommand } from '../engine/core/shell-quote.js';
+import { shellCommand } from '../engine/index.js';
 import { originalOf } from './terminal-view.js';
-import type { LayerAction, Reason } from '../engine/layers/types.js';
-import { type PackageChanges, summarizeChanges } from '../engine/plan/package-changes.js';
-import type { ExplainReport } from '../engine/explain/report.js';
-import type { SinceInfo } from '../engine/explain/since.js';
+import type { LayerAction, Reason } from '../engine/index.js';
+import { type PackageChanges, summarizeChanges } from '../engine/index.js';
+import type { ExplainReport } from '../engine/index.js';
+import type { SinceInfo } from '../engine/index.js';
 
 export const ACTION_LABEL: Record<LayerAction, string> = {
   reuse: 'REUSED',

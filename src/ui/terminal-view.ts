@@ -11,8 +11,8 @@
 // embeds there inert already. Reasons are one line each wherever they are.
 // Tool output keeps its colour codes (toolOutputLine); a command's argv is
 // quoted word by word when shown (shellCommand), which shows controls inert.
-import type { EngineEvent } from '../engine/core/events.js';
-import { inert, inertLines, toolOutputLine } from '../engine/core/inert-text.js';
+import type { EngineEvent } from '../engine/index.js';
+import { inert, inertLines, toolOutputLine } from '../engine/index.js';
 
 const MULTILINE: ReadonlySet<string> = new Set(['message', 'fix', 'details']);
 

@@ -2,7 +2,7 @@
 // that is not a pass.
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import type { DoctorCheck } from '../../engine/doctor/types.js';
+import type { DoctorCheck } from '../../engine/index.js';
 
 const MARK = {
   pass: { symbol: '✓', color: 'green' },

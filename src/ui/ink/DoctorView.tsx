@@ -2,7 +2,7 @@
 // build meets them, and one line that says whether Heroku would build the app.
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import { CHECK_AREAS, countChecks, type CheckArea, type DoctorReport } from '../../engine/doctor/types.js';
+import { CHECK_AREAS, countChecks, type CheckArea, type DoctorReport } from '../../engine/index.js';
 import { doctorSummary, UNCHECKED_MARK, uncheckedLines } from '../plain/doctor.js';
 import { CheckRow } from './CheckRow.js';
 

@@ -2,7 +2,7 @@
 // values involved, and what to do about it.
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import type { ErrorData } from '../../engine/core/errors.js';
+import type { ErrorData } from '../../engine/index.js';
 import { forTerminal } from '../terminal-view.js';
 
 export interface ErrorBlockProps {

@@ -2,7 +2,7 @@
 // would cost (estimated from the build history).
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import type { ExplainLayer } from '../../engine/explain/report.js';
+import type { ExplainLayer } from '../../engine/index.js';
 import { formatEstimate, packagesLine } from '../format.js';
 import { LayerBadge } from './LayerBadge.js';
 import { ReasonLine } from './ReasonLine.js';

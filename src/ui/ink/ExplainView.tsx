@@ -3,7 +3,7 @@
 // what-if and --since what the answer assumes.
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import type { ExplainReport } from '../../engine/explain/report.js';
+import type { ExplainReport } from '../../engine/index.js';
 import { costSummary, sinceHeadline, sinceVerdict } from '../format.js';
 import { ErrorBlock } from './ErrorBlock.js';
 import { ExplainTable } from './ExplainTable.js';

@@ -1,8 +1,8 @@
 // `pybp history` in a terminal: one row per build, newest first, with what it rebuilt.
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import { type HistoryReport, madeLayers } from '../../engine/history/report.js';
-import type { BuildStatus } from '../../engine/store/history.js';
+import { type HistoryReport, madeLayers } from '../../engine/index.js';
+import type { BuildStatus } from '../../engine/index.js';
 import { formatDuration, formatWhen } from '../format.js';
 import { NoteLines } from './NoteLines.js';
 

@@ -2,7 +2,7 @@
 // decisions, reasons, times and sizes, like the build's own summary.
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import type { LastBuildReport } from '../../engine/history/report.js';
+import type { LastBuildReport } from '../../engine/index.js';
 import { formatDuration, formatWhen } from '../format.js';
 import { Header } from './Header.js';
 import { STATUS_COLOR } from './HistoryView.js';

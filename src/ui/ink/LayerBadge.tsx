@@ -1,6 +1,6 @@
 // The one word that says what happened (or will happen) to a layer.
 import { Text } from './Text.js';
-import type { LayerAction } from '../../engine/layers/types.js';
+import type { LayerAction } from '../../engine/index.js';
 import { ACTION_LABEL, ACTION_PLAN } from '../format.js';
 
 export const BADGE_COLOR: Record<LayerAction, string> = {

@@ -3,8 +3,8 @@
 // layer), time, size (only for a kept layer: a rolled-back one has none) and
 // what became of it.
 import { Text } from './Text.js';
-import type { LayerAction } from '../../engine/layers/types.js';
-import { OUTCOME_LABEL, type LayerOutcome } from '../../engine/core/layer-outcome.js';
+import type { LayerAction } from '../../engine/index.js';
+import { OUTCOME_LABEL, type LayerOutcome } from '../../engine/index.js';
 import { ACTION_LABEL, formatDuration, formatSize } from '../format.js';
 import { BADGE_WIDTH, LayerBadge } from './LayerBadge.js';
 

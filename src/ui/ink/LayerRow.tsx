@@ -2,7 +2,7 @@
 // every reason for the decision.
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import type { LayerAction, Reason } from '../../engine/layers/types.js';
+import type { LayerAction, Reason } from '../../engine/index.js';
 import { formatDuration, formatSize } from '../format.js';
 import { BADGE_WIDTH, LayerBadge } from './LayerBadge.js';
 import { ReasonLine } from './ReasonLine.js';

@@ -2,7 +2,7 @@
 // sentence that says it in words.
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import type { Reason } from '../../engine/layers/types.js';
+import type { Reason } from '../../engine/index.js';
 import { reasonChange } from '../format.js';
 
 export interface ReasonLineProps {

@@ -2,9 +2,9 @@
 // time and size, and the totals.
 import { Box } from 'ink';
 import { Text } from './Text.js';
-import type { LayerAction } from '../../engine/layers/types.js';
-import type { LayerOutcome } from '../../engine/core/layer-outcome.js';
-import { type PackageChanges, summarizeChanges } from '../../engine/plan/package-changes.js';
+import type { LayerAction } from '../../engine/index.js';
+import type { LayerOutcome } from '../../engine/index.js';
+import { type PackageChanges, summarizeChanges } from '../../engine/index.js';
 import { formatDuration, formatSize, totalSize } from '../format.js';
 import { BADGE_WIDTH } from './LayerBadge.js';
 import { LayerOutcomeRow, SIZE_WIDTH, TIME_WIDTH } from './LayerOutcomeRow.js';

@@ -8,7 +8,7 @@
 // `colourCodes` keeps SGR colour codes, for tool output lines only.
 import { Text as InkText, type TextProps as InkTextProps } from 'ink';
 import { Children, cloneElement, Fragment, isValidElement, type ReactElement, type ReactNode } from 'react';
-import { inertExceptColour, inertLines } from '../../engine/core/inert-text.js';
+import { inertExceptColour, inertLines } from '../../engine/index.js';
 
 export interface TextProps extends InkTextProps {
   /** Keep SGR colour codes in the strings (tool output); anything else is still shown inert. */

@@ -5,11 +5,11 @@
 // What is finished goes to `done`, which only ever grows: the view prints it
 // once through <Static>. Only `current` (the running step) and the closing
 // summary are redrawn.
-import type { Warning } from '../../engine/analysis/types.js';
-import type { BuildReport } from '../../engine/executor/build.js';
-import type { ErrorData } from '../../engine/core/errors.js';
-import type { EngineEvent, PlanSummary, StepId } from '../../engine/core/events.js';
-import type { LayerAction, LayerDecision, Reason } from '../../engine/layers/types.js';
+import type { Warning } from '../../engine/index.js';
+import type { BuildReport } from '../../engine/index.js';
+import type { ErrorData } from '../../engine/index.js';
+import type { EngineEvent, PlanSummary, StepId } from '../../engine/index.js';
+import type { LayerAction, LayerDecision, Reason } from '../../engine/index.js';
 import { formatCommand } from '../format.js';
 import { cleanOutputLine } from './terminal-text.js';
 

@@ -2,16 +2,16 @@
 // Ink and React load here and nowhere on the --json or plain paths.
 import { render, Static } from 'ink';
 import type { ReactElement } from 'react';
-import type { BuildReport } from '../../engine/executor/build.js';
-import type { DoctorReport } from '../../engine/doctor/types.js';
-import type { EngineEvent } from '../../engine/core/events.js';
-import type { ExplainReport } from '../../engine/explain/report.js';
+import type { BuildReport } from '../../engine/index.js';
+import type { DoctorReport } from '../../engine/index.js';
+import type { EngineEvent } from '../../engine/index.js';
+import type { ExplainReport } from '../../engine/index.js';
 import { BuildStore } from './build-store.js';
 import { BuildView } from './BuildView.js';
 import { DoctorView } from './DoctorView.js';
 import { ExplainView } from './ExplainView.js';
 import { FullWidth } from './FullWidth.js';
-import type { HistoryReport, LastBuildReport } from '../../engine/history/report.js';
+import type { HistoryReport, LastBuildReport } from '../../engine/index.js';
 import { HistoryView } from './HistoryView.js';
 import { LastBuildView } from './LastBuildView.js';
 import { eventForTerminal, forTerminal } from '../terminal-view.js';

@@ -3,7 +3,7 @@
 // safe, anything that moves the cursor or clears a line would tear the frame.
 import chalk from 'chalk';
 import { stripVTControlCharacters } from 'node:util';
-import { toolOutputLine } from '../../engine/core/inert-text.js';
+import { toolOutputLine } from '../../engine/index.js';
 
 /** One line of tool output, reduced to text plus SGR colour codes, everything else inert. */
 export const cleanOutputLine = toolOutputLine;

@@ -2,11 +2,11 @@
 // output streamed as it comes. For CI and pipes; the same facts as the Ink view.
 import { stripVTControlCharacters } from 'node:util';
 import chalk from 'chalk';
-import type { BuildReport } from '../../engine/executor/build.js';
-import type { EngineEvent } from '../../engine/core/events.js';
+import type { BuildReport } from '../../engine/index.js';
+import type { EngineEvent } from '../../engine/index.js';
 import { ACTION_LABEL, formatBuildEnv, formatPaths, formatCommand, formatDuration, formatReason, formatSize, nextRunCommand } from '../format.js';
-import { OUTCOME_LABEL } from '../../engine/core/layer-outcome.js';
-import { summarizeChanges } from '../../engine/plan/package-changes.js';
+import { OUTCOME_LABEL } from '../../engine/index.js';
+import { summarizeChanges } from '../../engine/index.js';
 import { errorLines } from './error.js';
 import { eventForTerminal, forTerminal } from '../terminal-view.js';
 import { writeGuarded } from './writer.js';

@@ -2,8 +2,8 @@
 // a list needs no Ink). Paths come from pybp's records and the file system,
 // so everything shown goes through forTerminal first and the guarded writer.
 import chalk from 'chalk';
-import type { CacheItem, Inventory, LayersDirItem } from '../../engine/store/inventory.js';
-import type { PruneAction, PrunePlan, PruneResult } from '../../engine/store/prune.js';
+import type { CacheItem, Inventory, LayersDirItem } from '../../engine/index.js';
+import type { PruneAction, PrunePlan, PruneResult } from '../../engine/index.js';
 import { forTerminal } from '../terminal-view.js';
 import { formatSize, formatWhen } from '../format.js';
 import { lineWriter } from './writer.js';

@@ -1,7 +1,7 @@
 // `pybp doctor` as plain lines: checks grouped by area, ✓ / ! / ✗, a fix
 // under every warning and failure, and a closing summary.
 import chalk from 'chalk';
-import { CHECK_AREAS, countChecks, type DoctorCheck, type DoctorReport } from '../../engine/doctor/index.js';
+import { CHECK_AREAS, countChecks, type DoctorCheck, type DoctorReport } from '../../engine/index.js';
 import { forTerminal } from '../terminal-view.js';
 import { lineWriter } from './writer.js';
 

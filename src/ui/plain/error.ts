@@ -1,5 +1,5 @@
 import chalk from 'chalk';
-import type { ErrorData } from '../../engine/core/errors.js';
+import type { ErrorData } from '../../engine/index.js';
 import { forTerminal } from '../terminal-view.js';
 
 /** An error as plain lines, its text made inert (forTerminal). */

@@ -1,6 +1,6 @@
 // `pybp explain` as plain lines (no TTY, CI, or piped).
 import chalk from 'chalk';
-import type { ExplainReport } from '../../engine/explain/report.js';
+import type { ExplainReport } from '../../engine/index.js';
 import { ACTION_PLAN, costSummary, formatBuildEnv, formatPaths, formatDuration, formatSize, formatEstimate, formatReason, sinceHeadline, sinceVerdict } from '../format.js';
 import { errorLines } from './error.js';
 import { forTerminal } from '../terminal-view.js';

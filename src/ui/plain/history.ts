@@ -1,8 +1,8 @@
 // `pybp history` and `pybp explain --last` as plain lines.
 import chalk from 'chalk';
-import { type HistoryReport, type LastBuildReport, madeLayers } from '../../engine/history/report.js';
-import type { HistoryBuild } from '../../engine/store/history.js';
-import { OUTCOME_LABEL } from '../../engine/core/layer-outcome.js';
+import { type HistoryReport, type LastBuildReport, madeLayers } from '../../engine/index.js';
+import type { HistoryBuild } from '../../engine/index.js';
+import { OUTCOME_LABEL } from '../../engine/index.js';
 import { forTerminal } from '../terminal-view.js';
 import { lineWriter } from './writer.js';
 import { ACTION_LABEL, formatBuildEnv, formatDuration, formatReason, formatSize, formatWhen } from '../format.js';

@@ -2,7 +2,7 @@
 // guard of the one sanitizer (engine/core/inert-text.ts), which lets pybp's own
 // colour codes through and shows anything else that could drive a terminal
 // inert, whatever string a printer forgot to pass through forTerminal.
-import { inertExceptColour } from '../../engine/core/inert-text.js';
+import { inertExceptColour } from '../../engine/index.js';
 
 export type LineWriter = (line?: string) => void;
 
