@@ -54,7 +54,9 @@ export async function decideFromCache(
       verdicts.push({ name: layer.name, take: 'no', layer, reasons: [standIn] });
       continue;
     }
-    candidates.set(layer.name, restoredView(context.layersDir, layer));
+    // Not on disk yet (only its metadata is known): no contents to check here. Once
+    // extracted, the build's own plan checks what it holds (store/layer-contents.ts).
+    candidates.set(layer.name, { ...restoredView(context.layersDir, layer), dirPath: null });
     pending.push(layer);
   }
   const cacheStore: StoreState = {
