@@ -51,9 +51,6 @@ async function processesNaming(text: string): Promise<number[]> {
   return found.filter((pid) => pid !== process.pid);
 }
 
-// Heroku's paths are opt-in for now (the default is host): these builds ask for them.
-const HEROKU = ['--paths', 'heroku'];
-
 describe("Heroku's paths", () => {
   let root: string;
   beforeAll(async () => {
@@ -65,9 +62,9 @@ describe("Heroku's paths", () => {
     const before = join(root, 'pip before');
     await makePipApp(before, { indexUrl, python: '3.12', requirements: ['tinyweb==1.0.0'] });
     await writeToolsConfig(before, indexUrl);
-    const first = await explainThenBuild(before, HEROKU);
+    const first = await explainThenBuild(before);
     expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
-    expect(first.paths).toMatchObject({ mode: 'heroku', origin: 'flag', note: null, layers: VIEW, app: '/workspace' });
+    expect(first.paths).toMatchObject({ mode: 'heroku', origin: 'default', note: null, layers: VIEW, app: '/workspace' });
     expect(first.predicted.paths).toMatchObject({ mode: 'heroku', layers: VIEW });
     const layers = join(before, '.pybp', 'layers');
     expect(readFileSync(join(layers, 'venv', 'pyvenv.cfg'), 'utf8')).toMatch(/^home = \/layers\/heroku_python\/python\/bin$/m);
@@ -79,7 +76,7 @@ describe("Heroku's paths", () => {
 
     const after = join(root, 'pip after');
     await rename(before, after);
-    const moved = await explainThenBuild(after, HEROKU);
+    const moved = await explainThenBuild(after);
     expect(moved.status, JSON.stringify(moved.error)).toBe('succeeded');
     expect(actionsOf(moved)).toEqual({ python: 'reuse', pip: 'reuse', 'pip-cache': 'reuse', venv: 'rebuild-always' });
     expect(reasonsOf(moved, 'pip').filter(([field]) => field === 'layers path')).toEqual([]);
@@ -90,7 +87,7 @@ describe("Heroku's paths", () => {
     const host = await explainThenBuild(after, ['--paths', 'host']);
     expect(host.status, JSON.stringify(host.error)).toBe('succeeded');
     expect(reasonsOf(host, 'pip')).toEqual([['layers path', VIEW, join(after, '.pybp', 'layers')]]);
-    const back = await explainThenBuild(after, HEROKU);
+    const back = await explainThenBuild(after);
     expect(reasonsOf(back, 'pip')).toEqual([['layers path', join(after, '.pybp', 'layers'), VIEW]]);
   });
 
@@ -99,7 +96,7 @@ describe("Heroku's paths", () => {
     const before = join(root, 'uv before');
     await makeUvApp(before, { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'] });
     await writeToolsConfig(before, indexUrl);
-    const first = await build(before, HEROKU);
+    const first = await build(before);
     expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
     const layers = join(before, '.pybp', 'layers');
     expect(readFileSync(join(layers, 'venv', 'pyvenv.cfg'), 'utf8')).toMatch(/^home = \/layers\/heroku_python\/python\/bin$/m);
@@ -110,14 +107,14 @@ describe("Heroku's paths", () => {
 
     const after = join(root, 'uv after');
     await rename(before, after);
-    const moved = await explainThenBuild(after, HEROKU);
+    const moved = await explainThenBuild(after);
     expect(moved.status, JSON.stringify(moved.error)).toBe('succeeded');
     expect(actionsOf(moved)).toEqual({ python: 'reuse', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
     expect(reasonsOf(moved, 'venv').filter(([field]) => field === 'layers path')).toEqual([]);
     expect((await runPybp(['run', after, '--', 'tinyweb'])).stdout).toContain('hello from tinyweb 1.0.0');
   });
 
-  it('without bwrap on PATH: the default builds with host paths; --paths heroku is paths-heroku-unavailable', async () => {
+  it('without bwrap on PATH: the default is host with a note naming the package; --paths heroku is paths-heroku-unavailable', async () => {
     const { indexUrl } = testInfra();
     const app = join(root, 'no bwrap');
     await makePipApp(app, { indexUrl, python: '3.12', requirements: ['tinyweb==1.0.0'] });
@@ -134,6 +131,8 @@ describe("Heroku's paths", () => {
     const report = JSON.parse(r.stdout) as { status: string; paths: { mode: string; note: string }; warnings: Array<{ code: string; message: string }> };
     expect(report.status, r.stderr).toBe('succeeded');
     expect(report.paths.mode).toBe('host');
+    expect(report.paths.note).toContain('bubblewrap');
+    expect(report.warnings.find((w) => w.code === 'paths-host-fallback')?.message).toContain('bubblewrap');
     expect(readFileSync(join(app, '.pybp', 'layers', 'venv', 'pyvenv.cfg'), 'utf8')).toContain(`home = ${join(app, '.pybp', 'layers', 'python', 'bin')}`);
     // explain decides the same without bwrap, and says why.
     const predicted = await runPybp(['explain', app, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS], { env });
@@ -145,7 +144,7 @@ describe("Heroku's paths", () => {
     const app = join(root, 'stopped pip');
     await makePipApp(app, { indexUrl, python: '3.12', requirements: ['tinyweb==1.0.0'] });
     await writeToolsConfig(app, indexUrl);
-    const running = startPybp(['build', app, '--python-source', 'local', ...HEROKU, ...BUILD_ENV_FLAGS]);
+    const running = startPybp(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS]);
     await new Promise<void>((resolve) => running.onLine((line) => line.includes("Running 'pip install") && resolve()));
     await new Promise((r) => setTimeout(r, 150));
     running.signal('SIGTERM');

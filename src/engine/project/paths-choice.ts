@@ -1,8 +1,9 @@
 // Which paths a build's tools see (`--paths`, `build.paths`): Heroku's
 // (/layers/heroku_python, /workspace, through bubblewrap: io/sandbox.ts) or
 // the host's. One decision, made in resolveContext, so build, explain, doctor
-// and run agree on it. The default is host for now (see decidePaths); asking
-// for heroku where it cannot work is an error, never a silent fallback.
+// and run agree on it. The default is heroku wherever the sandbox works, else
+// host with a note saying why; asking for heroku where it cannot work is an
+// error, never a silent fallback.
 import { PybpError } from '../core/errors.js';
 import { HEROKU_LAYERS_PATH, type PathsMode, type SandboxTools } from '../io/sandbox.js';
 import { BUBBLEWRAP_PACKAGE, type SandboxAvailability, sandboxAvailability } from '../io/sandbox-probe.js';
@@ -35,17 +36,18 @@ export function parsePathsMode(value: string | undefined): PathsMode | undefined
 export function decidePaths(flag: PathsMode | undefined, config: PathsMode | undefined, available: SandboxAvailability): ChosenPaths {
   const asked = flag ?? config;
   const origin = flag ? 'flag' : config ? 'config' : 'default';
-  // Host unless heroku is asked for. Heroku's paths are opt-in for now: in the sandbox a Django app's
-  // collectstatic, the shared cache's round trips and a few environment checks do not yet behave as
-  // with host paths (issue 20 stays open for that), so the default keeps what every build did before.
-  if (asked === undefined || asked === 'host') return { choice: { mode: 'host', origin, note: null }, tools: null };
+  if (asked === 'host') return { choice: { mode: 'host', origin, note: null }, tools: null };
   if (available.usable) return { choice: { mode: 'heroku', origin, note: null }, tools: available.tools };
-  throw pathsUnavailable(available.why, origin === 'flag' ? '--paths heroku' : 'build.paths "heroku" in the config');
+  if (asked === 'heroku') throw pathsUnavailable(available.why, origin === 'flag' ? '--paths heroku' : 'build.paths "heroku" in the config');
+  return {
+    choice: { mode: 'host', origin, note: `the build's tools see this machine's paths, not Heroku's (${HEROKU_LAYERS_PATH}, /workspace): ${available.why}` },
+    tools: null,
+  };
 }
 
 export async function choosePaths(flag: PathsMode | undefined, config: PathsMode | undefined, hostEnv: NodeJS.ProcessEnv): Promise<ChosenPaths> {
-  // host (asked for, or the default): nothing to probe.
-  if ((flag ?? config) !== 'heroku') return decidePaths(flag, config, { usable: false, why: '' });
+  // host asked for: nothing to probe.
+  if ((flag ?? config) === 'host') return decidePaths(flag, config, { usable: false, why: '' });
   return decidePaths(flag, config, await sandboxAvailability(hostEnv));
 }
 
