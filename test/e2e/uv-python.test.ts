@@ -162,8 +162,10 @@ describe('Python from uv (python.source uv, and auto off the target)', () => {
     ].join('\n');
     const run = await runPybp(['run', app, '--', 'python', '-c', script], { env: env() });
     const [basePrefix, libpython, ...rest] = run.stdout.trim().split('\n');
-    expect(basePrefix).toBe(join(app, '.pybp', 'layers', 'python'));
-    expect(libpython).toBe(join(app, '.pybp', 'layers', 'python', 'lib', 'libpython3.12.so.1.0'));
+    // Where `pybp run` sees the layers: /layers/heroku_python with Heroku's paths, the host path in host mode.
+    const layers = report.paths?.layers ?? join(app, '.pybp', 'layers');
+    expect(basePrefix).toBe(join(layers, 'python'));
+    expect(libpython).toBe(join(layers, 'python', 'lib', 'libpython3.12.so.1.0'));
     expect(rest).toEqual(['the archive served on loopback', 'hello from tinyweb 1.0.0 (tinydep 0.1.0)']);
   });
 
