@@ -20,8 +20,8 @@ export async function checkPaths(context: ProjectContext, layersDir: string | nu
     return warn(
       'paths',
       'heroku readiness',
-      `Builds see this machine's paths, not Heroku's: ${paths.note}. The venv then names ${view.layers.host}, and paths the app computes differ from Heroku's.${change}`,
-      `Install ${BUBBLEWRAP_PACKAGE} (Linux) and build again; or keep --paths host.`,
+      `${paths.note.charAt(0).toUpperCase()}${paths.note.slice(1)}. The venv then names ${view.layers.host}, and paths the app computes differ from Heroku's.${change}`,
+      `Make bubblewrap usable (install the ${BUBBLEWRAP_PACKAGE} package; in a container, allow user namespaces) and build again; or set build.paths to "host" in the pybp config to build so without this warning.`,
     );
   }
   return pass('paths', 'heroku readiness', `Builds see this machine's paths (--paths host): moving the app rebuilds pip, Poetry and the venv.${change}`);

@@ -68,7 +68,7 @@ async function probeSandbox(env: NodeJS.ProcessEnv): Promise<SandboxAvailability
       usable: false,
       why: /--ignore-signal|unrecognized option/.test(said)
         ? `${envTool} is too old for the sandbox (coreutils 8.31+ needed: ${detail})`
-        : `bwrap cannot create a sandbox on this machine (${detail}; a container may forbid user namespaces)`,
+        : `${bwrap} (${BUBBLEWRAP_PACKAGE}) cannot create a sandbox on this machine (${detail}; a container may forbid user namespaces)`,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -56,6 +56,6 @@ export function pathsUnavailable(why: string, asked: string): PybpError {
     code: 'paths-heroku-unavailable',
     title: "Heroku's paths are not available here",
     message: `${asked} asks for the layers at ${HEROKU_LAYERS_PATH} and the app at /workspace, which pybp gives the build's tools with bubblewrap; ${why}.`,
-    fix: `Install bubblewrap (\`apt-get install ${BUBBLEWRAP_PACKAGE}\`, \`dnf install ${BUBBLEWRAP_PACKAGE}\`), or build with --paths host (macOS always builds with host paths).`,
+    fix: `Where bwrap is missing, install it (\`apt-get install ${BUBBLEWRAP_PACKAGE}\`, \`dnf install ${BUBBLEWRAP_PACKAGE}\`); where it cannot create a sandbox (a container that forbids user namespaces), allow them; or build with --paths host (macOS always builds with host paths).`,
   });
 }
