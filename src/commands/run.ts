@@ -142,7 +142,7 @@ async function sandboxForBuild(appDir: string, layersDir: string): Promise<{ too
   const read = await readSidecar(layersDir);
   if (!read.ok || read.sidecar?.layersDir !== HEROKU_LAYERS_PATH) return null;
   const available = await sandboxAvailability(process.env);
-  if (!available.usable) throw pathsUnavailable(available.why, 'The last build (with --paths heroku)');
+  if (!available.usable) throw pathsUnavailable(available.why, "The last build (made with Heroku's paths, which `pybp run` needs too)");
   return { tools: available.tools, view: pathView('heroku', appDir, layersDir) };
 }
 

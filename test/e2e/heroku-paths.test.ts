@@ -19,6 +19,7 @@ const VIEW = '/layers/heroku_python';
 /** A PATH with every program of this one except bwrap: a machine without bubblewrap. */
 function pathWithoutBwrap(root: string): string {
   const dir = join(root, 'no-bwrap-bin');
+  if (existsSync(dir)) return dir;
   mkdirSync(dir, { recursive: true });
   const taken = new Set<string>();
   for (const d of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
@@ -125,6 +126,12 @@ describe("Heroku's paths", () => {
     expect(actionsOf(moved)).toEqual({ python: 'reuse', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
     expect(reasonsOf(moved, 'venv').filter(([field]) => field === 'layers path')).toEqual([]);
     expect((await runPybp(['run', after, '--', 'tinyweb'])).stdout).toContain('hello from tinyweb 1.0.0');
+
+    // Its venv names Heroku's paths: without bwrap, run refuses with the coded error rather than run it broken.
+    const noBwrap = await runPybp(['run', after, '--', 'tinyweb'], { env: { PATH: pathWithoutBwrap(root) } });
+    expect(noBwrap.code).not.toBe(0);
+    expect(noBwrap.stderr).toContain('paths-heroku-unavailable');
+    expect(noBwrap.stdout).not.toContain('hello from tinyweb');
   });
 
   it('Poetry: the venv names /layers/heroku_python, and a moved app keeps poetry and the venv (no path reason)', async () => {
