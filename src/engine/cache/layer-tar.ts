@@ -108,9 +108,10 @@ export class RefusedLayer extends Error {
  * renamed, as the build's tools see it, and `layersDir` the layers dir as they
  * see it: links are judged from there and must stay inside it. With Heroku's
  * paths that is /layers/heroku_python, where a venv's bin/python link points
- * (`/layers/heroku_python/python/bin/python`, as in pack's caches); on the
- * host such a link leads nowhere pybp follows, and in the sandbox it stays
- * inside the layers dir.
+ * (`/layers/heroku_python/python/bin/python`, as in pack's caches): in the
+ * sandbox it stays inside the layers dir; on the host it points at a path
+ * pybp never made, and pybp writes nothing through a kept layer's links (its
+ * env dirs are removed and made anew, its toml lies beside it).
  * Refused (RefusedLayer): an entry outside the layer, `..`, a link leading
  * out of the layers dir, a hard link, a device node or FIFO, setuid/setgid
  * bits, a duplicate entry, a path through a link, or a size past the limits.
