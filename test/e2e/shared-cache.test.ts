@@ -1,24 +1,23 @@
 // End-to-end: the shared build cache, through a real registry on loopback
 // (Debian's docker-registry, started and stopped by this file) and through a
-// cache dir. CI to CI (same checkout path) reuses uv and venv; CI to laptop
-// (another path) reuses uv and rebuilds venv with the layers-path reason; a
-// damaged blob and a dead registry still give a successful build, with the
-// reason shown; skopeo and umoci read what pybp wrote.
+// cache dir. CI to CI (same checkout path) reuses uv and venv. CI to laptop
+// (another path): with Heroku's paths (the default) the venv is reused too;
+// with the host's paths (`--paths host`) uv is reused and the venv rebuilt
+// with the layers-path reason, and so is a cache of the other mode. A damaged
+// blob and a dead registry still give a successful build, with the reason
+// shown; skopeo and umoci read what pybp wrote. (pip, Poetry and a cache image
+// shaped like pack's: portable-cache.test.ts.)
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
 import { type LoopbackRegistry, startRegistry } from '../support/registry.js';
 import { actionsOf, build, reasonsOf, runPybp, writeToolsConfig } from './pybp.js';
+import { cacheLayersOf, cacheOf, HEROKU, HEROKU_LAYERS, HOST } from './shared-cache-json.js';
 
-interface CacheJson {
-  cache: string;
-  restore: { restored: Array<{ name: string; bytes: number }>; skipped: Array<{ name: string; reasons: string[] }>; problem: string | null } | null;
-  save: { saved: string[]; notSaved: Array<{ name: string; reason: string }>; stats: { bytesMoved: number; blobsSkipped: number } | null; problem: string | null } | null;
-}
 
 describe('a shared build cache', () => {
   let root: string;
@@ -45,8 +44,6 @@ describe('a shared build cache', () => {
     await cp(sources, dir, { recursive: true });
     return dir;
   }
-
-  const cacheOf = (report: unknown) => (report as { cache?: CacheJson }).cache!;
 
   it('CI to CI through the registry: uv and venv are restored and reused; skopeo and umoci read the image', async () => {
     const image = `${registry.host}/ci-cache:latest`;
@@ -80,31 +77,68 @@ describe('a shared build cache', () => {
     execFileSync('skopeo', ['copy', '--src-tls-verify=false', `docker://${image}`, `oci:${layout}:latest`], { stdio: 'ignore' });
     const bundle = join(root, 'bundle');
     execFileSync('umoci', ['unpack', '--rootless', '--image', `${layout}:latest`, bundle], { stdio: 'ignore' });
-    expect(readdirSync(join(bundle, 'rootfs', 'layers', 'heroku_python')).sort()).toEqual(['uv', 'venv']);
-    expect(existsSync(join(bundle, 'rootfs', 'layers', 'heroku_python', 'uv', 'bin', 'uv'))).toBe(true);
+    const unpacked = join(bundle, 'rootfs', 'layers', 'heroku_python');
+    expect(readdirSync(unpacked).sort()).toEqual(['uv', 'venv']);
+    expect(existsSync(join(unpacked, 'uv', 'bin', 'uv'))).toBe(true);
+    // The venv as the build's tools made it: with Heroku's paths, it names /layers/heroku_python as pack's does.
+    const seen = second.paths!.layers;
+    expect(readlinkSync(join(unpacked, 'venv', 'bin', 'python'))).toBe(`${seen}/python/bin/python`);
+    expect(await readFile(join(unpacked, 'venv', 'pyvenv.cfg'), 'utf8')).toContain(`home = ${seen}/python/bin`);
   });
 
-  it('CI to laptop: uv is reused, venv is rebuilt with the layers path as the reason, in explain and build', async () => {
+  it("CI to laptop with the host's paths: uv is reused, venv is rebuilt with the layers path as the reason, in explain and build; so it is when the laptop uses Heroku's paths", async () => {
     const image = `${registry.host}/laptop-cache:latest`;
     const ci = await checkout(join(root, 'runner', 'app'));
-    expect((await build(ci, ['--cache-image', image])).status).toBe('succeeded');
+    expect((await build(ci, ['--cache-image', image, ...HOST])).status).toBe('succeeded');
 
     const laptop = await checkout(join(root, 'home', 'dev', 'app'));
-    const explained = await runPybp(['explain', laptop, '--json', '--python-source', 'local', '--cache-image', image]);
-    const ex = JSON.parse(explained.stdout) as { cache: { layers: Array<{ name: string; take: string; bytes?: number; reasons?: string[] }> } };
-    const byName = Object.fromEntries(ex.cache.layers.map((l) => [l.name, l]));
+    const explained = await runPybp(['explain', laptop, '--json', '--python-source', 'local', '--cache-image', image, ...HOST]);
+    const byName = cacheLayersOf(explained.stdout);
     expect(byName.uv!.take).toBe('restore');
     expect(byName.uv!.bytes).toBeGreaterThan(0);
     expect(byName.venv!.take).toBe('no');
     expect(byName.venv!.reasons).toEqual([`layers path: ${join(ci, '.pybp', 'layers')} → ${join(laptop, '.pybp', 'layers')}`]);
 
-    const report = await build(laptop, ['--cache-image', image]);
+    const report = await build(laptop, ['--cache-image', image, ...HOST]);
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
     expect(actionsOf(report)).toEqual({ python: 'create', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'create' });
     expect(reasonsOf(report, 'venv')).toEqual([['layers path', join(ci, '.pybp', 'layers'), join(laptop, '.pybp', 'layers')]]);
     expect(cacheOf(report).restore!.skipped).toEqual([{ name: 'venv', reasons: [`layers path: ${join(ci, '.pybp', 'layers')} → ${join(laptop, '.pybp', 'layers')}`] }]);
     const r = await runPybp(['run', laptop, '--', 'tinyweb']);
     expect(r.stdout).toContain('hello from tinyweb 1.0.0');
+
+    // Another laptop with Heroku's paths: the cached venv (saved last by the host-mode laptop build) names the laptop's path, so it is not taken either.
+    const other = await checkout(join(root, 'home', 'other', 'app'));
+    const fromHost = `layers path: ${join(laptop, '.pybp', 'layers')} → ${HEROKU_LAYERS}`;
+    const explainedHeroku = cacheLayersOf((await runPybp(['explain', other, '--json', '--python-source', 'local', '--cache-image', image, ...HEROKU])).stdout);
+    expect(explainedHeroku.uv!.take).toBe('restore');
+    expect(explainedHeroku.venv!.reasons).toEqual([fromHost]);
+    const switched = await build(other, ['--cache-image', image, ...HEROKU]);
+    expect(switched.status, JSON.stringify(switched.error)).toBe('succeeded');
+    expect(actionsOf(switched)).toEqual({ python: 'create', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'create' });
+    expect(cacheOf(switched).restore!.skipped).toEqual([{ name: 'venv', reasons: [fromHost] }]);
+  });
+
+  it("CI to laptop with Heroku's paths: uv and venv are both reused (the venv names /layers/heroku_python, wherever the checkout is)", async () => {
+    const image = `${registry.host}/heroku-laptop-cache:latest`;
+    const ci = await checkout(join(root, 'hrunner', 'app'));
+    const first = await build(ci, ['--cache-image', image, ...HEROKU]);
+    expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
+    expect(cacheOf(first).save!.saved).toEqual(['uv', 'venv']);
+
+    const laptop = await checkout(join(root, 'home', 'hdev', 'app'));
+    const byName = cacheLayersOf((await runPybp(['explain', laptop, '--json', '--python-source', 'local', '--cache-image', image, ...HEROKU])).stdout);
+    expect(byName.uv!.take).toBe('restore');
+    expect(byName.venv!.take).toBe('restore');
+    expect(byName.venv!.bytes).toBeGreaterThan(0);
+
+    const report = await build(laptop, ['--cache-image', image, ...HEROKU]);
+    expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
+    expect(actionsOf(report)).toEqual({ python: 'create', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
+    expect(cacheOf(report).restore!.restored.map((r) => r.name)).toEqual(['uv', 'venv']);
+    expect(report.layers.find((l) => l.name === 'venv')!.reasons.map((r) => r.field)).not.toContain('layers path');
+    const r = await runPybp(['run', laptop, '--', 'python', '-c', 'import sys, os, tinyweb; print(sys.prefix, os.getcwd(), tinyweb.hello())']);
+    expect(r.stdout.trim()).toMatch(/^\/layers\/heroku_python\/venv \/workspace hello from tinyweb 1\.0\.0/);
   });
 
   it('a damaged blob is never extracted: the layer is rebuilt, the build succeeds and says why', async () => {
@@ -142,10 +176,10 @@ describe('a shared build cache', () => {
     for (const w of report.warnings.filter((w) => w.code.startsWith('cache-'))) expect(w.message).toContain(host);
   });
 
-  it('--cache-dir round trip reuses like the image, in lifecycle\'s volume layout', async () => {
+  it("--cache-dir round trips: into another checkout path with Heroku's paths the venv is reused; with the host's paths only at the same path", async () => {
     const dir = join(root, 'ci-cache');
     const app = await checkout(join(root, 'dirci', 'app'));
-    const first = await build(app, ['--cache-dir', dir]);
+    const first = await build(app, ['--cache-dir', dir, ...HEROKU]);
     expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
     const committed = readdirSync(join(dir, 'committed')).sort();
     expect(committed.filter((f) => /^sha256:[0-9a-f]{64}\.tar$/.test(f))).toHaveLength(2);
@@ -155,12 +189,27 @@ describe('a shared build cache', () => {
     expect(tarList[0]).toMatch(/^d.* 0\/0 .* 1980-01-01 00:00 \/layers$/);
     expect(tarList[2]).toMatch(/ 1002\/1000 .* 1980-01-01 00:00 \/layers\/heroku_python\/(uv|venv)$/);
 
-    await checkout(app);
-    const second = await build(app, ['--cache-dir', dir]);
+    // Another checkout path (a laptop, another runner): Heroku's paths make the venv the same there.
+    const elsewhere = await checkout(join(root, 'dirlaptop', 'app'));
+    const second = await build(elsewhere, ['--cache-dir', dir, ...HEROKU]);
     expect(second.status, JSON.stringify(second.error)).toBe('succeeded');
     expect(actionsOf(second)).toEqual({ python: 'create', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
+    expect(cacheOf(second).restore!.restored.map((r) => r.name)).toEqual(['uv', 'venv']);
     // uv was left as restored: its committed tar is kept (linked), not packed again.
     expect(cacheOf(second).save!.stats!.blobsSkipped).toBeGreaterThanOrEqual(1);
+    expect((await runPybp(['run', elsewhere, '--', 'tinyweb'])).stdout).toContain('hello from tinyweb 1.0.0');
+
+    // The host's paths: the cached venv names /layers/heroku_python, so it is rebuilt (uv is not path-bound) ...
+    await checkout(app);
+    const third = await build(app, ['--cache-dir', dir, ...HOST]);
+    expect(third.status, JSON.stringify(third.error)).toBe('succeeded');
+    expect(actionsOf(third)).toEqual({ python: 'create', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'create' });
+    expect(cacheOf(third).restore!.skipped).toEqual([{ name: 'venv', reasons: [`layers path: ${HEROKU_LAYERS} → ${join(app, '.pybp', 'layers')}`] }]);
+    // ... and the one it saves is reused at that same path.
+    await checkout(app);
+    const fourth = await build(app, ['--cache-dir', dir, ...HOST]);
+    expect(fourth.status, JSON.stringify(fourth.error)).toBe('succeeded');
+    expect(actionsOf(fourth)).toEqual({ python: 'create', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
     expect((await runPybp(['run', app, '--', 'tinyweb'])).stdout).toContain('hello from tinyweb 1.0.0');
   });
 });

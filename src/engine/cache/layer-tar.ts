@@ -105,7 +105,13 @@ export class RefusedLayer extends Error {
 /**
  * A Writable that extracts lifecycle's tar of `layerName` into `stagingDir`
  * (which must not exist yet). `finalDir` is where the layer will live once
- * renamed: links are judged from there and must stay inside `layersDir`.
+ * renamed, as the build's tools see it, and `layersDir` the layers dir as they
+ * see it: links are judged from there and must stay inside it. With Heroku's
+ * paths that is /layers/heroku_python, where a venv's bin/python link points
+ * (`/layers/heroku_python/python/bin/python`, as in pack's caches): in the
+ * sandbox it stays inside the layers dir; on the host it points at a path
+ * pybp never made, and pybp writes nothing through a kept layer's links (its
+ * env dirs are removed and made anew, its toml lies beside it).
  * Refused (RefusedLayer): an entry outside the layer, `..`, a link leading
  * out of the layers dir, a hard link, a device node or FIFO, setuid/setgid
  * bits, a duplicate entry, a path through a link, or a size past the limits.
@@ -113,7 +119,9 @@ export class RefusedLayer extends Error {
 export async function layerExtractor(args: {
   layerName: string;
   stagingDir: string;
+  /** Where the layer will live, as the build's tools see it. */
   finalDir: string;
+  /** The layers dir as the build's tools see it (the host path, or /layers/heroku_python). */
   layersDir: string;
   limits?: ExtractLimits;
 }): Promise<{ sink: Writable; done: Promise<{ bytes: number; entries: number }> }> {

@@ -106,7 +106,9 @@ export async function restoreFromCache(args: {
       const finalDir = path.join(layersDir, v.name);
       try {
         const began = Date.now();
-        const bytes = await extractLayer({ backend, index, verdict: v, staging, finalDir, layersDir, signal, limits: args.limits });
+        // Links are judged where the build's tools will see the layer (/layers/heroku_python with Heroku's paths).
+        const seen = context.view.layers.view;
+        const bytes = await extractLayer({ backend, index, verdict: v, staging, finalDir: path.join(seen, v.name), layersDir: seen, signal, limits: args.limits });
         // Only into a slot that is still empty (decide.ts took only layers the dir did not have).
         await fs.rename(staging, finalDir);
         made.push(v.name);

@@ -44,7 +44,10 @@ export async function saveToCache(
     if (def.name === 'python' && state?.python?.source !== 'heroku' && state?.python?.source !== 'uv') {
       report.notSaved.push({
         name: 'python',
-        reason: `its interpreter is a local stand-in${state?.python ? ` (${state.python.version} at ${state.python.location})` : ''}; pybp never shares such a layer (it takes under a second to make again)`,
+        reason: state?.python
+          ? `its interpreter is a local stand-in (${state.python.version} at ${state.python.location}); pybp never shares such a layer (it takes under a second to make again)`
+          : // Restored from a cache without pybp's provenance (pack's): where its interpreter came from is not known here.
+            'pybp has no record of where its interpreter came from (it was restored from a cache without pybp\'s provenance, such as pack\'s); pybp shares only a python layer it knows to be Heroku\'s or uv\'s',
       });
       continue;
     }

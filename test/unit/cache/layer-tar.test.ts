@@ -59,11 +59,13 @@ const PARENTS: tar.Headers[] = [
   { name: '/layers/heroku_python/venv', type: 'directory', mode: 0o755 },
 ];
 
-async function extract(buf: Buffer, limits?: Parameters<typeof layerExtractor>[0]['limits']): Promise<{ layersDir: string; staging: string }> {
+/** `seenAt`: the layers dir as the build's tools see it (/layers/heroku_python with Heroku's paths); the host dir by default. */
+async function extract(buf: Buffer, limits?: Parameters<typeof layerExtractor>[0]['limits'], seenAt?: string): Promise<{ layersDir: string; staging: string }> {
   const layersDir = path.join(await temp(), 'layers');
   await mkdir(path.join(layersDir, '.pybp', 'restore'), { recursive: true });
   const staging = path.join(layersDir, '.pybp', 'restore', 'venv');
-  const { sink, done } = await layerExtractor({ layerName: 'venv', stagingDir: staging, finalDir: path.join(layersDir, 'venv'), layersDir, limits });
+  const seen = seenAt ?? layersDir;
+  const { sink, done } = await layerExtractor({ layerName: 'venv', stagingDir: staging, finalDir: path.join(seen, 'venv'), layersDir: seen, limits });
   const [p, d] = await Promise.allSettled([pipeline(Readable.from([buf]), sink), done]);
   if (d.status === 'rejected') throw d.reason;
   if (p.status === 'rejected') throw p.reason;
@@ -155,5 +157,25 @@ describe('a hostile layer tar is refused with a reason', () => {
     const buf = await makeTar([...PARENTS, { name: '/layers/heroku_python/venv/python', type: 'symlink', linkname: '../python/bin/python3' }]);
     const { staging } = await extract(buf);
     expect(await readlink(path.join(staging, 'python'))).toBe('../python/bin/python3');
+  });
+
+  it("with Heroku's paths, a venv's absolute bin/python link into /layers/heroku_python is fine (as pack's caches hold it)", async () => {
+    const buf = await makeTar([...PARENTS, { name: '/layers/heroku_python/venv/python', type: 'symlink', linkname: '/layers/heroku_python/python/bin/python' }]);
+    const { staging } = await extract(buf, undefined, '/layers/heroku_python');
+    expect(await readlink(path.join(staging, 'python'))).toBe('/layers/heroku_python/python/bin/python');
+  });
+
+  it("with the host's paths, that same link leads out of the layers dir", async () => {
+    const buf = await makeTar([...PARENTS, { name: '/layers/heroku_python/venv/python', type: 'symlink', linkname: '/layers/heroku_python/python/bin/python' }]);
+    const err = await extract(buf).then(() => null, (e: unknown) => e);
+    expect((err as RefusedLayer).reason).toMatch(/leads out of the layers directory/);
+  });
+
+  it("with Heroku's paths, links are judged in the tools' view: one out of /layers/heroku_python is refused", async () => {
+    for (const linkname of ['/layers/other/x', '/layers/heroku_python/../../etc/passwd', '/layers/heroku_python_evil/x', '../../../etc', '/etc/passwd']) {
+      const buf = await makeTar([...PARENTS, { name: '/layers/heroku_python/venv/evil', type: 'symlink', linkname }]);
+      const err = await extract(buf, undefined, '/layers/heroku_python').then(() => null, (e: unknown) => e);
+      expect((err as RefusedLayer).reason, linkname).toMatch(/leads out of the layers directory/);
+    }
   });
 });

@@ -60,4 +60,28 @@ describe('layers path', () => {
       expect(d.venv.action).toBe('reuse');
     }
   });
+
+  it.each(['pip', 'uv', 'poetry'] as const)("with Heroku's paths every checkout sees /layers/heroku_python: the %s app keeps its path-bound layers", (pm) => {
+    const d = decisions(pm, '/layers/heroku_python', '/layers/heroku_python');
+    for (const [name, decision] of Object.entries(d)) {
+      if (decision.action === 'rebuild-always') continue;
+      expect(decision.action, name).toBe('reuse');
+    }
+    expect(pm === 'pip' ? d.pip.action : d.venv.action).toBe('reuse');
+  });
+
+  it("switching modes discards the path-bound layers with the layers path and the mode as the reason, both ways", () => {
+    const toHeroku = decisions('poetry', '/app/.pybp/layers', '/layers/heroku_python');
+    expect(toHeroku.python.action).toBe('reuse');
+    for (const name of ['poetry', 'venv']) {
+      expect(toHeroku[name].action).toBe('discard');
+      expect(toHeroku[name].reasons).toEqual([expect.objectContaining({ field: 'layers path', from: '/app/.pybp/layers', to: '/layers/heroku_python', pybpOnly: true })]);
+      expect(toHeroku[name].reasons[0].message).toContain('(--paths heroku)');
+    }
+    const toHost = decisions('pip', '/layers/heroku_python', '/app/.pybp/layers');
+    expect(toHost.pip.action).toBe('discard');
+    expect(toHost.pip.reasons[0]).toMatchObject({ field: 'layers path', from: '/layers/heroku_python', to: '/app/.pybp/layers' });
+    expect(toHost.pip.reasons[0].message).toContain('(--paths host)');
+    expect(toHost['pip-cache'].action).toBe('reuse');
+  });
 });
