@@ -41,9 +41,12 @@ export function skippedText(s: { direction: CacheDirection; why: 'already-presen
   return `skipped, ${why}${s.detail ? ` (${s.detail})` : ''}`;
 }
 
-/** `13.4 MB moved in 0.5 s (24.6 MB/s), 1 blob skipped`. */
+/** `13.4 MB moved in 0.5 s (24.6 MB/s), 1 blob skipped`, or `nothing moved in 0.1 s, 3 blobs skipped`. */
 export function totalsText(t: { bytesMoved: number; blobsSkipped: number; durationMs: number }): string {
-  return `${formatBytes(t.bytesMoved)} moved in ${formatDuration(t.durationMs)} (${formatRate(t.bytesMoved, t.durationMs)}), ${t.blobsSkipped} blob${t.blobsSkipped === 1 ? '' : 's'} skipped`;
+  const skipped = `${t.blobsSkipped} blob${t.blobsSkipped === 1 ? '' : 's'} skipped`;
+  // A save the cache already had whole: no rate to speak of.
+  if (t.bytesMoved === 0) return `nothing moved in ${formatDuration(t.durationMs)}, ${skipped}`;
+  return `${formatBytes(t.bytesMoved)} moved in ${formatDuration(t.durationMs)} (${formatRate(t.bytesMoved, t.durationMs)}), ${skipped}`;
 }
 
 /** A bar of `width` cells for a fraction (0 to 1). */

@@ -126,6 +126,28 @@ describe('the Ink build view', () => {
     expect(out.indexOf('Saved to')).toBeLessThan(out.indexOf('layer      action'));
     expect(out).not.toContain('░');
     expect(out).not.toContain('waiting');
+    // A blank line between the restore and the header.
+    expect(out).toContain('1 blob skipped\n\npybp build /tmp/shop');
+  });
+
+  it('a save the cache already had whole says nothing moved, not a rate of 0 B/s', async () => {
+    const store = new BuildStore(0);
+    const { frames } = render(<BuildView store={store} />);
+    const events: EngineEvent[] = [
+      ...successEvents(secondBuild),
+      { type: 'step-finished', step: 'pip-deps', ok: true, durationMs: 2000 },
+      saveEvents[0]!,
+      saveEvents[1]!,
+      { type: 'cache-blob-skipped', direction: 'save', layer: 'venv', why: 'already-present', detail: 'the registry has this blob' },
+      saveEvents[6]!,
+      { type: 'cache-transfer-finished', direction: 'save', cache: IMAGE, ok: true, bytesMoved: 0, blobsSkipped: 3, durationMs: 100, bytesPerSecond: 0 },
+    ];
+    events.forEach((event, i) => store.dispatch({ type: 'event', event, at: i * 100 }));
+    store.dispatch({ type: 'finish', report: report(secondBuild, 'succeeded'), at: events.length * 100 });
+    await vi.waitFor(() => expect(screen(frames)).toContain('Build succeeded'));
+    const out = screen(frames);
+    expect(out).toContain('  nothing moved in 0.1 s, 3 blobs skipped');
+    expect(out).not.toContain('0 B/s');
   });
 
   it('a save that failed half way says so, and how far it got', async () => {

@@ -118,8 +118,9 @@ function DoneBlock({ item, debug, pybp }: { item: DoneItem; debug: boolean; pybp
     case 'warning':
       return <WarningLine warning={item.warning} />;
     case 'transfer':
+      // The restore comes before the build's header: a blank line between them.
       return (
-        <Box marginTop={1}>
+        <Box marginTop={1} marginBottom={item.transfer.direction === 'restore' ? 1 : 0}>
           <TransferSection transfer={item.transfer} />
         </Box>
       );
