@@ -36,6 +36,12 @@ export function blobDoneText(d: { bytes: number; durationMs: number }): string {
   return `${formatBytes(d.bytes)} in ${formatDuration(d.durationMs)} (${formatRate(d.bytes, d.durationMs)})`;
 }
 
+/** A blob that did not get through (refused, damaged, the cache failed, an interrupt): the warning that follows says why. */
+export function blobFailedText(direction: CacheDirection, bytes: number, phase: 'packing' | 'moving'): string {
+  if (direction === 'restore') return `not restored (${formatBytes(bytes)} read; the warning says why)`;
+  return `not saved (${formatBytes(bytes)} ${phase === 'packing' ? 'packed' : 'sent'}; the warning says why)`;
+}
+
 export function skippedText(s: { direction: CacheDirection; why: 'already-present' | 'not-needed'; detail: string | null }): string {
   const why = s.why === 'not-needed' ? 'not needed' : s.direction === 'save' ? 'already in the cache' : 'already in the layers dir';
   return `skipped, ${why}${s.detail ? ` (${s.detail})` : ''}`;

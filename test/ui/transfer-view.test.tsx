@@ -164,7 +164,7 @@ describe('the Ink build view', () => {
     await vi.waitFor(() => expect(screen(frames)).toContain('Build succeeded'));
     const out = screen(frames);
     expect(out).toContain('✗ Saving to cache image 127.0.0.1:5000/ci-cache:latest  0.4 s  failed');
-    expect(out).toContain('  venv  stopped after 1.0 MB (see the warning)');
+    expect(out).toContain('  venv  not saved (1.0 MB sent; the warning says why)');
   });
 });
 
@@ -199,6 +199,14 @@ describe('the plain lines (CI, pipes)', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('a layer refused on the way (a damaged blob) is said as not restored; the warning follows on stderr', () => {
+    const out = printPlain([
+      restoreStart[0]!,
+      { type: 'cache-blob-done', direction: 'restore', layer: 'uv', phase: 'moving', bytes: 12 * MiB, durationMs: 800, ok: false },
+    ]);
+    expect(out).toContain('  uv: not restored (12.0 MB read; the warning says why)');
   });
 
   it('a long transfer says how far it is every ten seconds, not at every progress event', () => {

@@ -6,7 +6,7 @@ import Spinner from 'ink-spinner';
 import { Text } from './Text.js';
 import { formatDuration } from '../format.js';
 import type { TransferBlob, TransferState } from './build-state.js';
-import { blobDoneText, blobName, formatBytes, formatProgress, formatRate, progressBar, skippedText, totalsText, transferTitle } from '../transfer-text.js';
+import { blobDoneText, blobFailedText, blobName, formatBytes, formatProgress, formatRate, progressBar, skippedText, totalsText, transferTitle } from '../transfer-text.js';
 
 export interface TransferSectionProps {
   transfer: TransferState;
@@ -66,7 +66,7 @@ function BlobFacts({ blob: b, direction }: { blob: TransferBlob; direction: Tran
     case 'done':
       return <Text>{blobDoneText({ bytes: b.bytesDone, durationMs: b.elapsedMs })}</Text>;
     case 'failed':
-      return <Text color="yellow">stopped after {formatBytes(b.bytesDone)} (see the warning)</Text>;
+      return <Text color="yellow">{blobFailedText(direction, b.bytesDone, b.phase)}</Text>;
   }
 }
 

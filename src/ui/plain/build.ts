@@ -10,7 +10,7 @@ import { summarizeChanges } from '../../engine/index.js';
 import { errorLines } from './error.js';
 import { eventForTerminal, forTerminal } from '../terminal-view.js';
 import { writeGuarded } from './writer.js';
-import { blobDoneText, blobName, formatBytes, formatProgress, formatRate, skippedText, totalsText, transferTitle } from '../transfer-text.js';
+import { blobDoneText, blobFailedText, blobName, formatBytes, formatProgress, formatRate, skippedText, totalsText, transferTitle } from '../transfer-text.js';
 
 /** In CI a long transfer says how far it is this often (a line per blob, never per chunk). */
 export const PLAIN_PROGRESS_EVERY_MS = 10_000;
@@ -105,7 +105,7 @@ export class PlainBuildPrinter {
       case 'cache-blob-done':
         // Packing is a step of an image's save, not a move: its upload's line follows.
         if (e.phase === 'packing' && e.ok) break;
-        this.line(e.ok ? `  ${blobName(e.layer)}: ${blobDoneText(e)}` : chalk.yellow(`  ${blobName(e.layer)}: stopped after ${formatBytes(e.bytes)} (see the warning)`));
+        this.line(e.ok ? `  ${blobName(e.layer)}: ${blobDoneText(e)}` : chalk.yellow(`  ${blobName(e.layer)}: ${blobFailedText(e.direction, e.bytes, e.phase)}`));
         break;
       case 'cache-blob-skipped':
         this.line(chalk.dim(`  ${blobName(e.layer)}: ${skippedText(e)}`));
