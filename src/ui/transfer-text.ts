@@ -26,8 +26,9 @@ export function blobName(layer: string | null): string {
   return layer ?? 'image config';
 }
 
-export function transferTitle(direction: CacheDirection, cache: string, running: boolean): string {
-  if (direction === 'restore') return `${running ? 'Restoring' : 'Restored'} from ${cache}`;
+/** `restoredNone`: a finished restore that took no layer (all skipped, or refused). */
+export function transferTitle(direction: CacheDirection, cache: string, running: boolean, restoredNone = false): string {
+  if (direction === 'restore') return running ? `Restoring from ${cache}` : restoredNone ? `Nothing restored from ${cache}` : `Restored from ${cache}`;
   return `${running ? 'Saving' : 'Saved'} to ${cache}`;
 }
 

@@ -28,7 +28,7 @@ const restoreStart: EngineEvent[] = [
 const restoreEnd: EngineEvent[] = [
   { type: 'cache-blob-done', direction: 'restore', layer: 'uv', phase: 'moving', bytes: 12 * MiB, durationMs: 800, ok: true },
   { type: 'cache-blob-done', direction: 'restore', layer: 'pip-cache', phase: 'moving', bytes: 300 * 1024, durationMs: 100, ok: true },
-  { type: 'cache-transfer-finished', direction: 'restore', cache: IMAGE, ok: true, bytesMoved: 12 * MiB + 300 * 1024, blobsSkipped: 1, durationMs: 900, bytesPerSecond: 14_320_000 },
+  { type: 'cache-transfer-finished', direction: 'restore', cache: IMAGE, ok: true, bytesMoved: 12 * MiB + 300 * 1024, blobsMoved: 2, blobsSkipped: 1, durationMs: 900, bytesPerSecond: 14_320_000 },
 ];
 
 /** An image save: venv packed and uploaded, uv unchanged since the restore, the config already there. */
@@ -40,7 +40,7 @@ const saveEvents: EngineEvent[] = [
   { type: 'cache-blob-progress', direction: 'save', layer: 'venv', phase: 'moving', bytesDone: MiB, bytesTotal: 2 * MiB, elapsedMs: 100 },
   { type: 'cache-blob-done', direction: 'save', layer: 'venv', phase: 'moving', bytes: 2 * MiB, durationMs: 200, ok: true },
   { type: 'cache-blob-skipped', direction: 'save', layer: null, why: 'already-present', detail: 'the registry has this config' },
-  { type: 'cache-transfer-finished', direction: 'save', cache: IMAGE, ok: true, bytesMoved: 2 * MiB, blobsSkipped: 2, durationMs: 400, bytesPerSecond: 5_242_880 },
+  { type: 'cache-transfer-finished', direction: 'save', cache: IMAGE, ok: true, bytesMoved: 2 * MiB, blobsMoved: 1, blobsSkipped: 2, durationMs: 400, bytesPerSecond: 5_242_880 },
 ];
 
 function reduce(events: EngineEvent[], state: BuildState = initialBuildState): BuildState {
@@ -140,7 +140,7 @@ describe('the Ink build view', () => {
       saveEvents[1]!,
       { type: 'cache-blob-skipped', direction: 'save', layer: 'venv', why: 'already-present', detail: 'the registry has this blob' },
       saveEvents[6]!,
-      { type: 'cache-transfer-finished', direction: 'save', cache: IMAGE, ok: true, bytesMoved: 0, blobsSkipped: 3, durationMs: 100, bytesPerSecond: 0 },
+      { type: 'cache-transfer-finished', direction: 'save', cache: IMAGE, ok: true, bytesMoved: 0, blobsMoved: 0, blobsSkipped: 3, durationMs: 100, bytesPerSecond: 0 },
     ];
     events.forEach((event, i) => store.dispatch({ type: 'event', event, at: i * 100 }));
     store.dispatch({ type: 'finish', report: report(secondBuild, 'succeeded'), at: events.length * 100 });
@@ -157,7 +157,7 @@ describe('the Ink build view', () => {
       ...successEvents(secondBuild),
       saveEvents[0]!,
       { type: 'cache-blob-done', direction: 'save', layer: 'venv', phase: 'moving', bytes: MiB, durationMs: 300, ok: false },
-      { type: 'cache-transfer-finished', direction: 'save', cache: IMAGE, ok: false, bytesMoved: MiB, blobsSkipped: 0, durationMs: 400, bytesPerSecond: 2_621_440 },
+      { type: 'cache-transfer-finished', direction: 'save', cache: IMAGE, ok: false, bytesMoved: MiB, blobsMoved: 0, blobsSkipped: 0, durationMs: 400, bytesPerSecond: 2_621_440 },
     ];
     events.forEach((event, i) => store.dispatch({ type: 'event', event, at: i * 100 }));
     store.dispatch({ type: 'finish', report: report(secondBuild, 'succeeded'), at: events.length * 100 });
@@ -201,12 +201,38 @@ describe('the plain lines (CI, pipes)', () => {
     );
   });
 
+  it('a restore that takes no layer says nothing was restored, and why each was skipped', () => {
+    const out = printPlain([
+      { type: 'cache-transfer-started', direction: 'restore', cache: 'cache dir /ci/cache', layers: [] },
+      { type: 'cache-blob-skipped', direction: 'restore', layer: 'uv', why: 'already-present', detail: null },
+      { type: 'cache-blob-skipped', direction: 'restore', layer: 'venv', why: 'not-needed', detail: laptopReason },
+      { type: 'cache-transfer-finished', direction: 'restore', cache: 'cache dir /ci/cache', ok: true, bytesMoved: 0, blobsMoved: 0, blobsSkipped: 2, durationMs: 3, bytesPerSecond: 0 },
+    ]);
+    expect(out).toBe(
+      [
+        'Restoring from cache dir /ci/cache: no layer to take',
+        '  uv: skipped, already in the layers dir',
+        `  venv: skipped, not needed (${laptopReason})`,
+        'Nothing restored from cache dir /ci/cache: nothing moved in 0.0 s, 2 blobs skipped',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('a layer refused on the way (a damaged blob) is said as not restored; the warning follows on stderr', () => {
     const out = printPlain([
       restoreStart[0]!,
       { type: 'cache-blob-done', direction: 'restore', layer: 'uv', phase: 'moving', bytes: 12 * MiB, durationMs: 800, ok: false },
     ]);
     expect(out).toContain('  uv: not restored (12.0 MB read; the warning says why)');
+  });
+
+  it('a long packing (an image save) says how far it is every ten seconds too', () => {
+    const packing = Array.from({ length: 120 }, (_, i): EngineEvent => ({
+      type: 'cache-blob-progress', direction: 'save', layer: 'venv', phase: 'packing', bytesDone: (i + 1) * MiB, bytesTotal: null, elapsedMs: (i + 1) * 100,
+    }));
+    const out = printPlain([saveEvents[0]!, ...packing]);
+    expect(out.trimEnd().split('\n').slice(2)).toEqual(['  venv: packing, 100.0 MB, 10.0 MB/s']);
   });
 
   it('a long transfer says how far it is every ten seconds, not at every progress event', () => {
@@ -219,7 +245,7 @@ describe('the plain lines (CI, pipes)', () => {
       { type: 'cache-transfer-started', direction: 'restore', cache: IMAGE, layers: [{ name: 'venv', bytes: total }] },
       ...progress,
       { type: 'cache-blob-done', direction: 'restore', layer: 'venv', phase: 'moving', bytes: total, durationMs: 40_000, ok: true },
-      { type: 'cache-transfer-finished', direction: 'restore', cache: IMAGE, ok: true, bytesMoved: total, blobsSkipped: 0, durationMs: 40_100, bytesPerSecond: 15_690_000 },
+      { type: 'cache-transfer-finished', direction: 'restore', cache: IMAGE, ok: true, bytesMoved: total, blobsMoved: 1, blobsSkipped: 0, durationMs: 40_100, bytesPerSecond: 15_690_000 },
     ]);
     const lines = out.trimEnd().split('\n');
     expect(lines).toEqual([

@@ -134,7 +134,7 @@ const transferEvents: EngineEvent[] = poison([
   { type: 'cache-blob-skipped', direction: 'restore', layer: 'venv', why: 'not-needed', detail: 'layers path: /a → /b' },
   { type: 'cache-blob-progress', direction: 'restore', layer: 'uv', phase: 'moving', bytesDone: 500, bytesTotal: 1000, elapsedMs: 20_000 },
   { type: 'cache-blob-done', direction: 'restore', layer: 'uv', phase: 'moving', bytes: 1000, durationMs: 30_000, ok: true },
-  { type: 'cache-transfer-finished', direction: 'restore', cache: 'cache image r.example/app:latest', ok: true, bytesMoved: 1000, blobsSkipped: 1, durationMs: 30_000, bytesPerSecond: 33 },
+  { type: 'cache-transfer-finished', direction: 'restore', cache: 'cache image r.example/app:latest', ok: true, bytesMoved: 1000, blobsMoved: 1, blobsSkipped: 1, durationMs: 30_000, bytesPerSecond: 33 },
   { type: 'cache-transfer-started', direction: 'save', cache: 'cache dir /ci/cache', layers: [{ name: 'uv', bytes: null }] },
   { type: 'cache-blob-progress', direction: 'save', layer: 'uv', phase: 'moving', bytesDone: 500, bytesTotal: null, elapsedMs: 100 },
 ] as EngineEvent[]);

@@ -100,7 +100,7 @@ export async function restoreFromCache(args: {
     if (v.take === 'no') {
       report.skipped.push({ name: v.name, reasons: v.reasons.map(reasonText) });
       transfer.skipped(v.name, v.reasons.map(reasonText).join('; ') || null, 'not-needed');
-    } else if (v.take === 'local') transfer.skipped(v.name, 'the layers dir has it', 'already-present');
+    } else if (v.take === 'local') transfer.skipped(v.name, null, 'already-present');
   }
   if (toRestore.length === 0) {
     finish(true);

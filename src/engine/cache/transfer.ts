@@ -35,6 +35,7 @@ export class Transfer implements SaveProgress {
   private readonly began: number;
   private moved = 0;
   private skippedCount = 0;
+  private movedBlobs = 0;
   private ended = false;
 
   constructor(
@@ -73,6 +74,7 @@ export class Transfer implements SaveProgress {
         open = false;
         // Packing is pybp's own work; only what crosses to or from the cache counts as moved.
         if (phase === 'moving') self.moved += bytes;
+        if (phase === 'moving' && ok) self.movedBlobs += 1;
         self.emit({ type: 'cache-blob-done', direction: self.direction, layer, phase, bytes, durationMs: self.now() - started, ok });
         return bytes;
       },
@@ -102,6 +104,7 @@ export class Transfer implements SaveProgress {
       cache: this.cache,
       ok,
       ...totals,
+      blobsMoved: this.movedBlobs,
       bytesPerSecond: bytesPerSecond(totals.bytesMoved, totals.durationMs),
     });
     return totals;

@@ -54,7 +54,8 @@ export type CacheTransferEvent =
   | { type: 'cache-blob-done'; direction: CacheDirection; layer: string | null; phase: 'packing' | 'moving'; bytes: number; durationMs: number; ok: boolean }
   /** A blob that does not move: the cache already has it (save), the layers dir already has the layer, or the build does not take it (restore). */
   | { type: 'cache-blob-skipped'; direction: CacheDirection; layer: string | null; why: 'already-present' | 'not-needed'; detail: string | null }
-  | { type: 'cache-transfer-finished'; direction: CacheDirection; cache: string; ok: boolean; bytesMoved: number; blobsSkipped: number; durationMs: number; bytesPerSecond: number };
+  /** `blobsMoved`: blobs through whole (a restore that moved none restored nothing, whatever it read). */
+  | { type: 'cache-transfer-finished'; direction: CacheDirection; cache: string; ok: boolean; bytesMoved: number; blobsMoved: number; blobsSkipped: number; durationMs: number; bytesPerSecond: number };
 
 export type EngineEvent =
   | { type: 'plan'; plan: PlanSummary; decisions: LayerDecision[] }

@@ -22,7 +22,7 @@ export function TransferSection({ transfer: t, now }: TransferSectionProps) {
   return (
     <Box flexDirection="column">
       <Text>
-        <Mark transfer={t} /> <Text bold>{transferTitle(t.direction, t.cache, !t.end?.ok)}</Text>
+        <Mark transfer={t} /> <Text bold>{transferTitle(t.direction, t.cache, !t.end?.ok, !t.blobs.some((b) => b.status === 'done'))}</Text>
         {elapsed != null ? <Text dimColor>  {formatDuration(elapsed)}</Text> : null}
         {t.end?.interrupted ? <Text color="yellow">  interrupted</Text> : t.end && !t.end.ok ? <Text color="red">  failed</Text> : null}
       </Text>

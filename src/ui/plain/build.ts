@@ -85,21 +85,21 @@ export class PlainBuildPrinter {
         this.progressMarks.clear();
         const sizes = e.layers.map((l) => l.bytes);
         const total = sizes.every((b) => b != null) && sizes.length > 0 ? ` (${formatBytes(sizes.reduce<number>((n, b) => n + b!, 0))})` : '';
-        const what = e.layers.length === 0 ? 'no layers' : `${e.layers.length} layer${e.layers.length === 1 ? '' : 's'}${total}: ${e.layers.map((l) => l.name).join(', ')}`;
+        const what = e.layers.length === 0 ? 'no layer to take' : `${e.layers.length} layer${e.layers.length === 1 ? '' : 's'}${total}: ${e.layers.map((l) => l.name).join(', ')}`;
         // The restore comes before the build's header; the save after its last step.
         if (e.direction === 'save') this.line();
         this.line(`${chalk.bold(transferTitle(e.direction, e.cache, true))}: ${what}`);
         break;
       }
       case 'cache-blob-progress': {
-        if (e.phase !== 'moving') break;
         // A line only each time the blob passes another ten seconds: a CI log stays short.
-        const key = blobName(e.layer);
+        const key = `${e.phase} ${blobName(e.layer)}`;
         const mark = Math.floor(e.elapsedMs / PLAIN_PROGRESS_EVERY_MS);
         if (mark === 0 || (this.progressMarks.get(key) ?? 0) >= mark) break;
         this.progressMarks.set(key, mark);
         const pct = e.bytesTotal ? ` (${Math.floor((100 * e.bytesDone) / e.bytesTotal)}%)` : '';
-        this.line(chalk.dim(`  ${key}: ${formatProgress(e.bytesDone, e.bytesTotal)}${pct}, ${formatRate(e.bytesDone, e.elapsedMs)}`));
+        const doing = e.phase === 'packing' ? 'packing, ' : '';
+        this.line(chalk.dim(`  ${blobName(e.layer)}: ${doing}${formatProgress(e.bytesDone, e.bytesTotal)}${pct}, ${formatRate(e.bytesDone, e.elapsedMs)}`));
         break;
       }
       case 'cache-blob-done':
@@ -112,7 +112,7 @@ export class PlainBuildPrinter {
         break;
       case 'cache-transfer-finished': {
         const what = e.direction === 'restore' ? `The restore from ${e.cache}` : `The save to ${e.cache}`;
-        this.line(e.ok ? `${transferTitle(e.direction, e.cache, false)}: ${totalsText(e)}` : chalk.yellow(`${what} stopped: ${totalsText(e)}`));
+        this.line(e.ok ? `${transferTitle(e.direction, e.cache, false, e.blobsMoved === 0)}: ${totalsText(e)}` : chalk.yellow(`${what} stopped: ${totalsText(e)}`));
         break;
       }
     }

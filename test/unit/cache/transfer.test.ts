@@ -51,7 +51,7 @@ describe('Transfer', () => {
     expect(totals.bytesMoved).toBe(2000 * 65536);
     expect(events.at(-1)).toEqual({
       type: 'cache-transfer-finished', direction: 'restore', cache: 'cache dir /c', ok: true,
-      bytesMoved: 2000 * 65536, blobsSkipped: 0, durationMs: totals.durationMs, bytesPerSecond: Math.round((2000 * 65536 * 1000) / totals.durationMs),
+      bytesMoved: 2000 * 65536, blobsMoved: 1, blobsSkipped: 0, durationMs: totals.durationMs, bytesPerSecond: Math.round((2000 * 65536 * 1000) / totals.durationMs),
     });
   });
 
