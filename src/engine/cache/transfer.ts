@@ -11,9 +11,14 @@ export const PROGRESS_INTERVAL_MS = 100;
 
 /** One blob on its way; `counter()` goes into its stream, `done()` once it is through (or not). */
 export interface BlobMeter {
-  /** A pass-through counting the bytes (a new one for each stream of the same blob: the count goes on). */
-  counter(): Transform;
-  /** Bytes counted so far. */
+  /**
+   * A pass-through counting the bytes of one stream of the blob, which starts
+   * at `start` (a range of it, for an upload sent in chunks). The blob's count
+   * is how far into it any stream has got, so a range sent again is not
+   * counted twice.
+   */
+  counter(start?: number): Transform;
+  /** Bytes of the blob through so far. */
   readonly bytes: number;
   /** Ends the blob; returns its bytes. */
   done(ok: boolean): number;
@@ -56,8 +61,9 @@ export class Transfer implements SaveProgress {
     let lastEmit = started;
     let open = true;
     const self = this;
-    const tick = (n: number) => {
-      bytes += n;
+    const reached = (position: number) => {
+      if (position <= bytes) return;
+      bytes = position;
       if (!open) return;
       const at = self.now();
       if (at - lastEmit < PROGRESS_INTERVAL_MS) return;
@@ -65,7 +71,10 @@ export class Transfer implements SaveProgress {
       self.emit({ type: 'cache-blob-progress', direction: self.direction, layer, phase, bytesDone: bytes, bytesTotal: total, elapsedMs: at - started });
     };
     return {
-      counter: () => new CountingStream(tick),
+      counter: (start = 0) => {
+        let position = start;
+        return new CountingStream((n) => reached((position += n)));
+      },
       get bytes() {
         return bytes;
       },

@@ -77,6 +77,23 @@ describe('Transfer', () => {
     expect(events.filter((e) => e.type === 'cache-transfer-finished')).toHaveLength(1);
   });
 
+  it('a blob sent in ranges counts how far it got: a range sent again (a refused chunked upload, sent whole) is not counted twice', () => {
+    const c = clock();
+    const events: EngineEvent[] = [];
+    const t = new Transfer((e) => events.push(e), 'save', 'cache image r/x:latest', [{ name: 'venv', bytes: null }], c.now);
+    const meter = t.blob('venv', 'moving', 3000);
+    meter.counter(0).write(Buffer.alloc(1000));
+    meter.counter(1000).write(Buffer.alloc(1000));
+    expect(meter.bytes).toBe(2000);
+    // The registry refused the chunks: the whole blob again, from 0.
+    const whole = meter.counter(0);
+    whole.write(Buffer.alloc(1500));
+    expect(meter.bytes).toBe(2000);
+    whole.write(Buffer.alloc(1500));
+    expect(meter.done(true)).toBe(3000);
+    expect(t.finish(true)).toMatchObject({ bytesMoved: 3000 });
+  });
+
   it('a blob that fails is done with ok false and its bytes so far; nothing is said of it afterwards', async () => {
     const c = clock();
     const events: EngineEvent[] = [];
