@@ -7,7 +7,7 @@ export type { Warning } from './analysis/types.js';
 export type { CacheFlags } from './cache/choose.js';
 export { PybpError, isPybpError, toErrorData } from './core/errors.js';
 export type { ErrorData } from './core/errors.js';
-export type { EngineEvent, PlanSummary, StepId } from './core/events.js';
+export type { CacheDirection, CacheTransferEvent, CacheTransferLayer, EngineEvent, PlanSummary, StepId } from './core/events.js';
 export { inert, inertExceptColour, inertLines, toolOutputLine } from './core/inert-text.js';
 export { OUTCOME_LABEL } from './core/layer-outcome.js';
 export type { LayerOutcome } from './core/layer-outcome.js';

@@ -33,7 +33,7 @@ const ev = (event: EngineEvent, at: number): BuildAction => ({ type: 'event', ev
 
 describe('reduceBuild', () => {
   it('starts empty', () => {
-    expect(initialBuildState).toEqual({ plan: null, done: [], current: null, warnings: [], error: null, report: null });
+    expect(initialBuildState).toEqual({ plan: null, done: [], current: null, transfer: null, warnings: [], error: null, report: null });
   });
 
   it('puts the header, with the layers to drop, first in the static log', () => {

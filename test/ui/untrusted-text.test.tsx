@@ -31,7 +31,7 @@ const HOSTILE = `\u001b]52;c;aGVsbG8=\u0007\u001b[2J\u009b31m\u202eevil\rX\n${SP
 const HOSTILE_PROSE = '\u001b]52;c;aGVsbG8=\u0007\u001b[2J\u009b31m\u202eevil\rX';
 const MULTILINE = new Set(['message', 'fix', 'details']);
 /** Values the renderers look up in tables (not text from anywhere). */
-const STRUCTURAL = new Set(['action', 'status', 'outcome', 'kind', 'type', 'step', 'area', 'origin', 'tense']);
+const STRUCTURAL = new Set(['action', 'status', 'outcome', 'kind', 'type', 'step', 'area', 'origin', 'tense', 'direction', 'phase', 'why']);
 
 /** Every string of the value with hostile text appended. */
 function poison<T>(value: T, key: string | null = null): T {
@@ -128,10 +128,22 @@ const build: HistoryBuild = poison({
 const history: HistoryReport = { ...poison({ app: '/tmp/shop', layersDir: '/tmp/shop/.pybp/layers', notes: ['a note'] }), builds: [build, { ...build, id: 2, status: 'succeeded', error: null }] };
 const lastBuild: LastBuildReport = { ...poison({ app: '/tmp/shop', layersDir: '/tmp/shop/.pybp/layers', notes: ['a note'] }), build, newestId: 3 };
 
+/** A shared cache's restore and save, its names (the registry's reference, a reason) poisoned. */
+const transferEvents: EngineEvent[] = poison([
+  { type: 'cache-transfer-started', direction: 'restore', cache: 'cache image r.example/app:latest', layers: [{ name: 'uv', bytes: 1000 }] },
+  { type: 'cache-blob-skipped', direction: 'restore', layer: 'venv', why: 'not-needed', detail: 'layers path: /a → /b' },
+  { type: 'cache-blob-progress', direction: 'restore', layer: 'uv', phase: 'moving', bytesDone: 500, bytesTotal: 1000, elapsedMs: 20_000 },
+  { type: 'cache-blob-done', direction: 'restore', layer: 'uv', phase: 'moving', bytes: 1000, durationMs: 30_000, ok: true },
+  { type: 'cache-transfer-finished', direction: 'restore', cache: 'cache image r.example/app:latest', ok: true, bytesMoved: 1000, blobsMoved: 1, blobsSkipped: 1, durationMs: 30_000, bytesPerSecond: 33 },
+  { type: 'cache-transfer-started', direction: 'save', cache: 'cache dir /ci/cache', layers: [{ name: 'uv', bytes: null }] },
+  { type: 'cache-blob-progress', direction: 'save', layer: 'uv', phase: 'moving', bytesDone: 500, bytesTotal: null, elapsedMs: 100 },
+] as EngineEvent[]);
+
 /** Every kind of build event, poisoned, a failure included. */
 function buildEvents(): EngineEvent[] {
   const events = poison(successEvents(versionChange));
   return [
+    ...transferEvents,
     ...events,
     poison({ type: 'recovered', what: 'rolled-back' } as EngineEvent),
     { type: 'command', step: 'pip-deps', argv: ['pip', 'install', `x${HOSTILE}`] },

@@ -3,6 +3,7 @@
 // (image-cache.ts). Both speak lifecycle's formats.
 import type { Readable } from 'node:stream';
 import type { CachedLayer, Provenance } from './metadata.js';
+import type { SaveProgress } from './transfer.js';
 
 export interface CacheIndex {
   layers: CachedLayer[];
@@ -53,5 +54,6 @@ export interface CacheBackend {
   describe: string;
   readIndex(signal: AbortSignal): Promise<IndexRead>;
   openLayer(index: CacheIndex, layer: CachedLayer, signal: AbortSignal): Promise<LayerBody>;
-  save(layers: LayerToSave[], provenance: Provenance, signal: AbortSignal): Promise<SaveStats>;
+  /** `progress`: told each blob's bytes as they go, and each blob the cache already has (transfer.ts). */
+  save(layers: LayerToSave[], provenance: Provenance, signal: AbortSignal, progress?: SaveProgress): Promise<SaveStats>;
 }

@@ -12,6 +12,7 @@ import { createWriteStream } from 'node:fs';
 import type { CacheBackend, CacheIndex, IndexRead, LayerBody, LayerToSave, SaveStats } from './backend.js';
 import { DigestStream } from './digest-stream.js';
 import { packLayer } from './layer-tar.js';
+import type { SaveProgress } from './transfer.js';
 import { type CachedLayer, LIFECYCLE_CACHE_LABEL, METADATA_MAX_BYTES, parseCacheMetadata, parseProvenance, PYBP_PROVENANCE_LABEL, type Provenance, renderCacheMetadata } from './metadata.js';
 
 const PROVENANCE_FILE = `${PYBP_PROVENANCE_LABEL}.json`;
@@ -65,7 +66,7 @@ export function dirCache(dir: string): CacheBackend {
       return { body: handle.createReadStream({ autoClose: true }), blobDigest: null };
     },
 
-    async save(layers: LayerToSave[], provenance: Provenance, signal: AbortSignal): Promise<SaveStats> {
+    async save(layers: LayerToSave[], provenance: Provenance, signal: AbortSignal, progress?: SaveProgress): Promise<SaveStats> {
       await fs.mkdir(root, { recursive: true });
       await clearOwn(staging);
       await fs.mkdir(staging);
@@ -81,12 +82,23 @@ export function dirCache(dir: string): CacheBackend {
             await fs.link(old, path.join(staging, `${layer.unchanged.diffId}.tar`)).catch(async () => fs.copyFile(old, path.join(staging, `${layer.unchanged!.diffId}.tar`)));
             saved.push({ name: layer.name, diffId: layer.unchanged.diffId, data: layer.data, types: layer.types });
             blobsSkipped += 1;
+            progress?.skipped(layer.name, 'unchanged since the restore: its tar is kept');
             continue;
           }
         }
         const tmp = path.join(staging, `.${layer.name}.tmp`);
         const diff = new DigestStream();
-        await pipeline(await packLayer(layer.dir, layer.name, signal), diff, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }), { signal });
+        // Written straight into the cache dir: packing is the move.
+        const meter = progress?.blob(layer.name, 'moving', null);
+        const packed = await packLayer(layer.dir, layer.name, signal);
+        try {
+          if (meter) await pipeline(packed, meter.counter(), diff, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }), { signal });
+          else await pipeline(packed, diff, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }), { signal });
+        } catch (err) {
+          meter?.done(false);
+          throw err;
+        }
+        meter?.done(true);
         const diffId = diff.digest();
         await fs.rename(tmp, path.join(staging, `${diffId}.tar`));
         bytesMoved += diff.bytes;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { pipeline as streamPipeline, Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { createGzip } from 'node:zlib';
@@ -16,6 +16,7 @@ import { parseImageRef, ReferenceError } from '../io/registry/reference.js';
 import type { CacheBackend, CacheIndex, IndexRead, LayerBody, LayerToSave, SaveStats } from './backend.js';
 import { DigestStream } from './digest-stream.js';
 import { packLayer } from './layer-tar.js';
+import type { SaveProgress } from './transfer.js';
 import { type CachedLayer, isDigest, LIFECYCLE_CACHE_LABEL, METADATA_MAX_BYTES, parseCacheMetadata, parseProvenance, PYBP_PROVENANCE_LABEL, type Provenance, renderCacheMetadata } from './metadata.js';
 
 export function imageCache(refText: string, opts: { insecure: string[]; env: NodeJS.ProcessEnv; fetch?: typeof fetch }): CacheBackend {
@@ -53,7 +54,7 @@ export function imageCache(refText: string, opts: { insecure: string[]; env: Nod
       return { body: await need().getBlob(blob.digest, signal), blobDigest: blob.digest };
     },
 
-    async save(layers: LayerToSave[], provenance: Provenance, signal: AbortSignal): Promise<SaveStats> {
+    async save(layers: LayerToSave[], provenance: Provenance, signal: AbortSignal, progress?: SaveProgress): Promise<SaveStats> {
       const c = need();
       const work = await fs.mkdtemp(path.join(os.tmpdir(), 'pybp-cache-save-'));
       try {
@@ -69,7 +70,12 @@ export function imageCache(refText: string, opts: { insecure: string[]; env: Nod
           const file = path.join(work, `${layer.name}.tar.gz`);
           const diff = new DigestStream();
           const blob = new DigestStream();
-          await pipeline(await packLayer(layer.dir, layer.name, signal), diff, createGzip(), blob, createWriteStream(file, { flags: 'wx' }), { signal });
+          const packing = progress?.blob(layer.name, 'packing', null);
+          const streams = [await packLayer(layer.dir, layer.name, signal), ...(packing ? [packing.counter()] : []), diff, createGzip(), blob, createWriteStream(file, { flags: 'wx' })];
+          await pipeline(streams, { signal }).then(() => packing?.done(true), (err: unknown) => {
+            packing?.done(false);
+            throw err;
+          });
           blobs.push({ name: layer.name, diffId: diff.digest(), digest: blob.digest(), size: blob.bytes, file });
         }
         if (blobs.length === 0) {
@@ -83,10 +89,16 @@ export function imageCache(refText: string, opts: { insecure: string[]; env: Nod
         for (const b of blobs) {
           if (b.known || (await c.hasBlob(b.digest, signal))) {
             blobsSkipped += 1;
+            progress?.skipped(b.name || null, b.known ? 'unchanged since the restore' : 'the registry has this blob');
             continue;
           }
           const { file, bytes } = b;
-          await c.uploadBlob(b.digest, b.size, () => (file ? createReadStream(file) : Readable.from([bytes!])), signal);
+          const meter = progress?.blob(b.name || null, 'moving', b.size);
+          const body = () => (file ? createReadStream(file) : Readable.from([bytes!]));
+          await c.uploadBlob(b.digest, b.size, meter ? () => counted(body(), meter.counter()) : body, signal).then(() => meter?.done(true), (err: unknown) => {
+            meter?.done(false);
+            throw err;
+          });
           bytesMoved += b.size;
         }
         const saved: CachedLayer[] = layers.map((l, i) => ({ name: l.name, diffId: blobs[i]!.diffId, data: l.data, types: l.types }));
@@ -100,8 +112,10 @@ export function imageCache(refText: string, opts: { insecure: string[]; env: Nod
         };
         const configBytes = Buffer.from(JSON.stringify(config));
         const configDigest = `sha256:${createHash('sha256').update(configBytes).digest('hex')}`;
-        if (await c.hasBlob(configDigest, signal)) blobsSkipped += 1;
-        else {
+        if (await c.hasBlob(configDigest, signal)) {
+          blobsSkipped += 1;
+          progress?.skipped(null, 'the registry has this config');
+        } else {
           await c.uploadBlob(configDigest, configBytes.length, () => Readable.from([configBytes]), signal);
           bytesMoved += configBytes.length;
         }
@@ -120,6 +134,11 @@ export function imageCache(refText: string, opts: { insecure: string[]; env: Nod
   };
 }
 
+/** `source` through a counting pass-through, its errors passed on (the client reads the returned stream). */
+function counted(source: Readable, counter: Transform): Readable {
+  streamPipeline(source, counter, () => {});
+  return counter;
+}
 
 /** The manifest and the config (digest and size checked, as lifecycle validates), then the label. */
 async function readImageIndex(client: RegistryClient, signal: AbortSignal): Promise<IndexRead> {

@@ -20,6 +20,7 @@ import { DigestStream, MaybeGunzip } from './digest-stream.js';
 import { DEFAULT_EXTRACT_LIMITS, type ExtractLimits, layerExtractor, RefusedLayer } from './layer-tar.js';
 import type { PreviousLayer } from '../store/previous-state.js';
 import { layerFingerprint } from './fingerprint.js';
+import { type BlobMeter, Transfer } from './transfer.js';
 
 export interface RestoreReport {
   cache: string;
@@ -29,6 +30,10 @@ export interface RestoreReport {
   skipped: Array<{ name: string; reasons: string[] }>;
   /** Why the cache as a whole was not used (absent: null and no layers). */
   problem: string | null;
+  /** Bytes read from the cache (a refused layer's too: they crossed), blobs not read (the layers dir had the layer, or the build does not take it), and how long it took. */
+  bytesMoved: number;
+  blobsSkipped: number;
+  durationMs: number;
 }
 
 export interface RestoreResult {
@@ -58,7 +63,7 @@ export async function restoreFromCache(args: {
 }): Promise<RestoreResult> {
   const { context, backend, emit, signal } = args;
   const layersDir = context.layersDir;
-  const report: RestoreReport = { cache: backend.describe, restored: [], skipped: [], problem: null };
+  const report: RestoreReport = { cache: backend.describe, restored: [], skipped: [], problem: null, bytesMoved: 0, blobsSkipped: 0, durationMs: 0 };
   const made: string[] = [];
   const undo = async () => {
     for (const name of made.reverse()) {
@@ -89,10 +94,18 @@ export async function restoreFromCache(args: {
   const index = read.index;
   const { verdicts } = await decideFromCache(context, args.analysis, args.local, index, { runsAppCode: true });
   const toRestore = verdicts.filter((v): v is Extract<CacheVerdict, { take: 'restore' }> => v.take === 'restore');
+  const transfer = new Transfer(emit, 'restore', backend.describe, toRestore.map((v) => ({ name: v.name, bytes: index.sizes.get(v.layer.diffId) ?? null })));
+  const finish = (ok: boolean) => Object.assign(report, transfer.finish(ok));
   for (const v of verdicts) {
-    if (v.take === 'no') report.skipped.push({ name: v.name, reasons: v.reasons.map(reasonText) });
+    if (v.take === 'no') {
+      report.skipped.push({ name: v.name, reasons: v.reasons.map(reasonText) });
+      transfer.skipped(v.name, v.reasons.map(reasonText).join('; ') || null, 'not-needed');
+    } else if (v.take === 'local') transfer.skipped(v.name, null, 'already-present');
   }
-  if (toRestore.length === 0) return nothing(verdicts);
+  if (toRestore.length === 0) {
+    finish(true);
+    return nothing(verdicts);
+  }
 
   const stagingRoot = path.join(controlDir(layersDir), 'restore');
   await freshStagingRoot(stagingRoot);
@@ -104,11 +117,11 @@ export async function restoreFromCache(args: {
       if (signal.aborted) throw interruptedError();
       const staging = path.join(stagingRoot, v.name);
       const finalDir = path.join(layersDir, v.name);
+      const meter = transfer.blob(v.name, 'moving', index.sizes.get(v.layer.diffId) ?? null);
       try {
-        const began = Date.now();
         // Links are judged where the build's tools will see the layer (/layers/heroku_python with Heroku's paths).
         const seen = context.view.layers.view;
-        const bytes = await extractLayer({ backend, index, verdict: v, staging, finalDir: path.join(seen, v.name), layersDir: seen, signal, limits: args.limits });
+        const bytes = await extractLayer({ backend, index, verdict: v, staging, finalDir: path.join(seen, v.name), layersDir: seen, signal, limits: args.limits, meter });
         // Only into a slot that is still empty (decide.ts took only layers the dir did not have).
         await fs.rename(staging, finalDir);
         made.push(v.name);
@@ -118,8 +131,9 @@ export async function restoreFromCache(args: {
         const blob = index.blobs.get(v.layer.diffId);
         restoredAs.set(v.name, { fingerprint: await layerFingerprint(finalDir), diffId: v.layer.diffId, blob: blob ? { digest: blob.digest, size: blob.size } : null });
         report.restored.push({ name: v.name, bytes, diffId: v.layer.diffId });
-        emit({ type: 'info', step: null, message: `Restored ${v.name} from ${backend.describe} (${formatBytes(bytes)} in ${rate(bytes, Date.now() - began)})` });
+        meter.done(true);
       } catch (err) {
+        meter.done(false);
         await fs.rm(staging, { recursive: true, force: true }).catch(() => {});
         if (signal.aborted) throw interruptedError();
         const why = err instanceof RefusedLayer ? `refused: ${err.reason}` : `could not be read: ${(err as Error).message}`;
@@ -128,11 +142,13 @@ export async function restoreFromCache(args: {
       }
     }
   } catch (err) {
+    finish(false);
     await undo();
     throw err;
   } finally {
     await fs.rm(stagingRoot, { recursive: true, force: true }).catch(() => {});
   }
+  finish(true);
   // What the build plans from: the layers dir as it is now, and the provenance where pybp has no sidecar.
   const store = mergeStores(await readStore(layersDir), restored, index.provenance, context.view.layers.view);
   // A refused layer is made by the build: its reason goes with it.
@@ -153,6 +169,8 @@ export async function extractLayer(a: {
   layersDir: string;
   signal: AbortSignal;
   limits: ExtractLimits | undefined;
+  /** Counts the stored bytes as they come (progress events). */
+  meter?: BlobMeter;
 }): Promise<number> {
   const limits = a.limits ?? DEFAULT_EXTRACT_LIMITS;
   // The extractor first: once the body is open, nothing may come between it and the pipeline's error handling.
@@ -170,7 +188,9 @@ export async function extractLayer(a: {
   body.on('error', () => {});
   const raw = new DigestStream(limits.maxBytes * 2 + (1 << 20));
   const diff = new DigestStream(limits.maxBytes * 2 + (1 << 20));
-  const piping = pipeline(body, raw, new MaybeGunzip(), diff, sink, { signal: a.signal });
+  const piping = a.meter
+    ? pipeline(body, a.meter.counter(), raw, new MaybeGunzip(), diff, sink, { signal: a.signal })
+    : pipeline(body, raw, new MaybeGunzip(), diff, sink, { signal: a.signal });
   const [p, d] = await Promise.allSettled([piping, done]);
   if (d.status === 'rejected' && d.reason instanceof RefusedLayer) throw d.reason;
   if (p.status === 'rejected') {
@@ -205,17 +225,4 @@ function restoreWarning(message: string, code: Warning['code'] = 'cache-restore-
 function reasonText(r: { field: string; from: string | null; to: string | null; message: string }): string {
   if (r.field === 'layers path' && r.from && r.to) return `layers path: ${r.from} → ${r.to}`;
   return r.message;
-}
-
-/** `0.8 s, 25.1 MiB/s`. */
-export function rate(bytes: number, ms: number): string {
-  const s = Math.max(ms, 1) / 1000;
-  return `${s.toFixed(1)} s, ${formatBytes(Math.round(bytes / s))}/s`;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }

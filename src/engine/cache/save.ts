@@ -14,8 +14,8 @@ import { readSidecar } from '../store/sidecar.js';
 import { isDir } from '../io/fs.js';
 import type { CacheBackend, LayerToSave, SaveStats } from './backend.js';
 import type { Provenance } from './metadata.js';
-import { formatBytes, rate } from './restore.js';
 import { layerFingerprint } from './fingerprint.js';
+import { Transfer } from './transfer.js';
 
 export interface SaveReport {
   cache: string;
@@ -24,6 +24,8 @@ export interface SaveReport {
   notSaved: Array<{ name: string; reason: string }>;
   stats: SaveStats | null;
   problem: string | null;
+  /** How long the save took (packing and moving), failed or not. */
+  durationMs: number;
 }
 
 export async function saveToCache(
@@ -35,7 +37,7 @@ export async function saveToCache(
   restoredAs: ReadonlyMap<string, { fingerprint: string; diffId: string; blob: { digest: string; size: number } | null }> = new Map(),
 ): Promise<SaveReport> {
   const layersDir = plan.context.layersDir;
-  const report: SaveReport = { cache: backend.describe, saved: [], notSaved: [], stats: null, problem: null };
+  const report: SaveReport = { cache: backend.describe, saved: [], notSaved: [], stats: null, problem: null, durationMs: 0 };
   const sidecar = await readSidecar(layersDir);
   const state = sidecar.ok ? sidecar.sidecar : null;
   const layers: LayerToSave[] = [];
@@ -82,17 +84,14 @@ export async function saveToCache(
       }),
     ),
   };
+  // A layer's size is known once it is packed; the start names the layers only.
+  const transfer = new Transfer(emit, 'save', backend.describe, layers.map((l) => ({ name: l.name, bytes: null })));
   try {
-    const began = Date.now();
-    report.stats = await backend.save(layers, provenance, signal);
-    const took = rate(report.stats.bytesMoved, Date.now() - began);
+    report.stats = await backend.save(layers, provenance, signal, transfer);
     report.saved = layers.map((l) => l.name);
-    emit({
-      type: 'info',
-      step: null,
-      message: `Saved ${report.saved.join(', ') || 'no layers'} to ${backend.describe} (${formatBytes(report.stats.bytesMoved)} moved in ${took}, ${report.stats.blobsSkipped} blob${report.stats.blobsSkipped === 1 ? '' : 's'} already there)`,
-    });
+    report.durationMs = transfer.finish(true, report.stats).durationMs;
   } catch (err) {
+    report.durationMs = transfer.finish(false).durationMs;
     report.problem = signal.aborted ? 'interrupted' : (err as Error).message;
     const warning: Warning = {
       code: 'cache-save-failed',

@@ -31,6 +31,32 @@ export interface PlanSummary {
   paths: { mode: 'heroku' | 'host'; origin: 'default' | 'config' | 'flag'; note: string | null; layers: string; app: string };
 }
 
+/** A shared cache's transfer: the restore before the build, or the save after it. */
+export type CacheDirection = 'restore' | 'save';
+
+export interface CacheTransferLayer {
+  name: string;
+  /** The bytes to move (the blob's or tar's size); null until known (a layer still to be packed for a save). */
+  bytes: number | null;
+}
+
+/**
+ * The shared cache's transfers (engine/cache/transfer.ts), for --cache-dir and
+ * --cache-image alike. Progress is throttled at the source (at most one event
+ * per blob every 100 ms, none for a blob done sooner), never one per chunk.
+ * `layer` null is an image's blob of no layer (its config, lifecycle's empty layer).
+ */
+export type CacheTransferEvent =
+  | { type: 'cache-transfer-started'; direction: CacheDirection; cache: string; layers: CacheTransferLayer[] }
+  /** `packing`: a save writing a layer's tar (an image's, to a temp file first); `moving`: the bytes crossing to or from the cache. */
+  | { type: 'cache-blob-progress'; direction: CacheDirection; layer: string | null; phase: 'packing' | 'moving'; bytesDone: number; bytesTotal: number | null; elapsedMs: number }
+  /** One blob through a phase (ok false: refused or failed on the way; a warning says why). Packed bytes are not moved bytes. */
+  | { type: 'cache-blob-done'; direction: CacheDirection; layer: string | null; phase: 'packing' | 'moving'; bytes: number; durationMs: number; ok: boolean }
+  /** A blob that does not move: the cache already has it (save), the layers dir already has the layer, or the build does not take it (restore). */
+  | { type: 'cache-blob-skipped'; direction: CacheDirection; layer: string | null; why: 'already-present' | 'not-needed'; detail: string | null }
+  /** `blobsMoved`: blobs through whole (a restore that moved none restored nothing, whatever it read). */
+  | { type: 'cache-transfer-finished'; direction: CacheDirection; cache: string; ok: boolean; bytesMoved: number; blobsMoved: number; blobsSkipped: number; durationMs: number; bytesPerSecond: number };
+
 export type EngineEvent =
   | { type: 'plan'; plan: PlanSummary; decisions: LayerDecision[] }
   | { type: 'recovered'; what: 'rolled-back' | 'rolled-forward' }
@@ -42,6 +68,7 @@ export type EngineEvent =
   | { type: 'layer-finished'; step: StepId; layer: string; action: LayerDecision['action']; durationMs: number; sizeBytes: number | null }
   | { type: 'step-finished'; step: StepId; ok: boolean; durationMs: number }
   | { type: 'warning'; warning: Warning }
-  | { type: 'error'; error: ErrorData };
+  | { type: 'error'; error: ErrorData }
+  | CacheTransferEvent;
 
 export type Emit = (event: EngineEvent) => void;

@@ -16,6 +16,7 @@ import { InterruptedNotice } from './InterruptedNotice.js';
 import { LayerRow } from './LayerRow.js';
 import { StepRow } from './StepRow.js';
 import { SummaryTable } from './SummaryTable.js';
+import { TransferSection } from './TransferSection.js';
 import { WarningLine } from './WarningLine.js';
 
 export interface BuildViewProps {
@@ -38,7 +39,7 @@ export function BuildView({ store, debug = false, tickMs = 1000, pybp = ['pybp']
     const timer = setTimeout(exit, 0);
     return () => clearTimeout(timer);
   }, [state.report, exit]);
-  const waiting = !state.current && !state.report && !state.error && state.done.length === 0;
+  const waiting = !state.current && !state.transfer && !state.report && !state.error && state.done.length === 0;
   return (
     <>
       <Static items={state.done}>
@@ -59,6 +60,11 @@ export function BuildView({ store, debug = false, tickMs = 1000, pybp = ['pybp']
       {state.current ? (
         <Box marginTop={1}>
           <StepRow step={state.current} now={now} />
+        </Box>
+      ) : null}
+      {state.transfer ? (
+        <Box marginTop={1}>
+          <TransferSection transfer={state.transfer} now={now} />
         </Box>
       ) : null}
     </>
@@ -111,6 +117,13 @@ function DoneBlock({ item, debug, pybp }: { item: DoneItem; debug: boolean; pybp
       return <Text dimColor>{item.message}</Text>;
     case 'warning':
       return <WarningLine warning={item.warning} />;
+    case 'transfer':
+      // The restore comes before the build's header: a blank line between them.
+      return (
+        <Box marginTop={1} marginBottom={item.transfer.direction === 'restore' ? 1 : 0}>
+          <TransferSection transfer={item.transfer} />
+        </Box>
+      );
     case 'end':
       return <BuildSummary end={item.end} debug={debug} pybp={pybp} />;
   }

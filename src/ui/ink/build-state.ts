@@ -8,7 +8,7 @@
 import type { Warning } from '../../engine/index.js';
 import type { BuildReport } from '../../engine/index.js';
 import type { ErrorData } from '../../engine/index.js';
-import type { EngineEvent, PlanSummary, StepId } from '../../engine/index.js';
+import type { CacheDirection, CacheTransferEvent, EngineEvent, PlanSummary, StepId } from '../../engine/index.js';
 import type { LayerAction, LayerDecision, Reason } from '../../engine/index.js';
 import { formatCommand } from '../format.js';
 import { cleanOutputLine } from './terminal-text.js';
@@ -52,12 +52,41 @@ export interface StepState {
   outputCount: number;
 }
 
+/** One blob of a shared cache's transfer, as last heard of. */
+export interface TransferBlob {
+  /** The layer's name; null for an image's blob of no layer (its config). */
+  name: string | null;
+  phase: 'packing' | 'moving';
+  status: 'waiting' | 'running' | 'done' | 'failed';
+  bytesDone: number;
+  bytesTotal: number | null;
+  /** Since the blob's phase began (the rate's time). */
+  elapsedMs: number;
+}
+
+export interface TransferSkip {
+  name: string | null;
+  why: 'already-present' | 'not-needed';
+  detail: string | null;
+}
+
+/** The restore before the build, or the save after it: live until it finishes, then a done item. */
+export interface TransferState {
+  direction: CacheDirection;
+  cache: string;
+  startedAt: number;
+  blobs: TransferBlob[];
+  skipped: TransferSkip[];
+  end: { ok: boolean; interrupted: boolean; bytesMoved: number; blobsSkipped: number; durationMs: number } | null;
+}
+
 export type DoneItem =
   | { kind: 'recovered'; key: string; what: 'rolled-back' | 'rolled-forward' }
   | { kind: 'header'; key: string; plan: PlanSummary; drops: LayerDecision[] }
   | { kind: 'step'; key: string; step: StepState }
   | { kind: 'info'; key: string; message: string }
   | { kind: 'warning'; key: string; warning: Warning }
+  | { kind: 'transfer'; key: string; transfer: TransferState }
   | { kind: 'end'; key: string; end: BuildEnd };
 
 /** How the build ended, with what the closing summary needs to say about it. */
@@ -79,6 +108,8 @@ export interface BuildState {
   /** Printed once, in order; never changes after it is appended. */
   done: DoneItem[];
   current: StepState | null;
+  /** A shared cache's transfer under way (redrawn, like the running step). */
+  transfer: TransferState | null;
   warnings: Warning[];
   error: ErrorData | null;
   report: BuildReport | null;
@@ -92,6 +123,7 @@ export const initialBuildState: BuildState = {
   plan: null,
   done: [],
   current: null,
+  transfer: null,
   warnings: [],
   error: null,
   report: null,
@@ -165,13 +197,66 @@ export function reduceBuild(state: BuildState, action: BuildAction): BuildState 
       return append(next, { kind: 'warning', warning: e.warning });
     }
     case 'error':
-      return { ...closeCurrent(state, e.error.code === 'interrupted' ? 'interrupted' : 'failed', at), error: e.error };
+      return { ...closeCurrent(closeTransfer(state, e.error.code === 'interrupted', at), e.error.code === 'interrupted' ? 'interrupted' : 'failed', at), error: e.error };
+    case 'cache-transfer-started':
+    case 'cache-blob-progress':
+    case 'cache-blob-done':
+    case 'cache-blob-skipped':
+    case 'cache-transfer-finished':
+      return reduceTransfer(state, e, at);
   }
+}
+
+function reduceTransfer(state: BuildState, e: CacheTransferEvent, at: number): BuildState {
+  if (e.type === 'cache-transfer-started') {
+    const blobs = e.layers.map((l): TransferBlob => ({ name: l.name, phase: e.direction === 'restore' ? 'moving' : 'packing', status: 'waiting', bytesDone: 0, bytesTotal: l.bytes, elapsedMs: 0 }));
+    return { ...closeTransfer(state, false, at), transfer: { direction: e.direction, cache: e.cache, startedAt: at, blobs, skipped: [], end: null } };
+  }
+  const t = state.transfer;
+  if (!t) return state;
+  switch (e.type) {
+    case 'cache-blob-progress':
+      return { ...state, transfer: updateBlob(t, e.layer, (b) => ({ ...b, phase: e.phase, status: 'running', bytesDone: e.bytesDone, bytesTotal: e.bytesTotal ?? (b.phase === e.phase ? b.bytesTotal : null), elapsedMs: e.elapsedMs })) };
+    case 'cache-blob-done':
+      return {
+        ...state,
+        transfer: updateBlob(t, e.layer, (b) =>
+          // Packed: its upload is still to come (an image's save).
+          e.phase === 'packing' && e.ok
+            ? { ...b, phase: 'moving', status: 'waiting', bytesDone: 0, bytesTotal: null, elapsedMs: 0 }
+            : { ...b, phase: e.phase, status: e.ok ? 'done' : 'failed', bytesDone: e.bytes, bytesTotal: e.ok ? e.bytes : b.bytesTotal, elapsedMs: e.durationMs },
+        ),
+      };
+    case 'cache-blob-skipped':
+      return {
+        ...state,
+        transfer: { ...t, blobs: t.blobs.filter((b) => b.name !== e.layer || b.status !== 'waiting'), skipped: [...t.skipped, { name: e.layer, why: e.why, detail: e.detail }] },
+      };
+    case 'cache-transfer-finished': {
+      const end = { ok: e.ok, interrupted: false, bytesMoved: e.bytesMoved, blobsSkipped: e.blobsSkipped, durationMs: e.durationMs };
+      return append({ ...state, transfer: null }, { kind: 'transfer', transfer: { ...t, end } });
+    }
+  }
+}
+
+function updateBlob(t: TransferState, name: string | null, update: (b: TransferBlob) => TransferBlob): TransferState {
+  const i = t.blobs.findIndex((b) => b.name === name);
+  if (i < 0) return { ...t, blobs: [...t.blobs, update({ name, phase: 'moving', status: 'waiting', bytesDone: 0, bytesTotal: null, elapsedMs: 0 })] };
+  return { ...t, blobs: t.blobs.map((b, j) => (j === i ? update(b) : b)) };
+}
+
+/** A transfer the engine never said was finished (an error, an interrupt, the build's end) ends here, with what was heard. */
+function closeTransfer(state: BuildState, interrupted: boolean, at: number): BuildState {
+  const t = state.transfer;
+  if (!t) return state;
+  const bytesMoved = t.blobs.reduce((n, b) => n + (b.phase === 'moving' ? b.bytesDone : 0), 0);
+  const end = { ok: false, interrupted, bytesMoved, blobsSkipped: t.skipped.length, durationMs: Math.max(0, at - t.startedAt) };
+  return append({ ...state, transfer: null }, { kind: 'transfer', transfer: { ...t, end } });
 }
 
 function finish(state: BuildState, report: BuildReport, at: number): BuildState {
   const status: StepStatus = report.status === 'succeeded' ? 'succeeded' : report.status === 'interrupted' ? 'interrupted' : 'failed';
-  const closed = closeCurrent(state, status, at);
+  const closed = closeCurrent(closeTransfer(state, report.status === 'interrupted', at), status, at);
   const error = closed.error ?? report.error;
   const end: BuildEnd = {
     report,

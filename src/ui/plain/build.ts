@@ -10,8 +10,15 @@ import { summarizeChanges } from '../../engine/index.js';
 import { errorLines } from './error.js';
 import { eventForTerminal, forTerminal } from '../terminal-view.js';
 import { writeGuarded } from './writer.js';
+import { blobDoneText, blobFailedText, blobName, formatBytes, formatProgress, formatRate, skippedText, totalsText, transferTitle } from '../transfer-text.js';
+
+/** In CI a long transfer says how far it is this often (a line per blob, never per chunk). */
+export const PLAIN_PROGRESS_EVERY_MS = 10_000;
 
 export class PlainBuildPrinter {
+  /** Per blob of the running transfer: the last progress line's ten-second mark. */
+  private readonly progressMarks = new Map<string, number>();
+
   constructor(
     private readonly out: NodeJS.WritableStream,
     private readonly err: NodeJS.WritableStream,
@@ -74,6 +81,40 @@ export class PlainBuildPrinter {
       case 'error':
         writeGuarded(this.err, '\n' + errorLines(e.error).join('\n') + '\n');
         break;
+      case 'cache-transfer-started': {
+        this.progressMarks.clear();
+        const sizes = e.layers.map((l) => l.bytes);
+        const total = sizes.every((b) => b != null) && sizes.length > 0 ? ` (${formatBytes(sizes.reduce<number>((n, b) => n + b!, 0))})` : '';
+        const what = e.layers.length === 0 ? 'no layer to take' : `${e.layers.length} layer${e.layers.length === 1 ? '' : 's'}${total}: ${e.layers.map((l) => l.name).join(', ')}`;
+        // The restore comes before the build's header; the save after its last step.
+        if (e.direction === 'save') this.line();
+        this.line(`${chalk.bold(transferTitle(e.direction, e.cache, true))}: ${what}`);
+        break;
+      }
+      case 'cache-blob-progress': {
+        // A line only each time the blob passes another ten seconds: a CI log stays short.
+        const key = `${e.phase} ${blobName(e.layer)}`;
+        const mark = Math.floor(e.elapsedMs / PLAIN_PROGRESS_EVERY_MS);
+        if (mark === 0 || (this.progressMarks.get(key) ?? 0) >= mark) break;
+        this.progressMarks.set(key, mark);
+        const pct = e.bytesTotal ? ` (${Math.floor((100 * e.bytesDone) / e.bytesTotal)}%)` : '';
+        const doing = e.phase === 'packing' ? 'packing, ' : '';
+        this.line(chalk.dim(`  ${blobName(e.layer)}: ${doing}${formatProgress(e.bytesDone, e.bytesTotal)}${pct}, ${formatRate(e.bytesDone, e.elapsedMs)}`));
+        break;
+      }
+      case 'cache-blob-done':
+        // Packing is a step of an image's save, not a move: its upload's line follows.
+        if (e.phase === 'packing' && e.ok) break;
+        this.line(e.ok ? `  ${blobName(e.layer)}: ${blobDoneText(e)}` : chalk.yellow(`  ${blobName(e.layer)}: ${blobFailedText(e.direction, e.bytes, e.phase)}`));
+        break;
+      case 'cache-blob-skipped':
+        this.line(chalk.dim(`  ${blobName(e.layer)}: ${skippedText(e)}`));
+        break;
+      case 'cache-transfer-finished': {
+        const what = e.direction === 'restore' ? `The restore from ${e.cache}` : `The save to ${e.cache}`;
+        this.line(e.ok ? `${transferTitle(e.direction, e.cache, false, e.blobsMoved === 0)}: ${totalsText(e)}` : chalk.yellow(`${what} stopped: ${totalsText(e)}`));
+        break;
+      }
     }
   }
 
