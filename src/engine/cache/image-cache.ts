@@ -70,6 +70,7 @@ export function imageCache(refText: string, opts: ImageCacheOptions): CacheBacke
     async save(layers: LayerToSave[], provenance: Provenance, signal: AbortSignal): Promise<SaveStats> {
       // Before any packing: a digest names a fixed image, there is no tag to save under.
       if (c.ref.reference.startsWith('sha256:')) throw digestReferenceError(c.name);
+      await c.probe(signal);
       const record = opts.blobRecord ?? (await openBlobRecord(opts.env));
       const work = await fs.mkdtemp(path.join(os.tmpdir(), 'pybp-cache-save-'));
       try {

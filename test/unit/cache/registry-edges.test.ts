@@ -511,6 +511,16 @@ describe('uploads: HEAD first, in chunks or in one PUT, at the Location given', 
     expect(f.log.filter((l) => /^(POST|PATCH) /.test(l))).toEqual([]);
   });
 
+  it('a registry that refuses is asked before anything is packed (one HEAD of the manifest)', async () => {
+    const f = await fake({ auth: { kind: 'basic', user: 'u', pass: 'p' } });
+    // A layer dir that is not there: packing it would fail with ENOENT, so the registry's answer must come first.
+    const missing = { ...(await uvLayer()), dir: path.join(await temp(), 'gone') };
+    const err = await rejection(cache(f, 'app:cache', await envFor()).save([missing], PROVENANCE, never));
+    expect(err.code).toBe('registry-unauthorized');
+    expect(err.message).toMatch(/\(checking the cache image\): 401 unauthorized/);
+    expect(f.log).toEqual(['GET /v2/', 'HEAD /v2/app/manifests/cache']);
+  });
+
   it('chunked: each PATCH with its Content-Range at the Location the last answer gave, then PUT ?digest', async () => {
     const f = await fake();
     const env = await envFor();

@@ -249,6 +249,16 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * One cheap question before a save packs anything (HEAD of the manifest): a registry that is down, hangs,
+   * refuses these credentials or rate-limits says so now, not after minutes of packing a venv.
+   */
+  async probe(signal: AbortSignal): Promise<void> {
+    const a = await this.request('HEAD', `/manifests/${this.ref.reference}`, { signal, doing: 'checking the cache image', headers: { accept: `${OCI_MANIFEST}, ${DOCKER_MANIFEST}` } });
+    await this.expect(a, [200, 404], 'checking the cache image');
+    await a.discard();
+  }
+
   async putManifest(body: string, mediaType: string, signal: AbortSignal): Promise<void> {
     if (this.ref.reference.startsWith('sha256:')) throw digestReferenceError(this.name);
     const a = await this.request('PUT', `/manifests/${this.ref.reference}`, { signal, doing: 'putting the manifest', headers: { 'content-type': mediaType }, body });
