@@ -37,6 +37,8 @@ export interface FakeRequest {
 
 export interface FakeRegistry {
   host: string;
+  /** The token service's host:port (another origin). */
+  tokenHost: string;
   /** Blobs by repository, then digest. */
   blobs: Map<string, Map<string, Buffer>>;
   /** Manifests by `repository:reference` (a tag or the digest). */
@@ -81,6 +83,7 @@ export async function startFakeRegistry(options: FakeOptions = {}): Promise<Fake
   const tokens = new Map<string, Set<string>>();
   const fake: FakeRegistry = {
     host: '',
+    tokenHost: '',
     blobs: new Map(),
     manifests: new Map(),
     log: [],
@@ -273,5 +276,6 @@ export async function startFakeRegistry(options: FakeOptions = {}): Promise<Fake
   const tokenHost = `127.0.0.2:${(tokenServer.address() as AddressInfo).port}`;
   const altHost = `127.0.0.2:${(alt.address() as AddressInfo).port}`;
   fake.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  fake.tokenHost = tokenHost;
   return fake;
 }

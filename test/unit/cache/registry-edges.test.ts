@@ -172,6 +172,36 @@ describe('image references: bad input is said before anything is done', () => {
   });
 });
 
+describe('auth challenges', () => {
+  it('Bearer with its token service on another host: the docker config credentials go there, the registry sees only the token', async () => {
+    const f = await fake({ auth: { kind: 'bearer', user: 'ci', pass: 'pw' } });
+    await saved(f, await envFor(f.host, 'ci', 'pw'));
+    const tokenAsks = f.requests.filter((r) => r.method.startsWith('TOKEN'));
+    expect(tokenAsks.length).toBeGreaterThan(0);
+    for (const r of tokenAsks) {
+      expect(r.headers.authorization).toBe(`Basic ${Buffer.from('ci:pw').toString('base64')}`);
+      expect(r.url.searchParams.get('service')).toBe('fake');
+    }
+    const registryCalls = f.requests.filter((r) => !r.method.startsWith('TOKEN') && r.headers.authorization !== undefined);
+    expect(registryCalls.length).toBeGreaterThan(0);
+    for (const r of registryCalls) expect(r.headers.authorization).toMatch(/^Bearer tok-\d+$/);
+  });
+
+  it('a challenge naming several scopes (space-separated) is asked for all of them', async () => {
+    const f = await fake({ auth: { kind: 'bearer' } });
+    const env = await envFor();
+    f.override = (req, res, url) => {
+      // The registry wants a second repository's pull for reading this manifest (as for a mount).
+      if (!url.pathname.includes('/manifests/') || req.headers.authorization === 'Bearer tok-2') return false;
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${f.tokenHost}/token",service="fake",scope="repository:app:pull repository:base/img:pull"` }).end();
+      return true;
+    };
+    expect(await cache(f, 'app:cache', env).readIndex(never)).toEqual({ kind: 'absent' });
+    const asked = f.log.filter((l) => l.startsWith('TOKEN')).pop() ?? '';
+    expect(asked).toContain('scope=repository%3Aapp%3Apull%2Cpush&scope=repository%3Abase%2Fimg%3Apull');
+  });
+});
+
 describe('status codes: each a stable code with a fix; no cache yet is a cold build', () => {
   const manifestAnswer = (f: FakeRegistry, status: number, headers: Record<string, string> = {}, body = '') => {
     f.override = (req, res, url) => {

@@ -322,12 +322,6 @@ export class RegistryClient {
     return 'uploaded';
   }
 
-  /** Pushes a small blob from memory (a config, the empty layer). */
-  async uploadSmall(digest: string, bytes: Buffer, signal: AbortSignal): Promise<void> {
-    if (await this.hasBlob(digest, signal)) return;
-    await this.uploadBlob(digest, bytes.length, (s, e) => Readable.from([bytes.subarray(s, e + 1)]), signal);
-  }
-
   /** POST ?mount=&from=: 'mounted' on 201; an upload session when the registry declines with one (202); null otherwise. */
   private async tryMount(digest: string, from: string, signal: AbortSignal): Promise<'mounted' | UploadSession | null> {
     try {
