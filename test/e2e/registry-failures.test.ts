@@ -18,7 +18,7 @@ interface CacheJson {
   restore: { restored: Array<{ name: string }>; problem: string | null; cause: string | null } | null;
   save: { saved: string[]; stats: { bytesMoved: number; blobsSkipped: number; blobsMounted?: number } | null; problem: string | null; cause: string | null } | null;
 }
-type Report = BuildJson & { warnings: Array<{ code: string; message: string; cause?: string; fix?: string }>; cache?: CacheJson };
+type Report = Omit<BuildJson, 'warnings'> & { warnings: Array<{ code: string; message: string; cause?: string; fix?: string }>; cache?: CacheJson };
 
 describe('a misbehaving registry never costs the build', () => {
   let root: string;
@@ -151,6 +151,28 @@ describe('a misbehaving registry never costs the build', () => {
     expect(report!.cache!.save!.stats!.blobsMounted).toBe(2);
     expect(f.log.filter((l) => /^POST \/v2\/app-b\/blobs\/uploads\/\?mount=sha256%3A[0-9a-f]{64}&from=app-a$/.test(l))).toHaveLength(2);
     expect(report!.cache!.save!.stats!.bytesMoved).toBeLessThan(64 * 1024);
+  });
+
+  it('blobs that stall: one timeout, not one per layer; the layers are built, the save still goes', async () => {
+    const f = await fake();
+    const app = await sharedApp();
+    expect((await build(app, `${f.host}/app:latest`)).code).toBe(0);
+    const manifest = JSON.parse(f.manifests.get('app:latest')!.body.toString()) as { layers: Array<{ digest: string }> };
+    const layerBlobs = new Set(manifest.layers.map((l) => l.digest));
+    expect(layerBlobs.size).toBe(2);
+    f.override = (req, _res, url) => req.method === 'GET' && layerBlobs.has(url.pathname.split('/').pop()!); // never answered
+    // A fresh checkout at the same path: the build would restore uv and venv.
+    shared = await checkout('shared');
+    f.log.length = 0;
+    const { code, report } = await build(app, `${f.host}/app:latest`, { env: { PYBP_REGISTRY_TIMEOUT: '1' } });
+    expect(code).toBe(0);
+    expect(report!.status).toBe('succeeded');
+    const refused = report!.warnings.filter((w) => w.code === 'cache-layer-refused');
+    expect(refused.map((w) => w.cause)).toEqual(['registry-timeout', 'registry-timeout']);
+    expect(refused[1]!.message).toMatch(/could not be read: not tried, after an earlier layer: 127\.0\.0\.1:\d+ did not answer for 1 s/);
+    expect(f.log.filter((l) => l.startsWith('GET ') && layerBlobs.has(l.split('/').pop()!))).toHaveLength(1);
+    // The registry answered everything else: the save went (its blobs were there already).
+    expect(report!.cache!.save).toMatchObject({ saved: ['uv', 'venv'], cause: null });
   });
 
   it('a malformed reference is bad usage (exit 2) and makes nothing', async () => {

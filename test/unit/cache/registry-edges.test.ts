@@ -322,7 +322,7 @@ describe('status codes: each a stable code with a fix; no cache yet is a cold bu
 });
 
 describe('a registry down or hanging: bounded, and coded', () => {
-  it('nothing listening is registry-unreachable, with the insecure-registry hint', async () => {
+  it('nothing listening (or no such host) is registry-unreachable, with the insecure-registry hint where it helps', async () => {
     const f = await fake();
     const host = f.host;
     await f.close();
@@ -330,7 +330,11 @@ describe('a registry down or hanging: bounded, and coded', () => {
     const p = unusable(await imageCache(`${host}/app:cache`, { insecure: [], env: await envFor() }).readIndex(never));
     expect(p.cause).toBe('registry-unreachable');
     expect(p.problem).toMatch(new RegExp(`^${host.replace(/\./g, '\\.')} cannot be reached \\(asking how to log in\\): ECONNREFUSED`));
-    expect(p.fix).toMatch(/--insecure-registry/);
+    // Spoken to over HTTP already (loopback): no advice to allow HTTP.
+    expect(p.fix).toBe(`Check that ${host} is up and reachable from here (the host, the port, HTTPS_PROXY and NO_PROXY).`);
+    const remote = unusable(await imageCache('registry.invalid/app:cache', { insecure: [], env: await envFor() }).readIndex(never));
+    expect(remote.cause).toBe('registry-unreachable');
+    expect(remote.fix).toMatch(/A registry on plain HTTP needs --insecure-registry registry\.invalid\.$/);
   });
 
   it('no answer at all ends in registry-timeout after the bound (PYBP_REGISTRY_TIMEOUT, or the option)', async () => {

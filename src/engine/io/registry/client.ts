@@ -448,7 +448,7 @@ export class RegistryClient {
     const mapError = (err: unknown): unknown => {
       if (init.signal.aborted || err instanceof RegistryError) return err;
       if (dog.fired) return timeoutError(host, init.doing, this.idleMs);
-      return unreachableError(host, err, init.doing);
+      return unreachableError(host, err, init.doing, this.base.startsWith('http:'));
     };
     let body: BodyInit | undefined;
     let streamed = false;
@@ -736,7 +736,7 @@ function timeoutError(host: string, doing: string, ms: number): RegistryError {
   return new RegistryError('registry-timeout', `${host} did not answer for ${s} s (${doing})`, `${host} is slow or hangs; build again later. PYBP_REGISTRY_TIMEOUT=SECONDS waits longer (default ${DEFAULT_IDLE_MS / 1000}).`);
 }
 
-function unreachableError(host: string, err: unknown, doing: string): RegistryError {
+function unreachableError(host: string, err: unknown, doing: string, plainHttp: boolean): RegistryError {
   const cause = causeOf(err);
   const tls = /SSL|TLS|EPROTO|CERT|wrong version number/i.test(cause);
   return new RegistryError(
@@ -744,7 +744,7 @@ function unreachableError(host: string, err: unknown, doing: string): RegistryEr
     `${host} cannot be reached (${doing}): ${inert(cause.slice(0, 200))}`,
     tls
       ? `${host} does not speak HTTPS as pybp expects (${inert(cause.slice(0, 80))}); a registry on plain HTTP needs --insecure-registry ${host}, one with its own CA needs NODE_EXTRA_CA_CERTS.`
-      : `Check that ${host} is up and reachable from here (the host, the port, HTTPS_PROXY and NO_PROXY). A registry on plain HTTP needs --insecure-registry ${host}.`,
+      : `Check that ${host} is up and reachable from here (the host, the port, HTTPS_PROXY and NO_PROXY).${plainHttp ? '' : ` A registry on plain HTTP needs --insecure-registry ${host}.`}`,
   );
 }
 
