@@ -555,6 +555,18 @@ describe('uploads: HEAD first, in chunks or in one PUT, at the Location given', 
     expect(f.log).toEqual(['GET /v2/', 'HEAD /v2/app/manifests/cache']);
   });
 
+  it('a registry that does not take HEAD on a manifest (405) is still saved to', async () => {
+    const f = await fake();
+    f.override = (req, res, url) => {
+      if (req.method !== 'HEAD' || !url.pathname.includes('/manifests/')) return false;
+      res.writeHead(405).end();
+      return true;
+    };
+    const env = await envFor();
+    await cache(f, 'app:cache', env).save([await uvLayer()], PROVENANCE, never);
+    expect((await cache(f, 'app:cache', env).readIndex(never)).kind).toBe('index');
+  });
+
   it('chunked: each PATCH with its Content-Range at the Location the last answer gave, then PUT ?digest', async () => {
     const f = await fake();
     const env = await envFor();

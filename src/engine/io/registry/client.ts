@@ -255,7 +255,8 @@ export class RegistryClient {
    */
   async probe(signal: AbortSignal): Promise<void> {
     const a = await this.request('HEAD', `/manifests/${this.ref.reference}`, { signal, doing: 'checking the cache image', headers: { accept: `${OCI_MANIFEST}, ${DOCKER_MANIFEST}` } });
-    await this.expect(a, [200, 404], 'checking the cache image');
+    // Only the answers that would stop the save anyway; a registry that does not like HEAD here is asked the real questions.
+    if (a.status === 401 || a.status === 403 || a.status === 429 || a.status >= 500) await this.fail(a, 'checking the cache image', this.ref.registry);
     await a.discard();
   }
 
