@@ -53,6 +53,10 @@ export interface Warning {
     | 'cache-save-failed';
   title: string;
   message: string;
+  /** What lies under it, as a stable code of its own (the shared cache's: `registry-rate-limited` ...). */
+  cause?: string;
+  /** What to do about it. */
+  fix?: string;
 }
 
 export interface Notice {

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { PybpError } from '../core/errors.js';
 import type { ProjectContext } from '../project/project-context.js';
+import { parseImageRef, ReferenceError } from '../io/registry/reference.js';
 import type { CacheBackend } from './backend.js';
 
 export interface CacheFlags {
@@ -24,12 +25,29 @@ export function chooseCache(context: ProjectContext, flags: CacheFlags, who: { c
   const insecure = [...(flags.insecureRegistries ?? []), ...(fromConfig ? cfg.insecureRegistries : [])];
   if (flags.cacheDir && flags.cacheImage) throw bothError();
   if (flags.cacheDir) return { kind: 'dir', dir: path.resolve(flags.cacheDir), origin: 'flag' };
-  if (flags.cacheImage) return { kind: 'image', ref: flags.cacheImage, insecure, origin: 'flag' };
+  if (flags.cacheImage) return { kind: 'image', ref: checkedRef(flags.cacheImage, 'flag'), insecure, origin: 'flag' };
   if (!fromConfig) return null;
   if (cfg.dir && cfg.image) throw bothError();
   if (cfg.dir) return { kind: 'dir', dir: cfg.dir, origin: 'config' };
-  if (cfg.image) return { kind: 'image', ref: cfg.image, insecure, origin: 'config' };
+  if (cfg.image) return { kind: 'image', ref: checkedRef(cfg.image, 'config'), insecure, origin: 'config' };
   return null;
+}
+
+/** A reference that can't be one is bad input, said before anything is done (not a cold build). */
+function checkedRef(text: string, origin: 'flag' | 'config'): string {
+  try {
+    parseImageRef(text);
+    return text;
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    const where = origin === 'flag' ? '--cache-image' : 'cache.image in the config';
+    throw new PybpError({
+      code: origin === 'flag' ? 'usage' : 'config-invalid',
+      title: 'Not an image reference',
+      message: `${where}: ${err.message}.`,
+      fix: 'Give a reference as docker and pack write one: [HOST[:PORT]/]REPOSITORY[:TAG], the repository in lower case (letters, digits, . _ -, separated by /), e.g. ghcr.io/acme/app-cache:main or 127.0.0.1:5000/app-cache.',
+    });
+  }
 }
 
 export async function cacheBackend(choice: CacheChoice, env: NodeJS.ProcessEnv): Promise<CacheBackend> {

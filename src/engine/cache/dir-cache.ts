@@ -34,12 +34,12 @@ export function dirCache(dir: string): CacheBackend {
       if (!from) {
         const k = await kindOf(root);
         if (k === 'absent' || k === 'dir') return { kind: 'absent' };
-        return { kind: 'unusable', problem: `${root} is not a directory` };
+        return { kind: 'unusable', problem: `${root} is not a directory`, cause: 'cache-dir-unusable', fix: `Point --cache-dir at a directory (or at a path where pybp may make one); ${root} is left as it is.` };
       }
       const text = await readBounded(path.join(from, LIFECYCLE_CACHE_LABEL));
       if (text === null) return { kind: 'absent' };
       const parsed = parseCacheMetadata(text);
-      if (!parsed.ok) return { kind: 'unusable', problem: parsed.problem };
+      if (!parsed.ok) return { kind: 'unusable', problem: parsed.problem, cause: 'cache-corrupt', fix: `The next successful build with --cache-dir ${root} saves a fresh cache there (pybp replaces only a cache's own files).` };
       const provenance = parseProvenance(await readBounded(path.join(from, PROVENANCE_FILE)).catch(() => null));
       const sizes = new Map<string, number>();
       const layers: CachedLayer[] = [];

@@ -4,6 +4,7 @@
 // it saves) or why not, through the same decisions the build makes.
 import { planLayers, type BuildPlan, withLayersDirProblem } from '../plan/plan.js';
 import { cacheBackend, type CacheFlags, chooseCache } from './choose.js';
+import { problemOf } from './backend.js';
 import { decideFromCache, withCacheReasons } from './decide.js';
 
 export interface CacheExplainLayer {
@@ -21,6 +22,9 @@ export interface CacheExplain {
   cache: string;
   /** Why the cache as a whole gives nothing (absent, unreachable, corrupt); null when it was read. */
   problem: string | null;
+  /** The problem's stable code and fix (`registry-unauthorized` ...: backend.ts), when the cache is there but not usable. */
+  cause?: string;
+  fix?: string;
   layers: CacheExplainLayer[];
 }
 
@@ -36,10 +40,11 @@ export async function explainCache(plan: BuildPlan, flags: CacheFlags, explicitC
   try {
     read = await backend.readIndex(controller.signal);
   } catch (err) {
-    read = { kind: 'unusable' as const, problem: (err as Error).message };
+    const p = problemOf(err, backend.kind);
+    read = { kind: 'unusable' as const, problem: p.message, cause: p.cause, fix: p.fix };
   }
   if (read.kind === 'absent') return { plan, cache: { ...cache, problem: 'no cache there yet: the next build is cold' } };
-  if (read.kind === 'unusable') return { plan, cache: { ...cache, problem: `not usable: ${read.problem}; every layer counts as absent` } };
+  if (read.kind === 'unusable') return { plan, cache: { ...cache, problem: `not usable: ${read.problem}; every layer counts as absent`, cause: read.cause, fix: read.fix } };
   const { verdicts, merged } = await decideFromCache(plan.context, plan.analysis, plan.store, read.index);
   let next = withLayersDirProblem(await planLayers(plan.context, plan.analysis, merged));
   next = withCacheReasons(next, verdicts, backend.describe);

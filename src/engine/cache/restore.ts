@@ -14,7 +14,7 @@ import type { ProjectContext } from '../project/project-context.js';
 import { controlDir } from '../store/control-dir.js';
 import { readStore, type StoreState } from '../store/store-state.js';
 import { writeFileAtomic } from '../store/write-atomic.js';
-import type { CacheBackend } from './backend.js';
+import { type CacheBackend, CacheError, type CacheProblem, problemOf } from './backend.js';
 import { type CacheVerdict, decideFromCache, mergeStores, restoredToml, restoredView } from './decide.js';
 import { DigestStream, MaybeGunzip } from './digest-stream.js';
 import { DEFAULT_EXTRACT_LIMITS, type ExtractLimits, layerExtractor, RefusedLayer } from './layer-tar.js';
@@ -34,6 +34,8 @@ export interface RestoreReport {
   bytesMoved: number;
   blobsSkipped: number;
   durationMs: number;
+  /** The problem's stable code (`registry-unauthorized`, `cache-corrupt` ...: backend.ts), null when none. */
+  cause: string | null;
 }
 
 export interface RestoreResult {
@@ -63,7 +65,7 @@ export async function restoreFromCache(args: {
 }): Promise<RestoreResult> {
   const { context, backend, emit, signal } = args;
   const layersDir = context.layersDir;
-  const report: RestoreReport = { cache: backend.describe, restored: [], skipped: [], problem: null, bytesMoved: 0, blobsSkipped: 0, durationMs: 0 };
+  const report: RestoreReport = { cache: backend.describe, restored: [], skipped: [], problem: null, cause: null, bytesMoved: 0, blobsSkipped: 0, durationMs: 0 };
   const made: string[] = [];
   const undo = async () => {
     for (const name of made.reverse()) {
@@ -80,7 +82,8 @@ export async function restoreFromCache(args: {
     read = await backend.readIndex(signal);
   } catch (err) {
     if (signal.aborted) throw interruptedError();
-    read = { kind: 'unusable' as const, problem: (err as Error).message };
+    const p = problemOf(err, backend.kind);
+    read = { kind: 'unusable' as const, problem: p.message, cause: p.cause, fix: p.fix };
   }
   if (read.kind === 'absent') {
     emit({ type: 'info', step: null, message: `No cache at ${backend.describe} yet: a cold build` });
@@ -88,7 +91,8 @@ export async function restoreFromCache(args: {
   }
   if (read.kind === 'unusable') {
     report.problem = read.problem;
-    warn(restoreWarning(`${backend.describe} is not used: ${read.problem}. Every layer counts as absent.`));
+    report.cause = read.cause;
+    warn(restoreWarning(`${backend.describe} is not used: ${read.problem}. Every layer counts as absent.`, 'cache-restore-failed', read));
     return nothing();
   }
   const index = read.index;
@@ -113,12 +117,15 @@ export async function restoreFromCache(args: {
   const restored = new Map<string, PreviousLayer>();
   const restoredAs: RestoreResult['restoredAs'] = new Map();
   try {
+    // A registry gone or hanging on one layer is not asked for the next (each would wait out its timeout).
+    let gone: CacheProblem | null = null;
     for (const v of toRestore) {
       if (signal.aborted) throw interruptedError();
       const staging = path.join(stagingRoot, v.name);
       const finalDir = path.join(layersDir, v.name);
       const meter = transfer.blob(v.name, 'moving', index.sizes.get(v.layer.diffId) ?? null);
       try {
+        if (gone) throw new CacheError(gone.cause, `not tried, after an earlier layer: ${gone.message}`, gone.fix);
         // Links are judged where the build's tools will see the layer (/layers/heroku_python with Heroku's paths).
         const seen = context.view.layers.view;
         const bytes = await extractLayer({ backend, index, verdict: v, staging, finalDir: path.join(seen, v.name), layersDir: seen, signal, limits: args.limits, meter });
@@ -136,9 +143,11 @@ export async function restoreFromCache(args: {
         meter.done(false);
         await fs.rm(staging, { recursive: true, force: true }).catch(() => {});
         if (signal.aborted) throw interruptedError();
-        const why = err instanceof RefusedLayer ? `refused: ${err.reason}` : `could not be read: ${(err as Error).message}`;
+        const problem = err instanceof RefusedLayer ? null : problemOf(err, backend.kind);
+        if (problem?.cause === 'registry-unreachable' || problem?.cause === 'registry-timeout') gone ??= problem;
+        const why = err instanceof RefusedLayer ? `refused: ${err.reason}` : `could not be read: ${problem!.message}`;
         report.skipped.push({ name: v.name, reasons: [why] });
-        warn(restoreWarning(`The cached ${v.name} layer from ${backend.describe} ${why}. It is built instead.`, 'cache-layer-refused'));
+        warn(restoreWarning(`The cached ${v.name} layer from ${backend.describe} ${why}. It is built instead.`, 'cache-layer-refused', problem ?? { cause: 'cache-corrupt', fix: REFUSED_FIX }));
       }
     }
   } catch (err) {
@@ -218,8 +227,17 @@ async function freshStagingRoot(dir: string): Promise<void> {
   await fs.mkdir(dir, { mode: 0o700 });
 }
 
-function restoreWarning(message: string, code: Warning['code'] = 'cache-restore-failed'): Warning {
-  return { code, title: code === 'cache-layer-refused' ? 'A cached layer was refused' : 'The shared cache was not used', message };
+const REFUSED_FIX = 'Nothing to do for this build (it makes the layer); the next successful build saves a sound one. If it repeats, the cache was written by something pybp does not trust: give it a cache of its own.';
+
+/** The warning, its cause and fix also in its words (the terminal shows the message). */
+function restoreWarning(message: string, code: 'cache-restore-failed' | 'cache-layer-refused', problem: { cause: string; fix: string }): Warning {
+  return {
+    code,
+    title: code === 'cache-layer-refused' ? 'A cached layer was refused' : 'The shared cache was not used',
+    message: `${message} Fix (${problem.cause}): ${problem.fix}`,
+    cause: problem.cause,
+    fix: problem.fix,
+  };
 }
 
 function reasonText(r: { field: string; from: string | null; to: string | null; message: string }): string {

@@ -12,7 +12,7 @@ import { readAppText } from '../io/app-file.js';
 import { parseLayerToml } from '../store/layer-toml.js';
 import { readSidecar } from '../store/sidecar.js';
 import { isDir } from '../io/fs.js';
-import type { CacheBackend, LayerToSave, SaveStats } from './backend.js';
+import { type CacheBackend, type LayerToSave, problemOf, type SaveStats } from './backend.js';
 import type { Provenance } from './metadata.js';
 import { layerFingerprint } from './fingerprint.js';
 import { Transfer } from './transfer.js';
@@ -26,6 +26,8 @@ export interface SaveReport {
   problem: string | null;
   /** How long the save took (packing and moving), failed or not. */
   durationMs: number;
+  /** The problem's stable code (`registry-forbidden`, `registry-digest-reference` ...: backend.ts), null when none. */
+  cause: string | null;
 }
 
 export async function saveToCache(
@@ -37,7 +39,7 @@ export async function saveToCache(
   restoredAs: ReadonlyMap<string, { fingerprint: string; diffId: string; blob: { digest: string; size: number } | null }> = new Map(),
 ): Promise<SaveReport> {
   const layersDir = plan.context.layersDir;
-  const report: SaveReport = { cache: backend.describe, saved: [], notSaved: [], stats: null, problem: null, durationMs: 0 };
+  const report: SaveReport = { cache: backend.describe, saved: [], notSaved: [], stats: null, problem: null, cause: null, durationMs: 0 };
   const sidecar = await readSidecar(layersDir);
   const state = sidecar.ok ? sidecar.sidecar : null;
   const layers: LayerToSave[] = [];
@@ -92,11 +94,15 @@ export async function saveToCache(
     report.durationMs = transfer.finish(true, report.stats).durationMs;
   } catch (err) {
     report.durationMs = transfer.finish(false).durationMs;
-    report.problem = signal.aborted ? 'interrupted' : (err as Error).message;
+    const p = signal.aborted ? { cause: 'interrupted', message: 'interrupted', fix: 'Build again to save the cache.' } : problemOf(err, backend.kind);
+    report.problem = p.message;
+    report.cause = p.cause;
     const warning: Warning = {
       code: 'cache-save-failed',
       title: 'The build cache was not saved',
-      message: `Saving to ${backend.describe} failed: ${report.problem}. The build itself succeeded; the next build with this cache restores what it had before.`,
+      message: `Saving to ${backend.describe} failed: ${report.problem}. The build itself succeeded; the next build with this cache restores what it had before. Fix (${p.cause}): ${p.fix}`,
+      cause: p.cause,
+      fix: p.fix,
     };
     emit({ type: 'warning', warning });
   }

@@ -9,6 +9,7 @@ import type { BuildPlan, ReadyPlan } from '../plan/plan.js';
 import { type CacheVerdict, withCacheReasons } from './decide.js';
 import type { ProjectContext } from '../project/project-context.js';
 import type { StoreState } from '../store/store-state.js';
+import { type CacheBackend, CacheError } from './backend.js';
 import { cacheBackend, type CacheFlags, chooseCache } from './choose.js';
 import { type RestoreReport, type RestoreResult, restoreFromCache } from './restore.js';
 import { type SaveReport, saveToCache } from './save.js';
@@ -70,7 +71,12 @@ export async function startCacheSession(args: {
     store,
     undo: () => undo(),
     async save(plan, signal) {
-      summary.save = await saveToCache(plan, backend, args.emit, signal, `${BUILDPACK_ID} ${BUILDPACK_VERSION}`, restoredAs);
+      // A registry that hung at the restore is not made to hang the end of the build too.
+      const hung = summary.restore?.cause === 'registry-timeout' ? summary.restore.problem : null;
+      const target: CacheBackend = hung
+        ? { ...backend, save: async () => Promise.reject(new CacheError('registry-timeout', `not tried: at the restore, ${hung}`, 'The registry is slow or hangs; build again later. PYBP_REGISTRY_TIMEOUT=SECONDS waits longer.')) }
+        : backend;
+      summary.save = await saveToCache(plan, target, args.emit, signal, `${BUILDPACK_ID} ${BUILDPACK_VERSION}`, restoredAs);
     },
     annotate: (plan) => withCacheReasons(plan, verdicts, backend.describe),
     summary: () => summary,

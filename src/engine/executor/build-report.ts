@@ -36,7 +36,7 @@ export interface BuildReport {
     /** venv of a successful build: what it changed in the installed packages since the last build. */
     packages?: PackageChanges;
   }>;
-  warnings: Array<{ code: string; message: string }>;
+  warnings: Array<{ code: string; message: string; cause?: string; fix?: string }>;
   error: ErrorData | null;
   durationMs: number;
   /** With a shared cache: what was restored and saved. */
@@ -93,7 +93,7 @@ export function report(
           outcome: layerOutcome(status, startedLayers.has(String(d.name)) || ctx?.records[String(d.name)] !== undefined),
         }))
       : [],
-    warnings: warnings.map((w) => ({ code: w.code, message: w.message })),
+    warnings: warnings.map((w) => ({ code: w.code, message: w.message, ...(w.cause ? { cause: w.cause } : {}), ...(w.fix ? { fix: w.fix } : {}) })),
     error,
     durationMs: Date.now() - started,
   };

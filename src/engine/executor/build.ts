@@ -38,7 +38,7 @@ import { uvDependenciesStep, uvToolStep } from './uv-steps.js';
 import { recordBuild } from '../history/record.js';
 import { type HistoryRead, readHistory } from '../store/history.js';
 import { type BuildHome, makeBuildHome } from './build-home.js';
-import type { CacheFlags } from '../cache/choose.js';
+import { type CacheFlags, chooseCache } from '../cache/choose.js';
 import { type CacheSession, startCacheSession } from '../cache/session.js';
 import { type BuildReport, report, sidecarFor } from './build-report.js';
 
@@ -83,6 +83,8 @@ export async function runBuild(options: BuildOptions, emit: Emit, signal: AbortS
   let committed = false;
   try {
     context = await resolveContext(options);
+    // A malformed cache reference is bad input: said before anything is made.
+    if (options.cache) chooseCache(context, options.cache, { command: 'build', explicitConfig: true });
     const analysed = await analyse(context);
     // A project error stops the build before anything is written.
     if (!analysed.ok) {

@@ -179,7 +179,7 @@ describe('the registry client against a fake registry', () => {
     const second = await cache.save([layer], PROVENANCE, signal);
     expect(first.blobsSkipped).toBe(0);
     // The layer and the config are both there already.
-    expect(second).toEqual({ layers: 1, bytesMoved: 0, blobsSkipped: 2 });
+    expect(second).toEqual({ layers: 1, bytesMoved: 0, blobsSkipped: 2, blobsMounted: 0 });
   });
 
   it('a refused token: the cache is unusable, with a reason that names the registry, and nothing is thrown', async () => {
