@@ -1,7 +1,7 @@
 // pybp's benchmarks: pybp against the same work done by hand, both sides run
 // alternately in one process. `npm run bench` runs them all and rewrites
 // bench/RESULTS.md, which also says what each side runs.
-import { readdirSync, realpathSync } from 'node:fs';
+import { readdirSync, realpathSync, rmSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import type { BuildReport } from '../src/engine/executor/build.js';
 import type { ExplainReport } from '../src/engine/explain/report.js';
 import { pythonPrefixFor } from '../test/support/pythons.js';
 import { buildConfigVars, importDist, type Infra, pybpArgv, pybpEnv, repoRoot, setUpInfra } from './lib/infra.js';
-import { alternate, fmtMs, median, timeCall, timeCommand } from './lib/measure.js';
+import { alternate, fmtMs, median, stopRunning, timeCall, timeCommand } from './lib/measure.js';
 import { type BenchResult, describeMachine, met, renderResults, rowMet, type SplitRow, writeResults } from './lib/report.js';
 import { benchCiCache, defaultPathsMode, type PathsMode } from './ci-cache.js';
 
@@ -60,16 +60,22 @@ export async function main(argv: string[]): Promise<number> {
   const wanted = (id: string) => !opts.only || opts.only.has(id) || opts.only.has(id.replace(/[ab]$/, ''));
   const rounds = (n: number) => opts.rounds ?? n;
 
-  // Ctrl-C, SIGTERM or SIGHUP: exit, so that the 'exit' hook of test/support/children.ts kills
-  // the processes the bench started in their own groups (bench 6's docker-registry) by PID.
+  // Ctrl-C, SIGTERM or SIGHUP: stop the running command (pybp rolls its build back on SIGTERM),
+  // remove the bench's directory, and exit, so that the 'exit' hook of test/support/children.ts
+  // kills what the bench started in process groups of its own (bench 6's docker-registry) by PID.
+  let scratchRoot: string | null = null;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       log(`bench: ${signal}, stopping`);
-      process.exit(130);
+      void stopRunning('SIGTERM', 5000).finally(() => {
+        if (scratchRoot) rmSync(scratchRoot, { recursive: true, force: true });
+        process.exit(130);
+      });
     });
   }
   log('bench: setting up (test wheels, loopback index, apps)');
   const infra = await setUpInfra(log);
+  scratchRoot = infra.root;
   const results: BenchResult[] = [];
   try {
     // The first build of the uv app is bench 1's "built app" and bench 2a's starting point.

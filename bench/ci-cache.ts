@@ -44,6 +44,8 @@ interface AppSpec {
   /** Layers a build always makes again (not a sign of a cold cache). */
   rebuiltAlways: string[];
   rounds: number;
+  /** Unmeasured rounds first (the first CI runs that fill the caches already warmed the page cache). */
+  warmups: number;
 }
 
 /** What one measured build left to report. */
@@ -51,6 +53,8 @@ interface Sample {
   actions: string;
   restoredBytes: number;
   restored: string[];
+  /** Layers the cache had that the build did not take, with the reasons. */
+  notTaken: string[];
   saveBytes: number | null;
   blobsSkipped: number | null;
   saveProblem: string | null;
@@ -70,8 +74,9 @@ export async function benchCiCache(infra: Infra, opts: { rounds: (n: number) => 
   const results: BenchResult[] = [];
   try {
     const apps: AppSpec[] = [
-      { key: 'uv', name: 'uv', rebuiltAlways: ['uv-cache'], rounds: opts.rounds(5) },
-      { key: 'poetry', name: 'Poetry', rebuiltAlways: [], rounds: opts.rounds(3) },
+      // Kept modest: a Poetry round is four builds, one of them installing Poetry (~30 s loaded).
+      { key: 'uv', name: 'uv', rebuiltAlways: ['uv-cache'], rounds: opts.rounds(5), warmups: 1 },
+      { key: 'poetry', name: 'Poetry', rebuiltAlways: [], rounds: opts.rounds(3), warmups: 0 },
     ];
     for (const app of apps) results.push(await benchApp(infra, app, registry, base, opts.paths, log));
   } finally {
@@ -183,7 +188,7 @@ async function benchApp(infra: Infra, app: AppSpec, registry: LoopbackRegistry, 
       return report.wallMs;
     },
   });
-  log(`   ${app.name} app: ${app.rounds} rounds (after 1 warm-up) of: --cache-dir, warm local rebuild, --cache-image, no cache`);
+  log(`   ${app.name} app: ${app.rounds} rounds (after ${app.warmups} warm-up) of: --cache-dir, warm local rebuild, --cache-image, no cache`);
   const result = await alternate(
     cold('dir'),
     {
@@ -196,7 +201,7 @@ async function benchApp(infra: Infra, app: AppSpec, registry: LoopbackRegistry, 
         return report.wallMs;
       },
     },
-    { warmups: 1, rounds: app.rounds, log, also: [cold('image'), cold('none')] },
+    { warmups: app.warmups, rounds: app.rounds, log, also: [cold('image'), cold('none')] },
   );
   const [image, none] = result.also;
   const id = app.key === 'uv' ? '6a' : '6b';
@@ -212,7 +217,7 @@ async function benchApp(infra: Infra, app: AppSpec, registry: LoopbackRegistry, 
     b: `\`pybp build <the same app, at its own path> --json --python-source local --paths ${paths.mode}\`, every layer in place and nothing changed (this machine's HOME)`,
     target: TARGET,
     result,
-    warmups: 1,
+    warmups: app.warmups,
     moreRows: [
       { title: `${what}: --cache-image vs warm local rebuild`, medianA: image.median, medianB: result.medianB, target: TARGET },
       { title: `${what}: no cache vs warm local rebuild (context)`, medianA: none.median, medianB: result.medianB, target: null },
@@ -227,6 +232,10 @@ function sampleOf(report: Report, newBlobs: string[] | null): Sample {
   return {
     actions: report.layers.map((l) => `${l.name}=${l.action}`).join(' '),
     restored: restore?.restored.map((l) => l.name) ?? [],
+    notTaken: [
+      ...(restore?.skipped.map((l) => `${l.name} (${l.reasons.join('; ')})`) ?? []),
+      ...(restore?.problem ? [`the whole cache (${restore.problem})`] : []),
+    ],
     restoredBytes: restore?.restored.reduce((n, l) => n + l.bytes, 0) ?? 0,
     saveBytes: save?.stats?.bytesMoved ?? null,
     blobsSkipped: save?.stats?.blobsSkipped ?? null,
@@ -258,7 +267,8 @@ function extraLines(
   warmLayerMs: Array<Record<string, number>>,
 ): string[] {
   const label: Record<Way, string> = { none: 'no cache', dir: '--cache-dir', image: '--cache-image' };
-  const distinct = (xs: string[]) => [...new Set(xs)].join('; ');
+  // One cell of a markdown table: the distinct values, with any '|' escaped.
+  const distinct = (xs: string[]) => [...new Set(xs)].join('; ').replace(/\|/g, '\\|');
   const medianOf = (xs: Array<number | null>) => {
     const ns = xs.filter((x): x is number => x !== null);
     return ns.length ? median(ns) : null;
@@ -281,7 +291,7 @@ function extraLines(
     const restored = medianOf(s.map((x) => x.restoredBytes));
     const saved = medianOf(s.map((x) => x.saveBytes));
     lines.push(
-      `| ${label[way]} | ${distinct(s.map((x) => x.actions))} | ${way === 'none' ? '–' : distinct(s.map((x) => x.restored.join(', ') || 'nothing'))} | ` +
+      `| ${label[way]} | ${distinct(s.map((x) => x.actions))} | ${way === 'none' ? '–' : distinct(s.map((x) => (x.restored.join(', ') || 'nothing') + (x.notTaken.length ? `; not taken: ${x.notTaken.join(', ')}` : '')))} | ` +
         `${way === 'none' ? '–' : fmtBytes(restored)} | ${way === 'none' ? '–' : fmtBytes(saved)} | ${phases(s.map((x) => x.layerMs))} |`,
     );
   }
@@ -296,7 +306,7 @@ function extraLines(
     lines.push(
       `${label[way]}: the first save (the untimed first CI run) moved ${fmtBytes(first?.stats?.bytesMoved ?? null)} (${first?.saved.join(', ') || 'nothing'} saved` +
         `${first?.notSaved.length ? `; not saved: ${first.notSaved.map((n) => n.name).join(', ')}` : ''}${first?.problem ? `; problem: ${first.problem}` : ''}). ` +
-        `**Second save uploads nothing: ${nothing === later.length && later.length > 0 ? 'yes' : 'no'}** — ${nothing} of the ${later.length} saves after the first (warm-up included) ` +
+        `**Second save uploads nothing: ${nothing === later.length && later.length > 0 ? 'yes' : 'no'}** — ${nothing} of the ${later.length} saves after the first${app.warmups ? ' (warm-up included)' : ''} ` +
         `moved 0 bytes and added 0 blobs (per save: bytes moved ${distinct(later.map((x) => String(x.saveBytes)))}; blobs already there ${distinct(later.map((x) => String(x.blobsSkipped)))}; ` +
         `${where} ${distinct(later.map(listed))}${later.some((x) => x.saveProblem) ? `; problems: ${distinct(later.map((x) => x.saveProblem ?? 'none'))}` : ''}).`,
       '',
