@@ -1,7 +1,7 @@
 // pybp's benchmarks: pybp against the same work done by hand, both sides run
 // alternately in one process. `npm run bench` runs them all and rewrites
 // bench/RESULTS.md, which also says what each side runs.
-import { readdirSync, realpathSync } from 'node:fs';
+import { readdirSync, realpathSync, rmSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -12,8 +12,9 @@ import type { BuildReport } from '../src/engine/executor/build.js';
 import type { ExplainReport } from '../src/engine/explain/report.js';
 import { pythonPrefixFor } from '../test/support/pythons.js';
 import { buildConfigVars, importDist, type Infra, pybpArgv, pybpEnv, repoRoot, setUpInfra } from './lib/infra.js';
-import { alternate, fmtMs, median, timeCall, timeCommand } from './lib/measure.js';
-import { type BenchResult, describeMachine, met, renderResults, type SplitRow, writeResults } from './lib/report.js';
+import { alternate, fmtMs, median, stopRunning, timeCall, timeCommand } from './lib/measure.js';
+import { type BenchResult, describeMachine, met, renderResults, rowMet, type SplitRow, writeResults } from './lib/report.js';
+import { benchCiCache, defaultPathsMode, type PathsMode } from './ci-cache.js';
 
 const PIP_VERSION = '26.1.2';
 /**
@@ -27,10 +28,12 @@ interface Options {
   rounds: number | null;
   /** --before <checkout>: another built checkout of pybp, run in bench 2a's rounds too (before/after side by side). */
   before: string | null;
+  /** --paths heroku|host: bench 6's mode (default: what a build without --paths takes on this machine). */
+  paths: PathsMode | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { only: null, rounds: null, before: null };
+  const opts: Options = { only: null, rounds: null, before: null, paths: null };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--only') opts.only = new Set(argv[++i].split(','));
     else if (argv[i] === '--rounds') {
@@ -38,7 +41,12 @@ function parseArgs(argv: string[]): Options {
       if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error('--rounds takes a whole number >= 1');
     }
     else if (argv[i] === '--before') opts.before = argv[++i];
-    else throw new Error(`unknown argument ${argv[i]} (known: --only 1,2a,2b,3,4,5, --rounds N and --before <checkout>)`);
+    else if (argv[i] === '--paths') {
+      const mode = argv[++i];
+      if (mode !== 'heroku' && mode !== 'host') throw new Error('--paths takes heroku or host');
+      opts.paths = mode;
+    }
+    else throw new Error(`unknown argument ${argv[i]} (known: --only 1,2a,2b,3,4,5,6, --rounds N, --before <checkout> and --paths heroku|host)`);
   }
   return opts;
 }
@@ -52,8 +60,22 @@ export async function main(argv: string[]): Promise<number> {
   const wanted = (id: string) => !opts.only || opts.only.has(id) || opts.only.has(id.replace(/[ab]$/, ''));
   const rounds = (n: number) => opts.rounds ?? n;
 
+  // Ctrl-C, SIGTERM or SIGHUP: stop the running command (pybp rolls its build back on SIGTERM),
+  // remove the bench's directory, and exit, so that the 'exit' hook of test/support/children.ts
+  // kills what the bench started in process groups of its own (bench 6's docker-registry) by PID.
+  let scratchRoot: string | null = null;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      log(`bench: ${signal}, stopping`);
+      void stopRunning('SIGTERM', 5000).finally(() => {
+        if (scratchRoot) rmSync(scratchRoot, { recursive: true, force: true });
+        process.exit(130);
+      });
+    });
+  }
   log('bench: setting up (test wheels, loopback index, apps)');
   const infra = await setUpInfra(log);
+  scratchRoot = infra.root;
   const results: BenchResult[] = [];
   try {
     // The first build of the uv app is bench 1's "built app" and bench 2a's starting point.
@@ -67,6 +89,10 @@ export async function main(argv: string[]): Promise<number> {
     if (wanted('3')) results.push(await benchPipCold(infra, rounds(7)));
     if (wanted('4')) results.push(await benchPythonLayer(infra, rounds(11)));
     if (wanted('5')) results.push(await benchSandbox(infra, rounds(9)));
+    if (wanted('6')) {
+      const chosen = opts.paths ? { mode: opts.paths, origin: "the bench's --paths" } : await pathsOfDefaultBuild();
+      results.push(...(await benchCiCache(infra, { rounds, paths: chosen, log })));
+    }
   } finally {
     await infra.close();
   }
@@ -75,17 +101,27 @@ export async function main(argv: string[]): Promise<number> {
   const wallMs = performance.now() - started;
   const text = renderResults(results, { date, machine: describeMachine(), wallMs, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}` });
   // A partial or shortened run must not replace the full run's record.
-  const partial = opts.only !== null || opts.rounds !== null || opts.before !== null;
+  const partial = opts.only !== null || opts.rounds !== null || opts.before !== null || opts.paths !== null;
   const file = partial ? join(repoRoot, 'bench', '.build', 'RESULTS.partial.md') : join(repoRoot, 'bench', 'RESULTS.md');
   await mkdir(join(repoRoot, 'bench', '.build'), { recursive: true });
   await writeResults(file, text);
   log('');
   for (const r of results) {
     log(`${r.id}. ${r.title}: A ${fmtMs(r.result.medianA)}, B ${fmtMs(r.result.medianB)}, ratio ${r.result.ratio.toFixed(2)} (target <= ${r.target}) ${met(r) ? 'met' : 'MISSED'}`);
+    for (const m of r.moreRows ?? []) {
+      const ok = rowMet(m);
+      log(`${r.id}. ${m.title}: A ${fmtMs(m.medianA)}, B ${fmtMs(m.medianB)}, ratio ${(m.medianA / m.medianB).toFixed(2)}${ok === null ? ' (context, no target)' : ` (target <= ${m.target}) ${ok ? 'met' : 'MISSED'}`}`);
+    }
     for (const row of r.split ?? []) log(`   ${row.label}: ${fmtMs(row.wall)} wall - ${fmtMs(row.tool)} ${row.toolName} - ${fmtMs(row.node)} node -e 0 = ${fmtMs(row.own)} pybp's own (target < ${fmtMs(row.target)}) ${row.own < row.target ? 'met' : 'MISSED'}`);
   }
   log(`bench: wall time ${fmtMs(wallMs)}; results in ${file.slice(repoRoot.length + 1)}`);
   return 0;
+}
+
+/** Bench 6 builds with the paths a build without --paths takes here, named explicitly so the figure says which. */
+async function pathsOfDefaultBuild(): Promise<{ mode: PathsMode; origin: string }> {
+  const { mode, note } = await defaultPathsMode();
+  return { mode, origin: `what a build without --paths takes on this machine${note ? `: ${note}` : ''}` };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Timing: one command or one function call, and two sides run alternately
 // (A, B, A, B, ...) in one process so that a slow stretch of the machine (a
 // neighbour's job, page-cache writeback) lands on both sides alike.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 
 export interface Timed {
   ms: number;
@@ -15,12 +15,29 @@ export interface CommandSpec {
   env: NodeJS.ProcessEnv;
 }
 
+/** The commands running now, so that an interrupted bench can stop them (stopRunning). */
+const running = new Set<ChildProcess>();
+
+/**
+ * Sends `signal` to every command the bench is running (pybp rolls its build back on SIGTERM)
+ * and resolves when they have all exited, or after `graceMs`.
+ */
+export async function stopRunning(signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  const exits = [...running].map((child) => new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    if (child.exitCode !== null || child.signalCode !== null || !child.kill(signal)) resolve();
+  }));
+  await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, graceMs).unref())]);
+}
+
 /** Wall time of one command, from spawn to exit. Rejects (with its output) on a non-zero exit. */
 export function timeCommand(spec: CommandSpec): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const [program, ...args] = spec.argv;
     const started = performance.now();
     const child = spawn(program, args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
