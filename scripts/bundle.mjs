@@ -19,7 +19,7 @@
 //                       with ink, react and ink-spinner left as packages.
 // cosmiconfig stays a package: it is imported only for a YAML config file;
 // undici too: only the registry client behind a proxy imports it.
-import { chmod, rename, rm } from 'node:fs/promises';
+import { chmod, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
@@ -91,6 +91,14 @@ await build({
   output: {
     file: join(staging, 'pybp.cjs'),
     format: 'cjs',
+    // Pure ASCII and no comments: V8 holds a source with one non-ASCII
+    // character (there were 60, in messages and comments) as a two-byte
+    // string, twice the memory, decoded and hashed at every start; ASCII is
+    // read as one-byte text. Without comments the file is 11% smaller.
+    // Measured (warm uv rebuild): 362 -> 341 M instructions (callgrind);
+    // loading the bundle 19.2 -> 16.8 ms CPU (median of 21 alternated runs).
+    charset: 'ascii',
+    comments: false,
     // The sources are ES modules: keep their strict mode.
     banner: '"use strict";',
     codeSplitting: false,
@@ -108,6 +116,9 @@ await build({
 
 await rm(join(dist, 'chunks'), { recursive: true, force: true });
 await rename(join(staging, 'chunks'), join(dist, 'chunks'));
+// pybp.cjs must stay ASCII (output.charset above): a stray character makes it two-byte text again.
+const nonAscii = (await readFile(join(staging, 'pybp.cjs'), 'latin1')).search(/[^\x00-\x7f]/);
+if (nonAscii !== -1) throw new Error(`pybp.cjs has a non-ASCII character at offset ${nonAscii}: see output.charset above`);
 for (const file of ['cli-tty.js', 'pybp.cjs', 'cli.js']) await rename(join(staging, file), join(dist, file));
 await rm(staging, { recursive: true, force: true });
 await chmod(join(dist, 'cli.js'), 0o755);

@@ -17,6 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { requireWithCodeCache } from './code-cache.js';
 import { pybpCacheDir, pybpStateDir } from './engine/io/cache-dir.js';
 
+/** The commands (`pybp build ...`) that each keep a code cache of their own (code-cache.ts); anything else shares one. */
+const COMMANDS = new Set(['build', 'explain', 'doctor', 'run', 'history', 'cache']);
+
 interface Program {
   main(): Promise<void>;
 }
@@ -29,6 +32,11 @@ if (process.stdout.isTTY) {
   program = (await import(ttyEntry)) as Program;
 } else {
   const bundle = path.join(here, 'pybp.cjs');
-  program = requireWithCodeCache(bundle, { dir: path.join(pybpCacheDir(), 'code-cache'), keyFile: path.join(pybpStateDir(), 'code-cache.key') }) as Program;
+  const command = process.argv[2];
+  program = requireWithCodeCache(bundle, {
+    dir: path.join(pybpCacheDir(), 'code-cache'),
+    keyFile: path.join(pybpStateDir(), 'code-cache.key'),
+    variant: command !== undefined && COMMANDS.has(command) ? command : undefined,
+  }) as Program;
 }
 await program.main();

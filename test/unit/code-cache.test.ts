@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { codeCacheFile, codeCacheKey, readCodeCache, requireWithCodeCache, type CodeCacheSpec } from '../../src/code-cache.js';
+import { codeCacheFile, codeCacheKey, GENERATIONS, readCodeCache, requireWithCodeCache, type CodeCacheSpec } from '../../src/code-cache.js';
 
 interface Bundle {
   value: number;
@@ -79,13 +79,36 @@ describe('requireWithCodeCache', () => {
     const hash = sha1(await readFile(bundle, 'utf8'));
     expect(file.subarray(0, 20).equals(hash)).toBe(true);
     expect(file.subarray(20, 52).equals(createHmac('sha256', key).update(hash).update(file.subarray(52)).digest())).toBe(true);
-    expect(readCodeCache(cache, hash, key)).toBeInstanceOf(Buffer);
+    expect(readCodeCache(cache, hash, key)).toMatchObject({ generation: 1, data: expect.any(Buffer) });
 
-    const second = load();
-    expect(second.exports.value).toBe(42);
-    expect(await second.exports.sep()).toBe('//');
-    // The cache fitted: nothing to write.
-    expect(second.save).toBeNull();
+    // The next runs use it; the first GENERATIONS of them write it again (what they compiled on top), later ones only read it.
+    for (let generation = 2; generation <= GENERATIONS; generation++) {
+      const again = load();
+      expect(again.exports.value).toBe(42);
+      expect(await again.exports.sep()).toBe('//');
+      expect(again.save).not.toBeNull();
+      again.save!();
+      expect(readCodeCache(cache, hash, key)?.generation).toBe(generation);
+    }
+    const later = load();
+    expect(later.exports.value).toBe(42);
+    expect(await later.exports.sep()).toBe('//');
+    expect(later.save).toBeNull();
+  });
+
+  it('keeps one cache per command, and none of them is the plain name\'s', async () => {
+    const spec = (variant?: string): CodeCacheSpec => ({ dir: cacheDir, keyFile, variant });
+    const hash = sha1(await readFile(bundle));
+    for (const variant of ['build', 'explain', undefined]) {
+      const r = requireWithCodeCache(bundle, spec(variant), (save) => save()) as Bundle;
+      expect(r.value).toBe(42);
+    }
+    const key = await readFile(keyFile);
+    for (const variant of ['build', 'explain', undefined]) expect(readCodeCache(codeCacheFile(cacheDir, bundle, hash, variant), hash, key)?.generation).toBe(1);
+    expect(codeCacheFile(cacheDir, bundle, hash, 'build')).not.toBe(codeCacheFile(cacheDir, bundle, hash));
+    // Only a plain word names a file: anything else is the plain name.
+    expect(codeCacheFile(cacheDir, bundle, hash, '../x')).toBe(codeCacheFile(cacheDir, bundle, hash));
+    expect((await readdir(cacheDir)).length).toBe(3);
   });
 
   it('ignores the cache of another bundle text (same length) and runs the new text', async () => {
@@ -117,8 +140,10 @@ describe('requireWithCodeCache', () => {
     expect(afterTorn.exports.value).toBe(42);
     expect(afterTorn.save).not.toBeNull();
     afterTorn.save!();
-    expect(readCodeCache(cache, sha1(await readFile(bundle, 'utf8')), await readFile(keyFile))).toBeInstanceOf(Buffer);
-    expect(load().save).toBeNull();
+    expect(readCodeCache(cache, sha1(await readFile(bundle, 'utf8')), await readFile(keyFile))?.data).toBeInstanceOf(Buffer);
+    // The new cache fits: the next run writes its second generation.
+    load().save!();
+    expect(readCodeCache(cache, sha1(await readFile(bundle)), await readFile(keyFile))?.generation).toBe(2);
   });
 
   it('ignores a cache path that is a symlink, a directory or an empty file', async () => {
@@ -181,7 +206,8 @@ describe('requireWithCodeCache', () => {
 
   it('uses no cache when the key is not a 0600 regular file of 32 bytes', async () => {
     load().save!();
-    expect(load().save).toBeNull();
+    load().save!();
+    expect(readCodeCache(cache, sha1(await readFile(bundle)), await readFile(keyFile))?.generation).toBe(2);
     const { chmod } = await import('node:fs/promises');
     await chmod(keyFile, 0o644);
     expect(codeCacheKey(keyFile)).toBeNull();

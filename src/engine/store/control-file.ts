@@ -3,7 +3,7 @@
 // such a file may have been planted (a committed `.pybp/`), and a link to
 // /dev/zero or to a file elsewhere must be neither read through nor written
 // through.
-import { constants, promises as fs } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, promises as fs, readSync } from 'node:fs';
 import path from 'node:path';
 
 export type ControlRead =
@@ -12,12 +12,25 @@ export type ControlRead =
   /** Present but not pybp's own regular file (a symlink, a directory, a FIFO, too big): ignore it. */
   | { kind: 'foreign'; why: string };
 
-/** Reads a regular file (never through a symlink) of at most `maxBytes`. */
+/**
+ * Reads a regular file (never through a symlink) of at most `maxBytes`.
+ *
+ * Synchronous under an async signature: these are pybp's own few-hundred-byte
+ * files in its layers and state directories, read several times a build;
+ * through the thread pool each read was five round trips (open, fstat, read,
+ * read, close). The buffer is sized from fstat (plus one byte, to see a file
+ * that grew past the cap), not zero-filled to the cap: the 16 MiB sidecar
+ * cap alone cost a 16 MiB memset per read.
+ */
 export async function readControlFile(file: string, maxBytes: number): Promise<ControlRead> {
-  let handle: fs.FileHandle;
+  return readControlFileSync(file, maxBytes);
+}
+
+function readControlFileSync(file: string, maxBytes: number): ControlRead {
+  let fd: number;
   try {
     // O_NOFOLLOW: a symlink fails with ELOOP; O_NONBLOCK: a FIFO does not hang the open.
-    handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'absent' };
@@ -25,20 +38,26 @@ export async function readControlFile(file: string, maxBytes: number): Promise<C
     return { kind: 'foreign', why: (err as Error).message };
   }
   try {
-    const st = await handle.stat();
+    const st = fstatSync(fd);
     if (!st.isFile()) return { kind: 'foreign', why: 'it is not a regular file' };
     if (st.size > maxBytes) return { kind: 'foreign', why: `it is larger than ${maxBytes} bytes` };
-    const buf = Buffer.alloc(maxBytes + 1);
+    let buf = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
     let total = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buf, total, buf.length - total, total);
+      // A file that grew since the fstat: read on, still never past the cap.
+      if (total === buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
+        buf.copy(bigger, 0, 0, total);
+        buf = bigger;
+      }
+      const bytesRead = readSync(fd, buf, total, buf.length - total, total);
       if (bytesRead === 0) break;
       total += bytesRead;
       if (total > maxBytes) return { kind: 'foreign', why: `it is larger than ${maxBytes} bytes` };
     }
     return { kind: 'text', text: buf.subarray(0, total).toString('utf8') };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
