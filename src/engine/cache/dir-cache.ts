@@ -100,9 +100,20 @@ export function dirCache(dir: string): CacheBackend {
         }
         meter?.done(true);
         const diffId = diff.digest();
+        saved.push({ name: layer.name, diffId, data: layer.data, types: layer.types });
+        // Packed to the same bytes as a tar the cache has (a restored venv whose .pyc files uv rewrote
+        // with new mtimes but the same content): keep that tar, so the cache dir does not change and a
+        // CI cache step sees nothing new.
+        const same = await existingTar([committed, backup], diffId);
+        if (same) {
+          await fs.rm(tmp, { force: true });
+          await fs.link(same, path.join(staging, `${diffId}.tar`)).catch(async () => fs.copyFile(same, path.join(staging, `${diffId}.tar`)));
+          blobsSkipped += 1;
+          progress?.skipped(layer.name, 'packed to the same tar the cache has: kept');
+          continue;
+        }
         await fs.rename(tmp, path.join(staging, `${diffId}.tar`));
         bytesMoved += diff.bytes;
-        saved.push({ name: layer.name, diffId, data: layer.data, types: layer.types });
       }
       await fs.writeFile(path.join(staging, LIFECYCLE_CACHE_LABEL), JSON.stringify(renderCacheMetadata(saved)));
       await fs.writeFile(path.join(staging, PROVENANCE_FILE), JSON.stringify(provenance));
