@@ -3,7 +3,7 @@
 // internal-error, and nothing outside the layers directory is touched.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { mkdtemp, truncate, writeFile } from 'node:fs/promises';
+import { truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -132,7 +132,7 @@ describe('bad app directories', () => {
   // Root reads a chmod 000 directory anyway (CAP_DAC_OVERRIDE): run as root,
   // pybp is started as `nobody` (setpriv); any other user runs it as itself.
   it('chmod 000, read by an unprivileged user: app-dir-unreadable', async () => {
-    const scratch = await mkdtemp(join(tmpdir(), 'pybp bad-input-'));
+    const scratch = await makeTempDir('pybp bad-input-');
     chmodSync(scratch, 0o755);
     const app = join(scratch, 'locked app');
     mkdirSync(app);

@@ -3,11 +3,11 @@
 // foreign trees to aim it at.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, onTestFinished } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { BUILD_ENV_FLAGS, type CliResult, runPybp } from '../e2e/pybp.js';
+import { makeTempDir } from '../support/temp-dirs.js';
 
 export { snapshotTree, treeChanges } from '../reliability/harness.js';
 
@@ -19,8 +19,7 @@ export interface Scratch {
 
 /** One scratch directory per test file (a space in its path on purpose), removed afterwards. */
 export async function makeScratch(): Promise<Scratch> {
-  const root = await mkdtemp(join(tmpdir(), 'pybp safety-'));
-  afterAll(() => rm(root, { recursive: true, force: true }));
+  const root = await makeTempDir('pybp safety-');
   const state = join(root, 'state');
   await mkdir(state);
   return { root, state };

@@ -5,7 +5,6 @@
 // Index URLs carry the index's random port, and uv.lock / poetry.lock record
 // them: make apps in the run that serves the index, don't commit them.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { testCacheDir } from './cache.js';
 import { hermeticEnv, run } from './env.js';
@@ -15,10 +14,7 @@ import { ensureTools } from './tools.js';
 export { pythonFor, pythonPrefixFor, type PythonMinor } from './pythons.js';
 export { makeTestWheels, writeDjangoProject, type TestWheels, type DjangoProjectOptions } from './test-wheels.js';
 
-/** A fresh temp directory whose path has a space in it (paths must be quoted everywhere). */
-export function makeTempDir(prefix = 'pybp app-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
+export { makeTempDir } from './temp-dirs.js';
 
 export interface PipAppOptions {
   indexUrl: string;
