@@ -2,7 +2,6 @@
 // (pybp's ownership records live there, outside every app), and apps and
 // foreign trees to aim it at.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
@@ -79,11 +78,4 @@ export function startSleeper(): number {
 }
 
 /** Running (a killed child not yet reaped is a zombie, which kill(pid, 0) would still find). */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+export { alive } from '../support/procs.js';
