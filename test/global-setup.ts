@@ -2,7 +2,7 @@
 // sure the tool wheelhouse and tools exist (downloaded once per machine), and
 // serves both from ONE loopback index for the whole run. Tests read the
 // results with `testInfra()` from test/support/context.ts.
-import { mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -17,6 +17,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Every temp dir of the run goes under this root (test/support/temp-dirs.ts):
   // removed at the end even where a worker died before its cleanup ran.
   const tempRoot = await mkdtemp(join(tmpdir(), 'pybp-test-run-'));
+  // Searchable by every user, as the machine's temp dir is: tests run pybp as
+  // `nobody` on a dir of their own in it (mkdtemp makes each one 0700 anyway).
+  await chmod(tempRoot, 0o755);
   const testWheelsDir = await mkdtemp(join(tempRoot, 'pybp wheels-'));
   let index: IndexHandle, wheelhouseDir: string, tools: Tools;
   try {

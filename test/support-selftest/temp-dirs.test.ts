@@ -2,7 +2,7 @@
 // test ends — passed, failed or timed out — what a file makes in beforeAll is
 // gone after its last test, and all of it sits under the run's own root.
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -36,6 +36,8 @@ describe('makeTempDir', () => {
     const root = inject('tempRoot');
     expect(dirname(dir)).toBe(root);
     expect(dirname(root)).toBe(tmpdir());
+    // Any user may reach a dir of its own in it, as in the machine's temp dir (bad-input runs pybp as nobody).
+    expect((await stat(root)).mode & 0o777).toBe(0o755);
     expect(dir).toContain('pybp selftest root-');
   });
 
