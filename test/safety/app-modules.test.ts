@@ -105,12 +105,10 @@ async function setDependencies(app: string, from: string, to: string): Promise<v
 describe('a built Poetry app (package mode) with an app-root poetry.py and json.py', () => {
   it('explain and doctor run neither, write no __pycache__, and tell the truth', async () => {
     const { indexUrl } = testInfra();
-    const app = await makePoetryApp(join(s.root, 'poetry app'), { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'] });
     // Package mode: Poetry installs the project itself, editable.
-    await setDependencies(app, 'package-mode = false\n', '');
+    const app = await makePoetryApp(join(s.root, 'poetry app'), { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'], packageMode: true });
     await mkdir(join(app, 'app'));
     await writeFile(join(app, 'app', '__init__.py'), '');
-    await poetryLock(app, '3.12');
     await writeToolsConfig(app, indexUrl);
     const first = await buildOk(app);
     expect(layer(first, 'venv').packages?.add.map((p) => p.name)).toEqual(['app', 'tinydep', 'tinyweb']);

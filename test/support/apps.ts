@@ -52,6 +52,8 @@ export interface LockedAppOptions {
   requiresPython?: string;
   /** Project name, default `app`. */
   name?: string;
+  /** Poetry only: package mode (Poetry installs the project itself); default false (`package-mode = false`). */
+  packageMode?: boolean;
 }
 
 /** pyproject.toml with a default `[[tool.uv.index]]`, `.python-version`, and uv.lock from `uv lock`. */
@@ -97,9 +99,7 @@ export async function makePoetryApp(dir: string, options: LockedAppOptions): Pro
     join(dir, 'pyproject.toml'),
     [
       ...projectTable(options, minor),
-      '[tool.poetry]',
-      'package-mode = false',
-      '',
+      ...(options.packageMode ? [] : ['[tool.poetry]', 'package-mode = false', '']),
       '[[tool.poetry.source]]',
       'name = "local"',
       `url = ${tomlString(options.indexUrl)}`,
