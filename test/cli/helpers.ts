@@ -2,15 +2,15 @@
 // one runner, re-exported here): a clean environment, and every process it
 // starts killed when the test ends.
 import { createHash } from 'node:crypto';
-import { lstat, mkdtemp, readdir, readFile, readlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
+import { makeTempDir as makeSupportTempDir } from '../support/temp-dirs.js';
 
 export { cliEnv, pybpBin, repoRoot, runPybp, runPybpJson, type CliOptions, type CliResult } from '../support/cli.js';
 
 /** A fresh temp directory; the name has a space in it, so paths must be quoted everywhere. */
 export function makeTempDir(prefix = 'pybp cli '): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), prefix));
+  return makeSupportTempDir(prefix);
 }
 
 /**

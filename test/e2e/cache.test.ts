@@ -5,13 +5,12 @@
 // prune removes only what pybp made and says so first; the cache runs use a
 // pybp cache directory of their own (seeded here), never the run's shared one.
 import { chmodSync, cpSync, existsSync, readdirSync, renameSync, rmSync, utimesSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UV_VERSION } from '../../src/engine/core/versions.js';
 import { acquireLayersLock } from '../../src/engine/store/lock.js';
-import { makePipApp } from '../support/apps.js';
+import { makePipApp, makeTempDir } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
 import { BUILD_ENV_FLAGS, runPybp, writeToolsConfig } from './pybp.js';
 
@@ -71,7 +70,7 @@ async function ls(): Promise<LsJson> {
 }
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'pybp cache-'));
+  root = await makeTempDir('pybp cache-');
   state = join(root, 'state');
   cache = join(root, 'cache');
   await mkdir(state, { mode: 0o700 });

@@ -4,18 +4,15 @@
 // cannot-tell, and its exit code), and every report's fixes are checked to
 // name no file the app already has and no check that isn't shown.
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parse } from 'smol-toml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makePipApp, makePoetryApp, makeTempDir, makeUvApp, poetryEnv, uvEnv } from '../support/apps.js';
-import { testCacheDir } from '../support/cache.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { commitAll, makePipApp, makePoetryApp, makeTempDir, makeUvApp, poetryLock, uvEnv } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
 import { run } from '../support/env.js';
 import { ensureTools } from '../support/tools.js';
-import { buildSdist, buildWheel } from '../support/wheels.js';
+import { buildSdist, buildWheel, publishWheel } from '../support/wheels.js';
 import { build, BUILD_ENV_FLAGS, runPybp, writeToolsConfig } from './pybp.js';
 
 interface Check {
@@ -80,31 +77,6 @@ function checkOf(report: DoctorJson, id: string): Check {
   return found;
 }
 
-/** git init + commit everything: doctor judges what Heroku receives. */
-function commitAll(app: string): void {
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=T', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], {
-      cwd: app,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CEILING_DIRECTORIES: dirname(app) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-qm', 'app', '--allow-empty');
-}
-
-/** Locks with the tests' Poetry (its own cache per lock). */
-async function poetryLock(app: string, minor: string): Promise<void> {
-  const { poetry } = await ensureTools();
-  await mkdir(join(testCacheDir, 'tmp'), { recursive: true });
-  const scratch = await mkdtemp(join(testCacheDir, 'tmp', 'poetry-'));
-  try {
-    await run(poetry, ['lock', '--no-interaction'], { cwd: app, env: poetryEnv(scratch, minor) });
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
-}
-
 type Table = Record<string, unknown>;
 const q = (s: string) => JSON.stringify(s);
 
@@ -156,22 +128,13 @@ describe('doctor on the cases found on real apps', () => {
   beforeAll(async () => {
     root = await makeTempDir();
     const { testWheelsDir } = testInfra();
-    const scratch = await mkdtemp(join(tmpdir(), 'pybp-wheel-'));
-    try {
-      const built = await buildWheel(scratch, { name: greenlet, version: '3.0.1' });
-      await copyFile(built, join(testWheelsDir, `${greenlet}-3.0.1-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl`));
-      await buildSdist(testWheelsDir, { name: greenlet, version: '3.0.1' });
-      await buildWheel(testWheelsDir, {
-        name: oldgun,
-        version: '20.1.0',
-        files: { [`${oldgun}/__init__.py`]: '"""An old server."""\nimport os\n\nimport pkg_resources\n\nVERSION = "20.1.0"\n' },
-      });
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
-  });
-  afterAll(async () => {
-    await rm(root, { recursive: true, force: true });
+    await publishWheel(testWheelsDir, { name: greenlet, version: '3.0.1' }, 'cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64');
+    await buildSdist(testWheelsDir, { name: greenlet, version: '3.0.1' });
+    await buildWheel(testWheelsDir, {
+      name: oldgun,
+      version: '20.1.0',
+      files: { [`${oldgun}/__init__.py`]: '"""An old server."""\nimport os\n\nimport pkg_resources\n\nVERSION = "20.1.0"\n' },
+    });
   });
 
   it('an sdist Heroku would compile (greenlet 3.0.1 on Python 3.13) makes the verdict cannot-tell, naming the package', async () => {
@@ -204,9 +167,10 @@ describe('doctor on the cases found on real apps', () => {
 
   it('an sdist a pip app would compile is cannot-tell too', async () => {
     const { indexUrl } = testInfra();
-    const app = await makePipApp(join(root, 'greenlet pip'), { indexUrl, python: '3.13', requirements: [`${greenlet}==3.0.1`] });
+    // The index as a user gives it: doctor asks no index the app names.
+    const app = await makePipApp(join(root, 'greenlet pip'), { indexUrl: null, python: '3.13', requirements: [`${greenlet}==3.0.1`] });
     commitAll(app);
-    const report = await doctor(app);
+    const report = await doctor(app, ['--env', `PIP_INDEX_URL=${indexUrl}`]);
     expect(report.verdict).toBe('cannot-tell');
     expect(report.unchecked.map((u) => u.check)).toEqual(['no-linux-wheel']);
     expect(report.unchecked[0].why).toContain(`${greenlet} 3.0.1`);

@@ -2,15 +2,17 @@
 // on the loopback index: a requirement with only a macOS wheel and an sdist
 // (built from source on Heroku: warn), with only a macOS wheel (fail), with a
 // manylinux wheel (pass); `-e .` (not checked, and nothing of the app runs);
-// no pinned uv and an unreachable index (could not check).
+// no pinned uv and an unreachable index (could not check). The index is given
+// as a user gives it (`--env PIP_INDEX_URL=…`): doctor never asks one the
+// app's requirements.txt names (test/safety/doctor-traffic.test.ts).
 import { randomBytes } from 'node:crypto';
-import { access, chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { buildSdist, buildWheel } from '../support/wheels.js';
+import { cacheHomeWithPinnedUv } from '../support/tools.js';
+import { buildSdist, publishWheel } from '../support/wheels.js';
 import { BUILD_ENV_FLAGS, runPybp } from './pybp.js';
 
 interface DoctorJson {
@@ -18,15 +20,15 @@ interface DoctorJson {
   checks: Array<{ id: string; area: string; status: string; message: string; fix?: string; code?: string }>;
 }
 
-/** doctor --json, with the tests' pinned uv on PATH (as a user who has it) unless `withUv` is false. */
 /**
- * withUv: the pinned uv on PATH; false: none anywhere (an empty pybp cache too, so no tool-dir copy either),
- * and --offline, so doctor installs none of its own.
+ * doctor --json, asking `index` (default: the run's loopback index) as the user's PIP_INDEX_URL.
+ * withUv: the tests' pinned uv on PATH (as a user who has it); false: none anywhere (an empty pybp
+ * cache too, so no tool-dir copy either), and --offline, so doctor installs none of its own.
  */
-async function doctor(app: string, withUv = true, extraEnv: Record<string, string> = {}): Promise<{ report: DoctorJson; code: number | null }> {
+async function doctor(app: string, withUv = true, extraEnv: Record<string, string> = {}, index = testInfra().indexUrl): Promise<{ report: DoctorJson; code: number | null }> {
   const { uvPath } = testInfra();
   const env = withUv ? { PATH: `${dirname(uvPath)}:${process.env.PATH ?? ''}`, ...extraEnv } : { XDG_CACHE_HOME: await makeTempDir(), ...extraEnv };
-  const r = await runPybp(['doctor', app, '--json', ...(withUv ? [] : ['--offline']), ...BUILD_ENV_FLAGS], { env });
+  const r = await runPybp(['doctor', app, '--json', ...(withUv ? [] : ['--offline']), ...BUILD_ENV_FLAGS, '--env', `PIP_INDEX_URL=${index}`], { env });
   try {
     return { report: JSON.parse(r.stdout) as DoctorJson, code: r.code };
   } catch {
@@ -59,36 +61,25 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
 
   beforeAll(async () => {
     root = await makeTempDir();
-    markers = await mkdtemp(join(tmpdir(), 'pybp-markers-'));
+    markers = await makeTempDir('pybp-markers-');
     const { testWheelsDir } = testInfra();
-    const scratch = await mkdtemp(join(tmpdir(), 'pybp-wheel-'));
-    try {
-      for (const [name, platform] of [
-        [srcOnly, 'cp312-cp312-macosx_11_0_arm64'],
-        [macOnly, 'cp312-cp312-macosx_11_0_arm64'],
-        [linux, 'cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64'],
-        [newerSrc, 'cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64'],
-      ]) {
-        const built = await buildWheel(scratch, { name, version: '1.0.0' });
-        await copyFile(built, join(testWheelsDir, `${name}-1.0.0-${platform}.whl`));
-      }
-      // Building this sdist would leave a marker: doctor must never build it.
-      const setupPy = `open(${JSON.stringify(join(markers, 'sdist-built'))}, 'w').write('built')\nfrom setuptools import setup\nsetup(name=${JSON.stringify(srcOnly)}, version='1.0.0')\n`;
-      await buildSdist(testWheelsDir, { name: srcOnly, version: '1.0.0', setupPy });
-      // 1.0.0 has a manylinux wheel, the newer 2.0.0 only an sdist.
-      await buildSdist(testWheelsDir, { name: newerSrc, version: '2.0.0', setupPy: setupPy.replace(`name=${JSON.stringify(srcOnly)}, version='1.0.0'`, `name=${JSON.stringify(newerSrc)}, version='2.0.0'`) });
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
+    for (const [name, platform] of [
+      [srcOnly, 'cp312-cp312-macosx_11_0_arm64'],
+      [macOnly, 'cp312-cp312-macosx_11_0_arm64'],
+      [linux, 'cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64'],
+      [newerSrc, 'cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64'],
+    ]) {
+      await publishWheel(testWheelsDir, { name, version: '1.0.0' }, platform);
     }
-  });
-  afterAll(async () => {
-    await rm(root, { recursive: true, force: true });
-    await rm(markers, { recursive: true, force: true });
+    // Building this sdist would leave a marker: doctor must never build it.
+    const setupPy = `open(${JSON.stringify(join(markers, 'sdist-built'))}, 'w').write('built')\nfrom setuptools import setup\nsetup(name=${JSON.stringify(srcOnly)}, version='1.0.0')\n`;
+    await buildSdist(testWheelsDir, { name: srcOnly, version: '1.0.0', setupPy });
+    // 1.0.0 has a manylinux wheel, the newer 2.0.0 only an sdist.
+    await buildSdist(testWheelsDir, { name: newerSrc, version: '2.0.0', setupPy: setupPy.replace(`name=${JSON.stringify(srcOnly)}, version='1.0.0'`, `name=${JSON.stringify(newerSrc)}, version='2.0.0'`) });
   });
 
   it('warns for a package with only a macOS wheel and an sdist, naming it, and builds nothing', async () => {
-    const { indexUrl } = testInfra();
-    const app = await makePipApp(join(root, 'sdist only'), { indexUrl, python: '3.12', requirements: ['tinyweb==1.0.0', `${srcOnly}==1.0.0`] });
+    const app = await makePipApp(join(root, 'sdist only'), { indexUrl: null, python: '3.12', requirements: ['tinyweb==1.0.0', `${srcOnly}==1.0.0`] });
     const { report } = await doctor(app);
     const c = wheelCheck(report);
     expect(c.status, c.message).toBe('warn');
@@ -103,8 +94,7 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
   });
 
   it('fails for a package with only a macOS wheel, and still names the sdist-only one', async () => {
-    const { indexUrl } = testInfra();
-    const app = await makePipApp(join(root, 'mac only'), { indexUrl, python: '3.12', requirements: [`${macOnly}==1.0.0`, `${srcOnly}==1.0.0`, 'tinyweb==1.0.0'] });
+    const app = await makePipApp(join(root, 'mac only'), { indexUrl: null, python: '3.12', requirements: [`${macOnly}==1.0.0`, `${srcOnly}==1.0.0`, 'tinyweb==1.0.0'] });
     const { report, code } = await doctor(app);
     const c = wheelCheck(report);
     expect(c.status, c.message).toBe('fail');
@@ -117,9 +107,8 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
   });
 
   it('passes when every requirement has a manylinux or pure wheel', async () => {
-    const { indexUrl } = testInfra();
     // tinyweb 1.0.0 (pure) requires tinydep, pinned here too.
-    const app = await makePipApp(join(root, 'linux'), { indexUrl, python: '3.12', requirements: [`${linux}==1.0.0`, 'tinyweb==1.0.0', 'tinydep==0.1.0'] });
+    const app = await makePipApp(join(root, 'linux'), { indexUrl: null, python: '3.12', requirements: [`${linux}==1.0.0`, 'tinyweb==1.0.0', 'tinydep==0.1.0'] });
     const c = wheelCheck((await doctor(app)).report);
     expect(c.status, c.message).toBe('pass');
     expect(c.message).toBe(
@@ -130,8 +119,7 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
   });
 
   it('not pinned with ==: warns when the newest version (pip\'s pick) has only an sdist, though an older one has a wheel', async () => {
-    const { indexUrl } = testInfra();
-    const app = await makePipApp(join(root, 'unpinned'), { indexUrl, python: '3.12', requirements: [`${newerSrc}>=1.0`, `${linux}>=1.0`, 'tinyweb==1.0.0'] });
+    const app = await makePipApp(join(root, 'unpinned'), { indexUrl: null, python: '3.12', requirements: [`${newerSrc}>=1.0`, `${linux}>=1.0`, 'tinyweb==1.0.0'] });
     const c = wheelCheck((await doctor(app)).report);
     expect(c.status, c.message).toBe('warn');
     expect(c.code).toBe('no-linux-wheel');
@@ -143,8 +131,7 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
   });
 
   it('does not hand `-e .` to uv: named as not checked, and the app\'s setup.py never runs', async () => {
-    const { indexUrl } = testInfra();
-    const app = await makePipApp(join(root, 'editable'), { indexUrl, python: '3.12', requirements: ['-e .', 'tinyweb==1.0.0'] });
+    const app = await makePipApp(join(root, 'editable'), { indexUrl: null, python: '3.12', requirements: ['-e .', 'tinyweb==1.0.0'] });
     const marker = join(markers, 'setup-py-ran');
     await writeFile(join(app, 'setup.py'), `open(${JSON.stringify(marker)}, 'w').write('ran')\nfrom setuptools import setup\nsetup(name='app', version='1.0')\n`);
     const c = wheelCheck((await doctor(app)).report);
@@ -156,8 +143,7 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
   });
 
   it('says it could not check without the pinned uv, or when the index is unreachable, never pass', async () => {
-    const { indexUrl } = testInfra();
-    const app = await makePipApp(join(root, 'no uv'), { indexUrl, python: '3.12', requirements: ['tinyweb==1.0.0'] });
+    const app = await makePipApp(join(root, 'no uv'), { indexUrl: null, python: '3.12', requirements: ['tinyweb==1.0.0'] });
     const noUv = wheelCheck((await doctor(app, false)).report);
     expect(noUv.status, noUv.message).toBe('warn');
     expect(noUv.message).toContain('Could not check whether requirements.txt has wheels for CPython 3.12');
@@ -166,17 +152,12 @@ describe('doctor no-linux-wheel for requirements.txt, with the pinned uv', () =>
     expect(noUv.fix).toContain('Run pybp doctor without --offline');
 
     // pybp's own copy of the pinned uv (what a build with python.source uv installs) is used when nothing else has it.
-    const cache = await makeTempDir();
-    const toolBin = join(cache, 'pybp', 'tools', 'uv-0.11.33', 'bin');
-    await mkdir(toolBin, { recursive: true });
-    await copyFile(testInfra().uvPath, join(toolBin, 'uv'));
-    await chmod(join(toolBin, 'uv'), 0o755);
+    const cache = await cacheHomeWithPinnedUv(await makeTempDir());
     const fromToolDir = wheelCheck((await doctor(app, false, { XDG_CACHE_HOME: cache })).report);
     expect(fromToolDir.status, fromToolDir.message).toBe('pass');
 
     // Port 1 on loopback: nothing listens, so the connection is refused.
-    const offline = await makePipApp(join(root, 'offline'), { indexUrl: 'http://127.0.0.1:1/simple/', python: '3.12', requirements: ['tinyweb==1.0.0'] });
-    const c = wheelCheck((await doctor(offline)).report);
+    const c = wheelCheck((await doctor(app, true, {}, 'http://127.0.0.1:1/simple/')).report);
     expect(c.status, c.message).toBe('warn');
     expect(c.message).toContain('Could not check whether requirements.txt has wheels');
     expect(c.message).toMatch(/could not resolve the requirements: error: Request failed .*Connection refused/);

@@ -2,13 +2,12 @@
 // loopback index: a stale lock, a Procfile command no dependency installs, a
 // locked package with only macOS wheels.
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePoetryApp, makeTempDir, makeUvApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { buildWheel } from '../support/wheels.js';
+import { publishWheel } from '../support/wheels.js';
 import { BUILD_ENV_FLAGS, runPybp } from './pybp.js';
 
 interface DoctorJson {
@@ -90,13 +89,7 @@ describe('doctor with real tools', () => {
     const { indexUrl, testWheelsDir } = testInfra();
     // A project name of this run only: the index is shared by every test file.
     const name = `maconly${randomBytes(3).toString('hex')}`;
-    const scratch = await mkdtemp(join(tmpdir(), 'pybp-wheel-'));
-    try {
-      const built = await buildWheel(scratch, { name, version: '1.0.0' });
-      await copyFile(built, join(testWheelsDir, `${name}-1.0.0-cp312-cp312-macosx_11_0_arm64.whl`));
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
+    await publishWheel(testWheelsDir, { name, version: '1.0.0' }, 'cp312-cp312-macosx_11_0_arm64');
     const app = await makeUvApp(join(root, 'mac wheels'), { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0', `${name}==1.0.0`] });
     const c = checkOf(await doctor(app), 'no-linux-wheel');
     expect(c.status, c.message).toBe('fail');

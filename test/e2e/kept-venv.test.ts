@@ -3,11 +3,10 @@
 // and the venv's dist-info) on the venv layer, and the build reports what it
 // really changed; for pip (a new
 // venv every build), the build reports the difference from the last build.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makePipApp, makePoetryApp, makeTempDir, makeUvApp, poetryEnv, uvEnv } from '../support/apps.js';
-import { testCacheDir } from '../support/cache.js';
+import { makePipApp, makePoetryApp, makeTempDir, makeUvApp, poetryLock, uvEnv } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
 import { run } from '../support/env.js';
 import { build, explain, explainThenBuild, writeToolsConfig } from './pybp.js';
@@ -53,17 +52,12 @@ describe('a kept venv after the lock changed', () => {
   });
 
   it('Poetry: explain forecasts the sync, the build reports the same', async () => {
-    const { indexUrl, poetryPath } = testInfra();
+    const { indexUrl } = testInfra();
     const app = await makePoetryApp(join(root, 'poetry'), { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'] });
     await writeToolsConfig(app, indexUrl);
     expect((await build(app)).status).toBe('succeeded');
     await editDependencies(app);
-    const scratch = await mkdtemp(join(testCacheDir, 'tmp', 'poetry-'));
-    try {
-      await run(poetryPath, ['lock', '--no-interaction'], { cwd: app, env: poetryEnv(scratch, '3.12') });
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
+    await poetryLock(app, '3.12');
 
     const report = await explainThenBuild(app);
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded');

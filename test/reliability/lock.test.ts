@@ -2,8 +2,7 @@
 // lock from several processes, some of which die holding it; the build-level
 // tests use real builds.
 import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +45,7 @@ function totals(layersDir: string): Totals {
 
 describe('the layers lock under contention', () => {
   it('never has two holders, with contenders that die holding it', async () => {
-    const layersDir = await mkdtemp(join(tmpdir(), 'pybp lock-stress-'));
+    const layersDir = await makeTempDir('pybp lock-stress-');
     let deaths = 0;
     // Contention is counted, not timed (a loaded machine gets there later):
     // six contenders, each running for a second and replaced when it ends or

@@ -12,11 +12,10 @@
 //   to nothing: explain says the layer is made again and why, and the build
 //   does exactly that and succeeds.
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makePoetryApp, makeUvApp, poetryEnv, uvEnv } from '../support/apps.js';
-import { testCacheDir } from '../support/cache.js';
+import { makePoetryApp, makeUvApp, poetryLock, uvEnv } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
 import { run } from '../support/env.js';
 import { writeToolsConfig } from '../e2e/pybp.js';
@@ -97,16 +96,6 @@ async function clearPycache(app: string): Promise<void> {
   for (const p of pycacheIn(app)) if (p.endsWith('__pycache__')) await rm(join(app, p), { recursive: true, force: true });
 }
 
-async function poetryLock(app: string): Promise<void> {
-  const { poetryPath } = testInfra();
-  await mkdir(join(testCacheDir, 'tmp'), { recursive: true });
-  const scratch = await mkdtemp(join(testCacheDir, 'tmp', 'poetry-'));
-  try {
-    await run(poetryPath, ['lock', '--no-interaction'], { cwd: app, env: poetryEnv(scratch, '3.12') });
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
-}
 
 async function setDependencies(app: string, from: string, to: string): Promise<void> {
   const pyproject = join(app, 'pyproject.toml');
@@ -116,12 +105,10 @@ async function setDependencies(app: string, from: string, to: string): Promise<v
 describe('a built Poetry app (package mode) with an app-root poetry.py and json.py', () => {
   it('explain and doctor run neither, write no __pycache__, and tell the truth', async () => {
     const { indexUrl } = testInfra();
-    const app = await makePoetryApp(join(s.root, 'poetry app'), { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'] });
     // Package mode: Poetry installs the project itself, editable.
-    await setDependencies(app, 'package-mode = false\n', '');
+    const app = await makePoetryApp(join(s.root, 'poetry app'), { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'], packageMode: true });
     await mkdir(join(app, 'app'));
     await writeFile(join(app, 'app', '__init__.py'), '');
-    await poetryLock(app);
     await writeToolsConfig(app, indexUrl);
     const first = await buildOk(app);
     expect(layer(first, 'venv').packages?.add.map((p) => p.name)).toEqual(['app', 'tinydep', 'tinyweb']);
@@ -129,7 +116,7 @@ describe('a built Poetry app (package mode) with an app-root poetry.py and json.
 
     // The lock changes (a package added, one moved), then the traps go in.
     await setDependencies(app, '"tinyweb==1.0.0"', '"tinyweb==1.1.0", "tinydev==0.1.0"');
-    await poetryLock(app);
+    await poetryLock(app, '3.12');
     const marker = join(s.root, 'poetry-app.MARKER');
     await writeFile(join(app, 'poetry.py'), trap('poetry.py', marker));
     await writeFile(join(app, 'json.py'), trap('json.py', marker));

@@ -9,19 +9,19 @@
 // hanging it, but no test asserts on time. Processes go through the tests'
 // one runner (test/support/cli.ts), which kills whatever a test leaves.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir } from '../support/apps.js';
 import { cliEnv, type CliResult, type RunningCli, runPybp, startPybp } from '../support/cli.js';
 import { testInfra } from '../support/context.js';
-import { serveStalling } from '../support/file-server.js';
+import { serveBlackhole, serveStalling } from '../support/file-server.js';
+import { alive, childPids, until } from '../support/procs.js';
+import { cacheHomeWithPinnedUv } from '../support/tools.js';
 import { BUILD_ENV_FLAGS, writeToolsConfig } from '../e2e/pybp.js';
 import { CODE_CONFIG_FILES } from '../../src/engine/project/config.js';
 import { APP_FILE_LIMITS } from '../../src/engine/io/app-file.js';
-import { UV_VERSION } from '../../src/engine/core/versions.js';
 
 type Outcome = CliResult;
 type Env = Record<string, string | undefined>;
@@ -57,22 +57,6 @@ interface BuildJson {
   status: string;
   error: ErrorJson | null;
   warnings: Array<{ code: string; message: string }>;
-}
-
-async function until(what: string, condition: () => boolean | Promise<boolean>, cli?: RunningCli): Promise<void> {
-  while (!(await condition())) {
-    if (cli && !cli.running) throw new Error(`pybp ended before ${what}:\n${cli.stdout}\n${cli.stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** A Python 3.12 installation without headers whose binary appends to `marker` when run (so discovery must run it). */
@@ -304,28 +288,20 @@ describe('a build', () => {
     const before = await snapshot(layersDir);
 
     // An index that accepts connections and never answers: pip waits on it, a step as long as we like.
-    const sockets = new Set<net.Socket>();
-    const blackhole = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.resume(); // read (and drop) the request, so the socket sees pip's end and closes
-      socket.on('close', () => sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    const blackhole = await serveBlackhole();
     try {
-      const port = (blackhole.address() as net.AddressInfo).port;
-      await writeFile(join(app, 'requirements.txt'), `--index-url http://127.0.0.1:${port}/simple\nsomething-slow==1.0\n`);
+      await writeFile(join(app, 'requirements.txt'), `--index-url ${blackhole.url}/simple\nsomething-slow==1.0\n`);
       const build = start(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS, '--env', 'PIP_DEFAULT_TIMEOUT=600']);
-      await until('pip connected to the index', () => sockets.size > 0, build);
+      await until('pip connected to the index', () => blackhole.open() > 0, build);
       expect(build.stdout + build.stderr).toContain('pip install');
       build.signal('SIGTERM');
       const outcome = await build.done;
       expect(outcome.code).toBe(130);
       expect(outcome.stdout + outcome.stderr).toContain('interrupted');
       // pip went with it: its connections to the index are closed.
-      await until('pip let go of the index', () => sockets.size === 0);
+      await until('pip let go of the index', () => blackhole.open() === 0);
     } finally {
-      for (const s of sockets) s.destroy();
-      blackhole.close();
+      await blackhole.close();
     }
     // Rolled back: the layers are exactly the first build's, and nothing of the interrupted one is left.
     expect(await snapshot(layersDir)).toEqual(before);
@@ -355,7 +331,7 @@ describe('explain and doctor stop on SIGTERM with exit 130, and their children w
     const outcome = await explain.done;
     expect(outcome.code).toBe(130);
     expect(json<{ error: ErrorJson }>(outcome).error.code).toBe('interrupted');
-    await until('the interpreter was stopped', () => !processAlive(childPid));
+    await until('the interpreter was stopped', () => !alive(childPid));
   });
 
   it("doctor, while it installs its own pinned uv (pip waits on the index)", async () => {
@@ -379,14 +355,12 @@ describe('explain and doctor stop on SIGTERM with exit 130, and their children w
     const app = join(root, 'doctor-pip-app');
     await mkdir(app, { recursive: true });
     await writeFile(join(app, '.python-version'), '3.12\n');
-    const stalling = await serveStalling();
+    const stalling = await serveBlackhole();
     try {
-      await writeFile(join(app, 'requirements.txt'), `--index-url ${stalling.url}/simple\ntinyweb==1.0.0\n`);
-      // The real uv in pybp's tool cache (only uv's own binary runs); uv pip compile waits on the index.
-      const cache = join(root, 'uv-cache-pip');
-      await mkdir(join(cache, 'pybp', 'tools', `uv-${UV_VERSION}`, 'bin'), { recursive: true });
-      await copyFile(testInfra().uvPath, join(cache, 'pybp', 'tools', `uv-${UV_VERSION}`, 'bin', 'uv'));
-      await doctorStoppedWhileChildRuns(app, [], cache, stalling.requested);
+      await writeFile(join(app, 'requirements.txt'), 'tinyweb==1.0.0\n');
+      // The real uv in pybp's tool cache; uv pip compile waits on the index the user gave.
+      const cache = await cacheHomeWithPinnedUv(join(root, 'uv-cache-pip'));
+      await doctorStoppedWhileChildRuns(app, ['--env', `PIP_INDEX_URL=${stalling.url}/simple`], cache, stalling.requested);
     } finally {
       await stalling.close();
     }
@@ -403,25 +377,10 @@ describe('explain and doctor stop on SIGTERM with exit 130, and their children w
     const outcome = await doctor.done;
     expect(outcome.code).toBe(130);
     expect(outcome.stderr).toContain('interrupted');
-    for (const pid of children) await until(`child ${pid} was stopped`, () => !processAlive(pid));
+    for (const pid of children) await until(`child ${pid} was stopped`, () => !alive(pid));
   }
 });
 
-/** The PIDs whose parent is `pid` (from /proc). */
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 function spawnSyncStatus(program: string, args: string[], cwd: string): number | null {
   try {

@@ -10,54 +10,23 @@
 // generous kill timer so a regression fails instead of hanging; no test
 // asserts on time.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePipApp, makeTempDir } from '../support/apps.js';
 import { cliEnv, pybpBin, type RunningCli, runPybp, startPybp } from '../support/cli.js';
 import { spawnChild } from '../support/children.js';
 import { testInfra } from '../support/context.js';
+import { serveBlackhole } from '../support/file-server.js';
 import { adoptLayersDir } from '../support/owned-layers.js';
-import net from 'node:net';
+import { alive, childPids, processesNaming, until } from '../support/procs.js';
+import { cacheHomeWithPinnedUv } from '../support/tools.js';
 import { BUILD_ENV_FLAGS, writeToolsConfig } from '../e2e/pybp.js';
-import { UV_VERSION } from '../../src/engine/core/versions.js';
 
 /** A command still running after this is killed and its test fails: a safety net, not a timing assertion. */
 const HANG_LIMIT_MS = 120_000;
 type Env = Record<string, string | undefined>;
 const start = (args: string[], env: Env = {}): RunningCli => startPybp(args, { env, timeoutMs: HANG_LIMIT_MS });
-
-async function until(what: string, condition: () => boolean | Promise<boolean>, cli?: RunningCli): Promise<void> {
-  while (!(await condition())) {
-    if (cli && !cli.running) throw new Error(`pybp ended before ${what}:\n${cli.stdout}\n${cli.stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Running (a zombie not yet reaped is not). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** Live processes whose command line names `text` (an app's path): what pybp started for that app. */
-function processesNaming(text: string): string[] {
-  const found: string[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ');
-      if (cmdline.includes(text) && alive(Number(name))) found.push(`${name}: ${cmdline}`);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
 
 /** A PID a test's process wrote to `file`, once it is there. */
 async function pidFrom(file: string, cli?: RunningCli): Promise<number> {
@@ -291,14 +260,13 @@ describe('explain --since and doctor remove their scratch dirs and stop their ch
     const app = join(root, `doctor-${signal}`);
     await mkdir(app, { recursive: true });
     await writeFile(join(app, '.python-version'), '3.12\n');
-    const stalling = await blackhole();
+    const stalling = await serveBlackhole();
     try {
-      // The real pinned uv in pybp's tool cache (only uv's own binary runs); its `uv pip compile` waits on an index that never answers.
-      await writeFile(join(app, 'requirements.txt'), `--index-url ${stalling.url}/simple\ntinyweb==1.0.0\n`);
-      const cache = join(root, `uv-cache-${signal}`);
-      await mkdir(join(cache, 'pybp', 'tools', `uv-${UV_VERSION}`, 'bin'), { recursive: true });
-      await copyFile(testInfra().uvPath, join(cache, 'pybp', 'tools', `uv-${UV_VERSION}`, 'bin', 'uv'));
-      const doctor = start(['doctor', app], { XDG_CACHE_HOME: cache });
+      // The real pinned uv in pybp's tool cache; its `uv pip compile` waits on
+      // the index the user gave (doctor never asks one the app names).
+      await writeFile(join(app, 'requirements.txt'), 'tinyweb==1.0.0\n');
+      const cache = await cacheHomeWithPinnedUv(join(root, `uv-cache-${signal}`));
+      const doctor = start(['doctor', app, '--env', `PIP_INDEX_URL=${stalling.url}/simple`], { XDG_CACHE_HOME: cache });
       await Promise.race([stalling.requested, doctor.done]);
       expect(doctor.running).toBe(true);
       const children = childPids(doctor.pid);
@@ -315,46 +283,6 @@ describe('explain --since and doctor remove their scratch dirs and stop their ch
     }
   });
 });
-
-/**
- * An index that accepts connections and never answers (not even headers: uv
- * gives up at once on a wrong content type, so a half answer is not a hang).
- */
-async function blackhole(): Promise<{ url: string; requested: Promise<void>; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  let connected: () => void = () => {};
-  const requested = new Promise<void>((resolve) => (connected = resolve));
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.resume();
-    socket.on('close', () => sockets.delete(socket));
-    connected();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    requested,
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/** The PIDs whose parent is `pid` (from /proc). */
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 async function runGit(cwd: string, args: string[]): Promise<void> {
   const tracked = spawnChild('git', args, { cwd, stdio: 'ignore', env: cliEnv() });

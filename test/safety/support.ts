@@ -2,12 +2,11 @@
 // (pybp's ownership records live there, outside every app), and apps and
 // foreign trees to aim it at.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, onTestFinished } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { BUILD_ENV_FLAGS, type CliResult, runPybp } from '../e2e/pybp.js';
+import { makeTempDir } from '../support/temp-dirs.js';
 
 export { snapshotTree, treeChanges } from '../reliability/harness.js';
 
@@ -19,8 +18,7 @@ export interface Scratch {
 
 /** One scratch directory per test file (a space in its path on purpose), removed afterwards. */
 export async function makeScratch(): Promise<Scratch> {
-  const root = await mkdtemp(join(tmpdir(), 'pybp safety-'));
-  afterAll(() => rm(root, { recursive: true, force: true }));
+  const root = await makeTempDir('pybp safety-');
   const state = join(root, 'state');
   await mkdir(state);
   return { root, state };
@@ -80,11 +78,4 @@ export function startSleeper(): number {
 }
 
 /** Running (a killed child not yet reaped is a zombie, which kill(pid, 0) would still find). */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+export { alive } from '../support/procs.js';

@@ -2,9 +2,9 @@
 // Poetry resolve and install from, and apps whose lock files point at it.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { makePoetryApp, makeTempDir, makeUvApp, poetryEnv, pythonFor, uvEnv, writeDjangoProject } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
 import { hermeticEnv, run } from '../support/env.js';
@@ -14,16 +14,8 @@ import { buildWheel, normalizeProjectName, wheelFilename } from '../support/whee
 import { listZip, readZipEntry } from '../support/zip.js';
 
 const infra = testInfra();
-const cleanup: string[] = [];
-afterAll(async () => {
-  for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
-});
-
-async function tempDir(prefix?: string): Promise<string> {
-  const dir = await makeTempDir(prefix);
-  cleanup.push(dir);
-  return dir;
-}
+// Removed with the test that made it (test/support/temp-dirs.ts).
+const tempDir = makeTempDir;
 
 /** A pip-less venv, made the way the buildpack makes `<layers>/venv`. */
 async function bareVenv(minor: string): Promise<string> {

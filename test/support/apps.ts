@@ -4,8 +4,8 @@
 //
 // Index URLs carry the index's random port, and uv.lock / poetry.lock record
 // them: make apps in the run that serves the index, don't commit them.
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { testCacheDir } from './cache.js';
 import { hermeticEnv, run } from './env.js';
@@ -15,26 +15,27 @@ import { ensureTools } from './tools.js';
 export { pythonFor, pythonPrefixFor, type PythonMinor } from './pythons.js';
 export { makeTestWheels, writeDjangoProject, type TestWheels, type DjangoProjectOptions } from './test-wheels.js';
 
-/** A fresh temp directory whose path has a space in it (paths must be quoted everywhere). */
-export function makeTempDir(prefix = 'pybp app-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
+export { makeTempDir } from './temp-dirs.js';
 
 export interface PipAppOptions {
-  indexUrl: string;
+  /**
+   * Written as requirements.txt's first line (`--index-url …`), so pip in a
+   * build asks the loopback index whatever the build environment says; null
+   * writes none (give the index as a user would: `--env PIP_INDEX_URL=…`;
+   * doctor never asks an index a repo names).
+   */
+  indexUrl: string | null;
   /** Written to `.python-version`, e.g. `3.12` (omit to write none). */
   python?: string;
   /** Lines of requirements.txt, e.g. `tinyweb==1.0.0`. */
   requirements: string[];
 }
 
-/**
- * requirements.txt starts with `--index-url`, so pip in the build asks the
- * loopback index whatever the build environment says.
- */
+/** requirements.txt (starting with `--index-url`, unless `indexUrl` is null) and `.python-version`. */
 export async function makePipApp(dir: string, options: PipAppOptions): Promise<string> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'requirements.txt'), [`--index-url ${options.indexUrl}`, ...options.requirements, ''].join('\n'));
+  const index = options.indexUrl === null ? [] : [`--index-url ${options.indexUrl}`];
+  await writeFile(join(dir, 'requirements.txt'), [...index, ...options.requirements, ''].join('\n'));
   if (options.python) await writeFile(join(dir, '.python-version'), `${options.python}\n`);
   return dir;
 }
@@ -51,6 +52,8 @@ export interface LockedAppOptions {
   requiresPython?: string;
   /** Project name, default `app`. */
   name?: string;
+  /** Poetry only: package mode (Poetry installs the project itself); default false (`package-mode = false`). */
+  packageMode?: boolean;
 }
 
 /** pyproject.toml with a default `[[tool.uv.index]]`, `.python-version`, and uv.lock from `uv lock`. */
@@ -96,9 +99,7 @@ export async function makePoetryApp(dir: string, options: LockedAppOptions): Pro
     join(dir, 'pyproject.toml'),
     [
       ...projectTable(options, minor),
-      '[tool.poetry]',
-      'package-mode = false',
-      '',
+      ...(options.packageMode ? [] : ['[tool.poetry]', 'package-mode = false', '']),
       '[[tool.poetry.source]]',
       'name = "local"',
       `url = ${tomlString(options.indexUrl)}`,
@@ -107,6 +108,12 @@ export async function makePoetryApp(dir: string, options: LockedAppOptions): Pro
     ].join('\n'),
   );
   await writeFile(join(dir, '.python-version'), `${options.python}\n`);
+  await poetryLock(dir, minor);
+  return dir;
+}
+
+/** `poetry lock` in `dir` with the tests' pinned Poetry and the pyenv interpreter for `minor`. */
+export async function poetryLock(dir: string, minor: string): Promise<void> {
   const { poetry } = await ensureTools();
   // A cache of its own per lock: Poetry caches release data per *source name*
   // ("local" in every app), so a shared cache could answer for another index.
@@ -117,7 +124,19 @@ export async function makePoetryApp(dir: string, options: LockedAppOptions): Pro
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-  return dir;
+}
+
+/** git init + commit everything, with no user or system git config: doctor judges what Heroku receives. */
+export function commitAll(app: string): void {
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=T', '-c', 'init.defaultBranch=main', '-c', 'commit.gpgsign=false', ...args], {
+      cwd: app,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CEILING_DIRECTORIES: dirname(app) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'app', '--allow-empty');
 }
 
 /** The environment tests run Poetry in; `scratch` holds its cache and any virtualenv it decides to make. */

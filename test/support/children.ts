@@ -64,16 +64,27 @@ export interface TrackedChild<C extends ChildProcess = ChildProcess> {
 /** The processes of one test (or one file's hooks): killed together when it ends. */
 export class ChildScope {
   readonly children = new Set<Entry>();
+  /** Run after the processes are dead (a temp dir is removed once nothing writes into it), last first. */
+  readonly cleanups: Array<() => Promise<void>> = [];
   closed = false;
 
   constructor(readonly label: string) {}
 
-  /** Kills every process started in this scope, and refuses new ones. */
+  /** Kills every process started in this scope, refuses new ones, then runs its cleanups. */
   async close(): Promise<void> {
     this.closed = true;
     const entries = [...this.children];
     this.children.clear();
     await Promise.all(entries.map((e) => e.killTree()));
+    const errors: unknown[] = [];
+    for (const cleanup of this.cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw new AggregateError(errors, `${this.label}: ${errors.length} cleanup(s) failed`);
   }
 }
 
@@ -149,13 +160,31 @@ export async function withChildScope<T>(label: string, fn: () => Promise<T>): Pr
 
 /** Kills what was started outside any test (beforeAll, module level); the file's afterAll calls it. */
 export async function closeFileScope(): Promise<void> {
-  await fileScope.close();
-  // The next file in this worker starts afresh.
-  fileScope.closed = false;
+  try {
+    await fileScope.close();
+  } finally {
+    // The next file in this worker starts afresh.
+    fileScope.closed = false;
+  }
 }
 
 function currentScope(): ChildScope {
   return scopeStorage.getStore() ?? fileScope;
+}
+
+/**
+ * Runs `cleanup` when the running test ends (passed, failed or timed out), or,
+ * outside any test (beforeAll, module level), after the file's last test;
+ * always after that scope's processes are killed. A scope that has already
+ * ended (a timed-out body going on) runs it at once and throws.
+ */
+export async function onScopeEnd(what: string, cleanup: () => Promise<void>): Promise<void> {
+  const scope = currentScope();
+  if (scope.closed) {
+    await cleanup();
+    throw new ChildrenClosedError(`refusing to keep ${what}`);
+  }
+  scope.cleanups.push(cleanup);
 }
 
 /**

@@ -15,7 +15,6 @@
 //   pybp and every tool it starts are killed when the test ends or times out,
 //   and a runner whose pybp was killed that way rejects (the test body stops).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { NETWORK_HOST_VARS } from '../../src/engine/project/build-env.js';
@@ -24,6 +23,7 @@ import { repoRoot } from './cache.js';
 import { ChildrenClosedError, spawnChild } from './children.js';
 import { hermeticCacheHome, withLoopback } from './env.js';
 import { pyenvRoot } from './pythons.js';
+import { testTempRoot } from './temp-dirs.js';
 
 export { repoRoot };
 export { pybpBin };
@@ -36,7 +36,7 @@ let sharedTmp: string | null = null;
 
 /** One empty HOME per test file (made on first use), removed after the file's tests. */
 function cleanHome(): string {
-  sharedHome ??= mkdtempSync(path.join(tmpdir(), 'pybp-cli-home-'));
+  sharedHome ??= mkdtempSync(path.join(testTempRoot(), 'pybp-cli-home-'));
   return sharedHome;
 }
 /**
@@ -44,7 +44,7 @@ function cleanHome(): string {
  * leaves there (a build's fresh HOME after SIGKILL, say) goes with it.
  */
 function cleanTmp(): string {
-  sharedTmp ??= mkdtempSync(path.join(tmpdir(), 'pybp-cli-tmp-'));
+  sharedTmp ??= mkdtempSync(path.join(testTempRoot(), 'pybp-cli-tmp-'));
   return sharedTmp;
 }
 afterAll(() => {

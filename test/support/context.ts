@@ -12,6 +12,8 @@ export interface TestInfra {
   uvPath: string;
   /** Poetry 2.4.1, for making lock files. */
   poetryPath: string;
+  /** The run's root for test temp dirs (test/support/temp-dirs.ts), removed when the run ends. */
+  tempRoot: string;
 }
 
 declare module 'vitest' {
@@ -25,6 +27,7 @@ export function testInfra(): TestInfra {
     testWheelsDir: inject('testWheelsDir'),
     uvPath: inject('uvPath'),
     poetryPath: inject('poetryPath'),
+    tempRoot: inject('tempRoot'),
   };
 }
 

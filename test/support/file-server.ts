@@ -1,8 +1,10 @@
 // A loopback HTTP server for a fixed set of files (release archives, download
 // lists), recording every path asked for. Close it with `server.close()`.
+// Also servers that never finish an answer: a download that hangs, an index
+// that accepts connections and never says a word.
 import { createReadStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 
 export interface FileServer {
   url: string;
@@ -48,6 +50,39 @@ export async function serveStalling(): Promise<StallingServer> {
     requested,
     close: () => {
       server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface Blackhole extends StallingServer {
+  /** Connections open now (a client that gave up has closed its own). */
+  open(): number;
+}
+
+/**
+ * An index that accepts connections and never answers, not even headers (uv
+ * gives up at once on a wrong content type, so a half answer is not a hang):
+ * pip or uv waits on it, a step as long as the test likes.
+ */
+export async function serveBlackhole(): Promise<Blackhole> {
+  const sockets = new Set<net.Socket>();
+  let connected: () => void = () => {};
+  const requested = new Promise<void>((resolve) => (connected = resolve));
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    // Read (and drop) the request, so the socket sees the client's end and closes.
+    socket.resume();
+    socket.on('close', () => sockets.delete(socket));
+    connected();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requested,
+    open: () => sockets.size,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

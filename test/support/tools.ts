@@ -1,6 +1,8 @@
 // uv and Poetry for the tests' own use (generating lock files), installed once
 // per machine from the wheelhouse, offline, into `.test-cache/tools/`.
+import { chmod, copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UV_VERSION } from '../../src/engine/core/versions.js';
 import { ensureCacheEntry, testCacheDir } from './cache.js';
 import { hermeticEnv, run } from './env.js';
 import { pythonFor, pythonPrefixFor } from './pythons.js';
@@ -45,4 +47,17 @@ async function install(): Promise<Tools> {
     }),
   ]);
   return { uv: join(uvDir, 'bin', 'uv'), poetry: join(poetryDir, 'bin', 'poetry') };
+}
+
+/**
+ * Makes `cacheHome` (an XDG_CACHE_HOME) hold pybp's own copy of the pinned uv,
+ * where a build with python.source uv leaves it: doctor finds it there and
+ * installs nothing (only uv's own binary runs).
+ */
+export async function cacheHomeWithPinnedUv(cacheHome: string): Promise<string> {
+  const bin = join(cacheHome, 'pybp', 'tools', `uv-${UV_VERSION}`, 'bin');
+  await mkdir(bin, { recursive: true });
+  await copyFile((await ensureTools()).uv, join(bin, 'uv'));
+  await chmod(join(bin, 'uv'), 0o755);
+  return cacheHome;
 }

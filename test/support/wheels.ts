@@ -3,7 +3,7 @@
 // milliseconds, without setuptools, a build backend or the network.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeZip, type ZipEntry } from './zip.js';
@@ -91,6 +91,24 @@ function urlsafeSha256(data: Buffer): string {
 
 function csvField(value: string): string {
   return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * Builds a (pure) wheel of `spec` and puts it into `dir` under the filename of
+ * `tags` (`cp312-cp312-macosx_11_0_arm64`): to an index serving `dir`, a
+ * release with a wheel for that platform only. Returns its path.
+ */
+export async function publishWheel(dir: string, spec: WheelSpec, tags: string): Promise<string> {
+  const scratch = await mkdtemp(join(tmpdir(), 'pybp-wheel-'));
+  try {
+    const built = await buildWheel(scratch, spec);
+    const out = join(dir, `${wheelDistributionName(spec.name)}-${spec.version}-${tags}.whl`);
+    await mkdir(dir, { recursive: true });
+    await copyFile(built, out);
+    return out;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 /**

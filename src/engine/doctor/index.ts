@@ -17,6 +17,7 @@ import { openAppRepo, type OpenResult } from '../io/git.js';
 import { checkLockfileFresh } from './wheels/lockfile-out-of-date.js';
 import { checkLinuxWheels } from './wheels/no-linux-wheel.js';
 import { checkRequirementsWheels } from './wheels/no-linux-wheel-requirements.js';
+import { USER_INDEX_VARS } from './wheels/requirements-wheels.js';
 import { checkPathsInsideApp } from './path-outside-app.js';
 import { checkProcfileCommands, stackOf } from './procfile-command.js';
 import { checkPoetryRoot } from './poetry-root.js';
@@ -173,13 +174,26 @@ async function doctorChecks(context: ProjectContext, git: OpenResult, options: D
     checks.push(
       ...(await guard('no-linux-wheel', 'heroku readiness', () =>
         manager === 'pip'
-          ? checkRequirementsWheels({ appDir, python: resolved, target, layersDir, env: baseBuildEnv(env, configVars), hostEnv: env, interpreter, signal, install })
+          ? checkRequirementsWheels({ appDir, python: resolved, target, layersDir, ...userConfigVars(context, options), hostEnv: env, interpreter, signal, install })
           : checkLinuxWheels({ appDir, packageManager: manager, python: resolved, target }),
       )),
     );
   }
 
   return report(appDir, checks);
+}
+
+/**
+ * What of the config vars doctor's own requests may follow: those the user
+ * gave (`--env`, the env of a --config file), never the env of the app's own
+ * config file (a cloned repo's), so a repo chooses no index, proxy or CA
+ * bundle for them. The index variables the app's config sets are named.
+ */
+function userConfigVars(context: ProjectContext, options: DoctorOptions): { env: Record<string, string>; userVars: Record<string, string>; appIndexVars: string[] } {
+  const fromApp = context.config.fromApp ? context.config.config.env : {};
+  const userVars = { ...(context.config.fromApp ? {} : context.config.config.env), ...(options.envFlags ?? {}) };
+  const appIndexVars = USER_INDEX_VARS.filter((name) => fromApp[name] !== undefined && userVars[name] === undefined);
+  return { env: baseBuildEnv(context.hostEnv, userVars), userVars, appIndexVars };
 }
 
 /** The package manager and Python the files on disk ask for (git may have other files); null where they don't say. */

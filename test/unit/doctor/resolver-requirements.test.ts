@@ -38,14 +38,17 @@ describe('resolverRequirements', () => {
     await writeFile(join(app, 'setup.py'), 'raise SystemExit("never run")\n');
     const r = await resolverRequirements(app);
     expect(r.requirements).toEqual([
-      '--index-url https://idx.example/simple/',
-      '--extra-index-url https://extra.example/simple/',
       `--find-links ${join(app, 'wheels')}`,
       'Flask==3.0.0',
       'requests>=2 ; python_version >= "3.8"',
       'gunicorn==22.0.0',
     ]);
     expect(r.constraints).toEqual(['requests==2.32.3']);
+    // Named, never handed to a resolver: a repo does not choose where doctor sends requests.
+    expect(r.ownIndexes).toEqual([
+      'requirements.txt: `--index-url https://idx.example/simple/`',
+      'requirements.txt: `--extra-index-url https://extra.example/simple/`',
+    ]);
     expect(r.notChecked).toEqual([
       'requirements.txt: `-r ../outside.txt`',
       'requirements.txt: `-e .`',
@@ -57,6 +60,30 @@ describe('resolverRequirements', () => {
     expect([...r.named].sort()).toEqual(['flask', 'gunicorn', 'requests']);
     expect([...r.pinned].sort()).toEqual(['flask', 'gunicorn', 'requests']);
     expect(r.prereleases).toBe(true);
+  });
+
+  it('no index the file names reaches the resolver: -i, --index-url, --extra-index-url, a --find-links URL; credentials are not shown', async () => {
+    const app = await makeApp({
+      'requirements.txt': [
+        '-i https://user:s3cret@private.example/simple/',
+        '--extra-index-url=http://extra.example/simple/',
+        '-r more.txt',
+        '--find-links https://wheels.example/links/',
+        'foo==1.0',
+        '',
+      ].join('\n'),
+      'more.txt': '-f http://127.0.0.1:9/wheels/\nbar==2.0\n',
+    });
+    const r = await resolverRequirements(app);
+    expect(r.requirements).toEqual(['bar==2.0', 'foo==1.0']);
+    expect(r.ownIndexes).toEqual([
+      'requirements.txt: `-i https://private.example/simple/`',
+      'requirements.txt: `--extra-index-url http://extra.example/simple/`',
+      'more.txt: `-f http://127.0.0.1:9/wheels/`',
+      'requirements.txt: `--find-links https://wheels.example/links/`',
+    ]);
+    expect(r.ownIndexes.join(' ')).not.toContain('s3cret');
+    expect(r.notChecked).toEqual([]);
   });
 
   it('a --find-links directory outside the app is not given to uv', async () => {

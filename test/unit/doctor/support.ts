@@ -2,7 +2,7 @@
 // environment, and find checks in its report.
 
 import { execFileSync } from 'node:child_process';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { runDoctor, type DoctorCheck, type DoctorReport } from '../../../src/engine/doctor/index.js';
 
@@ -32,12 +32,18 @@ export function git(app: string, ...args: string[]): string {
   );
 }
 
-/** Offline (doctor installs none of its own tools) unless a test asks otherwise. */
+/**
+ * Offline (doctor installs none of its own tools) unless a test asks otherwise,
+ * and with an empty pybp cache: a copy of the pinned uv that this machine's
+ * user has in ~/.cache/pybp/tools would otherwise have doctor resolve the
+ * app's requirements against PyPI (slow, and network, in a unit test).
+ */
 export async function doctor(
   app: string,
   opts: { env?: Record<string, string>; hostEnv?: NodeJS.ProcessEnv; configFile?: string; offline?: boolean } = {},
 ): Promise<DoctorReport> {
-  return runDoctor({ appDir: app, envFlags: opts.env, hostEnv: opts.hostEnv ?? gitEnv(app), configFile: opts.configFile, offline: opts.offline ?? true });
+  const hostEnv = opts.hostEnv ?? gitEnv(app, { XDG_CACHE_HOME: join(dirname(app), 'no pybp cache') });
+  return runDoctor({ appDir: app, envFlags: opts.env, hostEnv, configFile: opts.configFile, offline: opts.offline ?? true });
 }
 
 /** The one check with `id`; fails the test when there is none. */

@@ -8,20 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runProcess } from '../../../src/engine/io/process.js';
+import { alive } from '../../support/procs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pybp-process-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 let n = 0;
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** A file a grandchild writes its PID to; that PID is killed when the test ends, should the runner have failed. */
 function pidFile(): { file: string; pid: () => number } {

@@ -7,12 +7,18 @@
 // whether a newer version exists that has only an sdist (pip would build it). Lines that are not from an index are not given
 // to uv and are named as not checked; no pinned uv, or a resolution that fails
 // for another reason (the network), is "could not check", never a pass.
+//
+// doctor sends no request because of a repo: uv asks the index the user gave
+// (`--env PIP_INDEX_URL=…`, the env of a --config file) or its default, never
+// one the app names (`--index-url` in requirements.txt, PIP_INDEX_URL in the
+// app's own pybp config). When the app names one and the user gave none, the
+// check is "could not check", with the command that settles it.
 import type { ResolvedPython } from '../../analysis/types.js';
 import { UV_VERSION } from '../../core/versions.js';
 import { fail, pass, unchecked, warn } from '../check.js';
 import { findPinnedUv } from './pinned-tools.js';
 import type { ToolInstallPolicy } from '../../tools/doctor-tools.js';
-import { resolveWheels, type NewerFromSource, type ResolveTarget } from './requirements-wheels.js';
+import { resolveWheels, USER_INDEX_VARS, type NewerFromSource, type ResolveTarget, type UserIndex } from './requirements-wheels.js';
 import { resolverRequirements } from './resolver-requirements.js';
 import type { DoctorCheck } from '../types.js';
 import type { MissingWheel } from './uv-no-wheel.js';
@@ -30,8 +36,12 @@ export interface RequirementsWheelArgs {
   target: { arch: string; distro_version: string };
   /** A previous build's layers, only when pybp trusts them; else null. */
   layersDir: string | null;
-  /** The build's environment (host base + config vars). */
+  /** The build's environment (host base + the user's own config vars: never the app's config file's). */
   env: Record<string, string>;
+  /** Config vars the user gave (`--env`, a --config file's env): the only place an index to ask comes from. */
+  userVars: Record<string, string>;
+  /** Index variables (PIP_INDEX_URL…) the app's own pybp config sets and the user does not: named, never used. */
+  appIndexVars: string[];
   hostEnv: NodeJS.ProcessEnv;
   /** The local interpreter a build would use (outside the app), or null. */
   interpreter: string | null;
@@ -69,6 +79,22 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
       : pass(ID, AREA, 'requirements.txt names no packages, so no wheel is needed.');
   }
 
+  const index: UserIndex = {};
+  for (const name of USER_INDEX_VARS) if (args.userVars[name]) index[name] = args.userVars[name];
+  const given = Object.keys(index);
+  const appNamed = [...input.ownIndexes, ...args.appIndexVars.map((name) => `${name} in the app's pybp config`)];
+  if (appNamed.length > 0 && given.length === 0) {
+    const why = `the app names its own package index (${appNamed.join('; ')}), and doctor sends no request to an index a repository chooses`;
+    return unchecked(
+      ID,
+      AREA,
+      `Could not check whether requirements.txt has wheels for ${where}: ${why}.${notChecked}`,
+      `If you trust that index, give it yourself: pybp doctor --env PIP_INDEX_URL=<its URL> (or check it with: uv pip compile requirements.txt --python-platform ${uvTarget(wheelTarget).pythonPlatform} --python-version ${wheelTarget.pythonVersion} --no-build).`,
+      why,
+    );
+  }
+  const instead = appNamed.length > 0 ? ` The app names its own index (${appNamed.join('; ')}); doctor asked the index you gave (${given.join(', ')}) instead.` : '';
+
   const uv = await findPinnedUv(args.layersDir, args.appDir, args.hostEnv, args.install);
   if (!uv.found) {
     return couldNot(
@@ -77,7 +103,7 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
     );
   }
   const target = uvTarget(wheelTarget);
-  const result = await resolveWheels({ uv: uv.tool, input, target, env: args.env, interpreter: args.interpreter, appDir: args.appDir, signal: args.signal });
+  const result = await resolveWheels({ uv: uv.tool, input, target, env: args.env, index, interpreter: args.interpreter, appDir: args.appDir, signal: args.signal });
   if (result.kind === 'could-not-check') {
     return couldNot(
       result.reason,
@@ -88,7 +114,7 @@ export async function checkRequirementsWheels(args: RequirementsWheelArgs): Prom
   // Built from source on Heroku: packages with only an sdist, and packages whose newer version (pip's pick) has only one.
   const built = [...result.missing.filter((m) => m.hasSdist).map(describeMissing), ...result.newer.map(describeNewer)];
   const impossible = result.missing.filter((m) => !m.hasSdist);
-  const how = ` Resolved by uv ${UV_VERSION} for ${target.pythonPlatform}, CPython ${target.pythonVersion}, with wheels only.`;
+  const how = ` Resolved by uv ${UV_VERSION} for ${target.pythonPlatform}, CPython ${target.pythonVersion}, with wheels only.${instead}`;
   const caveat =
     result.unprobed.length > 0
       ? ` Not asked whether a newer version lacks a wheel (time or count limit, or uv failed): ${shortList(result.unprobed)}; ` +

@@ -2,7 +2,9 @@
 // pinned uv: `uv pip compile --no-build` for the target platform and CPython,
 // in a pybp-owned scratch directory, with no user config. Nothing is built
 // (`--no-build`: uv reads only wheel metadata) and nothing from the app runs:
-// only named requirements and index options reach uv (resolver-requirements).
+// only named requirements and options that send no traffic reach uv
+// (resolver-requirements), and uv asks only the index the user gave (or its
+// default), never one the app names.
 //
 // uv stops at the first package it cannot use; that package is recorded and
 // excluded (`--excludes`), and uv asked again, until the rest resolves.
@@ -58,12 +60,22 @@ export interface NewerFromSource {
   uvPicked: string;
 }
 
+/** pip's index variables, from the user's own config vars only: uv asks these (or its default, PyPI). */
+export interface UserIndex {
+  PIP_INDEX_URL?: string;
+  PIP_EXTRA_INDEX_URL?: string;
+}
+
+export const USER_INDEX_VARS = ['PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL'] as const;
+
 export interface WheelResolutionArgs {
   uv: PinnedTool;
   input: ResolverRequirements;
   target: ResolveTarget;
-  /** The build's environment (host base + config vars): proxies, CA bundles, PIP_INDEX_URL. */
+  /** The build's environment (host base + the user's own config vars): proxies, CA bundles. */
   env: Record<string, string>;
+  /** The index the user gave (`--env PIP_INDEX_URL=…`, a --config file's env), as uv's variables; empty: uv's default. */
+  index: UserIndex;
   /** A local interpreter uv may query (never one inside the app); null lets uv look on PATH. */
   interpreter: string | null;
   appDir: string;
@@ -77,7 +89,7 @@ export async function resolveWheels(args: WheelResolutionArgs): Promise<WheelRes
     const excludesFile = path.join(scratch, 'excludes.txt');
     await writeFile(requirementsFile, args.input.requirements.join('\n') + '\n');
     await mkdir(path.join(scratch, 'home'));
-    const env = { ...uvEnv(args.env, scratch, args.appDir), ...args.uv.env };
+    const env = { ...uvEnv(args.env, scratch, args.appDir, args.index), ...args.uv.env };
     let runs = 0;
     /** One `uv pip compile` with the app's constraints plus `extraConstraints`; every run shares the scratch cache. */
     const compile = async (extraConstraints: string[], offline = false): Promise<ToolRun & { resolvedText?: string }> => {
@@ -188,10 +200,10 @@ export async function resolveWheels(args: WheelResolutionArgs): Promise<WheelRes
 
 /**
  * The build's environment minus anything that would make uv read a user's or
- * the app's config, use a virtualenv, or download a Python; pip's index
- * config vars become uv's, as Heroku's pip would use them.
+ * the app's config, use a virtualenv, or download a Python; the user's pip
+ * index variables become uv's, as Heroku's pip would use them.
  */
-export function uvEnv(buildEnv: Record<string, string>, scratch: string, appDir: string): Record<string, string> {
+export function uvEnv(buildEnv: Record<string, string>, scratch: string, appDir: string, index: UserIndex = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(buildEnv)) {
     if (name.startsWith('UV_') || name === 'VIRTUAL_ENV' || name === 'CONDA_PREFIX' || name.startsWith('PIP_') || name.startsWith('XDG_')) continue;
@@ -202,8 +214,8 @@ export function uvEnv(buildEnv: Record<string, string>, scratch: string, appDir:
     .split(':')
     .filter((dir) => path.isAbsolute(dir) && !isInside(appDir, dir))
     .join(':');
-  if (buildEnv.PIP_INDEX_URL) env.UV_INDEX_URL = buildEnv.PIP_INDEX_URL;
-  if (buildEnv.PIP_EXTRA_INDEX_URL) env.UV_EXTRA_INDEX_URL = buildEnv.PIP_EXTRA_INDEX_URL;
+  if (index.PIP_INDEX_URL) env.UV_INDEX_URL = index.PIP_INDEX_URL;
+  if (index.PIP_EXTRA_INDEX_URL) env.UV_EXTRA_INDEX_URL = index.PIP_EXTRA_INDEX_URL;
   env.HOME = path.join(scratch, 'home');
   env.XDG_CONFIG_HOME = path.join(scratch, 'home', '.config');
   env.UV_NO_CONFIG = '1';
