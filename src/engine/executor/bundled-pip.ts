@@ -9,7 +9,7 @@ import type { BuildContext } from './context.js';
 import { toolFailure } from './tool-failure.js';
 import type { StepId } from '../core/events.js';
 import { applyInMemory, type Env } from '../store/layer-env.js';
-import { type PathView, toHost } from '../io/sandbox.js';
+import { hostTarget, type PathView } from '../io/sandbox.js';
 
 export async function locateBundledPip(pythonLayerDir: string, pythonVersion: string): Promise<string> {
   const [major, minor] = pythonVersion.split('.');
@@ -94,7 +94,8 @@ export function resolveOnPath(program: string, env: Env, view?: PathView): strin
   for (const dir of (env.PATH ?? '').split(':')) {
     if (!dir) continue;
     const candidate = path.join(dir, program);
-    const onHost = view ? toHost(view, candidate) : candidate;
+    // Links followed as the tool sees them: the venv's bin/python links to the python layer at its view path.
+    const onHost = view ? hostTarget(view, candidate) : candidate;
     try {
       // Synchronous on purpose: a handful of stats before a long-running tool.
       if (statSync(onHost).isFile()) {

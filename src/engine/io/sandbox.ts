@@ -85,6 +85,35 @@ export function toHost(view: PathView, viewPath: string): string {
   return viewPath;
 }
 
+/** More links than this in a row is a loop (Linux's own limit is 40). */
+const MAX_LINKS = 40;
+
+/**
+ * A path a tool sees, on the host, with its links followed as the tool would
+ * follow them. A venv made in the sandbox has bin/python ->
+ * /layers/heroku_python/python/bin/python3.12: on the host that target is
+ * nowhere, so a plain stat of the host path says "missing" and a PATH search
+ * would skip the venv's python for the next one (the python layer's, without
+ * the app's packages). Each link's target is taken as a view path and mapped
+ * to the host. A link loop, or more than 40 links, is returned as it stands
+ * (its stat fails as the tool's exec would).
+ */
+export function hostTarget(view: PathView, viewPath: string): string {
+  let current = viewPath;
+  for (let i = 0; i < MAX_LINKS; i++) {
+    const onHost = toHost(view, current);
+    let target: string;
+    try {
+      if (!lstatSync(onHost).isSymbolicLink()) return onHost;
+      target = readlinkSync(onHost);
+    } catch {
+      return onHost;
+    }
+    current = path.resolve(path.dirname(current), target);
+  }
+  return toHost(view, current);
+}
+
 /** The programs the sandbox needs, as the probe found them (absolute paths). */
 export interface SandboxTools {
   bwrap: string;
