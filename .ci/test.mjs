@@ -18,9 +18,13 @@ import { combine, summarize } from './summary.mjs';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const scratch = mkdtempSync(join(tmpdir(), 'pybp-vitest-'));
 
-/** The host-paths pass: every file that builds (heroku-paths.test.ts is about the mode itself). */
+/**
+ * The host-paths pass: every file that builds. Not heroku-paths.test.ts (it is
+ * about the mode itself, and asks for each), nor the doctor files that build
+ * nothing (doctor reads layers as data and never runs a sandbox).
+ */
 const HOST_PASS = ['test/e2e/', 'test/reliability/', 'test/safety/', 'test/cli/build-python-version-errors.test.ts'];
-const HOST_PASS_EXCLUDE = ['test/e2e/heroku-paths.test.ts'];
+const HOST_PASS_EXCLUDE = ['heroku-paths', 'doctor-requirements-wheels', 'doctor-tools', 'doctor-verdicts'].map((name) => `test/e2e/${name}.test.ts`);
 
 let child = null;
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child?.kill(signal));
