@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
  * @param {string} jsonPath vitest's `--outputFile.json`
  * @param {number | null} vitestExit vitest's exit status (null: killed by a signal)
  * @param {{ filtered?: boolean }} [options] filtered: the run was narrowed by arguments
- * @returns {{ ok: boolean, notes: string[], line: string }}
+ * @returns {{ ok: boolean, notes: string[], line: string, passed: number, failed: number, exit: number | null }}
  */
 export function summarize(jsonPath, vitestExit, options = {}) {
   let report;
@@ -22,6 +22,9 @@ export function summarize(jsonPath, vitestExit, options = {}) {
       ok: false,
       notes: [`no readable vitest JSON report at ${jsonPath} (${error.code ?? error.message}); vitest exited with ${vitestExit}`],
       line: '0 passed, 0 failed',
+      passed: 0,
+      failed: 0,
+      exit: vitestExit,
     };
   }
   const passed = report.numPassedTests ?? 0;
@@ -34,7 +37,20 @@ export function summarize(jsonPath, vitestExit, options = {}) {
   if (passed + failed + skipped === 0) notes.push('no tests ran');
   if (vitestExit !== 0) notes.push(`vitest exited with ${vitestExit}`);
   const ok = vitestExit === 0 && failed === 0 && !skipFails && passed > 0 && report.success !== false;
-  return { ok, notes, line: `${passed} passed, ${failed} failed` };
+  return { ok, notes, line: `${passed} passed, ${failed} failed`, passed, failed, exit: vitestExit };
+}
+
+/**
+ * Several passes (.ci/test.mjs: the host-paths pass) as one closing line: the
+ * counts added up, each pass's notes named after it, ok only if every pass is.
+ * @param {Array<ReturnType<typeof summarize> & { pass?: string }>} results
+ */
+export function combine(results) {
+  if (results.length === 1) return results[0];
+  const passed = results.reduce((n, r) => n + r.passed, 0);
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  const notes = results.flatMap((r, i) => [`${r.pass ?? (i === 0 ? 'default paths' : `pass ${i + 1}`)}: ${r.line}`, ...r.notes.map((note) => `  ${note}`)]);
+  return { ok: results.every((r) => r.ok), notes, line: `${passed} passed, ${failed} failed`, passed, failed, exit: results.find((r) => r.exit !== 0)?.exit ?? 0 };
 }
 
 // `node .ci/summary.mjs <report.json> <vitest exit status>`

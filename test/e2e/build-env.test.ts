@@ -30,7 +30,8 @@ describe('the build environment', () => {
   let app: string;
   let userHome: string;
   let tmp: string;
-  const seenFile = () => join(root, 'seen.json');
+  // In the app: a build's tools see the app (at /workspace with Heroku's paths) but not the host's /tmp.
+  const seenFile = () => join(app, 'seen.json');
 
   beforeAll(async () => {
     const { indexUrl } = testInfra();
@@ -39,7 +40,7 @@ describe('the build environment', () => {
     // tinyweb unpinned: the index's newest (1.1.0) unless a constraint says otherwise.
     await makePipApp(app, { indexUrl, python: '3.12', requirements: ['tinyweb', 'fakedjango==5.0'] });
     await writeToolsConfig(app, indexUrl);
-    await writeDjangoProject(app, { settingsExtra: settingsDump(join(root, 'seen.json'), join(root, 'hold')) });
+    await writeDjangoProject(app, { settingsExtra: settingsDump() });
     // The user's own pip config, as `pip config debug` lists it: ~/.config/pip/pip.conf.
     // (pip splits a config value on whitespace: this path has none.)
     userHome = await mkdtemp(join(tmpdir(), 'pybp-user-home-'));
@@ -115,13 +116,13 @@ describe('the build environment', () => {
   });
 
   it('a failed build removes its HOME too', async () => {
-    await writeFile(join(root, 'fail'), '');
+    await writeFile(join(app, 'fail'), '');
     try {
       const report = await buildJson();
       expect(report.code).toBe(1);
       expect(report.status).toBe('failed');
     } finally {
-      await rm(join(root, 'fail'), { force: true });
+      await rm(join(app, 'fail'), { force: true });
     }
     expect(existsSync(seen().HOME!)).toBe(false);
     expect(buildHomes()).toEqual([]);
@@ -130,7 +131,7 @@ describe('the build environment', () => {
   for (const presses of [1, 2]) {
     it(`Ctrl-C ${presses === 1 ? 'once' : 'twice ("now")'} while a tool runs: the build stops (130) and its HOME is removed`, async () => {
       await rm(seenFile(), { force: true });
-      await writeFile(join(root, 'hold'), '');
+      await writeFile(join(app, 'hold'), '');
       try {
         const build = startPybp(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS], { env: env() });
         // settings.py writes what it saw, then waits while the `hold` file exists.
@@ -145,18 +146,24 @@ describe('the build environment', () => {
         expect(existsSync(home)).toBe(false);
         expect(buildHomes()).toEqual([]);
       } finally {
-        await rm(join(root, 'hold'), { force: true });
+        await rm(join(app, 'hold'), { force: true });
       }
     });
   }
 });
 
-/** Python for settings.py: record the environment, wait while `hold` exists, fail while `fail` exists (both beside the seen file). */
-function settingsDump(seenPath: string, holdPath: string): string {
+/**
+ * Python for settings.py: record the environment in the app's seen.json, wait
+ * while the app's `hold` exists, fail while its `fail` exists. The app is found
+ * from settings.py itself (mysite/settings.py), as the tools see it: its host
+ * path, or /workspace with Heroku's paths.
+ */
+function settingsDump(): string {
   return [
     'import json as _json, os as _os, time as _time',
-    `_seen = ${JSON.stringify(seenPath)}`,
-    `_hold = ${JSON.stringify(holdPath)}`,
+    '_app = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))',
+    '_seen = _os.path.join(_app, "seen.json")',
+    '_hold = _os.path.join(_app, "hold")',
     '_names = ["HOME", "HOSTNAME", "CNB_STACK_ID", "LANG", "TERM", "PIP_CONFIG_FILE"]',
     '_out = {n: _os.environ.get(n) for n in _names}',
     '_out["homeIsDir"] = _os.path.isdir(_os.environ.get("HOME", ""))',
@@ -165,7 +172,7 @@ function settingsDump(seenPath: string, holdPath: string): string {
     '_os.replace(_seen + ".part", _seen)',
     'while _os.path.exists(_hold):',
     '    _time.sleep(0.1)',
-    'if _os.path.exists(_os.path.join(_os.path.dirname(_seen), "fail")):',
+    'if _os.path.exists(_os.path.join(_app, "fail")):',
     '    raise RuntimeError("settings fail on purpose")',
   ].join('\n');
 }

@@ -52,6 +52,11 @@ beforeAll(async () => {
   s = await makeScratch();
 });
 
+/** A module that appends its name to the file at `relative` to its own directory when imported (the app as the importer sees it). */
+function trapBeside(name: string, relative: string): string {
+  return `import os as _os\nopen(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), ${JSON.stringify(relative)}), "a").write(${JSON.stringify(name + '\n')})\n`;
+}
+
 /** A module that appends its name to `marker` when imported. */
 function trap(name: string, marker: string): string {
   return `open(${JSON.stringify(marker)}, "a").write(${JSON.stringify(name + '\n')})\n`;
@@ -161,8 +166,9 @@ describe('a built uv app whose project is installed editable, with src/sitecusto
     await writeFile(pyproject, (await readFile(pyproject, 'utf8')) + '\n[build-system]\nrequires = ["poetry-core>=2"]\nbuild-backend = "poetry.core.masonry.api"\n');
     await mkdir(join(app, 'src', 'app'), { recursive: true });
     await writeFile(join(app, 'src', 'app', '__init__.py'), '');
-    marker = join(s.root, 'uv-app.MARKER');
-    await writeFile(join(app, 'src', 'sitecustomize.py'), trap('sitecustomize.py', marker));
+    // In the app: with Heroku's paths the build's tools see the app (at /workspace), not the host's /tmp.
+    marker = join(app, 'uv-app.MARKER');
+    await writeFile(join(app, 'src', 'sitecustomize.py'), trapBeside('sitecustomize.py', '../uv-app.MARKER'));
     await run(uvPath, ['lock', '--quiet'], { cwd: app, env: uvEnv('3.12') });
     await writeToolsConfig(app, indexUrl);
     const first = await buildOk(app);

@@ -18,6 +18,7 @@ import { makePipApp, makeTempDir } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
 import { ChildrenClosedError, spawnChild } from '../support/children.js';
 import { cliEnv, pybpBin as cli } from '../support/cli.js';
+import { withTestPaths } from '../support/paths-mode.js';
 import { BUILD_ENV_FLAGS, writeToolsConfig } from '../e2e/pybp.js';
 
 interface Outcome {
@@ -60,7 +61,7 @@ function start(program: string, args: string[], opts: { env?: NodeJS.ProcessEnv;
 }
 
 function pybp(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Outcome> {
-  return start(process.execPath, [cli, ...args], opts).done;
+  return start(process.execPath, [cli, ...withTestPaths(args)], opts).done;
 }
 
 function json<T>(outcome: Outcome): T {
@@ -306,7 +307,7 @@ describe('the layers directory removed during a build', () => {
     ['commit:journaled'],
   ])('at %s is layers-dir-removed, exit 1', async (point) => {
     await rm(join(app, '.pybp'), { recursive: true, force: true });
-    const { child, done } = start(process.execPath, [cli, 'build', app, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS], {
+    const { child, done } = start(process.execPath, [cli, ...withTestPaths(['build', app, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS])], {
       env: testEnv({ PYBP_FAULT_AT: point, PYBP_FAULT_SIGNAL: 'SIGSTOP' }),
     });
     await stopped(child.pid!);

@@ -103,7 +103,8 @@ describe('the interpreter a python layer came from', () => {
 
     const thisPy = join(layer, 'lib', 'python3.12', 'this.py');
     const original = readFileSync(thisPy, 'utf8');
-    const appended = await run(app, ['sh', '-c', 'echo "# written by the app" >> "$1"', 'sh', thisPy]);
+    // The layer as the process sees it (at /layers/heroku_python with Heroku's paths): beside the venv.
+    const appended = await run(app, ['sh', '-c', 'echo "# written by the app" >> "$VIRTUAL_ENV/../python/lib/python3.12/this.py"']);
     // Through the venv's python, a symlink into the python layer.
     const viaVenv = await run(app, ['sh', '-c', 'printf x >> "$VIRTUAL_ENV/bin/python"']);
     expect(appended.code === 0).toBe(isRoot);

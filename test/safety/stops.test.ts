@@ -28,6 +28,29 @@ const HANG_LIMIT_MS = 120_000;
 type Env = Record<string, string | undefined>;
 const start = (args: string[], env: Env = {}): RunningCli => startPybp(args, { env, timeoutMs: HANG_LIMIT_MS });
 
+/** The variable the hanging build backend tags its grandchild with: the marker's host path, unique to this run. */
+const HANG_TAG = 'PYBP_STOPS_HANG';
+
+/** The host PID of the live process tagged with `marker`, if any. */
+function processTagged(marker: string): number | null {
+  const tag = `${HANG_TAG}=${marker}`;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(tag) && alive(Number(name))) return Number(name);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return null;
+}
+
+function taggedPid(marker: string): number {
+  const pid = processTagged(marker);
+  if (pid === null) throw new Error(`no live process tagged ${HANG_TAG}=${marker}`);
+  return pid;
+}
+
 /** A PID a test's process wrote to `file`, once it is there. */
 async function pidFrom(file: string, cli?: RunningCli): Promise<number> {
   await until(`${file} was written`, () => existsSync(file) && /^\d+\s*$/.test(readFileSync(file, 'utf8')), cli);
@@ -156,19 +179,22 @@ describe('a build stopped by a signal or a closed stdout rolls back and says so 
    * hangs: pip is then busy for as long as the test likes, with a grandchild.
    */
   async function hangingRequirement(): Promise<string> {
-    const marker = join(root, `backend-${++count}.pid`);
+    // In the app, found by the backend from its own file: with Heroku's paths pip sees the app at
+    // /workspace and a /tmp of its own, so a host path under /tmp names nothing for it.
+    const marker = join(app, `backend-${++count}.pid`);
     const pkg = join(app, `hang${count}`);
     await mkdir(pkg, { recursive: true });
     await writeFile(join(pkg, 'pyproject.toml'), '[build-system]\nrequires = []\nbuild-backend = "hang_backend"\nbackend-path = ["."]\n');
     await writeFile(
       join(pkg, 'hang_backend.py'),
       [
-        'import subprocess, time',
+        'import os, subprocess, time',
+        `_marker = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ${JSON.stringify(`backend-${count}.pid`)})`,
         'def _hang(*args, **kwargs):',
-        "    child = subprocess.Popen(['sleep', '300'])",
-        `    open(${JSON.stringify(marker)} + '.tmp', 'w').write(str(child.pid))`,
-        '    import os',
-        `    os.rename(${JSON.stringify(marker)} + '.tmp', ${JSON.stringify(marker)})`,
+        // Tagged with the marker's host path, so the test finds it on the host: in the sandbox's PID namespace its PID means nothing outside.
+        `    child = subprocess.Popen(['sleep', '300'], env={**os.environ, ${JSON.stringify(HANG_TAG)}: ${JSON.stringify(marker)}})`,
+        "    open(_marker + '.tmp', 'w').write(str(child.pid))",
+        "    os.rename(_marker + '.tmp', _marker)",
         '    time.sleep(300)',
         'get_requires_for_build_wheel = _hang',
         'prepare_metadata_for_build_wheel = _hang',
@@ -190,7 +216,8 @@ describe('a build stopped by a signal or a closed stdout rolls back and says so 
   it.each(['SIGHUP', 'SIGQUIT', 'SIGTERM'] as const)('%s while pip runs a build backend with a grandchild', async (signal) => {
     const marker = await hangingRequirement();
     const build = start(['build', app, '--python-source', 'local', ...BUILD_ENV_FLAGS]);
-    const grandchild = await pidFrom(marker, build);
+    await pidFrom(marker, build);
+    const grandchild = taggedPid(marker);
     expect(alive(grandchild)).toBe(true);
     build.signal(signal);
     const outcome = await build.done;
@@ -219,10 +246,7 @@ describe('a build stopped by a signal or a closed stdout rolls back and says so 
     expect(stderr).toContain('interrupted');
     expect(stderr).not.toContain('EPIPE\n');
     // If pip got as far as the backend, its grandchild went with it.
-    if (existsSync(marker)) {
-      const grandchild = Number(readFileSync(marker, 'utf8'));
-      await until('the grandchild is gone', () => !alive(grandchild));
-    }
+    if (existsSync(marker)) await until('the grandchild is gone', () => !processTagged(marker));
     await expectRolledBackAndClean();
   }, 300_000);
 });

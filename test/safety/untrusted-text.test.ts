@@ -299,7 +299,10 @@ describe('--layers-dir (rows 58, 61, 62)', () => {
     const printed = next!.replace(/^(?:pybp|npx pybp|node \S+)/, `${JSON.stringify(process.execPath)} -- ${JSON.stringify(join(__dirname, '..', '..', 'dist', 'cli.js'))}`);
     const ran = spawnSync('bash', ['-c', `${printed} -- python -c 'import sys; print(sys.prefix)'`], { env: { ...process.env, XDG_STATE_HOME: s.state, NO_COLOR: '1' }, encoding: 'utf8' });
     expect(ran.status, ran.stderr).toBe(0);
-    expect(ran.stdout.trim().startsWith(join(layers, 'venv'))).toBe(true);
+    // The venv where the build's tools saw the layers: the --layers-dir, or /layers/heroku_python with Heroku's paths.
+    const seen = JSON.parse((await runPybp(['explain', app, '--layers-dir', layers, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS], { env: safetyEnv(s) })).stdout) as { paths: { layers: string } };
+    expect([layers, '/layers/heroku_python']).toContain(seen.paths.layers);
+    expect(ran.stdout.trim().startsWith(join(seen.paths.layers, 'venv'))).toBe(true);
   });
 });
 

@@ -22,6 +22,7 @@ import { pybpBin } from './build-flags.js';
 import { repoRoot } from './cache.js';
 import { ChildrenClosedError, spawnChild } from './children.js';
 import { hermeticCacheHome, withLoopback } from './env.js';
+import { withTestPaths } from './paths-mode.js';
 import { pyenvRoot } from './pythons.js';
 import { testTempRoot } from './temp-dirs.js';
 
@@ -133,7 +134,9 @@ export function startPybp(args: string[], opts: CliOptions = {}): RunningCli {
   // `node -- cli.js`, as the bin's shebang runs it: without `--`, Node 20 itself reads an `--env-file`
   // meant for `pybp run` and exits 9 when that file is missing (nodejs/node#54232).
   const [command, ...prefixArgs] = [...(opts.prefix ?? []), ...(opts.direct ? [] : [process.execPath, '--'])];
-  const argv = command === undefined ? [bin, ...args] : [command, ...prefixArgs, bin, ...args];
+  // PYBP_TEST_PATHS (the host-paths pass of .ci/test.mjs): builds, explain and doctor ask for that mode.
+  const pybpArgs = withTestPaths(args);
+  const argv = command === undefined ? [bin, ...pybpArgs] : [command, ...prefixArgs, bin, ...pybpArgs];
   const tracked = spawnChild(argv[0], argv.slice(1), {
     cwd: opts.cwd ?? repoRoot,
     env: cliEnv(opts.env),

@@ -14,7 +14,7 @@ import { childLedger } from '../store/children.js';
 import { toolFailure } from './tool-failure.js';
 import { LayerHandle } from './layer-handle.js';
 import type { LayerHost } from './layer-host.js';
-import { type PathView, type SandboxSpec, toHost, toView } from '../io/sandbox.js';
+import { linkedFileBinds, type PathView, type SandboxSpec, type ViewedDir, toHost, toView } from '../io/sandbox.js';
 
 /** `pip`, `python -m venv`: how an error names the program it ran. */
 function toolName(argv: string[]): string {
@@ -23,6 +23,9 @@ function toolName(argv: string[]): string {
   const m = argv.indexOf('-m', 1);
   return m !== -1 && argv[m + 1] && argv.slice(1, m).every((a) => a.startsWith('-')) ? `${program} -m ${argv[m + 1]}` : program;
 }
+
+/** The app files the build's tools open by name: pip, Poetry, uv (which reads .python-version too), manage.py. */
+const TOOL_READ_FILES = ['requirements.txt', 'pyproject.toml', 'poetry.lock', 'uv.lock', '.python-version', 'manage.py'];
 
 export class BuildContext implements LayerHost {
   readonly records: Record<string, LayerRecord> = {};
@@ -121,8 +124,12 @@ export class BuildContext implements LayerHost {
     const tools = this.plan.context.sandboxTools;
     if (this.view.mode !== 'heroku' || !tools) return undefined;
     // The build's HOME (and a host-config TMPDIR) stay writable where they are.
-    return { tools, view: this.view, writable: [env.HOME, env.TMPDIR, ...shared].filter((d): d is string => !!d) };
+    this.linkedFiles ??= linkedFileBinds(this.view, TOOL_READ_FILES);
+    return { tools, view: this.view, writable: [env.HOME, env.TMPDIR, ...shared].filter((d): d is string => !!d), readOnly: this.linkedFiles };
   }
+
+  /** The app's linked files a sandboxed tool must be shown (io/sandbox.ts), looked at once per build. */
+  private linkedFiles: ViewedDir[] | undefined;
 
   /** Runs a tool and turns a non-zero exit into the given error. */
   async runOrFail(

@@ -140,7 +140,9 @@ export async function uvDependenciesStep(ctx: BuildContext): Promise<void> {
   ctx.info('uv-deps', "Running 'uv sync --locked --no-default-groups'");
   const uv = toolByName(ctx, 'uv-deps', 'uv', path.join(ctx.layerPath('uv'), 'bin'), env);
   // A reused uv layer is checked again before it runs (a stamp in pybp's state dir makes that a stat).
-  if (uv === path.join(ctx.layerPath('uv'), 'bin', 'uv')) verifyUvBinary(uv, ctx.plan.context.hostEnv);
+  // toolByName answers as the tool sees it (/layers/heroku_python/uv/bin/uv with Heroku's paths): checked on the host.
+  const uvOnHost = ctx.hostPath(uv);
+  if (uvOnHost === path.join(ctx.layerPath('uv'), 'bin', 'uv')) verifyUvBinary(uvOnHost, ctx.plan.context.hostEnv);
   await ctx.runOrFail(
     'uv-deps',
     [uv, 'sync', '--locked', '--no-default-groups', '--color', 'always', '--compile-bytecode', '--no-progress'],

@@ -50,7 +50,14 @@ async function probeSandbox(env: NodeJS.ProcessEnv): Promise<SandboxAvailability
   if (!bwrap) return { usable: false, why: `bwrap is not on PATH (install the ${BUBBLEWRAP_PACKAGE} package)` };
   const envTool = onPath('env', env) ?? '/usr/bin/env';
   const tools = { bwrap, env: envTool };
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pybp-sandbox-probe-'));
+  // The trial binds a directory of its own at the view paths, as a build binds the app and the layers.
+  // Without one (a TMPDIR this user cannot write) the sandbox cannot be tried: that is the answer, not a crash.
+  let dir: string;
+  try {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'pybp-sandbox-probe-'));
+  } catch (error) {
+    return { usable: false, why: `pybp could not make a directory to try the sandbox in (${(error as NodeJS.ErrnoException).code ?? (error as Error).message} in ${os.tmpdir()}; check TMPDIR)` };
+  }
   try {
     const view = pathView('heroku', dir, dir);
     const end = await runProcess({

@@ -29,7 +29,7 @@
 // status (128+N for a signal, as a shell reports it). SIGKILL reaches
 // everything; --die-with-parent and the PID namespace make sure that nothing in
 // the sandbox outlives bwrap, or pybp.
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 
 import { HEROKU_APP_PATH, HEROKU_LAYERS_PATH } from '../core/heroku-paths.js';
@@ -127,6 +127,45 @@ export interface SandboxSpec {
   view: PathView;
   /** Host directories the process may write besides the two views (its HOME, TMPDIR), bound at their own paths. */
   writable?: readonly string[];
+  /** Host files shown read-only at a path of the view (linkedFileBinds). */
+  readOnly?: readonly ViewedDir[];
+}
+
+/**
+ * The app files a tool reads by name (requirements.txt, pyproject.toml, the
+ * lock files, .python-version, manage.py) that are symlinks to a file the tool
+ * would not find in its view: a link into /tmp (private in the sandbox), or a
+ * relative link out of the app (`../common/requirements.txt` leads out of
+ * /workspace). pybp detected and read the file on the host, so the tool must
+ * see the same file: each is bound read-only where the tool's view resolves
+ * the link. Targets the view already shows (in the app, the layers, the host's
+ * read-only dirs at their own paths) need nothing.
+ */
+export function linkedFileBinds(view: PathView, names: readonly string[]): ViewedDir[] {
+  if (view.mode === 'host') return [];
+  const binds: ViewedDir[] = [];
+  const hostTop = new Set(readdirSync('/'));
+  for (const name of names) {
+    const link = path.join(view.app.host, name);
+    let host: string;
+    let seen: string;
+    try {
+      if (!lstatSync(link).isSymbolicLink()) continue;
+      host = realpathSync(link);
+      if (!lstatSync(host).isFile()) continue;
+      seen = path.resolve(path.dirname(toView(view, link)), readlinkSync(link));
+    } catch {
+      continue; // broken or unreadable: absent for pybp too
+    }
+    // In the app or the layers, the view shows what is there; in a host dir bound at its own path,
+    // the host's file (nothing can be added there). Only /tmp (the sandbox's own) and names the
+    // sandbox's root does not have are empty in the view.
+    if (within(view.app.view, seen) !== null || within(view.layers.view, seen) !== null) continue;
+    const top = seen.split('/')[1] ?? '';
+    if (top !== 'tmp' && (OWN_TOP.has(top) || hostTop.has(top))) continue;
+    binds.push({ host, view: seen });
+  }
+  return binds;
 }
 
 /** Signals bwrap must survive so that the tool inside gets them (see the top of this file). */
@@ -162,6 +201,8 @@ export function sandboxArgv(spec: SandboxSpec, argv: readonly string[], cwd: str
   const { tools, view } = spec;
   const binds: string[] = [];
   for (const dir of spec.writable ?? []) if (dir) binds.push('--bind-try', dir, dir);
+  // Not inside a writable bind: there the file is seen already, and its mount point would be made on the host.
+  for (const file of spec.readOnly ?? []) if (!(spec.writable ?? []).some((dir) => dir && within(dir, file.view) !== null)) binds.push('--ro-bind-try', file.host, file.view);
   return [
     tools.env,
     `--ignore-signal=${PASSED_SIGNALS}`,
