@@ -326,8 +326,12 @@ function layerMs(report: Report): Record<string, number> {
     out[l.name] = l.durationMs;
     layers += l.durationMs;
   }
-  // runBuild outside the layers' own steps: the shared cache's restore and save, planning, commit, history.
-  out['rest of runBuild (restore, save, planning, commit)'] = report.durationMs - layers;
+  // The shared cache's restore and save, as pybp times them; what is left is planning, commit and history.
+  const restore = report.cache?.restore?.durationMs;
+  const save = report.cache?.save?.durationMs;
+  if (restore !== undefined) out['cache restore'] = restore;
+  if (save !== undefined) out['cache save'] = save;
+  out['rest of runBuild (planning, commit, history)'] = report.durationMs - layers - (restore ?? 0) - (save ?? 0);
   return out;
 }
 
@@ -394,7 +398,8 @@ function extraLines(
   }
   lines.push(
     'Bytes restored are what was read from the cache: for `--cache-dir` the layer tars (uncompressed, as lifecycle\'s volume cache keeps them), ' +
-      'for `--cache-image` the gzip blobs downloaded. "rest of runBuild" is pybp\'s runBuild time outside the layers\' own steps: the restore before planning and the save after the commit, plus planning, commit and history.',
+      'for `--cache-image` the gzip blobs downloaded. "cache restore" and "cache save" are the durations pybp\'s cache report gives ' +
+      '(the restore before planning; the save after the commit, packing included); "rest of runBuild" is what runBuild spent outside them and the layers\' own steps: planning, commit and history.',
     ...(python.archive
       ? []
       : [
