@@ -384,7 +384,7 @@ function floorVerdict(app: AppSpec, floor: FloorSample[], dir: Sample[], warmMs:
     `${app.name} app: best possible ratio ${r.toFixed(2)}× against the ≤ ${TARGET}× target: ` +
       (r <= TARGET
         ? `met by the floor (reachable; measured --cache-dir ratio ${(cachedMs / warmMs).toFixed(2)}×, so ${fmtMs(cachedMs - z)} of the cached build is above the floor)`
-        : `not reachable (the floor alone is ${r.toFixed(2)}×)`),
+        : `not reachable (warm rebuild + floor is already ${r.toFixed(2)}×)`),
     `${app.name} app: floor details (medians of ${floor.length} rounds): ${floor[0].layers.join(', ')} = ${bytes} of tars` +
       `${agree ? ' (the bytes the --cache-dir build restored)' : ` (the build reported ${[...new Set(floor.map((f) => fmtBytes(f.restoredBytes)))].join('; ')} restored)`}; ` +
       `the same tars extracted in parallel: ${fmtMs(par)} (→ ${rPar.toFixed(2)}×); sha256sum of them (pybp checks each tar's diffID, tar -x does not): ${fmtMs(sha)}; ` +
