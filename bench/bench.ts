@@ -14,7 +14,7 @@ import { pythonPrefixFor } from '../test/support/pythons.js';
 import { buildConfigVars, importDist, type Infra, pybpArgv, pybpEnv, repoRoot, setUpInfra } from './lib/infra.js';
 import { alternate, fmtMs, median, stopRunning, timeCall, timeCommand } from './lib/measure.js';
 import { type BenchResult, describeMachine, met, renderResults, rowMet, type SplitRow, writeResults } from './lib/report.js';
-import { benchCiCache, defaultPathsMode, type PathsMode } from './ci-cache.js';
+import { benchCiCache, defaultPathsMode, type CiPythonSource, type PathsMode } from './ci-cache.js';
 
 const PIP_VERSION = '26.1.2';
 /**
@@ -30,10 +30,12 @@ interface Options {
   before: string | null;
   /** --paths heroku|host: bench 6's mode (default: what a build without --paths takes on this machine). */
   paths: PathsMode | null;
+  /** --python-source heroku|local: where bench 6's python layer comes from (default heroku: the archive, served on loopback). */
+  pythonSource: CiPythonSource | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { only: null, rounds: null, before: null, paths: null };
+  const opts: Options = { only: null, rounds: null, before: null, paths: null, pythonSource: null };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--only') opts.only = new Set(argv[++i].split(','));
     else if (argv[i] === '--rounds') {
@@ -46,7 +48,12 @@ function parseArgs(argv: string[]): Options {
       if (mode !== 'heroku' && mode !== 'host') throw new Error('--paths takes heroku or host');
       opts.paths = mode;
     }
-    else throw new Error(`unknown argument ${argv[i]} (known: --only 1,2a,2b,3,4,5,6, --rounds N, --before <checkout> and --paths heroku|host)`);
+    else if (argv[i] === '--python-source') {
+      const source = argv[++i];
+      if (source !== 'heroku' && source !== 'local') throw new Error('--python-source takes heroku or local');
+      opts.pythonSource = source;
+    }
+    else throw new Error(`unknown argument ${argv[i]} (known: --only 1,2a,2b,3,4,5,6, --rounds N, --before <checkout>, --paths heroku|host and --python-source heroku|local)`);
   }
   return opts;
 }
@@ -91,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     if (wanted('5')) results.push(await benchSandbox(infra, rounds(9)));
     if (wanted('6')) {
       const chosen = opts.paths ? { mode: opts.paths, origin: "the bench's --paths" } : await pathsOfDefaultBuild();
-      results.push(...(await benchCiCache(infra, { rounds, paths: chosen, log })));
+      results.push(...(await benchCiCache(infra, { rounds, paths: chosen, pythonSource: opts.pythonSource ?? 'heroku', log })));
     }
   } finally {
     await infra.close();
@@ -101,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
   const wallMs = performance.now() - started;
   const text = renderResults(results, { date, machine: describeMachine(), wallMs, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}` });
   // A partial or shortened run must not replace the full run's record.
-  const partial = opts.only !== null || opts.rounds !== null || opts.before !== null || opts.paths !== null;
+  const partial = opts.only !== null || opts.rounds !== null || opts.before !== null || opts.paths !== null || opts.pythonSource !== null;
   const file = partial ? join(repoRoot, 'bench', '.build', 'RESULTS.partial.md') : join(repoRoot, 'bench', 'RESULTS.md');
   await mkdir(join(repoRoot, 'bench', '.build'), { recursive: true });
   await writeResults(file, text);

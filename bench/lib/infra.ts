@@ -69,9 +69,9 @@ export function pybpEnv(): NodeJS.ProcessEnv {
   return hermeticEnv({ CI: 'true', FORCE_COLOR: '0', NO_COLOR: '1' });
 }
 
-/** `node dist/cli.js <command> <app> --json --python-source local` plus the tests' build env flags (`bin`: another checkout's). */
-export function pybpArgv(command: 'build' | 'explain', app: string, extra: string[] = [], bin: string = cli): string[] {
-  return [process.execPath, bin, command, app, '--json', '--python-source', 'local', ...BUILD_ENV_FLAGS, ...extra];
+/** `node dist/cli.js <command> <app> --json --python-source local` (or another source) plus the tests' build env flags (`bin`: another checkout's). */
+export function pybpArgv(command: 'build' | 'explain', app: string, extra: string[] = [], bin: string = cli, pythonSource: 'local' | 'heroku' = 'local'): string[] {
+  return [process.execPath, bin, command, app, '--json', '--python-source', pythonSource, ...BUILD_ENV_FLAGS, ...extra];
 }
 
 /** The config vars BUILD_ENV_FLAGS gives every build, as a record (hand-run tools get the same). */
