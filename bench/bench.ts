@@ -200,7 +200,8 @@ class PhaseLog {
 async function benchExplain(infra: Infra, rounds: number): Promise<BenchResult> {
   log('1. pybp explain --json <built uv app> vs node -e 0');
   const env = pybpEnv();
-  const argv = pybpArgv('explain', infra.apps.uv);
+  // The app was built with --paths host (see pybpBuild): explain asks about that same build.
+  const argv = pybpArgv('explain', infra.apps.uv, ['--paths', 'host']);
   const result = await alternate(
     {
       label: 'explain',
