@@ -4,14 +4,11 @@
 // cache's own sizes (the manifest's blob sizes, the committed tars' sizes);
 // the plain lines (CI, a pipe) say the transfer in a few lines, not a line per
 // chunk.
-import { cp, mkdir, rm } from 'node:fs/promises';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, makeUvApp } from '../support/apps.js';
-import { testInfra } from '../support/context.js';
-import { type LoopbackRegistry, startRegistry } from '../support/registry.js';
-import { BUILD_ENV_FLAGS, build, runPybp, writeToolsConfig } from './pybp.js';
+import { describe, expect, it } from 'vitest';
+import { BUILD_ENV_FLAGS, build, runPybp } from './pybp.js';
+import { copyOf, registryAndUvApp } from './shared-cache-fixture.js';
 
 interface TransferJson {
   restore: { restored: Array<{ name: string; bytes: number; diffId: string }>; skipped: Array<{ name: string }>; bytesMoved: number; blobsSkipped: number; durationMs: number } | null;
@@ -22,33 +19,13 @@ const cacheOf = (report: unknown) => (report as { cache: TransferJson }).cache;
 
 
 describe('shared cache transfers: bytes moved, blobs skipped, progress lines', () => {
-  let root: string;
-  let registry: LoopbackRegistry;
-  let sources: string;
+  const fixture = registryAndUvApp('pybp progress-');
 
-  beforeAll(async () => {
-    root = await makeTempDir('pybp progress-');
-    registry = await startRegistry(join(root, 'registry'));
-    const { indexUrl } = testInfra();
-    sources = join(root, 'sources');
-    await makeUvApp(sources, { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'] });
-    await writeToolsConfig(sources, indexUrl);
-  });
-  afterAll(async () => {
-    await registry?.stop();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
-
-  async function checkout(dir: string): Promise<string> {
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(join(dir, '..'), { recursive: true });
-    await cp(sources, dir, { recursive: true });
-    return dir;
-  }
+  const checkout = (dir: string) => copyOf(fixture.sources, dir);
 
   it('--cache-image: the JSON counts the blobs as the registry has them; the plain lines say start, each layer and the totals', async () => {
-    const image = `${registry.host}/progress-cache:latest`;
-    const app = await checkout(join(root, 'image', 'app'));
+    const image = `${fixture.registry.host}/progress-cache:latest`;
+    const app = await checkout(join(fixture.root, 'image', 'app'));
     const first = await build(app, ['--cache-image', image]);
     expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
     // No cache yet: nothing restored; the save uploads the two layers and the config.
@@ -59,7 +36,7 @@ describe('shared cache transfers: bytes moved, blobs skipped, progress lines', (
     expect(save.durationMs).toBeGreaterThanOrEqual(0);
 
     // The registry's manifest: each layer blob's size, and the config's.
-    const res = await fetch(`http://${registry.host}/v2/progress-cache/manifests/latest`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const res = await fetch(`http://${fixture.registry.host}/v2/progress-cache/manifests/latest`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
     const manifest = (await res.json()) as { config: { size: number }; layers: Array<{ digest: string; size: number }> };
     const blobBytes = manifest.layers.reduce((n, l) => n + l.size, 0);
     expect(save.stats!.bytesMoved).toBe(blobBytes + manifest.config.size);
@@ -86,7 +63,7 @@ describe('shared cache transfers: bytes moved, blobs skipped, progress lines', (
     expect(transferLines.length).toBeLessThanOrEqual(10);
 
     // And once more with --json: the restore's bytes are exactly the blobs the registry has (as the second build left them).
-    const before = (await (await fetch(`http://${registry.host}/v2/progress-cache/manifests/latest`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })).json()) as typeof manifest;
+    const before = (await (await fetch(`http://${fixture.registry.host}/v2/progress-cache/manifests/latest`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })).json()) as typeof manifest;
     await checkout(app);
     const third = await build(app, ['--cache-image', image]);
     expect(third.status, JSON.stringify(third.error)).toBe('succeeded');
@@ -100,8 +77,8 @@ describe('shared cache transfers: bytes moved, blobs skipped, progress lines', (
   });
 
   it('--cache-dir: the restore moves exactly the committed tars; a layer already in the layers dir is a blob skipped', async () => {
-    const dir = join(root, 'dir-cache');
-    const app = await checkout(join(root, 'dir', 'app'));
+    const dir = join(fixture.root, 'dir-cache');
+    const app = await checkout(join(fixture.root, 'dir', 'app'));
     const first = await build(app, ['--cache-dir', dir]);
     expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
     expect(cacheOf(first).save!.stats!.bytesMoved).toBeGreaterThan(0);

@@ -9,59 +9,43 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { cp, lstat, mkdir, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { parse as parseToml } from 'smol-toml';
 import tar from 'tar-stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makePipApp, makePoetryApp, makeTempDir, makeUvApp } from '../support/apps.js';
+import { describe, expect, it } from 'vitest';
+import { makePipApp, makePoetryApp } from '../support/apps.js';
 import { testInfra } from '../support/context.js';
-import { type LoopbackRegistry, startRegistry } from '../support/registry.js';
 import { actionsOf, build, reasonsOf, runPybp, writeToolsConfig } from './pybp.js';
+import { copyOf, registryAndUvApp } from './shared-cache-fixture.js';
 import { cacheLayersOf, cacheOf, HEROKU, HEROKU_LAYERS, HOST } from './shared-cache-json.js';
 
 describe('path-bound layers in a shared cache', () => {
-  let root: string;
-  let registry: LoopbackRegistry;
-  /** The uv app's sources, as a fresh checkout has them (no .pybp). */
-  let sources: string;
-
-  beforeAll(async () => {
-    root = await makeTempDir('pybp portable-cache-');
-    registry = await startRegistry(join(root, 'registry'));
-    const { indexUrl } = testInfra();
-    sources = join(root, 'sources');
-    await makeUvApp(sources, { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'] });
-    await writeToolsConfig(sources, indexUrl);
-  });
-  afterAll(async () => {
-    await registry?.stop();
-    if (root) await rm(root, { recursive: true, force: true });
-  });
+  const fixture = registryAndUvApp('pybp portable-cache-');
 
   /** A fresh checkout of the uv app at `dir`. */
-  const checkout = (dir: string) => copyOf(sources, dir);
+  const checkout = (dir: string) => copyOf(fixture.sources, dir);
 
   it("pip with Heroku's paths: another checkout reuses the pip layer (its scripts name /layers/heroku_python); the host's paths make it again", async () => {
     const { indexUrl } = testInfra();
-    const pipSources = join(root, 'pip-sources');
+    const pipSources = join(fixture.root, 'pip-sources');
     await makePipApp(pipSources, { indexUrl, python: '3.12', requirements: ['tinyweb==1.0.0'] });
     await writeToolsConfig(pipSources, indexUrl);
-    const dir = join(root, 'pip-cache-dir');
-    const ci = await build(await copyOf(pipSources, join(root, 'pipci', 'app')), ['--cache-dir', dir, ...HEROKU]);
+    const dir = join(fixture.root, 'pip-cache-dir');
+    const ci = await build(await copyOf(pipSources, join(fixture.root, 'pipci', 'app')), ['--cache-dir', dir, ...HEROKU]);
     expect(ci.status, JSON.stringify(ci.error)).toBe('succeeded');
     expect(cacheOf(ci).save!.saved).toEqual(['pip', 'pip-cache']);
 
-    const laptop = await copyOf(pipSources, join(root, 'piplaptop', 'app'));
+    const laptop = await copyOf(pipSources, join(fixture.root, 'piplaptop', 'app'));
     const report = await build(laptop, ['--cache-dir', dir, ...HEROKU]);
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
     expect(actionsOf(report)).toEqual({ python: 'create', pip: 'reuse', 'pip-cache': 'reuse', venv: 'rebuild-always' });
     expect((await runPybp(['run', laptop, '--', 'tinyweb'])).stdout).toContain('hello from tinyweb 1.0.0');
 
     // The host's paths: pip's scripts start with #!/layers/heroku_python/..., which the host has not; pip-cache is not path-bound.
-    const host = await copyOf(pipSources, join(root, 'piphost', 'app'));
+    const host = await copyOf(pipSources, join(fixture.root, 'piphost', 'app'));
     const hostReport = await build(host, ['--cache-dir', dir, ...HOST]);
     expect(hostReport.status, JSON.stringify(hostReport.error)).toBe('succeeded');
     expect(actionsOf(hostReport)).toEqual({ python: 'create', pip: 'create', 'pip-cache': 'reuse', venv: 'rebuild-always' });
@@ -71,15 +55,15 @@ describe('path-bound layers in a shared cache', () => {
 
   it("Poetry with Heroku's paths: another checkout reuses the poetry layer and the venv", async () => {
     const { indexUrl } = testInfra();
-    const poetrySources = join(root, 'poetry-sources');
+    const poetrySources = join(fixture.root, 'poetry-sources');
     await makePoetryApp(poetrySources, { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'] });
     await writeToolsConfig(poetrySources, indexUrl);
-    const dir = join(root, 'poetry-cache-dir');
-    const ci = await build(await copyOf(poetrySources, join(root, 'poetryci', 'app')), ['--cache-dir', dir, ...HEROKU]);
+    const dir = join(fixture.root, 'poetry-cache-dir');
+    const ci = await build(await copyOf(poetrySources, join(fixture.root, 'poetryci', 'app')), ['--cache-dir', dir, ...HEROKU]);
     expect(ci.status, JSON.stringify(ci.error)).toBe('succeeded');
     expect(cacheOf(ci).save!.saved).toEqual(['poetry', 'venv']);
 
-    const laptop = await copyOf(poetrySources, join(root, 'poetrylaptop', 'app'));
+    const laptop = await copyOf(poetrySources, join(fixture.root, 'poetrylaptop', 'app'));
     const report = await build(laptop, ['--cache-dir', dir, ...HEROKU]);
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
     expect(actionsOf(report)).toEqual({ python: 'create', poetry: 'reuse', venv: 'reuse' });
@@ -89,17 +73,17 @@ describe('path-bound layers in a shared cache', () => {
   it("a cache image shaped like pack's restores whole with Heroku's paths; with the host's, its venv is rebuilt with the reason and the rest reused", async () => {
     // The layers of one build with Heroku's paths, as pack's builder would leave them (its python layer is the local
     // stand-in here, under the Heroku version its metadata names; a pack build's is Heroku's own archive).
-    const made = await checkout(join(root, 'packmade', 'app'));
+    const made = await checkout(join(fixture.root, 'packmade', 'app'));
     expect((await build(made, HEROKU)).status).toBe('succeeded');
-    const image = await pushPackShapedImage(join(made, '.pybp', 'layers'), ['python', 'uv', 'venv'], join(root, 'pack-layout'), [
-      `${registry.host}/pack-cache:heroku`,
-      `${registry.host}/pack-cache:host`,
+    const image = await pushPackShapedImage(join(made, '.pybp', 'layers'), ['python', 'uv', 'venv'], join(fixture.root, 'pack-layout'), [
+      `${fixture.registry.host}/pack-cache:heroku`,
+      `${fixture.registry.host}/pack-cache:host`,
     ]);
     // What pybp adds is absent: lifecycle's label only.
     const inspected = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${image[0]}`], { encoding: 'utf8' })) as { Labels: Record<string, string> };
     expect(Object.keys(inspected.Labels)).toEqual(['io.buildpacks.lifecycle.cache.metadata']);
 
-    const app = await checkout(join(root, 'packuser', 'app'));
+    const app = await checkout(join(fixture.root, 'packuser', 'app'));
     const byName = cacheLayersOf((await runPybp(['explain', app, '--json', '--python-source', 'local', '--cache-image', image[0]!, ...HEROKU])).stdout);
     expect(Object.fromEntries(Object.entries(byName).map(([k, v]) => [k, v.take]))).toEqual({ python: 'restore', uv: 'restore', venv: 'restore' });
     const report = await build(app, ['--cache-image', image[0]!, ...HEROKU]);
@@ -113,7 +97,7 @@ describe('path-bound layers in a shared cache', () => {
     expect(r.stdout.trim()).toMatch(/^\/layers\/heroku_python\/venv hello from tinyweb 1\.0\.0/);
 
     // The host's paths: the venv was made at /layers/heroku_python, so it is rebuilt with that reason; python and uv are reused.
-    const hostApp = await checkout(join(root, 'packhost', 'app'));
+    const hostApp = await checkout(join(fixture.root, 'packhost', 'app'));
     const reason = `layers path: ${HEROKU_LAYERS} → ${join(hostApp, '.pybp', 'layers')}`;
     const hostExplained = cacheLayersOf((await runPybp(['explain', hostApp, '--json', '--python-source', 'local', '--cache-image', image[1]!, ...HOST])).stdout);
     expect(hostExplained.python!.take).toBe('restore');
@@ -128,14 +112,6 @@ describe('path-bound layers in a shared cache', () => {
     expect((await runPybp(['run', hostApp, '--', 'tinyweb'])).stdout).toContain('hello from tinyweb 1.0.0');
   });
 });
-
-/** A fresh checkout at `dir` of the sources at `from` (whatever was there is gone). */
-async function copyOf(from: string, dir: string): Promise<string> {
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(join(dir, '..'), { recursive: true });
-  await cp(from, dir, { recursive: true });
-  return dir;
-}
 
 /**
  * Writes a cache image as lifecycle writes one (not with pybp's code): each layer dir as a tar with absolute

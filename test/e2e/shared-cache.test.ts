@@ -8,46 +8,24 @@
 // shown; skopeo and umoci read what pybp wrote. (pip, Poetry and a cache image
 // shaped like pack's: portable-cache.test.ts.)
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, makeUvApp } from '../support/apps.js';
-import { testInfra } from '../support/context.js';
-import { type LoopbackRegistry, startRegistry } from '../support/registry.js';
-import { actionsOf, build, reasonsOf, runPybp, writeToolsConfig } from './pybp.js';
+import { describe, expect, it } from 'vitest';
+import { startRegistry } from '../support/registry.js';
+import { actionsOf, build, reasonsOf, runPybp } from './pybp.js';
+import { copyOf, registryAndUvApp } from './shared-cache-fixture.js';
 import { cacheLayersOf, cacheOf, HEROKU, HEROKU_LAYERS, HOST } from './shared-cache-json.js';
 
 
 describe('a shared build cache', () => {
-  let root: string;
-  let registry: LoopbackRegistry;
-  /** The app's sources, as a fresh checkout has them (no .pybp). */
-  let sources: string;
+  const fixture = registryAndUvApp('pybp cache-');
 
-  beforeAll(async () => {
-    root = await makeTempDir('pybp cache-');
-    registry = await startRegistry(join(root, 'registry'));
-    const { indexUrl } = testInfra();
-    sources = join(root, 'sources');
-    await makeUvApp(sources, { indexUrl, python: '3.12', dependencies: ['tinyweb==1.0.0'] });
-    await writeToolsConfig(sources, indexUrl);
-  });
-  afterAll(async () => {
-    await registry?.stop();
-  });
-
-  /** A fresh checkout of the app at `dir` (whatever was there is gone). */
-  async function checkout(dir: string): Promise<string> {
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(join(dir, '..'), { recursive: true });
-    await cp(sources, dir, { recursive: true });
-    return dir;
-  }
+  const checkout = (dir: string) => copyOf(fixture.sources, dir);
 
   it('CI to CI through the registry: uv and venv are restored and reused; skopeo and umoci read the image', async () => {
-    const image = `${registry.host}/ci-cache:latest`;
-    const app = await checkout(join(root, 'ci', 'app'));
+    const image = `${fixture.registry.host}/ci-cache:latest`;
+    const app = await checkout(join(fixture.root, 'ci', 'app'));
     const first = await build(app, ['--cache-image', image]);
     expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
     const saved = cacheOf(first).save!;
@@ -73,9 +51,9 @@ describe('a shared build cache', () => {
     expect(label.buildpacks[0]!.key).toBe('heroku/python');
     expect(Object.keys(label.buildpacks[0]!.layers).sort()).toEqual(['uv', 'venv']);
     expect(inspect.Layers).toHaveLength(2);
-    const layout = join(root, 'layout');
+    const layout = join(fixture.root, 'layout');
     execFileSync('skopeo', ['copy', '--src-tls-verify=false', `docker://${image}`, `oci:${layout}:latest`], { stdio: 'ignore' });
-    const bundle = join(root, 'bundle');
+    const bundle = join(fixture.root, 'bundle');
     execFileSync('umoci', ['unpack', '--rootless', '--image', `${layout}:latest`, bundle], { stdio: 'ignore' });
     const unpacked = join(bundle, 'rootfs', 'layers', 'heroku_python');
     expect(readdirSync(unpacked).sort()).toEqual(['uv', 'venv']);
@@ -87,11 +65,11 @@ describe('a shared build cache', () => {
   });
 
   it("CI to laptop with the host's paths: uv is reused, venv is rebuilt with the layers path as the reason, in explain and build; so it is when the laptop uses Heroku's paths", async () => {
-    const image = `${registry.host}/laptop-cache:latest`;
-    const ci = await checkout(join(root, 'runner', 'app'));
+    const image = `${fixture.registry.host}/laptop-cache:latest`;
+    const ci = await checkout(join(fixture.root, 'runner', 'app'));
     expect((await build(ci, ['--cache-image', image, ...HOST])).status).toBe('succeeded');
 
-    const laptop = await checkout(join(root, 'home', 'dev', 'app'));
+    const laptop = await checkout(join(fixture.root, 'home', 'dev', 'app'));
     const explained = await runPybp(['explain', laptop, '--json', '--python-source', 'local', '--cache-image', image, ...HOST]);
     const byName = cacheLayersOf(explained.stdout);
     expect(byName.uv!.take).toBe('restore');
@@ -108,7 +86,7 @@ describe('a shared build cache', () => {
     expect(r.stdout).toContain('hello from tinyweb 1.0.0');
 
     // Another laptop with Heroku's paths: the cached venv (saved last by the host-mode laptop build) names the laptop's path, so it is not taken either.
-    const other = await checkout(join(root, 'home', 'other', 'app'));
+    const other = await checkout(join(fixture.root, 'home', 'other', 'app'));
     const fromHost = `layers path: ${join(laptop, '.pybp', 'layers')} → ${HEROKU_LAYERS}`;
     const explainedHeroku = cacheLayersOf((await runPybp(['explain', other, '--json', '--python-source', 'local', '--cache-image', image, ...HEROKU])).stdout);
     expect(explainedHeroku.uv!.take).toBe('restore');
@@ -120,13 +98,13 @@ describe('a shared build cache', () => {
   });
 
   it("CI to laptop with Heroku's paths: uv and venv are both reused (the venv names /layers/heroku_python, wherever the checkout is)", async () => {
-    const image = `${registry.host}/heroku-laptop-cache:latest`;
-    const ci = await checkout(join(root, 'hrunner', 'app'));
+    const image = `${fixture.registry.host}/heroku-laptop-cache:latest`;
+    const ci = await checkout(join(fixture.root, 'hrunner', 'app'));
     const first = await build(ci, ['--cache-image', image, ...HEROKU]);
     expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
     expect(cacheOf(first).save!.saved).toEqual(['uv', 'venv']);
 
-    const laptop = await checkout(join(root, 'home', 'hdev', 'app'));
+    const laptop = await checkout(join(fixture.root, 'home', 'hdev', 'app'));
     const byName = cacheLayersOf((await runPybp(['explain', laptop, '--json', '--python-source', 'local', '--cache-image', image, ...HEROKU])).stdout);
     expect(byName.uv!.take).toBe('restore');
     expect(byName.venv!.take).toBe('restore');
@@ -142,12 +120,12 @@ describe('a shared build cache', () => {
   });
 
   it('a damaged blob is never extracted: the layer is rebuilt, the build succeeds and says why', async () => {
-    const image = `${registry.host}/damaged-cache:latest`;
-    const app = await checkout(join(root, 'damaged', 'app'));
+    const image = `${fixture.registry.host}/damaged-cache:latest`;
+    const app = await checkout(join(fixture.root, 'damaged', 'app'));
     expect((await build(app, ['--cache-image', image])).status).toBe('succeeded');
     const manifest = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${image}`], { encoding: 'utf8' })) as { layers: Array<{ digest: string; size: number }> };
     // The venv's blob (the second layer), same size, other bytes.
-    const blob = registry.blobFile(manifest.layers[1]!.digest);
+    const blob = fixture.registry.blobFile(manifest.layers[1]!.digest);
     const bytes = await readFile(blob);
     bytes[Math.floor(bytes.length / 2)] ^= 0xff;
     await writeFile(blob, bytes);
@@ -163,10 +141,10 @@ describe('a shared build cache', () => {
   });
 
   it('a dead registry: a cold build that succeeds, with the registry named in both warnings', async () => {
-    const dead = await startRegistry(join(root, 'dead'));
+    const dead = await startRegistry(join(fixture.root, 'dead'));
     const host = dead.host;
     await dead.stop();
-    const app = await checkout(join(root, 'dead', 'app'));
+    const app = await checkout(join(fixture.root, 'dead', 'app'));
     const report = await build(app, ['--cache-image', `${host}/x:latest`]);
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded');
     expect(actionsOf(report)).toEqual({ python: 'create', uv: 'create', 'uv-cache': 'rebuild-always', venv: 'create' });
@@ -177,8 +155,8 @@ describe('a shared build cache', () => {
   });
 
   it("--cache-dir round trips: into another checkout path with Heroku's paths the venv is reused; with the host's paths only at the same path", async () => {
-    const dir = join(root, 'ci-cache');
-    const app = await checkout(join(root, 'dirci', 'app'));
+    const dir = join(fixture.root, 'ci-cache');
+    const app = await checkout(join(fixture.root, 'dirci', 'app'));
     const first = await build(app, ['--cache-dir', dir, ...HEROKU]);
     expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
     const committed = readdirSync(join(dir, 'committed')).sort();
@@ -190,7 +168,7 @@ describe('a shared build cache', () => {
     expect(tarList[2]).toMatch(/ 1002\/1000 .* 1980-01-01 00:00 \/layers\/heroku_python\/(uv|venv)$/);
 
     // Another checkout path (a laptop, another runner): Heroku's paths make the venv the same there.
-    const elsewhere = await checkout(join(root, 'dirlaptop', 'app'));
+    const elsewhere = await checkout(join(fixture.root, 'dirlaptop', 'app'));
     const second = await build(elsewhere, ['--cache-dir', dir, ...HEROKU]);
     expect(second.status, JSON.stringify(second.error)).toBe('succeeded');
     expect(actionsOf(second)).toEqual({ python: 'create', uv: 'reuse', 'uv-cache': 'rebuild-always', venv: 'reuse' });
